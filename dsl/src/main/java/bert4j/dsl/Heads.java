@@ -1,0 +1,32 @@
+package bert4j.dsl;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * The outputs a {@link Transformer} computes beyond the sequence output. Without this annotation a
+ * model has the sequence output only (and cannot be trained: it has no loss).
+ */
+@Documented
+@Retention(RetentionPolicy.CLASS)
+@Target(ElementType.TYPE)
+public @interface Heads {
+  /** The pooler: [CLS] → dense → tanh ({@code pooler.dense.*}). */
+  boolean pooler() default false;
+
+  /**
+   * The MLM head: dense → activation → layer norm → the token embedding (tied) → bias
+   * ({@code cls.predictions.*}). Its loss is masked-LM with {@code Mask.NONE}, next-token with
+   * {@code Mask.LM}, and next-token over target positions (segment 1) with {@code Mask.UNILM}.
+   */
+  boolean mlm() default false;
+
+  /**
+   * A sequence-classification head with this many classes ({@code classifier.*}) on the pooled output
+   * (or on the [CLS] state when there is no pooler); 0 for none, otherwise at least 2.
+   */
+  int classes() default 0;
+}

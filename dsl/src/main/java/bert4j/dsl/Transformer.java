@@ -1,0 +1,53 @@
+package bert4j.dsl;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Declares an interface as a Transformer model. The bert4j annotation processor checks the spec at
+ * compile time and generates {@code <Interface>Impl}, a class with the forward pass, the backward pass
+ * and the optimizer step of exactly this model.
+ */
+@Documented
+@Retention(RetentionPolicy.CLASS)
+@Target(ElementType.TYPE)
+public @interface Transformer {
+  /** Number of Transformer blocks. */
+  int layers();
+
+  /** Width of the hidden states; must be divisible by {@link #heads()}. */
+  int hidden();
+
+  /** Number of attention heads. */
+  int heads();
+
+  /** Width of the feed-forward block. */
+  int intermediate();
+
+  /** Vocabulary size: rows of the token embedding. */
+  int vocab();
+
+  /** Rows of the learned position embedding: the longest sequence the model accepts. */
+  int maxPosition() default 512;
+
+  /** Rows of the segment (token type) embedding. */
+  int segments() default 2;
+
+  Architecture architecture() default Architecture.BERT;
+
+  Position position() default Position.LEARNED;
+
+  Activation activation() default Activation.GELU;
+
+  /** Dropout on embeddings and on each block's residual branches, in training only; in [0, 1). */
+  double hiddenDropout() default 0.1;
+
+  /** Epsilon of every layer norm. */
+  double layerNormEps() default 1e-12;
+
+  /** Standard deviation of the truncated-normal initialisation of weight matrices. */
+  double initializerRange() default 0.02;
+}

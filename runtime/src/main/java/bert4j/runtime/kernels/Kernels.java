@@ -1,0 +1,112 @@
+package bert4j.runtime.kernels;
+
+import bert4j.dsl.Activation;
+import bert4j.dsl.Mask;
+
+/**
+ * The one interface generated models call: every fused kernel of the forward pass, its backward, and
+ * memory management. Backends (CPU, CUDA) implement it and are found through {@link KernelsProvider}.
+ *
+ * <p>Conventions: float32, row-major. A matrix argument is a {@link Slice} plus its row stride where
+ * rows may be strided. Linear weights keep the Hugging Face layout {@code [out, in]}. Token-level inputs
+ * ({@code int[]} ids of length {@code batch * seq}) stay on the host; a device backend copies them. Every
+ * {@code *Backward} method accumulates ({@code +=}) into weight gradients, so a gradient buffer is zeroed
+ * once per step, and overwrites activation gradients unless its javadoc says otherwise.
+ */
+public interface Kernels extends AutoCloseable {
+
+  /** A short name for logs and reports ("cpu", "cuda:0 NVIDIA H100"). */
+  String name();
+
+  /** Allocates {@code floats} zero-filled floats. */
+  Memory allocate(long floats);
+
+  /** Copies {@code count} floats from the host into memory. */
+  void write(float[] source, int sourceOffset, Slice target, int count);
+
+  /** Copies {@code count} floats from memory to the host. */
+  void read(Slice source, float[] target, int targetOffset, int count);
+
+  /** Sets {@code count} floats to {@code value}. */
+  void fill(Slice target, long count, float value);
+
+  /**
+   * out[r] = table[ids[r]] (or += when {@code accumulate}), for r in [0, rows); rows of width
+   * {@code width}.
+   */
+  void embedding(int[] ids, int rows, Slice table, int width, Slice out, boolean accumulate);
+
+  /** dTable[ids[r]] += dOut[r] for r in [0, rows): the scatter-add backward of {@link #embedding}. */
+  void embeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable);
+
+  /**
+   * A dense layer: pre = x·wᵀ + bias, out = activation(pre). x is {@code [rows, in]} with row stride
+   * {@code xStride} (≥ in), w is {@code [out, in]}, bias {@code [out]}, pre and out {@code [rows, out]}.
+   * With {@code activation == null} the layer is linear and {@code out} may be the same slice as
+   * {@code pre}.
+   */
+  void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation, Slice pre, Slice out,
+      int rows, int in, int outWidth);
+
+  /**
+   * Backward of {@link #linear} given dPre (the gradient at the pre-activation; see
+   * {@link #activationBackward}): dx = dPre·w (overwritten, or added when {@code accumulateDx}), dw +=
+   * dPreᵀ·x, dBias += Σ_rows dPre. {@code dx} may be null when no input gradient is needed.
+   */
+  void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
+      boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth);
+
+  /** dPre = dOut ⊙ activation'(pre), elementwise over {@code count} floats. dPre may be dOut. */
+  void activationBackward(Activation activation, Slice pre, Slice dOut, Slice dPre, long count);
+
+  /**
+   * Residual add and layer norm over rows of {@code width}: h = x + residual (stored back into x; pass
+   * {@code residual == null} for none), out = γ ⊙ (h − mean)/√(var + eps) + β. Saves each row's mean
+   * and 1/√(var + eps) ({@code [rows]} each) for the backward.
+   */
+  void layerNorm(Slice x, Slice residual, Slice gamma, Slice beta, float eps, Slice out, Slice mean,
+      Slice rstd, int rows, int width);
+
+  /**
+   * Backward of {@link #layerNorm}: dH (= the gradient of x and of the residual) from dOut, h, and the
+   * saved statistics; dGamma and dBeta accumulate.
+   */
+  void layerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gamma, Slice dH,
+      Slice dGamma, Slice dBeta, int rows, int width);
+
+  /**
+   * Multi-head attention from projected q, k ({@code [batch, seq, heads·keySize]}) and v
+   * ({@code [batch, seq, heads·headSize]}) into ctx ({@code [batch, seq, heads·headSize]}). Logits are
+   * q·k·scale, masked by {@code mask} (padding keys, token id 0, are always masked; LM and UNILM are
+   * computed from the ids), softmaxed over keys. The probabilities are saved in {@code probs}
+   * ({@code [batch, heads, seq, seq]}) for the backward; with {@code dropout > 0} they are dropped out
+   * (mask drawn from {@code seed}) before multiplying v.
+   */
+  void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds, Slice q, Slice k,
+      Slice v, Slice probs, Slice ctx, float dropout, long seed);
+
+  /** Backward of {@link #attention}: dq, dk, dv (overwritten) from dCtx and the saved probs. */
+  void attentionBackward(AttentionShape shape, Slice q, Slice k, Slice v, Slice probs, Slice dCtx,
+      Slice dq, Slice dk, Slice dv, float dropout, long seed);
+
+  /**
+   * Inverted dropout: out = x ⊙ keep / (1 − p), the keep mask drawn from {@code seed} and the element
+   * index (so the backward redraws it). out may be x.
+   */
+  void dropout(Slice x, Slice out, long count, float p, long seed);
+
+  /** Backward of {@link #dropout}: the same mask applied to dOut. dx may be dOut. */
+  void dropoutBackward(Slice dOut, Slice dx, long count, float p, long seed);
+
+  /**
+   * Softmax cross-entropy over rows of {@code classes} logits (row stride {@code classes}): returns
+   * Σ −log softmax(logits[r])[targets[r]] over rows with {@code targets[r] >= 0}, and writes dLogits =
+   * (softmax − onehot)·gradScale for those rows and 0 for ignored rows (target −1).
+   */
+  double softmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes, Slice dLogits,
+      float gradScale);
+
+  /** Releases backend resources (thread pools, device contexts). */
+  @Override
+  void close();
+}
