@@ -2,6 +2,7 @@ package bert4j.runtime.kernels;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.runtime.optim.OptimizerProgram;
 
 /**
  * The one interface generated models call: every fused kernel of the forward pass, its backward, and
@@ -105,6 +106,13 @@ public interface Kernels extends AutoCloseable {
    */
   double softmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes, Slice dLogits,
       float gradScale);
+
+  /**
+   * One update of the compiled optimizer over the first {@code count} floats of the flat parameter
+   * and gradient buffers and the program's state buffer; {@code step} counts updates from 1.
+   */
+  void optimizerStep(OptimizerProgram program, Slice params, Slice grads, Slice state, int count,
+      long step);
 
   /** Releases backend resources (thread pools, device contexts). */
   @Override
