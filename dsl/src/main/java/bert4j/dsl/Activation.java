@@ -9,5 +9,7 @@ public enum Activation {
   /** max(0, x). */
   RELU,
   /** x·sigmoid(x). */
-  SWISH
+  SWISH,
+  /** tanh(x): the pooler's activation. */
+  TANH
 }

@@ -1,0 +1,67 @@
+package bert4j.processor;
+
+import bert4j.processor.emit.ModelEmitter;
+import bert4j.processor.plan.BertPlanner;
+import bert4j.processor.plan.Plan;
+import bert4j.processor.spec.ModelSpec;
+import bert4j.processor.spec.SpecReader;
+import com.google.auto.service.AutoService;
+import java.io.IOException;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import javax.annotation.processing.AbstractProcessor;
+import javax.annotation.processing.Processor;
+import javax.annotation.processing.RoundEnvironment;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.TypeElement;
+import javax.tools.Diagnostic;
+
+/**
+ * The bert4j annotation processor: for each interface annotated {@code @Transformer}, reads and checks
+ * the spec, plans the model, and writes {@code <Interface>Impl}. Annotations that belong with
+ * {@code @Transformer} but stand without it are errors too.
+ */
+@AutoService(Processor.class)
+public final class TransformerProcessor extends AbstractProcessor {
+  private static final Set<String> ANNOTATIONS = Set.of("bert4j.dsl.Transformer",
+      "bert4j.dsl.Attention", "bert4j.dsl.Heads", "bert4j.dsl.Optimizer");
+
+  @Override
+  public Set<String> getSupportedAnnotationTypes() {
+    return ANNOTATIONS;
+  }
+
+  @Override
+  public SourceVersion getSupportedSourceVersion() {
+    return SourceVersion.latestSupported();
+  }
+
+  @Override
+  public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
+    Set<TypeElement> specs = new LinkedHashSet<>();
+    for (TypeElement annotation : annotations) {
+      for (Element element : round.getElementsAnnotatedWith(annotation)) {
+        if (element instanceof TypeElement type) {
+          specs.add(type);
+        }
+      }
+    }
+    SpecReader reader = new SpecReader(processingEnv.getElementUtils(), processingEnv.getMessager());
+    for (TypeElement type : specs) {
+      Optional<ModelSpec> spec = reader.read(type);
+      if (spec.isEmpty()) {
+        continue;
+      }
+      Plan plan = BertPlanner.plan(spec.get());
+      try {
+        ModelEmitter.emit(plan, getClass().getName()).writeTo(processingEnv.getFiler());
+      } catch (IOException e) {
+        processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR,
+            "bert4j could not write " + spec.get().implName() + ": " + e.getMessage(), type);
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,49 @@
+package bert4j.processor.plan;
+
+/** One argument of a kernel call in the plan; the emitter turns each kind into a Java expression. */
+public sealed interface Arg {
+  /** An activation buffer's slice. */
+  record Buf(Buffer buffer) implements Arg {}
+
+  /** A parameter's slice. */
+  record Param(Parameter parameter) implements Arg {}
+
+  /** A parameter gradient's slice. */
+  record Grad(Parameter parameter) implements Arg {}
+
+  /** {@code factor} × the size of {@code extent} in this call (e.g. rows × 768). */
+  record Dim(Extent extent, long factor) implements Arg {}
+
+  /** A compile-time constant int. */
+  record IntConst(int value) implements Arg {}
+
+  /** A compile-time constant float. */
+  record FloatConst(float value) implements Arg {}
+
+  /** A compile-time constant boolean. */
+  record BoolConst(boolean value) implements Arg {}
+
+  /** A constant of a bert4j enum (Activation, Mask). */
+  record EnumConst(Enum<?> value) implements Arg {}
+
+  /** No value (a null slice or activation). */
+  record None() implements Arg {}
+
+  /** A host array the model's base class fills for this call: tokenIds, segmentIds, mlmTargets, .... */
+  record Host(String name) implements Arg {}
+
+  /** A loss head's scale for this call (1 / counted targets), a method of the base class. */
+  record LossScale(String name) implements Arg {}
+
+  /** The dropout seed of site {@code site} for this step; site −1 (no dropout) is the constant 0. */
+  record Seed(int site) implements Arg {}
+
+  /** A dropout rate that applies in training mode only (0 at inference). */
+  record TrainingRate(float rate) implements Arg {}
+
+  /** The row stride of the [CLS] rows: seq × {@code width}. */
+  record ClsStride(int width) implements Arg {}
+
+  /** The attention shape of this call: batch and seq of the call, heads and sizes of the model. */
+  record Shape(int heads, int keySize, int headSize, float scale) implements Arg {}
+}

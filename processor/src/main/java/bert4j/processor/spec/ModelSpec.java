@@ -1,0 +1,50 @@
+package bert4j.processor.spec;
+
+import bert4j.dsl.Activation;
+import bert4j.dsl.Architecture;
+import bert4j.dsl.Mask;
+
+/**
+ * Everything the annotations of one interface say, defaults filled and validated: the input of the
+ * planner. {@code packageName} and {@code interfaceName} locate the spec; the generated class is
+ * {@code interfaceName + "Impl"} in the same package.
+ */
+public record ModelSpec(
+    String packageName,
+    String interfaceName,
+    Architecture architecture,
+    int layers,
+    int hidden,
+    int heads,
+    int intermediate,
+    int vocab,
+    int maxPosition,
+    int segments,
+    Activation activation,
+    double hiddenDropout,
+    double layerNormEps,
+    double initializerRange,
+    Mask mask,
+    double attentionDropout,
+    int keySize,
+    boolean attentionScale,
+    boolean pooler,
+    boolean mlm,
+    int classes,
+    OptimizerSpec optimizer) {
+
+  /** Width of each head's values: hidden / heads. */
+  public int headSize() {
+    return hidden / heads;
+  }
+
+  /** The generated class's simple name. */
+  public String implName() {
+    return interfaceName + "Impl";
+  }
+
+  /** The interface's qualified name. */
+  public String qualifiedName() {
+    return packageName.isEmpty() ? interfaceName : packageName + "." + interfaceName;
+  }
+}

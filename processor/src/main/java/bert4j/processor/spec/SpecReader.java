@@ -1,0 +1,196 @@
+package bert4j.processor.spec;
+
+import bert4j.dsl.Activation;
+import bert4j.dsl.Architecture;
+import bert4j.dsl.Mask;
+import bert4j.dsl.Position;
+import java.util.Optional;
+import javax.annotation.processing.Messager;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.NestingKind;
+import javax.lang.model.element.PackageElement;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.util.ElementFilter;
+import javax.lang.model.util.Elements;
+import javax.tools.Diagnostic;
+
+/**
+ * Stage 1 of the processor: reads the bert4j annotations of one interface into a {@link ModelSpec},
+ * filling defaults and reporting every problem on the annotation value that caused it. Returns empty
+ * when anything was reported.
+ */
+public final class SpecReader {
+  private static final String DSL = "bert4j.dsl.";
+
+  private final Elements elements;
+  private final Messager messager;
+
+  public SpecReader(Elements elements, Messager messager) {
+    this.elements = elements;
+    this.messager = messager;
+  }
+
+  public Optional<ModelSpec> read(TypeElement type) {
+    AnnotationValues transformer = values(type, "Transformer");
+    if (transformer == null) {
+      for (String other : new String[] {"Attention", "Heads", "Optimizer"}) {
+        if (mirror(type, other) != null) {
+          messager.printMessage(Diagnostic.Kind.ERROR,
+              "@" + other + " needs @Transformer on the same interface", type, mirror(type, other));
+        }
+      }
+      return Optional.empty();
+    }
+    boolean typeOk = checkType(type);
+    AnnotationValues attention = values(type, "Attention");
+    AnnotationValues heads = values(type, "Heads");
+    AnnotationValues optimizer = values(type, "Optimizer");
+
+    int layers = positive(transformer, "layers");
+    int hidden = positive(transformer, "hidden");
+    int heads_ = positive(transformer, "heads");
+    int intermediate = positive(transformer, "intermediate");
+    int vocab = positive(transformer, "vocab");
+    int maxPosition = positive(transformer, "maxPosition");
+    int segments = positive(transformer, "segments");
+    if (hidden > 0 && heads_ > 0 && hidden % heads_ != 0) {
+      transformer.error("hidden",
+          "hidden=" + hidden + " is not divisible by heads=" + heads_);
+    }
+    Architecture architecture = transformer.enumValue("architecture", Architecture.class);
+    Position position = transformer.enumValue("position", Position.class);
+    if (architecture == Architecture.BERT && position != Position.LEARNED) {
+      transformer.error("position", "architecture=BERT uses position=LEARNED");
+    }
+    Activation activation = transformer.enumValue("activation", Activation.class);
+    if (activation == Activation.TANH) {
+      transformer.error("activation",
+          "activation=TANH is the pooler's; the feed-forward block takes GELU, GELU_TANH, RELU or SWISH");
+    }
+    double hiddenDropout = dropout(transformer, "hiddenDropout");
+    double eps = transformer.doubleValue("layerNormEps");
+    if (!(eps > 0) || Double.isInfinite(eps)) {
+      transformer.error("layerNormEps", "layerNormEps=" + eps + " must be positive and finite");
+    }
+    double initializerRange = transformer.doubleValue("initializerRange");
+    if (!(initializerRange > 0) || Double.isInfinite(initializerRange)) {
+      transformer.error("initializerRange",
+          "initializerRange=" + initializerRange + " must be positive and finite");
+    }
+
+    Mask mask = Mask.NONE;
+    double attentionDropout = 0.1;
+    int keySize = hidden > 0 && heads_ > 0 ? hidden / heads_ : 0;
+    boolean scale = true;
+    if (attention != null) {
+      mask = attention.enumValue("mask", Mask.class);
+      if (mask == Mask.UNILM && segments < 2) {
+        attention.error("mask", "mask=UNILM needs segments >= 2 (source and target), got segments="
+            + segments);
+      }
+      attentionDropout = dropout(attention, "dropout");
+      int declaredKeySize = attention.intValue("keySize");
+      if (declaredKeySize < 0) {
+        attention.error("keySize", "keySize=" + declaredKeySize
+            + " must be positive, or 0 for hidden/heads");
+      } else if (declaredKeySize > 0) {
+        keySize = declaredKeySize;
+      }
+      scale = attention.booleanValue("scale");
+    }
+
+    boolean pooler = false;
+    boolean mlm = false;
+    int classes = 0;
+    if (heads != null) {
+      pooler = heads.booleanValue("pooler");
+      mlm = heads.booleanValue("mlm");
+      classes = heads.intValue("classes");
+      if (classes == 1 || classes < 0) {
+        heads.error("classes", "a classification head needs at least 2 classes (or 0 for none), got classes="
+            + classes);
+      }
+    }
+
+    OptimizerSpec optimizerSpec =
+        optimizer == null ? OptimizerSpec.defaults() : OptimizerSpecReader.read(optimizer);
+
+    boolean failed = !typeOk || transformer.failed() || (attention != null && attention.failed())
+        || (heads != null && heads.failed()) || (optimizer != null && optimizer.failed());
+    if (failed) {
+      return Optional.empty();
+    }
+    PackageElement pkg = elements.getPackageOf(type);
+    return Optional.of(new ModelSpec(
+        pkg.isUnnamed() ? "" : pkg.getQualifiedName().toString(),
+        type.getSimpleName().toString(),
+        architecture, layers, hidden, heads_, intermediate, vocab, maxPosition, segments, activation,
+        hiddenDropout, eps, initializerRange, mask, attentionDropout, keySize, scale, pooler, mlm,
+        classes, optimizerSpec));
+  }
+
+  private boolean checkType(TypeElement type) {
+    boolean ok = true;
+    if (type.getKind() != ElementKind.INTERFACE) {
+      error(type, "@Transformer goes on an interface; " + type.getSimpleName() + " is a "
+          + type.getKind().toString().toLowerCase().replace('_', ' '));
+      return false;
+    }
+    if (type.getNestingKind() != NestingKind.TOP_LEVEL) {
+      error(type, "@Transformer interface " + type.getSimpleName()
+          + " must be top-level: the generated class goes beside it in its package");
+      ok = false;
+    }
+    if (!type.getTypeParameters().isEmpty()) {
+      error(type, "@Transformer interface " + type.getSimpleName() + " must not be generic");
+      ok = false;
+    }
+    for (ExecutableElement method : ElementFilter.methodsIn(type.getEnclosedElements())) {
+      if (method.getModifiers().contains(Modifier.ABSTRACT)) {
+        error(method, "bert4j implements the methods of bert4j.runtime.TransformerModel only; "
+            + "make " + method.getSimpleName() + "() a default method");
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  private int positive(AnnotationValues values, String name) {
+    int value = values.intValue(name);
+    if (value <= 0) {
+      values.error(name, name + "=" + value + " must be positive");
+    }
+    return value;
+  }
+
+  private double dropout(AnnotationValues values, String name) {
+    double value = values.doubleValue(name);
+    if (!(value >= 0 && value < 1)) {
+      values.error(name, name + "=" + value + " must be in [0, 1)");
+    }
+    return value;
+  }
+
+  private AnnotationValues values(Element element, String simpleName) {
+    AnnotationMirror mirror = mirror(element, simpleName);
+    return mirror == null ? null : new AnnotationValues(element, mirror, elements, messager);
+  }
+
+  private static AnnotationMirror mirror(Element element, String simpleName) {
+    for (AnnotationMirror mirror : element.getAnnotationMirrors()) {
+      TypeElement annotation = (TypeElement) mirror.getAnnotationType().asElement();
+      if (annotation.getQualifiedName().contentEquals(DSL + simpleName)) {
+        return mirror;
+      }
+    }
+    return null;
+  }
+
+  private void error(Element element, String message) {
+    messager.printMessage(Diagnostic.Kind.ERROR, message, element);
+  }
+}

@@ -1,0 +1,180 @@
+package bert4j.runtime.model;
+
+import bert4j.dsl.Mask;
+import bert4j.runtime.Batch;
+
+/**
+ * The host-side inputs of one call, flattened into arrays allocated once for the model's maximum batch
+ * and length: token, segment and position ids, the MLM targets derived for the spec's mask, class
+ * labels, and the loss scales (1 / number of counted targets). {@link #stage} checks the batch and
+ * fails with a message naming the offending row and value.
+ */
+final class BatchInputs {
+  final int[] tokenIds;
+  final int[] segmentIds;
+  final int[] positionIds;
+  final int[] mlmTargets;
+  final int[] labels;
+  float mlmLossScale;
+  float classLossScale;
+  int batch;
+  int seq;
+
+  private final ModelLayout layout;
+  private final int maxBatch;
+  private final int maxLength;
+
+  BatchInputs(ModelLayout layout, int maxBatch, int maxLength) {
+    this.layout = layout;
+    this.maxBatch = maxBatch;
+    this.maxLength = maxLength;
+    int maxTokens = maxBatch * maxLength;
+    tokenIds = new int[maxTokens];
+    segmentIds = new int[maxTokens];
+    positionIds = new int[maxTokens];
+    mlmTargets = new int[maxTokens];
+    labels = new int[maxBatch];
+  }
+
+  /** Checks and copies {@code input}; with {@code training}, also the targets of every loss. */
+  void stage(Batch input, boolean training) {
+    int[][] tokens = input.tokenIds();
+    int[][] segments = input.segmentIds();
+    if (tokens.length == 0) {
+      throw new IllegalArgumentException("the batch is empty");
+    }
+    if (tokens.length > maxBatch) {
+      throw new IllegalArgumentException("batch of " + tokens.length
+          + " sequences exceeds this model's maxBatch " + maxBatch);
+    }
+    if (segments.length != tokens.length) {
+      throw new IllegalArgumentException("segmentIds has " + segments.length
+          + " rows, tokenIds has " + tokens.length);
+    }
+    int length = rowLength(tokens, 0, "tokenIds");
+    if (length == 0) {
+      throw new IllegalArgumentException("sequences of length 0: every row needs at least one token");
+    }
+    if (length > maxLength) {
+      throw new IllegalArgumentException("sequence length " + length + " exceeds maxLength "
+          + maxLength + " of this model (maxPosition " + layout.maxPosition() + ")");
+    }
+    batch = tokens.length;
+    seq = length;
+    for (int b = 0; b < batch; b++) {
+      if (rowLength(tokens, b, "tokenIds") != length) {
+        throw new IllegalArgumentException("tokenIds row " + b + " has " + tokens[b].length
+            + " tokens, row 0 has " + length + ": pad the batch to one length");
+      }
+      if (rowLength(segments, b, "segmentIds") != length) {
+        throw new IllegalArgumentException("segmentIds row " + b + " has " + segments[b].length
+            + " ids, tokenIds row " + b + " has " + length);
+      }
+      for (int i = 0; i < length; i++) {
+        int token = tokens[b][i];
+        int segment = segments[b][i];
+        if (token < 0 || token >= layout.vocab()) {
+          throw new IllegalArgumentException("token id " + token + " at [" + b + "][" + i
+              + "] is outside the vocabulary [0, " + layout.vocab() + ")");
+        }
+        if (segment < 0 || segment >= layout.segments()) {
+          throw new IllegalArgumentException("segment id " + segment + " at [" + b + "][" + i
+              + "] is outside [0, " + layout.segments() + ")");
+        }
+        int r = b * length + i;
+        tokenIds[r] = token;
+        segmentIds[r] = segment;
+        positionIds[r] = i;
+      }
+    }
+    if (training) {
+      stageTargets(input);
+    }
+  }
+
+  private void stageTargets(Batch input) {
+    if (!layout.mlm() && layout.classes() == 0) {
+      throw new IllegalStateException(layout.specName() + " has no head with a loss: declare "
+          + "@Heads(mlm = true) or @Heads(classes = N) to train it");
+    }
+    if (layout.mlm()) {
+      int counted = switch (layout.mask()) {
+        case NONE -> maskedLmTargets(input.tokenLabels());
+        case LM -> nextTokenTargets(false);
+        case UNILM -> nextTokenTargets(true);
+      };
+      mlmLossScale = counted == 0 ? 0f : 1f / counted;
+    }
+    if (layout.classes() > 0) {
+      int[] given = input.labels();
+      if (given == null) {
+        throw new IllegalArgumentException("training " + layout.specName()
+            + " needs a class label per sequence: use Batch.withLabels");
+      }
+      if (given.length != batch) {
+        throw new IllegalArgumentException(given.length + " labels for a batch of " + batch);
+      }
+      for (int b = 0; b < batch; b++) {
+        if (given[b] < 0 || given[b] >= layout.classes()) {
+          throw new IllegalArgumentException("label " + given[b] + " of sequence " + b
+              + " is outside [0, " + layout.classes() + ")");
+        }
+        labels[b] = given[b];
+      }
+      classLossScale = 1f / batch;
+    }
+  }
+
+  private int maskedLmTargets(int[][] tokenLabels) {
+    if (tokenLabels == null) {
+      throw new IllegalArgumentException("training the masked-LM head of " + layout.specName()
+          + " (mask NONE) needs tokenLabels: use Batch.withTokenLabels (−1 = not counted)");
+    }
+    if (tokenLabels.length != batch) {
+      throw new IllegalArgumentException("tokenLabels has " + tokenLabels.length
+          + " rows for a batch of " + batch);
+    }
+    int counted = 0;
+    for (int b = 0; b < batch; b++) {
+      if (rowLength(tokenLabels, b, "tokenLabels") != seq) {
+        throw new IllegalArgumentException("tokenLabels row " + b + " has " + tokenLabels[b].length
+            + " labels, tokenIds rows have " + seq);
+      }
+      for (int i = 0; i < seq; i++) {
+        int target = tokenLabels[b][i];
+        if (target < -1 || target >= layout.vocab()) {
+          throw new IllegalArgumentException("token label " + target + " at [" + b + "][" + i
+              + "] is outside [−1, " + layout.vocab() + ")");
+        }
+        mlmTargets[b * seq + i] = target;
+        counted += target >= 0 ? 1 : 0;
+      }
+    }
+    return counted;
+  }
+
+  /**
+   * Position i predicts token i + 1 when that token is not padding; for UniLM only where it is a
+   * target token (segment 1), as bert4keras's seq2seq loss.
+   */
+  private int nextTokenTargets(boolean targetSegmentOnly) {
+    int counted = 0;
+    for (int b = 0; b < batch; b++) {
+      for (int i = 0; i < seq; i++) {
+        int r = b * seq + i;
+        boolean counts = i + 1 < seq && tokenIds[r + 1] != 0
+            && (!targetSegmentOnly || segmentIds[r + 1] == 1);
+        mlmTargets[r] = counts ? tokenIds[r + 1] : -1;
+        counted += counts ? 1 : 0;
+      }
+    }
+    return counted;
+  }
+
+  private static int rowLength(int[][] rows, int b, String what) {
+    if (rows[b] == null) {
+      throw new IllegalArgumentException(what + " row " + b + " is null");
+    }
+    return rows[b].length;
+  }
+}

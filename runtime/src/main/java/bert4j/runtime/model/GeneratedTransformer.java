@@ -1,0 +1,300 @@
+package bert4j.runtime.model;
+
+import bert4j.runtime.Batch;
+import bert4j.runtime.FloatTensor;
+import bert4j.runtime.Outputs;
+import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.TransformerModel;
+import bert4j.runtime.kernels.Kernels;
+import bert4j.runtime.kernels.Memory;
+import bert4j.runtime.kernels.Slice;
+import bert4j.runtime.optim.OptimizerProgram;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The runtime half of every generated model: memory (flat parameters, gradients and optimizer state,
+ * and the activation arena sized for {@code maxBatch × maxLength}), input staging and checks, weights
+ * I/O, and the training step around the generated {@link #forwardPass} and {@link #backwardPass}.
+ * The generated subclass holds the slices and the kernel calls; nothing here knows the architecture.
+ */
+public abstract class GeneratedTransformer implements TransformerModel {
+  /** The backend every kernel call goes to. */
+  protected final Kernels kernels;
+  private final ModelLayout layout;
+  private final int maxBatch;
+  private final int maxLength;
+  private final Memory params;
+  private final Memory grads;
+  private final Memory state;
+  private final Memory arena;
+  private final Map<String, ParameterInfo> byName = new LinkedHashMap<>();
+  private final BatchInputs inputs;
+  private final int parameterCount;
+  private long dropoutSeed;
+  private long dropoutCalls;
+  private long updates;
+  private double lastLearningRate;
+
+  /** Host inputs of the current call, read by the generated kernel calls. */
+  protected final int[] tokenIds;
+  protected final int[] segmentIds;
+  protected final int[] positionIds;
+  protected final int[] mlmTargets;
+  protected final int[] labels;
+
+  protected GeneratedTransformer(Kernels kernels, ModelLayout layout, int maxBatch, int maxLength) {
+    if (kernels == null) {
+      throw new IllegalArgumentException("kernels must not be null: use Backend.cpu() or Backend.auto()");
+    }
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("maxBatch=" + maxBatch + " must be at least 1");
+    }
+    if (maxLength < 1 || maxLength > layout.maxPosition()) {
+      throw new IllegalArgumentException("maxLength=" + maxLength + " must be in [1, maxPosition="
+          + layout.maxPosition() + "]");
+    }
+    long count = layout.parameterCount();
+    if (count > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(layout.specName() + " has " + count
+          + " parameters; this version supports up to " + Integer.MAX_VALUE);
+    }
+    this.kernels = kernels;
+    this.layout = layout;
+    this.maxBatch = maxBatch;
+    this.maxLength = maxLength;
+    this.parameterCount = (int) count;
+    for (ParameterInfo p : layout.parameters()) {
+      byName.put(p.name(), p);
+    }
+    this.params = kernels.allocate(count);
+    this.grads = kernels.allocate(count);
+    this.state = kernels.allocate(Math.max(1, layout.optimizer().stateSize(count)));
+    this.arena = kernels.allocate(Math.max(1, layout.arenaFloats(maxBatch, maxLength)));
+    this.inputs = new BatchInputs(layout, maxBatch, maxLength);
+    this.tokenIds = inputs.tokenIds;
+    this.segmentIds = inputs.segmentIds;
+    this.positionIds = inputs.positionIds;
+    this.mlmTargets = inputs.mlmTargets;
+    this.labels = inputs.labels;
+    initialize(0);
+  }
+
+  /**
+   * The forward pass for {@code batch} sequences of length {@code seq} already staged; in training
+   * mode, dropout is on and the loss (with the gradient of the logits) is computed and returned.
+   */
+  protected abstract double forwardPass(boolean training, int batch, int seq);
+
+  /** The backward pass, after a training {@link #forwardPass}; accumulates into the gradients. */
+  protected abstract void backwardPass(int batch, int seq);
+
+  /** Reads the outputs of the last forward pass. */
+  protected abstract Outputs readOutputs(int batch, int seq);
+
+  /** The slice of a parameter at {@code offset} in the flat buffer. */
+  protected final Slice param(long offset) {
+    return new Slice(params, offset);
+  }
+
+  /** The slice of a parameter's gradient at {@code offset}. */
+  protected final Slice grad(long offset) {
+    return new Slice(grads, offset);
+  }
+
+  /** A buffer of the per-token region, {@code column} widths in. */
+  protected final Slice tokens(int column) {
+    return new Slice(arena, (long) column * maxBatch * maxLength);
+  }
+
+  /** A buffer of the per-sequence region. */
+  protected final Slice sequences(int column) {
+    return new Slice(arena, (long) layout.tokenWidth() * maxBatch * maxLength
+        + (long) column * maxBatch);
+  }
+
+  /** A buffer of the per-token-pair region. */
+  protected final Slice pairs(int column) {
+    long tokens = (long) maxBatch * maxLength;
+    return new Slice(arena, layout.tokenWidth() * tokens + (long) layout.sequenceWidth() * maxBatch
+        + (long) column * tokens * maxLength);
+  }
+
+  /** The MLM loss's scale: 1 / number of counted target positions (0 when none). */
+  protected final float mlmLossScale() {
+    return inputs.mlmLossScale;
+  }
+
+  /** The classification loss's scale: 1 / batch. */
+  protected final float classLossScale() {
+    return inputs.classLossScale;
+  }
+
+  /** The dropout seed of one site in the current training call. */
+  protected final long seed(int site) {
+    long z = dropoutSeed + 0x9E3779B97F4A7C15L * (dropoutCalls + 1) + 0xBF58476D1CE4E5B9L * (site + 1);
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** Copies {@code shape}'s worth of floats from a slice into a host tensor. */
+  protected final FloatTensor read(Slice slice, int... shape) {
+    int n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    float[] data = new float[n];
+    kernels.read(slice, data, 0, n);
+    return new FloatTensor(shape, data);
+  }
+
+  @Override
+  public String specName() {
+    return layout.specName();
+  }
+
+  /** The layout the generated code declared: sizes, parameters, arena widths, FLOPs. */
+  public ModelLayout layout() {
+    return layout;
+  }
+
+  @Override
+  public List<ParameterInfo> parameters() {
+    return layout.parameters();
+  }
+
+  @Override
+  public long parameterCount() {
+    return parameterCount;
+  }
+
+  @Override
+  public FloatTensor parameter(String name) {
+    ParameterInfo p = info(name);
+    return read(new Slice(params, p.offset()), p.shape());
+  }
+
+  @Override
+  public void setParameter(String name, FloatTensor values) {
+    ParameterInfo p = info(name);
+    if (!java.util.Arrays.equals(p.shape(), values.shape())) {
+      throw new IllegalArgumentException("parameter " + name + " has shape " + p.shapeText()
+          + ", got values of shape " + java.util.Arrays.toString(values.shape()));
+    }
+    kernels.write(values.data(), 0, new Slice(params, p.offset()), p.size());
+  }
+
+  @Override
+  public FloatTensor gradient(String name) {
+    ParameterInfo p = info(name);
+    return read(new Slice(grads, p.offset()), p.shape());
+  }
+
+  @Override
+  public void initialize(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    for (ParameterInfo p : layout.parameters()) {
+      float[] values = new float[p.size()];
+      if (p.name().endsWith("LayerNorm.weight")) {
+        java.util.Arrays.fill(values, 1f);
+      } else if (!p.name().endsWith("bias")) {
+        for (int i = 0; i < values.length; i++) {
+          values[i] = (float) (layout.initializerRange() * truncatedNormal(random));
+        }
+      }
+      kernels.write(values, 0, new Slice(params, p.offset()), values.length);
+    }
+  }
+
+  private static double truncatedNormal(SplittableRandom random) {
+    while (true) {
+      double u = random.nextDouble();
+      double v = random.nextDouble();
+      double z = Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v);
+      if (Math.abs(z) <= 2) {
+        return z;
+      }
+    }
+  }
+
+  @Override
+  public void seedDropout(long seed) {
+    dropoutSeed = seed;
+    dropoutCalls = 0;
+  }
+
+  @Override
+  public void load(Path weights) throws IOException {
+    ModelWeights.load(this, weights);
+  }
+
+  @Override
+  public void save(Path weights) throws IOException {
+    ModelWeights.save(this, weights);
+  }
+
+  @Override
+  public Outputs forward(Batch batch) {
+    inputs.stage(batch, false);
+    forwardPass(false, inputs.batch, inputs.seq);
+    return readOutputs(inputs.batch, inputs.seq);
+  }
+
+  @Override
+  public float computeGradients(Batch batch) {
+    inputs.stage(batch, true);
+    kernels.fill(new Slice(grads, 0), parameterCount, 0f);
+    double loss = forwardPass(true, inputs.batch, inputs.seq);
+    backwardPass(inputs.batch, inputs.seq);
+    dropoutCalls++;
+    return (float) loss;
+  }
+
+  @Override
+  public float trainStep(Batch batch) {
+    float loss = computeGradients(batch);
+    updates++;
+    OptimizerProgram program = layout.optimizer();
+    kernels.optimizerStep(program, new Slice(params, 0), new Slice(grads, 0), new Slice(state, 0),
+        parameterCount, updates);
+    lastLearningRate = program.learningRate(updates);
+    return loss;
+  }
+
+  @Override
+  public double lastLearningRate() {
+    return lastLearningRate;
+  }
+
+  /** Forward FLOPs per token at length {@code seq}, from the plan. */
+  public long flopsPerToken(int seq) {
+    return layout.flopsPerToken(seq);
+  }
+
+  /** Bytes of this model's activation arena (sized for its maximum batch and length). */
+  public long arenaBytes() {
+    return 4 * layout.arenaFloats(maxBatch, maxLength);
+  }
+
+  @Override
+  public void close() {
+    params.close();
+    grads.close();
+    state.close();
+    arena.close();
+  }
+
+  ParameterInfo info(String name) {
+    ParameterInfo p = byName.get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("no parameter '" + name + "' in " + layout.specName()
+          + "; it has " + byName.keySet());
+    }
+    return p;
+  }
+}

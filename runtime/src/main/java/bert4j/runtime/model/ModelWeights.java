@@ -1,0 +1,102 @@
+package bert4j.runtime.model;
+
+import bert4j.runtime.FloatTensor;
+import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.io.SafeTensorsFormatException;
+import bert4j.runtime.io.SafeTensorsReader;
+import bert4j.runtime.io.SafeTensorsWriter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * Loads and saves a model's parameters as safetensors with Hugging Face BERT names. Loading accepts
+ * each encoder name with or without the {@code bert.} prefix and the old {@code LayerNorm.gamma/beta}
+ * spelling; it checks every name and shape before it changes anything, and names every missing tensor.
+ * Saving writes the encoder under {@code bert.} (as Hugging Face's task models do) and the heads
+ * ({@code cls.*}, {@code classifier.*}) as they are.
+ */
+final class ModelWeights {
+  private static final Logger LOG = Logger.getLogger(ModelWeights.class.getName());
+
+  private ModelWeights() {}
+
+  static void load(GeneratedTransformer model, Path file) throws IOException {
+    try (SafeTensorsReader reader = SafeTensorsReader.open(file)) {
+      Map<ParameterInfo, String> found = new LinkedHashMap<>();
+      List<String> missing = new ArrayList<>();
+      for (ParameterInfo p : model.parameters()) {
+        String name = candidates(p.name()).stream().filter(reader::contains).findFirst().orElse(null);
+        if (name == null) {
+          missing.add(p.name() + " " + p.shapeText());
+          continue;
+        }
+        long[] shape = reader.info(name).shape();
+        if (!Arrays.equals(shape, Arrays.stream(p.shape()).asLongStream().toArray())) {
+          throw new SafeTensorsFormatException(file, "tensor " + name + " has shape "
+              + Arrays.toString(shape) + ", " + model.specName() + " expects " + p.shapeText());
+        }
+        found.put(p, name);
+      }
+      if (!missing.isEmpty()) {
+        throw new SafeTensorsFormatException(file, "missing " + missing.size() + " tensor(s) "
+            + model.specName() + " needs (each also looked for with the 'bert.' prefix): "
+            + String.join(", ", missing.subList(0, Math.min(missing.size(), 12)))
+            + (missing.size() > 12 ? ", ..." : ""));
+      }
+      Set<String> unused = new LinkedHashSet<>(reader.names());
+      unused.removeAll(found.values());
+      if (!unused.isEmpty()) {
+        LOG.info("bert4j: " + file + " has " + unused.size() + " tensor(s) " + model.specName()
+            + " does not use: " + unused);
+      }
+      for (Map.Entry<ParameterInfo, String> e : found.entrySet()) {
+        model.setParameter(e.getKey().name(), reader.read(e.getValue(), e.getKey().shape()));
+      }
+    }
+  }
+
+  static void save(GeneratedTransformer model, Path file) throws IOException {
+    Map<String, FloatTensor> tensors = new LinkedHashMap<>();
+    for (ParameterInfo p : model.parameters()) {
+      tensors.put(savedName(p.name()), model.parameter(p.name()));
+    }
+    SafeTensorsWriter.write(file, tensors, Map.of("format", "pt", "bert4j.spec", model.specName()));
+  }
+
+  private static boolean isHead(String name) {
+    return name.startsWith("cls.") || name.startsWith("classifier.");
+  }
+
+  private static String savedName(String name) {
+    return isHead(name) ? name : "bert." + name;
+  }
+
+  private static List<String> candidates(String name) {
+    List<String> names = new ArrayList<>();
+    for (String spelling : spellings(name)) {
+      names.add(spelling);
+      if (!isHead(spelling)) {
+        names.add("bert." + spelling);
+      }
+    }
+    return names;
+  }
+
+  private static List<String> spellings(String name) {
+    if (name.endsWith("LayerNorm.weight")) {
+      return List.of(name, name.substring(0, name.length() - "weight".length()) + "gamma");
+    }
+    if (name.endsWith("LayerNorm.bias")) {
+      return List.of(name, name.substring(0, name.length() - "bias".length()) + "beta");
+    }
+    return List.of(name);
+  }
+}
