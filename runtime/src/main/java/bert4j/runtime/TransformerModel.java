@@ -48,6 +48,12 @@ public interface TransformerModel extends AutoCloseable {
   /** Inference: every output of the spec, dropout off. */
   Outputs forward(Batch batch);
 
+  /**
+   * The outputs of the last forward pass, a training step's included (computed with dropout): what a
+   * training loop reads to report accuracy without a second forward.
+   */
+  Outputs lastOutputs();
+
   /** Forward in training mode, loss, and the backward into the gradients, without an update. */
   float computeGradients(Batch batch);
 

@@ -246,6 +246,14 @@ public abstract class GeneratedTransformer implements TransformerModel {
   }
 
   @Override
+  public Outputs lastOutputs() {
+    if (inputs.batch == 0) {
+      throw new IllegalStateException("no forward pass has run yet");
+    }
+    return readOutputs(inputs.batch, inputs.seq);
+  }
+
+  @Override
   public float computeGradients(Batch batch) {
     inputs.stage(batch, true);
     kernels.fill(new Slice(grads, 0), parameterCount, 0f);
