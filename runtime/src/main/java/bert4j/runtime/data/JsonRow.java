@@ -39,8 +39,11 @@ public record JsonRow(String source, long line, JsonNode value) {
   /** The value of a field that must be an integer that fits an {@code int}. */
   public int integer(String field) {
     JsonNode node = get(field);
-    if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+    if (!node.isIntegralNumber()) {
       throw error("field \"" + field + "\" is " + describe(node) + ", expected an integer");
+    }
+    if (!node.canConvertToInt()) {
+      throw error("field \"" + field + "\" is " + node + ", outside the range of an int");
     }
     return node.intValue();
   }
@@ -60,7 +63,7 @@ public record JsonRow(String source, long line, JsonNode value) {
   static String describe(JsonNode node) {
     String kind = switch (node.getNodeType()) {
       case STRING -> "a string";
-      case NUMBER -> node.isIntegralNumber() ? "an integer out of range" : "a fractional number";
+      case NUMBER -> node.isIntegralNumber() ? "an integer" : "a fractional number";
       case BOOLEAN -> "a boolean";
       case NULL -> "null";
       case ARRAY -> "an array";
