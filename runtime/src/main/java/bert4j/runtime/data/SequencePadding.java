@@ -30,8 +30,11 @@ public final class SequencePadding {
     return pad(sequences, length, 0, Mode.POST);
   }
 
-  /** Pads with {@code value} to the longest sequence ({@code 0} columns for no or only empty sequences). */
+  /** Pads with {@code value} to the longest sequence (no columns if there are no values at all). */
   public static int[][] padToLongest(List<int[]> sequences, int value, Mode mode) {
+    if (sequences == null) {
+      throw new IllegalArgumentException("sequences to pad are null");
+    }
     int longest = 0;
     for (int i = 0; i < sequences.size(); i++) {
       longest = Math.max(longest, sequence(sequences, i).length);
@@ -46,6 +49,9 @@ public final class SequencePadding {
   public static int[][] pad(List<int[]> sequences, int length, int value, Mode mode) {
     if (length < 0) {
       throw new IllegalArgumentException("padding length must be >= 0, got " + length);
+    }
+    if (sequences == null) {
+      throw new IllegalArgumentException("sequences to pad are null");
     }
     if (mode == null) {
       throw new IllegalArgumentException("padding mode is null (PRE or POST)");

@@ -66,6 +66,9 @@ public final class TruncateSequences {
     }
     int[] lengths = new int[sequences.length];
     for (int i = 0; i < sequences.length; i++) {
+      if (sequences[i] == null) {
+        throw new IllegalArgumentException("sequence " + i + " to truncate is null");
+      }
       lengths[i] = sequences[i].size();
     }
     int[] target = truncatedLengths(maxLen, lengths);

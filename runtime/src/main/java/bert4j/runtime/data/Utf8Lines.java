@@ -25,6 +25,9 @@ final class Utf8Lines {
   private long number;
 
   Utf8Lines(InputStream in, String source) {
+    if (in == null) {
+      throw new IllegalArgumentException("no stream to read " + source + " from");
+    }
     this.in = new BufferedInputStream(in, 1 << 16);
     this.source = source;
   }

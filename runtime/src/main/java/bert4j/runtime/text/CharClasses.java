@@ -27,9 +27,10 @@ public final class CharClasses {
   private CharClasses() {}
 
   /**
-   * Punctuation: every non-alphanumeric printable ASCII character ({@code !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~},
-   * including symbols such as {@code $ + < = > ^ ` | ~} that Unicode does not call punctuation) and every
-   * code point of a Unicode punctuation category (P*). Same in bert4keras and Hugging Face.
+   * Punctuation: every printable ASCII character that is not a letter or digit (code points 33–47,
+   * 58–64, 91–96 and 123–126, so also symbols such as {@code $ + < = > ^ | ~} that Unicode does not call
+   * punctuation) and every code point of a Unicode punctuation category (P*). Same in bert4keras and
+   * Hugging Face.
    */
   public static boolean isPunctuation(int cp) {
     if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96)
@@ -97,7 +98,10 @@ public final class CharClasses {
         || type == Character.PARAGRAPH_SEPARATOR;
   }
 
-  /** The basic tokenizer's class of a code point: {@link #WORD}, {@link #SPACE}, {@link #SPLIT} or {@link #DROP}. */
+  /**
+   * The basic tokenizer's class of a code point: {@link #WORD}, {@link #SPACE}, {@link #SPLIT} or
+   * {@link #DROP}.
+   */
   static byte classOf(int cp) {
     return cp < 0x10000 ? BMP[cp] : computeClass(cp);
   }

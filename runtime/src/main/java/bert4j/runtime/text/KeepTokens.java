@@ -6,8 +6,8 @@ import java.util.Arrays;
 /**
  * The rows of the original vocabulary that a {@linkplain Vocabulary#simplified simplified vocabulary}
  * keeps, in the order of the new ids: new id {@code i} is old id {@code ids()[i]} (bert4keras
- * {@code keep_tokens}). A weights loader applies it to the token embedding {@code [vocab, hidden]} and the
- * MLM output bias {@code [vocab]} so that they match the smaller vocabulary.
+ * {@code keep_tokens}). A weights loader applies it to the token embedding {@code [vocab, hidden]} and
+ * the MLM output bias {@code [vocab]} so that they match the smaller vocabulary.
  */
 public record KeepTokens(int[] ids) {
   public KeepTokens {
@@ -42,6 +42,9 @@ public record KeepTokens(int[] ids) {
    *     its rows
    */
   public FloatTensor apply(String name, FloatTensor tensor) {
+    if (tensor == null) {
+      throw new IllegalArgumentException("no tensor " + name + " to apply keep tokens to");
+    }
     int[] shape = tensor.shape();
     if (shape.length < 1 || shape.length > 2) {
       throw new IllegalArgumentException("keep tokens apply to [vocab, hidden] or [vocab] tensors; "

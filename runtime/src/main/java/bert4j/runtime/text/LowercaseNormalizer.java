@@ -22,8 +22,8 @@ final class LowercaseNormalizer {
   private LowercaseNormalizer() {}
 
   /**
-   * The normalized form of the code point {@code cp} found at {@code index} of {@code text}, or null if it
-   * is the code point itself.
+   * The normalized form of the code point {@code cp} found at {@code index} of {@code text}, or null if
+   * it is the code point itself.
    */
   static String normalize(int cp, CharSequence text, int index) {
     if (cp == CAPITAL_SIGMA) {

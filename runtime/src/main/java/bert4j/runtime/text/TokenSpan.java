@@ -2,8 +2,8 @@ package bert4j.runtime.text;
 
 /**
  * Where a token came from: the characters {@code [start, end)} of the original text, in UTF-16 indices
- * (so {@code text.substring(start, end)} is the token's source text), or {@link #NONE} for a special token
- * such as [CLS] that comes from no text. Several tokens can share characters when one character
+ * (so {@code text.substring(start, end)} is the token's source text), or {@link #NONE} for a special
+ * token such as [CLS] that comes from no text. Several tokens can share characters when one character
  * normalizes to several (a Hangul syllable decomposes into jamo when lowercasing).
  */
 public record TokenSpan(int start, int end) {

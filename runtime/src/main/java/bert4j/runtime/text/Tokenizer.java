@@ -36,8 +36,9 @@ import java.util.regex.Pattern;
  *   <li>unassigned (Cn), private-use (Co) and lone surrogate (Cs) code points stay and become [UNK]
  *       (Hugging Face drops them as control characters);
  *   <li>a word becomes [UNK] beyond 200 code points (Hugging Face: 100);
- *   <li>truncation of a pair removes from the longer text and, on a tie, from the first (Hugging Face's
- *       {@code longest_first} removes from the second on a tie);
+ *   <li>truncation of a pair removes from the longer text and, on a tie, from the first (the
+ *       {@code longest_first} of Hugging Face's Python {@code BertTokenizer} removes from the second
+ *       on a tie);
  *   <li>{@link #decode} is bert4keras's, not Hugging Face's {@code clean_up_tokenization_spaces};
  *   <li>lowercasing always strips accents (Hugging Face has a separate {@code strip_accents}), and recent
  *       Hugging Face versions NFC-normalize first, which only matters for a cased vocabulary.
@@ -123,8 +124,9 @@ public final class Tokenizer {
     }
 
     /**
-     * Whether to lowercase and strip accents (bert4keras {@code do_lower_case}; default true). Turn it off
-     * only for a cased vocabulary.
+     * Whether to lowercase and strip accents (bert4keras {@code do_lower_case}). Default true:
+     * bert4keras's constructor defaults to false, but its Chinese examples all pass true and Hugging Face
+     * defaults to true; with false, the uncased Chinese vocabulary maps every capitalized word to [UNK].
      */
     public Builder lowercase(boolean lowercase) {
       this.lowercase = lowercase;
@@ -176,7 +178,7 @@ public final class Tokenizer {
     return sepId;
   }
 
-  /** The id of a token, or the id of [UNK] if the vocabulary lacks it (bert4keras {@code token_to_id}). */
+  /** The id of a token, or the id of [UNK] if the vocabulary lacks it (bert4keras token_to_id). */
   public int tokenToId(String token) {
     int id = vocabulary.id(token);
     return id < 0 ? unkId : id;
@@ -189,6 +191,7 @@ public final class Tokenizer {
 
   /** {@link #tokenToId} of each token. */
   public int[] tokensToIds(List<String> tokens) {
+    requireNonNull(tokens, "tokens");
     int[] ids = new int[tokens.size()];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = tokenToId(tokens.get(i));
@@ -198,6 +201,7 @@ public final class Tokenizer {
 
   /** {@link #idToToken} of each id. */
   public List<String> idsToTokens(int[] ids) {
+    requireNonNull(ids, "ids");
     List<String> tokens = new ArrayList<>(ids.length);
     for (int id : ids) {
       tokens.add(idToToken(id));
@@ -309,12 +313,13 @@ public final class Tokenizer {
    * The span of each token in {@code text} (bert4keras {@code rematch}), for tokens that came from
    * {@link #tokenize} of that text, possibly truncated: each token maps to its next occurrence among the
    * text's own tokens after the previous match; special tokens other than [UNK] map to
-   * {@link TokenSpan#NONE}. A token the vocabulary lacks matches an [UNK] (so bert4keras-style tokens that
-   * spell out an unknown word work too).
+   * {@link TokenSpan#NONE}. A token the vocabulary lacks matches an [UNK] (so bert4keras-style tokens
+   * that spell out an unknown word work too).
    *
    * @throws IllegalArgumentException if a token does not occur in the rest of the text
    */
   public List<TokenSpan> rematch(String text, List<String> tokens) {
+    requireNonNull(tokens, "tokens");
     PieceBuffer pieces = pieces(text);
     List<TokenSpan> spans = new ArrayList<>(tokens.size());
     int next = 0;
@@ -346,6 +351,7 @@ public final class Tokenizer {
    * points is tidied.
    */
   public String decode(int[] ids) {
+    requireNonNull(ids, "ids");
     StringBuilder text = new StringBuilder();
     int index = 0;
     for (int id : ids) {
@@ -374,6 +380,12 @@ public final class Tokenizer {
     result = SPACE_AFTER_OPENING.matcher(result).replaceAll("$1");
     result = DECIMAL_POINT.matcher(result).replaceAll("$1$2");
     return stripPythonWhitespace(result);
+  }
+
+  private static void requireNonNull(Object argument, String name) {
+    if (argument == null) {
+      throw new IllegalArgumentException(name + " must not be null");
+    }
   }
 
   /** bert4keras {@code _is_special}: a token in square brackets. */

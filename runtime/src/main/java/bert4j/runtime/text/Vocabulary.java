@@ -36,7 +36,6 @@ public final class Vocabulary {
   static final String CLS = "[CLS]";
   static final String SEP = "[SEP]";
   static final String PAD = "[PAD]";
-  static final String MASK = "[MASK]";
 
   /** The tokens bert4keras examples keep first when they simplify a vocabulary. */
   private static final List<String> STANDARD_START = List.of(PAD, UNK, CLS, SEP);
@@ -58,7 +57,7 @@ public final class Vocabulary {
    * Reads a {@code vocab.txt}.
    *
    * @throws VocabularyException if the file is missing, unreadable, empty, not UTF-8, has an empty or
-   *     duplicate line, or lacks {@code [UNK]}, {@code [CLS]} or {@code [SEP]}; the message names the file
+   *     duplicate line, or lacks [UNK], [CLS] or [SEP]; the message names the file
    */
   public static Vocabulary load(Path file) throws VocabularyException {
     String source = file.toString();
@@ -103,6 +102,9 @@ public final class Vocabulary {
    *     its index + 1
    */
   public static Vocabulary of(List<String> tokens) {
+    if (tokens == null) {
+      throw new IllegalArgumentException("vocabulary: the token list is null");
+    }
     String[] array = tokens.toArray(new String[0]);
     String problem = problem(array);
     if (problem != null) {
@@ -208,7 +210,10 @@ public final class Vocabulary {
     return Collections.unmodifiableList(Arrays.asList(tokens));
   }
 
-  /** {@link #simplified(List)} keeping first the tokens bert4keras examples keep: [PAD], [UNK], [CLS], [SEP]. */
+  /**
+   * {@link #simplified(List)} keeping first the tokens bert4keras examples keep: [PAD], [UNK], [CLS],
+   * [SEP] (those the vocabulary has). [MASK] goes, as in those examples; name it to keep it.
+   */
   public SimplifiedVocabulary simplified() {
     return simplified(STANDARD_START.stream().filter(this::contains).toList());
   }
@@ -225,6 +230,9 @@ public final class Vocabulary {
    *     result lacks a required token
    */
   public SimplifiedVocabulary simplified(List<String> startWith) {
+    if (startWith == null) {
+      throw new IllegalArgumentException("the start tokens of a simplified vocabulary are null");
+    }
     LinkedHashSet<String> kept = new LinkedHashSet<>();
     List<Integer> keep = new ArrayList<>();
     for (String token : startWith) {
