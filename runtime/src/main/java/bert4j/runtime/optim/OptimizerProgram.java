@@ -50,6 +50,36 @@ public final class OptimizerProgram {
     return method;
   }
 
+  /** Adam's β₁ (0 for SGD). */
+  public double beta1() {
+    return beta1;
+  }
+
+  /** Adam's β₂ (0 for SGD). */
+  public double beta2() {
+    return beta2;
+  }
+
+  /** Adam's ε (0 for SGD). */
+  public double epsilon() {
+    return epsilon;
+  }
+
+  /** Whether Adam divides the moments by 1 − βᵗ. */
+  public boolean biasCorrection() {
+    return biasCorrection;
+  }
+
+  /** SGD's momentum μ (0 for plain SGD and for Adam). */
+  public double momentum() {
+    return momentum;
+  }
+
+  /** Whether SGD uses Nesterov momentum. */
+  public boolean nesterov() {
+    return nesterov;
+  }
+
   /** Floats of optimizer state for {@code parameterCount} parameters. */
   public long stateSize(long parameterCount) {
     return switch (method) {

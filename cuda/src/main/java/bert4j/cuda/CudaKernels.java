@@ -1,0 +1,606 @@
+package bert4j.cuda;
+
+import bert4j.dsl.Activation;
+import bert4j.dsl.Mask;
+import bert4j.runtime.kernels.AttentionShape;
+import bert4j.runtime.kernels.Kernels;
+import bert4j.runtime.kernels.Memory;
+import bert4j.runtime.kernels.Slice;
+import bert4j.runtime.optim.OptimizerProgram;
+
+/**
+ * The CUDA backend: every kernel of the {@link Kernels} contract as a CUDA kernel (src/main/cuda,
+ * one file per concept), launched in order on one stream of one GPU. Host inputs (token ids,
+ * targets) are copied in per call; everything else stays on the device. Arguments are checked on
+ * the host, in the CPU backend's words, before anything is launched. After warm-up, calls allocate
+ * nothing on the device or the Java heap (scratch buffers only grow). Calls come from one thread at
+ * a time.
+ *
+ * <p>Matrix products run in float32 on the CUDA cores by default; with {@code tf32} (system
+ * property {@code bert4j.cuda.tf32=true}) on the tensor cores in TF32, about 1e-3 relative error
+ * per product. Every kernel sums in a fixed order, so results are the same on every run.
+ */
+public final class CudaKernels implements Kernels {
+  private static final int THREADS = 256;
+  private static final int COLUMN_THREADS = 128;
+  private static final int ROWS_PER_CHUNK = 64;
+  private static final int LAYER_NORM_ROWS_PER_BLOCK = 4;
+  private static final int ATTENTION_THREADS = 128;
+  private static final int ATTENTION_KEYS = 32;
+
+  private final Device device;
+  private final boolean tf32;
+  private final LaunchArgs args = new LaunchArgs();
+  private final DeviceScratch ints;
+  private final DeviceScratch floats;
+  private final DeviceScratch doubles;
+  private final DeviceScratch maskRanks;
+  private final AttentionMaskRanks ranks = new AttentionMaskRanks();
+  private final EmbeddingOrder embeddingOrder = new EmbeddingOrder();
+  private double[] rowLoss = new double[0];
+  private boolean closed;
+
+  CudaKernels(Device device, boolean tf32) {
+    this.device = device;
+    this.tf32 = tf32;
+    this.ints = new DeviceScratch(device);
+    this.floats = new DeviceScratch(device);
+    this.doubles = new DeviceScratch(device);
+    this.maskRanks = new DeviceScratch(device);
+  }
+
+  /** The first GPU, TF32 as the system property {@code bert4j.cuda.tf32} says (default off). */
+  public static CudaKernels open() {
+    return new CudaKernels(JCudaDevice.open(0), Boolean.getBoolean("bert4j.cuda.tf32"));
+  }
+
+  @Override
+  public String name() {
+    return device.name() + (tf32 ? ", TF32 matmuls" : "");
+  }
+
+  /** The device, for timing its kernels (the benchmark). */
+  Device device() {
+    return device;
+  }
+
+  @Override
+  public Memory allocate(long floats) {
+    requireOpen();
+    if (floats < 0) {
+      throw new IllegalArgumentException("cannot allocate " + floats + " floats of CUDA memory");
+    }
+    return new CudaMemory(this, floats, device.allocate(4 * floats));
+  }
+
+  /** Frees memory of this backend; after {@link #close} the device has freed it already. */
+  void free(long address) {
+    if (!closed) {
+      device.free(address);
+    }
+  }
+
+  @Override
+  public void write(float[] source, int sourceOffset, Slice target, int count) {
+    requireOpen();
+    Checks.host("write", "source", source.length, sourceOffset, count);
+    CudaMemory t = Checks.memory(this, "write", "target", target, count);
+    if (count > 0) {
+      device.copyIn(source, sourceOffset, t.address(target.offset()), count);
+    }
+  }
+
+  @Override
+  public void read(Slice source, float[] target, int targetOffset, int count) {
+    requireOpen();
+    Checks.host("read", "target", target.length, targetOffset, count);
+    CudaMemory s = Checks.memory(this, "read", "source", source, count);
+    if (count > 0) {
+      device.copyOut(s.address(source.offset()), target, targetOffset, count);
+    }
+  }
+
+  @Override
+  public void fill(Slice target, long count, float value) {
+    requireOpen();
+    Checks.nonNegative("fill", "count", count);
+    long t = address(Checks.memory(this, "fill", "target", target, count), target);
+    if (count > 0) {
+      launch("fill", elementwiseBlocks(count), THREADS, args.clear().address(t).i64(count)
+          .f32(value));
+    }
+  }
+
+  @Override
+  public void embedding(int[] ids, int rows, Slice table, int width, Slice out,
+      boolean accumulate) {
+    requireOpen();
+    String k = "embedding";
+    Checks.nonNegative(k, "rows", rows);
+    Checks.positive(k, "width", width);
+    Checks.host(k, "ids", ids.length, 0, rows);
+    CudaMemory t = Checks.memory(this, k, "table", table, width);
+    Checks.ids(k, ids, rows, t, table, width);
+    CudaMemory o = Checks.memory(this, k, "out", out, (long) rows * width);
+    if (rows == 0) {
+      return;
+    }
+    long idsOnDevice = ints.reserve(4L * rows);
+    device.copyIn(ids, 0, idsOnDevice, rows);
+    launch("embedding_forward", rows, 1, 1, rowThreads(width), args.clear().address(idsOnDevice)
+        .address(address(t, table)).i32(width).address(address(o, out)).i32(accumulate ? 1 : 0));
+  }
+
+  @Override
+  public void embeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable) {
+    requireOpen();
+    String k = "embeddingBackward";
+    Checks.nonNegative(k, "rows", rows);
+    Checks.positive(k, "width", width);
+    Checks.host(k, "ids", ids.length, 0, rows);
+    CudaMemory t = Checks.memory(this, k, "dTable", dTable, width);
+    Checks.ids(k, ids, rows, t, dTable, width);
+    CudaMemory d = Checks.memory(this, k, "dOut", dOut, (long) rows * width);
+    if (rows == 0) {
+      return;
+    }
+    int packed = embeddingOrder.arrange(ids, rows);
+    int uniques = embeddingOrder.uniques();
+    long order = ints.reserve(4L * packed);
+    device.copyIn(embeddingOrder.packed(), 0, order, packed);
+    launch("embedding_backward", uniques, 1, 1, rowThreads(width), args.clear().address(order)
+        .address(order + 4L * rows).address(order + 4L * (rows + uniques + 1))
+        .address(address(d, dOut)).i32(width).address(address(t, dTable)));
+  }
+
+  @Override
+  public void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation, Slice pre,
+      Slice out, int rows, int in, int outWidth) {
+    requireOpen();
+    String k = "linear";
+    Checks.nonNegative(k, "rows", rows);
+    Checks.positive(k, "in", in);
+    Checks.positive(k, "out", outWidth);
+    Checks.stride(k, "xStride", xStride, in);
+    CudaMemory xm = Checks.memory(this, k, "x", x, Checks.extent(rows, xStride, in));
+    CudaMemory wm = Checks.memory(this, k, "w", w, (long) outWidth * in);
+    CudaMemory bm = bias == null ? null : Checks.memory(this, k, "bias", bias, outWidth);
+    CudaMemory pm = Checks.memory(this, k, "pre", pre, (long) rows * outWidth);
+    CudaMemory om = Checks.memory(this, k, "out", out, (long) rows * outWidth);
+    if (rows == 0) {
+      return;
+    }
+    boolean separateOut = activation != null || !out.equals(pre);
+    gemm(Layout.NT, rows, outWidth, in, address(xm, x), xStride, address(wm, w), in,
+        address(pm, pre), outWidth, false, bm == null ? 0 : address(bm, bias),
+        activationCode(activation), separateOut ? address(om, out) : 0, outWidth);
+  }
+
+  @Override
+  public void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
+      boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
+    requireOpen();
+    String k = "linearBackward";
+    Checks.nonNegative(k, "rows", rows);
+    Checks.positive(k, "in", in);
+    Checks.positive(k, "out", outWidth);
+    Checks.stride(k, "xStride", xStride, in);
+    CudaMemory dp = Checks.memory(this, k, "dPre", dPre, (long) rows * outWidth);
+    CudaMemory xm = Checks.memory(this, k, "x", x, Checks.extent(rows, xStride, in));
+    CudaMemory wm = Checks.memory(this, k, "w", w, (long) outWidth * in);
+    CudaMemory dxm = null;
+    if (dx != null) {
+      Checks.stride(k, "dxStride", dxStride, in);
+      dxm = Checks.memory(this, k, "dx", dx, Checks.extent(rows, dxStride, in));
+    }
+    CudaMemory dwm = Checks.memory(this, k, "dw", dw, (long) outWidth * in);
+    CudaMemory dbm = dBias == null ? null : Checks.memory(this, k, "dBias", dBias, outWidth);
+    if (rows == 0) {
+      return;
+    }
+    long dPreAt = address(dp, dPre);
+    if (dxm != null) {
+      gemm(Layout.NN, rows, in, outWidth, dPreAt, outWidth, address(wm, w), in, address(dxm, dx),
+          dxStride, accumulateDx, 0, 0, 0, 0);
+    }
+    gemm(Layout.TN, outWidth, in, rows, dPreAt, outWidth, address(xm, x), xStride,
+        address(dwm, dw), in, true, 0, 0, 0, 0);
+    if (dbm != null) {
+      columnSums(dPreAt, rows, outWidth, address(dbm, dBias));
+    }
+  }
+
+  @Override
+  public void activationBackward(Activation activation, Slice pre, Slice dOut, Slice dPre,
+      long count) {
+    requireOpen();
+    String k = "activationBackward";
+    Checks.nonNegative(k, "count", count);
+    CudaMemory p = Checks.memory(this, k, "pre", pre, count);
+    CudaMemory d = Checks.memory(this, k, "dOut", dOut, count);
+    CudaMemory dp = Checks.memory(this, k, "dPre", dPre, count);
+    if (count > 0) {
+      launch("activation_backward", elementwiseBlocks(count), THREADS, args.clear()
+          .i32(activationCode(activation)).address(address(p, pre)).address(address(d, dOut))
+          .address(address(dp, dPre)).i64(count));
+    }
+  }
+
+  @Override
+  public void layerNorm(Slice x, Slice residual, Slice gamma, Slice beta, float eps, Slice out,
+      Slice mean, Slice rstd, int rows, int width) {
+    requireOpen();
+    String k = "layerNorm";
+    Checks.nonNegative(k, "rows", rows);
+    Checks.positive(k, "width", width);
+    long size = (long) rows * width;
+    CudaMemory xm = Checks.memory(this, k, "x", x, size);
+    CudaMemory rm = residual == null ? null : Checks.memory(this, k, "residual", residual, size);
+    CudaMemory gm = Checks.memory(this, k, "gamma", gamma, width);
+    CudaMemory bm = Checks.memory(this, k, "beta", beta, width);
+    CudaMemory om = Checks.memory(this, k, "out", out, size);
+    CudaMemory mm = Checks.memory(this, k, "mean", mean, rows);
+    CudaMemory sm = Checks.memory(this, k, "rstd", rstd, rows);
+    if (rows == 0) {
+      return;
+    }
+    launch("layernorm_forward", layerNormBlocks(rows), 32 * LAYER_NORM_ROWS_PER_BLOCK, args.clear()
+        .address(address(xm, x)).address(rm == null ? 0 : address(rm, residual))
+        .address(address(gm, gamma)).address(address(bm, beta)).f32(eps).address(address(om, out))
+        .address(address(mm, mean)).address(address(sm, rstd)).i32(rows).i32(width));
+  }
+
+  @Override
+  public void layerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gamma, Slice dH,
+      Slice dGamma, Slice dBeta, int rows, int width) {
+    requireOpen();
+    String k = "layerNormBackward";
+    Checks.nonNegative(k, "rows", rows);
+    Checks.positive(k, "width", width);
+    long size = (long) rows * width;
+    long dOutAt = address(Checks.memory(this, k, "dOut", dOut, size), dOut);
+    long hAt = address(Checks.memory(this, k, "h", h, size), h);
+    long meanAt = address(Checks.memory(this, k, "mean", mean, rows), mean);
+    long rstdAt = address(Checks.memory(this, k, "rstd", rstd, rows), rstd);
+    long gammaAt = address(Checks.memory(this, k, "gamma", gamma, width), gamma);
+    long dHAt = address(Checks.memory(this, k, "dH", dH, size), dH);
+    long dGammaAt = address(Checks.memory(this, k, "dGamma", dGamma, width), dGamma);
+    long dBetaAt = address(Checks.memory(this, k, "dBeta", dBeta, width), dBeta);
+    if (rows == 0) {
+      return;
+    }
+    int chunks = chunks(rows);
+    long partials = (long) chunks * width;
+    long delta = floats.reserve(4L * (rows + 2 * partials));
+    long partialGamma = delta + 4L * rows;
+    long partialBeta = partialGamma + 4L * partials;
+    int blocks = layerNormBlocks(rows);
+    int threads = 32 * LAYER_NORM_ROWS_PER_BLOCK;
+    launch("layernorm_mean_remainder", blocks, threads, args.clear().address(hAt).address(meanAt)
+        .i32(rows).i32(width).address(delta));
+    launch("layernorm_backward_partials", columnBlocks(width), chunks, 1, COLUMN_THREADS,
+        args.clear().address(dOutAt).address(hAt).address(meanAt).address(rstdAt).address(delta)
+            .i32(rows).i32(width).i32(ROWS_PER_CHUNK).address(partialGamma).address(partialBeta));
+    addPartials(partialGamma, chunks, width, dGammaAt);
+    addPartials(partialBeta, chunks, width, dBetaAt);
+    launch("layernorm_backward_rows", blocks, threads, args.clear().address(dOutAt).address(hAt)
+        .address(meanAt).address(rstdAt).address(delta).address(gammaAt).address(dHAt).i32(rows)
+        .i32(width));
+  }
+
+  @Override
+  public void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds, Slice q,
+      Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
+    requireOpen();
+    String kn = "attention";
+    Checks.rate(kn, dropout);
+    int tokens = shape.batch() * shape.seq();
+    Checks.host(kn, "tokenIds", tokenIds.length, 0, tokens);
+    if (mask == Mask.UNILM) {
+      if (segmentIds == null) {
+        throw new IllegalArgumentException(kn + ": mask UNILM needs segmentIds");
+      }
+      Checks.host(kn, "segmentIds", segmentIds.length, 0, tokens);
+    }
+    long qk = (long) tokens * shape.qkWidth();
+    long vs = (long) tokens * shape.vWidth();
+    long qAt = address(Checks.memory(this, kn, "q", q, qk), q);
+    long kAt = address(Checks.memory(this, kn, "k", k, qk), k);
+    long vAt = address(Checks.memory(this, kn, "v", v, vs), v);
+    long probsAt = address(Checks.memory(this, kn, "probs", probs, probsSize(shape)), probs);
+    long ctxAt = address(Checks.memory(this, kn, "ctx", ctx, vs), ctx);
+    int headSize = attentionHeadSize(kn, shape);
+    Mask m = mask == null ? Mask.NONE : mask;
+    boolean changed = ranks.compute(m, tokenIds, segmentIds, shape.batch(), shape.seq());
+    long ranksAt = maskRanks.reserve(8L * tokens);
+    if (changed || maskRanks.grew()) {
+      device.copyIn(ranks.ranks(), 0, ranksAt, 2 * tokens);
+    }
+    launch(headSize == 64 ? "attention_forward_64" : "attention_forward_128",
+        ceil(shape.seq(), queryTile(headSize)), shape.heads(), shape.batch(), ATTENTION_THREADS,
+        args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
+            .i32(shape.headSize()).f32(shape.scale()).i32(m == Mask.LM ? 1 : 0).address(ranksAt)
+            .address(ranksAt + 4L * tokens).address(qAt).address(kAt).address(vAt)
+            .address(probsAt).address(ctxAt).f32(dropout).i64(seed));
+  }
+
+  @Override
+  public void attentionBackward(AttentionShape shape, Slice q, Slice k, Slice v, Slice probs,
+      Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout, long seed) {
+    requireOpen();
+    String kn = "attentionBackward";
+    Checks.rate(kn, dropout);
+    int tokens = shape.batch() * shape.seq();
+    long qk = (long) tokens * shape.qkWidth();
+    long vs = (long) tokens * shape.vWidth();
+    long qAt = address(Checks.memory(this, kn, "q", q, qk), q);
+    long kAt = address(Checks.memory(this, kn, "k", k, qk), k);
+    long vAt = address(Checks.memory(this, kn, "v", v, vs), v);
+    long probsAt = address(Checks.memory(this, kn, "probs", probs, probsSize(shape)), probs);
+    long dCtxAt = address(Checks.memory(this, kn, "dCtx", dCtx, vs), dCtx);
+    long dqAt = address(Checks.memory(this, kn, "dq", dq, qk), dq);
+    long dkAt = address(Checks.memory(this, kn, "dk", dk, qk), dk);
+    long dvAt = address(Checks.memory(this, kn, "dv", dv, vs), dv);
+    int headSize = attentionHeadSize(kn, shape);
+    long sums = floats.reserve(4L * shape.batch() * shape.heads() * shape.seq());
+    launch(headSize == 64 ? "attention_backward_dq_64" : "attention_backward_dq_128",
+        ceil(shape.seq(), queryTile(headSize)), shape.heads(), shape.batch(), ATTENTION_THREADS,
+        args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
+            .i32(shape.headSize()).f32(shape.scale()).address(kAt).address(vAt).address(probsAt)
+            .address(dCtxAt).address(dqAt).address(sums).f32(dropout).i64(seed));
+    launch(headSize == 64 ? "attention_backward_dkdv_64" : "attention_backward_dkdv_128",
+        ceil(shape.seq(), ATTENTION_KEYS), shape.heads(), shape.batch(), ATTENTION_THREADS,
+        args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
+            .i32(shape.headSize()).f32(shape.scale()).address(qAt).address(vAt).address(probsAt)
+            .address(dCtxAt).address(sums).address(dkAt).address(dvAt).f32(dropout).i64(seed));
+  }
+
+  @Override
+  public void dropout(Slice x, Slice out, long count, float p, long seed) {
+    requireOpen();
+    String k = "dropout";
+    Checks.rate(k, p);
+    Checks.nonNegative(k, "count", count);
+    long xAt = address(Checks.memory(this, k, "x", x, count), x);
+    long outAt = address(Checks.memory(this, k, "out", out, count), out);
+    applyDropout(xAt, outAt, count, p, seed);
+  }
+
+  @Override
+  public void dropoutBackward(Slice dOut, Slice dx, long count, float p, long seed) {
+    requireOpen();
+    String k = "dropoutBackward";
+    Checks.rate(k, p);
+    Checks.nonNegative(k, "count", count);
+    long dOutAt = address(Checks.memory(this, k, "dOut", dOut, count), dOut);
+    long dxAt = address(Checks.memory(this, k, "dx", dx, count), dx);
+    applyDropout(dOutAt, dxAt, count, p, seed);
+  }
+
+  private void applyDropout(long in, long out, long count, float p, long seed) {
+    if (count == 0 || (p == 0f && in == out)) {
+      return;
+    }
+    launch("dropout", elementwiseBlocks(count), THREADS, args.clear().address(in).address(out)
+        .i64(count).f32(p).i64(seed));
+  }
+
+  @Override
+  public double softmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes,
+      Slice dLogits, float gradScale) {
+    requireOpen();
+    String k = "softmaxCrossEntropy";
+    Checks.nonNegative(k, "rows", rows);
+    Checks.positive(k, "classes", classes);
+    Checks.host(k, "targets", targets.length, 0, rows);
+    for (int r = 0; r < rows; r++) {
+      if (targets[r] < -1 || targets[r] >= classes) {
+        throw new IllegalArgumentException(k + ": targets[" + r + "] = " + targets[r]
+            + " is outside [-1, " + classes + ")");
+      }
+    }
+    long size = (long) rows * classes;
+    long logitsAt = address(Checks.memory(this, k, "logits", logits, size), logits);
+    long dLogitsAt = address(Checks.memory(this, k, "dLogits", dLogits, size), dLogits);
+    if (rows == 0) {
+      return 0;
+    }
+    long targetsAt = ints.reserve(4L * rows);
+    device.copyIn(targets, 0, targetsAt, rows);
+    long lossAt = doubles.reserve(8L * rows);
+    launch("softmax_cross_entropy", rows, 1, 1, THREADS, args.clear().address(logitsAt)
+        .address(targetsAt).i32(classes).address(dLogitsAt).f32(gradScale).address(lossAt));
+    if (rowLoss.length < rows) {
+      rowLoss = new double[rows];
+    }
+    device.copyOut(lossAt, rowLoss, 0, rows);
+    double loss = 0;
+    for (int r = 0; r < rows; r++) {
+      loss += rowLoss[r];
+    }
+    return loss;
+  }
+
+  /**
+   * Adam and SGD (with and without momentum, Nesterov) as {@link OptimizerProgram#applyOnHost}
+   * computes them, in one pass on the device.
+   */
+  @Override
+  public void optimizerStep(OptimizerProgram program, Slice params, Slice grads, Slice state,
+      int count, long step) {
+    requireOpen();
+    String k = "optimizerStep";
+    if (step < 1) {
+      throw new IllegalArgumentException("optimizer steps count from 1, got " + step);
+    }
+    Checks.nonNegative(k, "count", count);
+    long paramsAt = address(Checks.memory(this, k, "params", params, count), params);
+    long gradsAt = address(Checks.memory(this, k, "grads", grads, count), grads);
+    long stateSize = program.stateSize(count);
+    long stateAt = stateSize == 0 ? 0
+        : address(Checks.memory(this, k, "state", state, stateSize), state);
+    if (count == 0) {
+      return;
+    }
+    float rate = (float) program.learningRate(step);
+    switch (program.method()) {
+      case ADAM -> {
+        boolean corrected = program.biasCorrection();
+        float mScale = corrected ? (float) (1 / (1 - Math.pow(program.beta1(), step))) : 1f;
+        float vScale = corrected ? (float) (1 / (1 - Math.pow(program.beta2(), step))) : 1f;
+        launch("adam_step", elementwiseBlocks(count), THREADS, args.clear().address(paramsAt)
+            .address(gradsAt).address(stateAt).address(stateAt + 4L * count).i32(count)
+            .f32((float) program.beta1()).f32((float) program.beta2())
+            .f32((float) (1 - program.beta1())).f32((float) (1 - program.beta2())).f32(mScale)
+            .f32(vScale).f32(rate).f32((float) program.epsilon()));
+      }
+      case SGD -> launch("sgd_step", elementwiseBlocks(count), THREADS, args.clear()
+          .address(paramsAt).address(gradsAt).address(program.momentum() > 0 ? stateAt : 0)
+          .i32(count).f32(rate).f32((float) program.momentum()).i32(program.nesterov() ? 1 : 0));
+    }
+  }
+
+  /** Waits for every launched kernel; copies to the host wait anyway. */
+  public void synchronize() {
+    requireOpen();
+    device.synchronize();
+  }
+
+  /** Frees the scratch buffers and every allocation still alive, and releases the GPU. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    ints.release();
+    floats.release();
+    doubles.release();
+    maskRanks.release();
+    closed = true;
+    device.close();
+  }
+
+  // ---------------------------------------------------------------- launch plumbing
+
+  /** The three storage layouts of gemm.cu. */
+  private enum Layout {
+    NT("gemm_nt_128", "gemm_nt_64", "gemm_tf32_nt"),
+    NN("gemm_nn_128", "gemm_nn_64", "gemm_tf32_nn"),
+    TN("gemm_tn_128", "gemm_tn_64", "gemm_tf32_tn");
+
+    final String large;
+    final String small;
+    final String tensorCores;
+
+    Layout(String large, String small, String tensorCores) {
+      this.large = large;
+      this.small = small;
+      this.tensorCores = tensorCores;
+    }
+  }
+
+  /**
+   * C[m, n] = op(A)·op(B) (+ C) (+ bias), out = act(C) when {@code out != 0}. 128 × 128 tiles when
+   * they give every SM a block, else 64 × 64.
+   */
+  private void gemm(Layout layout, int m, int n, int k, long a, int lda, long b, int ldb, long c,
+      int ldc, boolean accumulate, long bias, int activation, long out, int ldo) {
+    int tile = tf32 || (long) ceil(m, 128) * ceil(n, 128) >= device.multiprocessors() ? 128 : 64;
+    String kernel = tf32 ? layout.tensorCores : tile == 128 ? layout.large : layout.small;
+    launch(kernel, ceil(n, tile), ceil(m, tile), 1, THREADS, args.clear().i32(m).i32(n).i32(k)
+        .address(a).i32(lda).address(b).i32(ldb).address(c).i32(ldc).i32(accumulate ? 1 : 0)
+        .address(bias).i32(activation).address(out).i32(ldo));
+  }
+
+  /** target[c] += Σ_r x[r, c] in a fixed order (column_sum.cu). */
+  private void columnSums(long x, int rows, int width, long target) {
+    int chunks = chunks(rows);
+    long partials = floats.reserve(4L * chunks * width);
+    launch("column_partial_sums", columnBlocks(width), chunks, 1, COLUMN_THREADS, args.clear()
+        .address(x).i32(rows).i32(width).i32(ROWS_PER_CHUNK).address(partials));
+    addPartials(partials, chunks, width, target);
+  }
+
+  private void addPartials(long partials, int chunks, int width, long target) {
+    launch("column_add_partials", columnBlocks(width), 1, 1, COLUMN_THREADS, args.clear()
+        .address(partials).i32(chunks).i32(width).address(target));
+  }
+
+  private void launch(String kernel, int blocks, int threads, LaunchArgs launchArgs) {
+    device.launch(kernel, blocks, 1, 1, threads, launchArgs);
+  }
+
+  private void launch(String kernel, int gridX, int gridY, int gridZ, int threads,
+      LaunchArgs launchArgs) {
+    device.launch(kernel, gridX, gridY, gridZ, threads, launchArgs);
+  }
+
+  /** Grid-stride kernels: enough blocks to fill the GPU a few times over, no more. */
+  private int elementwiseBlocks(long count) {
+    return (int) Math.max(1, Math.min((count + THREADS - 1) / THREADS,
+        8L * device.multiprocessors()));
+  }
+
+  private static int rowThreads(int width) {
+    return Math.min(THREADS, (width + 31) / 32 * 32);
+  }
+
+  private static int layerNormBlocks(int rows) {
+    return ceil(rows, LAYER_NORM_ROWS_PER_BLOCK);
+  }
+
+  private static int columnBlocks(int width) {
+    return ceil(width, COLUMN_THREADS);
+  }
+
+  private static int chunks(int rows) {
+    return ceil(rows, ROWS_PER_CHUNK);
+  }
+
+  /** The attention kernels' head-size class: 64 or 128 (attention.cu). */
+  private static int attentionHeadSize(String kernel, AttentionShape shape) {
+    int size = Math.max(shape.keySize(), shape.headSize());
+    if (size > 128) {
+      throw new UnsupportedOperationException(kernel + ": the CUDA attention kernels take key and"
+          + " head sizes up to 128, got " + shape.keySize() + " and " + shape.headSize());
+    }
+    return size <= 64 ? 64 : 128;
+  }
+
+  /** Queries per block of the attention kernels for a head-size class (attention.cu). */
+  private static int queryTile(int headSize) {
+    return headSize == 64 ? 32 : 16;
+  }
+
+  private static long probsSize(AttentionShape shape) {
+    return (long) shape.batch() * shape.heads() * shape.seq() * shape.seq();
+  }
+
+  private static int ceil(long n, int d) {
+    return (int) ((n + d - 1) / d);
+  }
+
+  private static long address(CudaMemory memory, Slice slice) {
+    return memory.address(slice.offset());
+  }
+
+  /** The activation codes of common.cuh. */
+  static int activationCode(Activation activation) {
+    if (activation == null) {
+      return 0;
+    }
+    return switch (activation) {
+      case GELU -> 1;
+      case GELU_TANH -> 2;
+      case RELU -> 3;
+      case SWISH -> 4;
+      case TANH -> 5;
+    };
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException(name() + " used after close()");
+    }
+  }
+}
