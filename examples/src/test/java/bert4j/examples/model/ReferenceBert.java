@@ -16,7 +16,7 @@ import java.util.Map;
  * <p>What it computes, for token ids {@code tok} and segment ids {@code seg} ([batch][seq]):
  * <pre>
  *   x0 = LN(W_tok[tok] + W_pos[pos] + W_seg[seg])
- *   per layer: q, k, v = x·Wᵀ + b; logits = q·k·scale; key j allowed iff tok[j] != 0 and
+ *   per layer: q, k, v = x·Wᵀ + b; logits = q·k·scale (1/√keySize, or 1); key j allowed iff tok[j] != 0 and
  *     (LM) j ≤ i, (UNILM) c[j] ≤ c[i] with c = cumsum(seg); masked keys get p = 0, a row with no
  *     allowed key is uniform; ctx = Σ p v; x1 = LN(ctx·Woᵀ + bo + x); x2 = LN(act(x1·Wiᵀ + bi)·Wᵀ + b + x1)
  *   pooled = tanh([CLS]·Wpᵀ + bp); mlm = LN(act(x·Wtᵀ + bt))·W_tokᵀ + bias
@@ -30,7 +30,7 @@ final class ReferenceBert {
   /** The spec, written by hand from the annotations of the spec under test. */
   record Config(int layers, int hidden, int heads, int keySize, int intermediate, int vocab,
       int maxPosition, int segments, Activation activation, double eps, Mask mask, boolean pooler,
-      boolean mlm, int classes) {
+      boolean mlm, int classes, boolean scale) {
     int headSize() {
       return hidden / heads;
     }
@@ -145,7 +145,7 @@ final class ReferenceBert {
 
     boolean[][][] allowed = allowed(tok, seg);
     Act act = Act.valueOf(c.activation().name());
-    double scale = 1 / Math.sqrt(c.keySize());
+    double scale = c.scale() ? 1 / Math.sqrt(c.keySize()) : 1;
     for (int l = 0; l < c.layers(); l++) {
       String n = "encoder.layer." + l + ".";
       Node q = linear(tape, p, x, n + "attention.self.query");
