@@ -6,6 +6,7 @@ import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
+import bert4j.runtime.optim.OptimizerProgram;
 import java.nio.FloatBuffer;
 
 /**
@@ -319,6 +320,23 @@ public final class CpuKernels implements Kernels {
   }
 
   /** Stops the worker threads; memory stays usable until closed itself. */
+  @Override
+  public void optimizerStep(OptimizerProgram program, Slice params, Slice grads, Slice state,
+      int count, long step) {
+    open();
+    String k = "optimizerStep";
+    Args.nonNegative(k, "count", count);
+    FloatBuffer p = Args.memory(k, "params", params, count).floats();
+    FloatBuffer g = Args.memory(k, "grads", grads, count).floats();
+    FloatBuffer s = Args.memory(k, "state", state, program.stateSize(count)).floats();
+    program.applyOnHost(from(p, params), from(g, grads), from(s, state), count, step);
+  }
+
+  /** The buffer seen from {@code slice}'s offset on, indexed from 0. */
+  private static FloatBuffer from(FloatBuffer buffer, Slice slice) {
+    return buffer.duplicate().position(offset(slice)).slice();
+  }
+
   @Override
   public void close() {
     closed = true;
