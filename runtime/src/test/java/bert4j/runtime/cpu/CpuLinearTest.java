@@ -47,6 +47,7 @@ class CpuLinearTest {
       case GELU_TANH -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
       case RELU -> Math.max(0, x);
       case SWISH -> x / (1 + Math.exp(-x));
+      case TANH -> Math.tanh(x);
     };
   }
 
