@@ -22,13 +22,17 @@ import bert4j.runtime.model.ModelLayout;
  */
 enum TestModels {
   /** {@link bert4j.examples.model.specs.RefNone}. */
-  NONE(RefNoneImpl::create, RefNoneImpl.LAYOUT, config(8, Activation.GELU, 1e-12, Mask.NONE, true, true, 3, true)),
+  NONE(RefNoneImpl::create, RefNoneImpl.LAYOUT,
+      config(8, Activation.GELU, 1e-12, Mask.NONE, true, true, 3, true)),
   /** {@link bert4j.examples.model.specs.RefLm}. */
-  LM(RefLmImpl::create, RefLmImpl.LAYOUT, config(8, Activation.GELU, 1e-12, Mask.LM, true, true, 3, true)),
+  LM(RefLmImpl::create, RefLmImpl.LAYOUT,
+      config(8, Activation.GELU, 1e-12, Mask.LM, true, true, 3, true)),
   /** {@link bert4j.examples.model.specs.RefUnilm}. */
-  UNILM(RefUnilmImpl::create, RefUnilmImpl.LAYOUT, config(8, Activation.GELU, 1e-12, Mask.UNILM, true, true, 3, true)),
+  UNILM(RefUnilmImpl::create, RefUnilmImpl.LAYOUT,
+      config(8, Activation.GELU, 1e-12, Mask.UNILM, true, true, 3, true)),
   /** {@link bert4j.examples.model.specs.RefKeySize}. */
-  KEY_SIZE_4(RefKeySizeImpl::create, RefKeySizeImpl.LAYOUT, config(4, Activation.GELU, 1e-12, Mask.LM, true, true, 0, true)),
+  KEY_SIZE_4(RefKeySizeImpl::create, RefKeySizeImpl.LAYOUT,
+      config(4, Activation.GELU, 1e-12, Mask.LM, true, true, 0, true)),
   /** {@link bert4j.examples.model.specs.RefClassifierOnCls}. */
   CLASSIFIER_ON_CLS_RELU(RefClassifierOnClsImpl::create, RefClassifierOnClsImpl.LAYOUT,
       config(8, Activation.RELU, 1e-12, Mask.NONE, false, false, 3, true)),
