@@ -1,5 +1,6 @@
 package bert4j.runtime;
 
+import bert4j.runtime.text.KeepTokens;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,6 +42,13 @@ public interface TransformerModel extends AutoCloseable {
 
   /** Loads weights (safetensors, Hugging Face BERT names, with or without the {@code bert.} prefix). */
   void load(Path weights) throws IOException;
+
+  /**
+   * Loads weights for a simplified vocabulary: the checkpoint's token embedding and MLM bias have the
+   * full vocabulary, and only the rows {@code keepTokens} lists are loaded (bert4keras's
+   * {@code keep_tokens}); the spec's vocab must equal {@code keepTokens.size()}.
+   */
+  void load(Path weights, KeepTokens keepTokens) throws IOException;
 
   /** Saves weights as safetensors; atomic: a crash never leaves a partial file under {@code path}. */
   void save(Path weights) throws IOException;

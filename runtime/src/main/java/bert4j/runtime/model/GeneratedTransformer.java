@@ -9,6 +9,7 @@ import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.optim.OptimizerProgram;
+import bert4j.runtime.text.KeepTokens;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -230,7 +231,15 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public void load(Path weights) throws IOException {
-    ModelWeights.load(this, weights);
+    ModelWeights.load(this, weights, null);
+  }
+
+  @Override
+  public void load(Path weights, KeepTokens keepTokens) throws IOException {
+    if (keepTokens == null) {
+      throw new IllegalArgumentException("keepTokens must not be null: use load(Path) for all rows");
+    }
+    ModelWeights.load(this, weights, keepTokens);
   }
 
   @Override

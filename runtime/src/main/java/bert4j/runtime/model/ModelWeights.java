@@ -2,9 +2,11 @@ package bert4j.runtime.model;
 
 import bert4j.runtime.FloatTensor;
 import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.io.DType;
 import bert4j.runtime.io.SafeTensorsFormatException;
 import bert4j.runtime.io.SafeTensorsReader;
 import bert4j.runtime.io.SafeTensorsWriter;
+import bert4j.runtime.text.KeepTokens;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +21,10 @@ import java.util.logging.Logger;
 /**
  * Loads and saves a model's parameters as safetensors with Hugging Face BERT names. Loading accepts
  * each encoder name with or without the {@code bert.} prefix and the old {@code LayerNorm.gamma/beta}
- * spelling; it checks every name and shape before it changes anything, and names every missing tensor.
+ * spelling; it checks every name, shape and dtype before it changes anything, and names every missing
+ * tensor.
+ * With keep tokens (a simplified vocabulary, as bert4keras's {@code keep_tokens}) it loads only the
+ * kept rows of the token embedding and the MLM bias.
  * Saving writes the encoder under {@code bert.} (as Hugging Face's task models do) and the heads
  * ({@code cls.*}, {@code classifier.*}) as they are.
  */
@@ -28,7 +33,15 @@ final class ModelWeights {
 
   private ModelWeights() {}
 
-  static void load(GeneratedTransformer model, Path file) throws IOException {
+  /** The parameters whose first dimension is the vocabulary: what keep tokens select rows of. */
+  private static final Set<String> VOCABULARY_ROWS =
+      Set.of("embeddings.word_embeddings.weight", "cls.predictions.bias");
+
+  /**
+   * Loads every parameter from {@code file}; with {@code keepTokens} (not null), the vocabulary-sized
+   * tensors are read at the checkpoint's full vocabulary and only the kept rows are loaded.
+   */
+  static void load(GeneratedTransformer model, Path file, KeepTokens keepTokens) throws IOException {
     try (SafeTensorsReader reader = SafeTensorsReader.open(file)) {
       Map<ParameterInfo, String> found = new LinkedHashMap<>();
       List<String> missing = new ArrayList<>();
@@ -39,9 +52,18 @@ final class ModelWeights {
           continue;
         }
         long[] shape = reader.info(name).shape();
-        if (!Arrays.equals(shape, Arrays.stream(p.shape()).asLongStream().toArray())) {
+        long[] expected = Arrays.stream(p.shape()).asLongStream().toArray();
+        if (keepTokens != null && VOCABULARY_ROWS.contains(p.name()) && shape.length > 0) {
+          expected[0] = shape[0];
+        }
+        if (!Arrays.equals(shape, expected)) {
           throw new SafeTensorsFormatException(file, "tensor " + name + " has shape "
               + Arrays.toString(shape) + ", " + model.specName() + " expects " + p.shapeText());
+        }
+        DType dtype = reader.info(name).dtype();
+        if (!dtype.readableAsFloat()) {
+          throw new SafeTensorsFormatException(file, "tensor " + name + " has dtype " + dtype
+              + ", which cannot be read as float32 (readable: F32, F16, BF16, F64)");
         }
         found.put(p, name);
       }
@@ -58,7 +80,12 @@ final class ModelWeights {
             + " does not use: " + unused);
       }
       for (Map.Entry<ParameterInfo, String> e : found.entrySet()) {
-        model.setParameter(e.getKey().name(), reader.read(e.getValue(), e.getKey().shape()));
+        String name = e.getKey().name();
+        FloatTensor values = reader.read(e.getValue());
+        if (keepTokens != null && VOCABULARY_ROWS.contains(name)) {
+          values = keepTokens.apply(e.getValue(), values);
+        }
+        model.setParameter(name, values);
       }
     }
   }

@@ -6,12 +6,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * BERT's WordPiece tokenizer with the behaviour of bert4keras's {@code Tokenizer}, which gives the same
- * ids as Hugging Face's {@code BertTokenizer} for the same vocabulary and text. Thread-safe.
+ * ids as Hugging Face's {@code BertTokenizer} for the same vocabulary and text except where noted below.
+ * Thread-safe.
  *
  * <p>The steps, per character of the text:
  * <ol>
@@ -49,7 +49,10 @@ import java.util.regex.Pattern;
  *       returns the word itself; its id is [UNK] in both), and its span is still the word;
  *   <li>lowercasing works per character (with Python's final-sigma rule), so offsets stay right where
  *       bert4keras's {@code rematch} shifts them (a character whose lowercase is longer, such as U+0130);
- *   <li>offsets are UTF-16 indices of the Java string (bert4keras: code point indices).
+ *   <li>offsets are UTF-16 indices of the Java string (bert4keras: code point indices);
+ *   <li>character categories and case mappings come from the JDK's Unicode tables (Unicode 13 on JDK 17);
+ *       Python's {@code unicodedata} may be newer, and about 840 rarely used code points, mostly
+ *       assigned since, then fall into different classes.
  * </ul>
  */
 public final class Tokenizer {
@@ -58,7 +61,7 @@ public final class Tokenizer {
 
   private static final Pattern SPACES = Pattern.compile(" +");
   private static final Pattern CONTRACTION = Pattern.compile("' (re|m|s|t|ve|d|ll) ");
-  private static final Pattern SPACE_AFTER_OPENING = spaceAfter(
+  private static final Pattern SPACE_AFTER_PUNCTUATION = spaceAfter(
       "\uff02\uff03\uff04\uff05\uff06\uff07\uff08\uff09\uff0a\uff0b\uff0c\uff0d\uff0f\uff1a\uff1b"
           + "\uff1c\uff1d\uff1e\uff20\uff3b\uff3c\uff3d\uff3e\uff3f\uff40\uff5b\uff5c\uff5d\uff5e"
           + "\uff5f\uff60\uff62\uff63\uff64\u3000\u3001\u3003\u3008\u3009\u300a\u300b\u300c\u300d"
@@ -377,7 +380,7 @@ public final class Tokenizer {
     }
     String result = SPACES.matcher(text).replaceAll(" ");
     result = CONTRACTION.matcher(result).replaceAll("'$1 ");
-    result = SPACE_AFTER_OPENING.matcher(result).replaceAll("$1");
+    result = SPACE_AFTER_PUNCTUATION.matcher(result).replaceAll("$1");
     result = DECIMAL_POINT.matcher(result).replaceAll("$1$2");
     return stripPythonWhitespace(result);
   }
