@@ -1,4 +1,4 @@
-package bert4j.runtime.cpu;
+package bert4j.runtime.kernels.contract;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,24 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** write, read and fill, with offsets on both sides and bounds. */
-class CpuHostCopyTest {
-  private static CpuKernels kernels;
-
-  @BeforeAll
-  static void start() {
-    kernels = new CpuKernels(2);
-  }
-
-  @AfterAll
-  static void stop() {
-    kernels.close();
-  }
-
+public abstract class HostCopyContract extends KernelsContract {
   @Test
   void writeThenReadWithOffsets() {
     Memory m = kernels.allocate(10);

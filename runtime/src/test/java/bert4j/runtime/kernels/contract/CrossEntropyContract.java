@@ -1,13 +1,13 @@
-package bert4j.runtime.cpu;
+package bert4j.runtime.kernels.contract;
 
-import static bert4j.runtime.cpu.KernelTesting.assertClose;
-import static bert4j.runtime.cpu.KernelTesting.assertGradient;
-import static bert4j.runtime.cpu.KernelTesting.doubles;
-import static bert4j.runtime.cpu.KernelTesting.get;
-import static bert4j.runtime.cpu.KernelTesting.gradient;
-import static bert4j.runtime.cpu.KernelTesting.put;
-import static bert4j.runtime.cpu.KernelTesting.uniform;
-import static bert4j.runtime.cpu.KernelTesting.zeros;
+import static bert4j.runtime.kernels.contract.KernelTesting.assertClose;
+import static bert4j.runtime.kernels.contract.KernelTesting.assertGradient;
+import static bert4j.runtime.kernels.contract.KernelTesting.doubles;
+import static bert4j.runtime.kernels.contract.KernelTesting.get;
+import static bert4j.runtime.kernels.contract.KernelTesting.gradient;
+import static bert4j.runtime.kernels.contract.KernelTesting.put;
+import static bert4j.runtime.kernels.contract.KernelTesting.uniform;
+import static bert4j.runtime.kernels.contract.KernelTesting.zeros;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,25 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.runtime.kernels.Slice;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** softmaxCrossEntropy: loss and gradient, ignored rows, bad targets, in place, large logits. */
-class CpuCrossEntropyTest {
+public abstract class CrossEntropyContract extends KernelsContract {
   private static final int ROWS = 60;
   private static final int CLASSES = 1500;
-  private static CpuKernels kernels;
-
-  @BeforeAll
-  static void start() {
-    kernels = new CpuKernels(2);
-  }
-
-  @AfterAll
-  static void stop() {
-    kernels.close();
-  }
 
   static double loss(double[] logits, int[] targets, int classes) {
     double total = 0;

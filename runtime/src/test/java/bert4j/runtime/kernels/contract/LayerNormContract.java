@@ -1,40 +1,27 @@
-package bert4j.runtime.cpu;
+package bert4j.runtime.kernels.contract;
 
-import static bert4j.runtime.cpu.KernelTesting.assertClose;
-import static bert4j.runtime.cpu.KernelTesting.assertGradient;
-import static bert4j.runtime.cpu.KernelTesting.doubles;
-import static bert4j.runtime.cpu.KernelTesting.get;
-import static bert4j.runtime.cpu.KernelTesting.gradient;
-import static bert4j.runtime.cpu.KernelTesting.minus;
-import static bert4j.runtime.cpu.KernelTesting.put;
-import static bert4j.runtime.cpu.KernelTesting.uniform;
-import static bert4j.runtime.cpu.KernelTesting.zeros;
+import static bert4j.runtime.kernels.contract.KernelTesting.assertClose;
+import static bert4j.runtime.kernels.contract.KernelTesting.assertGradient;
+import static bert4j.runtime.kernels.contract.KernelTesting.doubles;
+import static bert4j.runtime.kernels.contract.KernelTesting.get;
+import static bert4j.runtime.kernels.contract.KernelTesting.gradient;
+import static bert4j.runtime.kernels.contract.KernelTesting.minus;
+import static bert4j.runtime.kernels.contract.KernelTesting.put;
+import static bert4j.runtime.kernels.contract.KernelTesting.uniform;
+import static bert4j.runtime.kernels.contract.KernelTesting.zeros;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import bert4j.runtime.kernels.Slice;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** layerNorm (with and without residual) and layerNormBackward against naive double references. */
-class CpuLayerNormTest {
+public abstract class LayerNormContract extends KernelsContract {
   private static final int ROWS = 6;
   private static final int WIDTH = 9;
   private static final float EPS = 1e-5f;
-  private static CpuKernels kernels;
-
-  @BeforeAll
-  static void start() {
-    kernels = new CpuKernels(2);
-  }
-
-  @AfterAll
-  static void stop() {
-    kernels.close();
-  }
 
   /** out = γ·(h − mean)/√(var + eps) + β with h = x + residual (residual may be null). */
   static double[] layerNorm(double[] x, double[] residual, double[] gamma, double[] beta, int rows,

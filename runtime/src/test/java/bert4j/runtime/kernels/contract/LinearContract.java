@@ -1,42 +1,29 @@
-package bert4j.runtime.cpu;
+package bert4j.runtime.kernels.contract;
 
-import static bert4j.runtime.cpu.KernelTesting.assertClose;
-import static bert4j.runtime.cpu.KernelTesting.assertGradient;
-import static bert4j.runtime.cpu.KernelTesting.doubles;
-import static bert4j.runtime.cpu.KernelTesting.get;
-import static bert4j.runtime.cpu.KernelTesting.gradient;
-import static bert4j.runtime.cpu.KernelTesting.minus;
-import static bert4j.runtime.cpu.KernelTesting.put;
-import static bert4j.runtime.cpu.KernelTesting.uniform;
-import static bert4j.runtime.cpu.KernelTesting.zeros;
+import static bert4j.runtime.kernels.contract.KernelTesting.assertClose;
+import static bert4j.runtime.kernels.contract.KernelTesting.assertGradient;
+import static bert4j.runtime.kernels.contract.KernelTesting.doubles;
+import static bert4j.runtime.kernels.contract.KernelTesting.get;
+import static bert4j.runtime.kernels.contract.KernelTesting.gradient;
+import static bert4j.runtime.kernels.contract.KernelTesting.minus;
+import static bert4j.runtime.kernels.contract.KernelTesting.put;
+import static bert4j.runtime.kernels.contract.KernelTesting.uniform;
+import static bert4j.runtime.kernels.contract.KernelTesting.zeros;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import bert4j.dsl.Activation;
 import bert4j.runtime.kernels.Slice;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** linear, linearBackward and activationBackward against naive double references. */
-class CpuLinearTest {
+public abstract class LinearContract extends KernelsContract {
   private static final int ROWS = 5;
   private static final int IN = 7;
   private static final int OUT = 6;
-  private static CpuKernels kernels;
-
-  @BeforeAll
-  static void start() {
-    kernels = new CpuKernels(2);
-  }
-
-  @AfterAll
-  static void stop() {
-    kernels.close();
-  }
 
   static double activation(Activation a, double x) {
     if (a == null) {

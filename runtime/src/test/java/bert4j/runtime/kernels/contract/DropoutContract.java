@@ -1,12 +1,12 @@
-package bert4j.runtime.cpu;
+package bert4j.runtime.kernels.contract;
 
-import static bert4j.runtime.cpu.KernelTesting.assertGradient;
-import static bert4j.runtime.cpu.KernelTesting.doubles;
-import static bert4j.runtime.cpu.KernelTesting.get;
-import static bert4j.runtime.cpu.KernelTesting.gradient;
-import static bert4j.runtime.cpu.KernelTesting.put;
-import static bert4j.runtime.cpu.KernelTesting.uniform;
-import static bert4j.runtime.cpu.KernelTesting.zeros;
+import static bert4j.runtime.kernels.contract.KernelTesting.assertGradient;
+import static bert4j.runtime.kernels.contract.KernelTesting.doubles;
+import static bert4j.runtime.kernels.contract.KernelTesting.get;
+import static bert4j.runtime.kernels.contract.KernelTesting.gradient;
+import static bert4j.runtime.kernels.contract.KernelTesting.put;
+import static bert4j.runtime.kernels.contract.KernelTesting.uniform;
+import static bert4j.runtime.kernels.contract.KernelTesting.zeros;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,25 +16,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import bert4j.runtime.kernels.Slice;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** dropout and dropoutBackward: the documented counter-based mask, its rate, determinism, backward. */
-class CpuDropoutTest {
+public abstract class DropoutContract extends KernelsContract {
   private static final int N = 100_000;
   private static final float P = 0.3f;
-  private static CpuKernels kernels;
-
-  @BeforeAll
-  static void start() {
-    kernels = new CpuKernels(2);
-  }
-
-  @AfterAll
-  static void stop() {
-    kernels.close();
-  }
 
   private static float[] ones(int n) {
     float[] a = new float[n];
@@ -42,7 +29,7 @@ class CpuDropoutTest {
     return a;
   }
 
-  private static float[] dropout(float[] x, float p, long seed) {
+  private float[] dropout(float[] x, float p, long seed) {
     Slice out = zeros(kernels, x.length);
     kernels.dropout(put(kernels, x), out, x.length, p, seed);
     return get(kernels, out, x.length);
@@ -54,7 +41,7 @@ class CpuDropoutTest {
     float[] got = dropout(x, P, 42);
     int kept = 0;
     for (int i = 0; i < N; i++) {
-      boolean keep = CpuAttentionTest.keep(42, i, P);
+      boolean keep = AttentionContract.keep(42, i, P);
       assertEquals(keep ? x[i] * (1f / (1f - P)) : 0f, got[i], 0f, "element " + i);
       kept += keep ? 1 : 0;
     }
@@ -100,7 +87,7 @@ class CpuDropoutTest {
     double[] want = gradient(v -> {
       double[] y = new double[n];
       for (int i = 0; i < n; i++) {
-        y[i] = CpuAttentionTest.keep(5, i, 0.5f) ? v[i] / 0.5 : 0;
+        y[i] = AttentionContract.keep(5, i, 0.5f) ? v[i] / 0.5 : 0;
       }
       return KernelTesting.dot(w, y);
     }, doubles(x));

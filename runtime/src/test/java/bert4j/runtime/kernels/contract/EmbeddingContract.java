@@ -1,38 +1,25 @@
-package bert4j.runtime.cpu;
+package bert4j.runtime.kernels.contract;
 
-import static bert4j.runtime.cpu.KernelTesting.assertGradient;
-import static bert4j.runtime.cpu.KernelTesting.doubles;
-import static bert4j.runtime.cpu.KernelTesting.get;
-import static bert4j.runtime.cpu.KernelTesting.gradient;
-import static bert4j.runtime.cpu.KernelTesting.minus;
-import static bert4j.runtime.cpu.KernelTesting.put;
-import static bert4j.runtime.cpu.KernelTesting.uniform;
-import static bert4j.runtime.cpu.KernelTesting.zeros;
+import static bert4j.runtime.kernels.contract.KernelTesting.assertGradient;
+import static bert4j.runtime.kernels.contract.KernelTesting.doubles;
+import static bert4j.runtime.kernels.contract.KernelTesting.get;
+import static bert4j.runtime.kernels.contract.KernelTesting.gradient;
+import static bert4j.runtime.kernels.contract.KernelTesting.minus;
+import static bert4j.runtime.kernels.contract.KernelTesting.put;
+import static bert4j.runtime.kernels.contract.KernelTesting.uniform;
+import static bert4j.runtime.kernels.contract.KernelTesting.zeros;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.runtime.kernels.Slice;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** embedding (gather, with and without accumulate) and its deterministic scatter-add backward. */
-class CpuEmbeddingTest {
+public abstract class EmbeddingContract extends KernelsContract {
   private static final int VOCAB = 11;
   private static final int WIDTH = 300;
-  private static CpuKernels kernels;
-
-  @BeforeAll
-  static void start() {
-    kernels = new CpuKernels(2);
-  }
-
-  @AfterAll
-  static void stop() {
-    kernels.close();
-  }
 
   /** Many rows, few ids: every table row is hit many times, from rows any thread could own. */
   private static int[] ids(Random random, int rows) {

@@ -1,12 +1,12 @@
-package bert4j.runtime.cpu;
+package bert4j.runtime.kernels.contract;
 
-import static bert4j.runtime.cpu.KernelTesting.assertClose;
-import static bert4j.runtime.cpu.KernelTesting.assertGradient;
-import static bert4j.runtime.cpu.KernelTesting.doubles;
-import static bert4j.runtime.cpu.KernelTesting.get;
-import static bert4j.runtime.cpu.KernelTesting.put;
-import static bert4j.runtime.cpu.KernelTesting.uniform;
-import static bert4j.runtime.cpu.KernelTesting.zeros;
+import static bert4j.runtime.kernels.contract.KernelTesting.assertClose;
+import static bert4j.runtime.kernels.contract.KernelTesting.assertGradient;
+import static bert4j.runtime.kernels.contract.KernelTesting.doubles;
+import static bert4j.runtime.kernels.contract.KernelTesting.get;
+import static bert4j.runtime.kernels.contract.KernelTesting.put;
+import static bert4j.runtime.kernels.contract.KernelTesting.uniform;
+import static bert4j.runtime.kernels.contract.KernelTesting.zeros;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,8 +14,6 @@ import bert4j.dsl.Mask;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.Slice;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,23 +23,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * padding (left and right), rows with no allowed key, keySize ≠ headSize, dropout, and a larger case
  * that runs on several threads.
  */
-class CpuAttentionTest {
+public abstract class AttentionContract extends KernelsContract {
   /** Sequence 0: left and right padding; 1: none; 2: all padding. */
   private static final int[] TOKENS = {0, 0, 12, 13, 14, 0, 21, 22, 23, 24, 25, 26, 0, 0, 0, 0, 0, 0};
   private static final int[] SEGMENTS = {0, 0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0};
   private static final AttentionShape SMALL = new AttentionShape(3, 6, 2, 3, 4,
       (float) (1 / Math.sqrt(3)));
-  private static CpuKernels kernels;
-
-  @BeforeAll
-  static void start() {
-    kernels = new CpuKernels(2);
-  }
-
-  @AfterAll
-  static void stop() {
-    kernels.close();
-  }
 
   /** The documented dropout mask: keep iff (mix64(seed ^ i·golden) >>> 40)·2⁻²⁴ ≥ p. */
   static boolean keep(long seed, long index, float p) {

@@ -1,0 +1,92 @@
+package bert4j.runtime.cpu;
+
+import bert4j.runtime.kernels.Kernels;
+import bert4j.runtime.kernels.contract.ArgumentChecksContract;
+import bert4j.runtime.kernels.contract.AttentionContract;
+import bert4j.runtime.kernels.contract.CrossEntropyContract;
+import bert4j.runtime.kernels.contract.DropoutContract;
+import bert4j.runtime.kernels.contract.EmbeddingContract;
+import bert4j.runtime.kernels.contract.HostCopyContract;
+import bert4j.runtime.kernels.contract.LayerNormContract;
+import bert4j.runtime.kernels.contract.LinearContract;
+import bert4j.runtime.kernels.contract.MemoryContract;
+import org.junit.jupiter.api.Nested;
+
+/** The kernel contract (bert4j.runtime.kernels.contract) on the CPU backend, two threads. */
+class CpuKernelsContractTest {
+  static Kernels cpu() {
+    return new CpuKernels(2);
+  }
+
+  @Nested
+  class Attention extends AttentionContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class Linear extends LinearContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class LayerNorm extends LayerNormContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class Embedding extends EmbeddingContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class CrossEntropy extends CrossEntropyContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class Dropout extends DropoutContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class HostCopy extends HostCopyContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class Memory extends MemoryContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class ArgumentChecks extends ArgumentChecksContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+}
