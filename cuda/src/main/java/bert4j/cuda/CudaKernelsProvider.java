@@ -4,6 +4,8 @@ import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.KernelsProvider;
 import com.google.auto.service.AutoService;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUresult;
@@ -17,6 +19,8 @@ import jcuda.driver.JCudaDriver;
  */
 @AutoService(KernelsProvider.class)
 public final class CudaKernelsProvider implements KernelsProvider {
+  private static final Pattern LOADER_ERROR =
+      Pattern.compile("[\\w.+-]+\\.so[.\\d]*: cannot open shared object file[^\\n]*");
   private static volatile Optional<String> reason;
 
   @Override
@@ -76,7 +80,10 @@ public final class CudaKernelsProvider implements KernelsProvider {
             + "; the kernels need 8.0 or later";
       }
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-      return "no libcuda.so.1 (JCuda could not load the driver: " + firstLine(e.getMessage()) + ")";
+      String cause = loaderError(e.getMessage());
+      return cause.contains("libcuda")
+          ? "no libcuda.so.1 (JCuda could not load the driver: " + cause + ")"
+          : "JCuda's native library did not load: " + cause;
     } catch (RuntimeException e) {
       return "the CUDA driver failed: " + e;
     }
@@ -86,9 +93,17 @@ public final class CudaKernelsProvider implements KernelsProvider {
     return null;
   }
 
-  private static String firstLine(String message) {
+  /**
+   * What the dynamic loader said, from JCuda's many-line message ("libcuda.so.1: cannot open shared
+   * object file: No such file or directory"), else the message's first line.
+   */
+  static String loaderError(String message) {
     if (message == null) {
       return "no message";
+    }
+    Matcher m = LOADER_ERROR.matcher(message);
+    if (m.find()) {
+      return m.group().strip();
     }
     int end = message.indexOf('\n');
     return (end < 0 ? message : message.substring(0, end)).strip();
