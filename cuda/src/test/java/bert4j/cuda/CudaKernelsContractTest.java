@@ -13,8 +13,9 @@ import bert4j.runtime.kernels.contract.MemoryContract;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The kernel contract (bert4j.runtime.kernels.contract), the CPU agreement and the CUDA-only checks on
- * the GPU, float32 and TF32; skipped, with the reason printed, where there is no usable GPU.
+ * On the GPU: the runtime's kernel contract (bert4j.runtime.kernels.contract), large shapes against
+ * double references, the CUDA-only checks, and a generated tiny BERT against the CPU backend, in
+ * float32 and TF32. Skipped, with the reason printed, where there is no usable GPU.
  */
 class CudaKernelsContractTest {
   static Kernels cuda() {
@@ -106,7 +107,7 @@ class CudaKernelsContractTest {
   }
 
   @Nested
-  class CpuAgreement extends CpuAgreementContract {
+  class LargeShapes extends LargeShapesContract {
     @Override
     protected Kernels createKernels() {
       return cuda();
@@ -122,7 +123,7 @@ class CudaKernelsContractTest {
   }
 
   @Nested
-  class CpuAgreementTf32 extends CpuAgreementContract {
+  class LargeShapesTf32 extends LargeShapesContract {
     @Override
     protected Kernels createKernels() {
       return tf32();

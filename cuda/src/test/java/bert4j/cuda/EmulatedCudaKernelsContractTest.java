@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Nested;
  * The same tests as CudaKernelsContractTest on the CUDA kernels compiled for the CPU emulator
  * (EmulatedDevice): the kernels' logic and the backend's launches, checked on machines without a
  * GPU; skipped, with the reason printed, where the emulator was not built (no g++). The tiny
- * BERT runs in float32 only: emulating the tensor cores is slow, and CpuAgreementTf32 covers them.
+ * BERT runs in float32 only: emulating the tensor cores is slow, and LargeShapesTf32 covers them.
  */
 class EmulatedCudaKernelsContractTest {
   static Kernels cuda() {
@@ -108,7 +108,7 @@ class EmulatedCudaKernelsContractTest {
   }
 
   @Nested
-  class CpuAgreement extends CpuAgreementContract {
+  class LargeShapes extends LargeShapesContract {
     @Override
     protected Kernels createKernels() {
       return cuda();
@@ -124,7 +124,7 @@ class EmulatedCudaKernelsContractTest {
   }
 
   @Nested
-  class CpuAgreementTf32 extends CpuAgreementContract {
+  class LargeShapesTf32 extends LargeShapesContract {
     @Override
     protected Kernels createKernels() {
       return tf32();

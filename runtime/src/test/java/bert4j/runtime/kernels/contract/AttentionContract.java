@@ -31,7 +31,7 @@ public abstract class AttentionContract extends KernelsContract {
       (float) (1 / Math.sqrt(3)));
 
   /** The documented dropout mask: keep iff (mix64(seed ^ i·golden) >>> 40)·2⁻²⁴ ≥ p. */
-  static boolean keep(long seed, long index, float p) {
+  public static boolean keep(long seed, long index, float p) {
     long z = seed ^ (index * 0x9E3779B97F4A7C15L);
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
@@ -68,8 +68,8 @@ public abstract class AttentionContract extends KernelsContract {
   }
 
   /** ctx, and the (undropped) probabilities into {@code probsOut} when it is not null. */
-  static double[] attention(AttentionShape s, Mask mask, int[] tokens, int[] segments, double[] q,
-      double[] k, double[] v, float p, long seed, double[] probsOut) {
+  public static double[] attention(AttentionShape s, Mask mask, int[] tokens, int[] segments,
+      double[] q, double[] k, double[] v, float p, long seed, double[] probsOut) {
     int n = s.seq();
     double[] ctx = new double[s.batch() * n * s.vWidth()];
     double[] row = new double[n];
