@@ -139,7 +139,7 @@ final class JCudaDevice implements Device {
   }
 
   /** The JCuda pointer to {@code address}, inside one of the allocations. */
-  private CUdeviceptr pointer(long address) {
+  CUdeviceptr pointer(long address) {
     Map.Entry<Long, CUdeviceptr> allocation = allocations.floorEntry(address);
     if (allocation == null) {
       throw new IllegalArgumentException("device address " + address + " is in no allocation");
