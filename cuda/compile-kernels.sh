@@ -9,8 +9,8 @@
 # (cuda/pom.xml; `-Dnvcc=none` hides nvcc, `-Dnvcc=/path/to/nvcc` picks one).
 #
 # All .cu files go into one translation unit, so each architecture is one module:
-#   OUTPUT_DIR/bert4j/cuda/kernels_sm80.ptx  .cubin   (Ampere: A100, and sm_86/sm_89 run the sm_80 cubin)
-#   OUTPUT_DIR/bert4j/cuda/kernels_sm90.ptx  .cubin   (Hopper: H100, H200; newer GPUs JIT the PTX)
+#   OUTPUT_DIR/bert4j/cuda/kernels_sm80.ptx, .cubin  (Ampere A100; sm_86 and sm_89 run it too)
+#   OUTPUT_DIR/bert4j/cuda/kernels_sm90.ptx, .cubin  (Hopper H100, H200; later GPUs JIT the PTX)
 # Nothing is rebuilt when the outputs are newer than every source.
 set -euo pipefail
 
@@ -39,7 +39,8 @@ newest_source="$(ls -t "$src"/*.cu "$src"/*.cuh | head -1)"
 up_to_date=true
 for arch in $archs; do
   for ext in ptx cubin; do
-    [[ -f "$out/kernels_sm$arch.$ext" && "$out/kernels_sm$arch.$ext" -nt "$newest_source" ]] || up_to_date=false
+    built="$out/kernels_sm$arch.$ext"
+    [[ -f "$built" && "$built" -nt "$newest_source" ]] || up_to_date=false
   done
 done
 if $up_to_date; then
@@ -51,7 +52,8 @@ mkdir -p "$out"
 unity="$out/kernels.cu"
 trap 'rm -f "$unity"' EXIT
 for cu in "$src"/*.cu; do echo "#include \"$cu\""; done > "$unity"
-echo "[bert4j-cuda] compiling $(ls "$src"/*.cu | wc -l) kernel files with $nvcc for sm_${archs// /, sm_}"
+echo "[bert4j-cuda] compiling $(ls "$src"/*.cu | wc -l) kernel files with $nvcc" \
+  "for sm_${archs// /, sm_}"
 pids=()
 for arch in $archs; do
   (
@@ -59,7 +61,8 @@ for arch in $archs; do
     if [[ -n "$ptxas" ]]; then
       "$ptxas" -O3 -arch="sm_$arch" -o "$out/kernels_sm$arch.cubin" "$out/kernels_sm$arch.ptx"
     else
-      "$nvcc" -std=c++17 -O3 -arch="sm_$arch" -cubin -I"$src" -o "$out/kernels_sm$arch.cubin" "$unity"
+      "$nvcc" -std=c++17 -O3 -arch="sm_$arch" -cubin -I"$src" -o "$out/kernels_sm$arch.cubin" \
+        "$unity"
     fi
   ) &
   pids+=($!)

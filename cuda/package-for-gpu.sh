@@ -67,8 +67,8 @@ jar --create --file "$bundle/test-lib/bert4j-cuda-$version-tests.jar" -C cuda/ta
   -DoutputDirectory="$bundle/test-lib"
 
 echo "[bundle] Java runtime (jlink)"
-# What the jars use (jdeps also names java.desktop and java.sql, for Jackson's optional java.beans
-# and java.sql.Date support, which bert4j does not use: 10 MB more), and java.xml for JUnit's reports.
+# What the jars use, and java.xml for JUnit's reports. (jdeps also names java.desktop and java.sql,
+# for Jackson's optional java.beans and java.sql.Date support, which bert4j does not use: 10 MB.)
 jlink --add-modules java.base,java.logging,java.management,java.xml,jdk.unsupported \
   --strip-debug --no-header-files --no-man-pages --compress=2 --output "$bundle/jre"
 

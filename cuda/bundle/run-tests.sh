@@ -10,7 +10,8 @@ reports="${1:-$here/reports}"
 classpath="$(ls "$here"/lib/*.jar "$here"/test-lib/bert4j-*.jar | tr '\n' ':')"
 exec "$here/jre/bin/java" -Dbert4j.cuda.golden="$here/golden/tiny_bert_cpu.safetensors" \
   -jar "$here"/test-lib/junit-platform-console-standalone-*.jar execute \
-  --class-path "$classpath" --disable-banner --disable-ansi-colors --details=tree --reports-dir="$reports" \
+  --class-path "$classpath" --disable-banner --disable-ansi-colors --details=tree \
+  --reports-dir="$reports" \
   --select-class bert4j.cuda.CudaKernelsContractTest \
   --select-class bert4j.cuda.CudaKernelsProviderTest \
   --select-class bert4j.cuda.BackendAutoTest

@@ -15,14 +15,14 @@ import java.util.SplittableRandom;
 /**
  * The GPU benchmark: BERT-base ({@link BenchmarkBert}, random weights, dropout on) training steps
  * (forward, loss, backward, Adam) at batch 32 × 128 and 8 × 512 in tokens/s and inference latency
- * at batch 1 × 128, in float32 and in TF32, next to the matrix-product rate measured in the same run
- * on the model's own GEMM shapes (bert4j's kernels and, where JCublas loads, cuBLAS), and, given the
- * JSON that cuda/bench/torch_bert_base.py writes, PyTorch eager on the same model and shapes.
- * Training FLOPs count 3 × the forward's (the model's own count). Prints a Markdown report.
+ * at batch 1 × 128, in float32 and in TF32, next to the matrix-product rate measured in the same
+ * run on the model's own GEMM shapes (bert4j's kernels and, where JCublas loads, cuBLAS), and,
+ * given the JSON that cuda/bench/torch_bert_base.py writes, PyTorch eager on the same model and
+ * shapes. Training FLOPs count 3 × the forward's (the model's own count). Prints a Markdown report.
  *
- * <p>{@code GpuBenchmark [--repeats N] [--torch torch.json]}; the GPU bundle's run-benchmark.sh runs
- * both sides. Without a usable GPU it says why, then checks its own wiring on {@link Backend#auto()}
- * (the CPU) at toy sizes.
+ * <p>{@code GpuBenchmark [--repeats N] [--torch torch.json]}; the GPU bundle's run-benchmark.sh
+ * runs both sides. Without a usable GPU it says why, then checks its own wiring on
+ * {@link Backend#auto()} (the CPU) at toy sizes.
  */
 public final class GpuBenchmark {
   private static final int ROWS = 4096;
@@ -103,8 +103,8 @@ public final class GpuBenchmark {
         + f0(tf32.train512()) + " | " + torchValue("fp32", "train_8x512_tokens_per_s") + " | "
         + torchValue("tf32", "train_8x512_tokens_per_s") + " |");
     line("| inference, batch 1 × 128 (ms) | " + f(fp32.infer128()) + " | " + f(tf32.infer128())
-        + " | " + torchValue("fp32", "infer_1x128_ms") + " | " + torchValue("tf32", "infer_1x128_ms")
-        + " |");
+        + " | " + torchValue("fp32", "infer_1x128_ms") + " | "
+        + torchValue("tf32", "infer_1x128_ms") + " |");
     try (CudaKernels kernels = CudaKernels.open();
         BenchmarkBertImpl model = BenchmarkBertImpl.create(kernels, 1, 128)) {
       double flops128 = 3.0 * model.flopsPerToken(128);

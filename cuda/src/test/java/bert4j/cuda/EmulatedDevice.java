@@ -31,7 +31,11 @@ final class EmulatedDevice implements Device {
     if (!Files.isRegularFile(Path.of(library))) {
       return Optional.of("no CUDA emulator at " + library + " (it needs g++ at build time)");
     }
-    System.load(library);
+    try {
+      System.load(library);
+    } catch (UnsatisfiedLinkError e) {
+      return Optional.of("the CUDA emulator at " + library + " does not load: " + e.getMessage());
+    }
     loaded = true;
     return Optional.empty();
   }

@@ -40,7 +40,8 @@ final class TinyBertScenarios {
     Map<String, float[]> results = new LinkedHashMap<>();
     try (TinyBertImpl model = TinyBertImpl.create(kernels, BATCH, SEQ)) {
       reset(model, 1);
-      model.forward(batch(2)).asMap().forEach((name, t) -> results.put("forward/" + name, t.data()));
+      model.forward(batch(2)).asMap()
+          .forEach((name, tensor) -> results.put("forward/" + name, tensor.data()));
       reset(model, 3);
       results.put("loss", new float[] {model.computeGradients(batch(4))});
       for (ParameterInfo p : model.parameters()) {

@@ -7,8 +7,8 @@ import bert4j.dsl.Optimizer;
 import bert4j.dsl.Transformer;
 
 /**
- * A tiny BERT with every kernel in use: UniLM mask, dropout, pooler, MLM and classifier heads, Adam.
- * Compared between the CPU and the CUDA backend (CrossBackendTest).
+ * A tiny BERT with every kernel in use: UniLM mask, dropout, pooler, MLM and classifier heads,
+ * Adam. Compared between the CPU and the CUDA backend (TinyBertScenarios).
  */
 @Transformer(layers = 2, hidden = 64, heads = 4, intermediate = 128, vocab = 97, maxPosition = 40,
     hiddenDropout = 0.1)
