@@ -80,8 +80,10 @@ java -cp "cuda/target/test-classes:cuda/target/classes:$(cat cuda/target/classpa
 if $example; then
   echo "[bundle] the main example on the CPU (about two minutes)"
   examples_classpath="$root/examples/target/classes:$(cat examples/target/classpath.txt)"
-  (cd "$bundle/golden" && java -cp "$examples_classpath" bert4j.examples.SentimentClassification \
-    2>&1 | tee sentiment_cpu.log)
+  work="$(mktemp -d)"
+  (cd "$work" && java -cp "$examples_classpath" bert4j.examples.SentimentClassification 2>&1 \
+    | tee "$bundle/golden/sentiment_cpu.log")
+  rm -rf "$work"
 fi
 
 cp cuda/bench/torch_bert_base.py "$bundle/bench/"
