@@ -2,7 +2,8 @@ package bert4j.runtime.kernels;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
-import bert4j.runtime.optim.OptimizerProgram;
+import bert4j.runtime.optim.BoundOptimizer;
+import bert4j.runtime.optim.StateRegion;
 
 /**
  * The one interface generated models call: every fused kernel of the forward pass, its backward, and
@@ -108,11 +109,13 @@ public interface Kernels extends AutoCloseable {
       float gradScale);
 
   /**
-   * One update of the compiled optimizer over the first {@code count} floats of the flat parameter
-   * and gradient buffers and the program's state buffer; {@code step} counts updates from 1.
+   * Training step {@code call} (counted from 1) of a model's bound optimizer, over the whole flat
+   * parameter and gradient buffers: the fused update of every parameter, or, on a step that only
+   * accumulates gradients, the addition of the gradients to the accumulator. {@code state} holds one
+   * slice per {@link StateRegion}, by ordinal, null where {@link BoundOptimizer#regionFloats} is 0.
+   * A host backend runs {@link BoundOptimizer#applyOnHost}.
    */
-  void optimizerStep(OptimizerProgram program, Slice params, Slice grads, Slice state, int count,
-      long step);
+  void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads, Slice[] state, long call);
 
   /** Releases backend resources (thread pools, device contexts). */
   @Override
