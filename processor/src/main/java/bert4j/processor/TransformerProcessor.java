@@ -48,7 +48,8 @@ public final class TransformerProcessor extends AbstractProcessor {
         }
       }
     }
-    SpecReader reader = new SpecReader(processingEnv.getElementUtils(), processingEnv.getMessager());
+    SpecReader reader = new SpecReader(processingEnv.getElementUtils(),
+        processingEnv.getTypeUtils(), processingEnv.getMessager());
     for (TypeElement type : specs) {
       Optional<ModelSpec> spec = reader.read(type);
       if (spec.isEmpty()) {

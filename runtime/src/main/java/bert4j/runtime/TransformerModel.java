@@ -1,5 +1,6 @@
 package bert4j.runtime;
 
+import bert4j.runtime.text.KeepTokens;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,6 +49,13 @@ public interface TransformerModel extends AutoCloseable {
   void load(Path weights) throws IOException;
 
   /**
+   * Loads weights for a simplified vocabulary: the checkpoint's token embedding and MLM bias have the
+   * full vocabulary, and only the rows {@code keepTokens} lists are loaded (bert4keras's
+   * {@code keep_tokens}); the spec's vocab must equal {@code keepTokens.size()}.
+   */
+  void load(Path weights, KeepTokens keepTokens) throws IOException;
+
+  /**
    * Saves weights as safetensors, and, once the model has trained, its optimizer state under
    * {@code optimizer.<slot>.<parameter>} with the step counters in the metadata; atomic: a crash never
    * leaves a partial file under {@code path}. While {@link #applyEma} is in effect the averaged weights
@@ -57,6 +65,12 @@ public interface TransformerModel extends AutoCloseable {
 
   /** Inference: every output of the spec, dropout off. */
   Outputs forward(Batch batch);
+
+  /**
+   * The outputs of the last forward pass, a training step's included (computed with dropout): what a
+   * training loop reads to report accuracy without a second forward.
+   */
+  Outputs lastOutputs();
 
   /** Forward in training mode, loss, and the backward into the gradients, without an update. */
   float computeGradients(Batch batch);

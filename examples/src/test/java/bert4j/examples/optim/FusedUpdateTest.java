@@ -39,20 +39,22 @@ class FusedUpdateTest {
   static final ExecutorService POOL = Executors.newFixedThreadPool(2);
 
   /** Two threads, contiguous halves of the tasks. */
-  static final HostParallel TWO_THREADS = (count, task) -> {
-    int half = count / 2;
-    Future<?> first = POOL.submit(() -> {
-      for (int i = 0; i < half; i++) {
-        task.accept(i);
-      }
-    });
-    for (int i = half; i < count; i++) {
-      task.accept(i);
+  static final HostParallel TWO_THREADS = new HostParallel() {
+    @Override
+    public int threads() {
+      return 2;
     }
-    try {
-      first.get();
-    } catch (Exception e) {
-      throw new RuntimeException(e);
+
+    @Override
+    public void forEach(int count, long costPerTask, RangeTask task) {
+      int half = count / 2;
+      Future<?> first = POOL.submit(() -> task.run(1, 0, half));
+      task.run(0, half, count);
+      try {
+        first.get();
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
     }
   };
 

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Places activation buffers in the arena by liveness: a buffer lives from the first call that touches
- * it to the last (over forward then backward; outputs stay alive to the end of the forward), and two
+ * it to the last (over forward then backward; outputs stay alive to the end, so a training step's
+ * outputs can be read after its backward), and two
  * buffers of the same extent share columns only when their lives do not overlap. First fit, in order
  * of first use.
  */
@@ -35,8 +36,7 @@ final class ArenaPlanner {
       }
     }
     for (Buffer output : outputs) {
-      int[] span = life.get(output.name());
-      span[1] = Math.max(span[1], forward.size() - 1);
+      life.get(output.name())[1] = all.size() - 1;
     }
     List<Buffer> placed = new ArrayList<>();
     Map<Extent, Integer> widths = new EnumMap<>(Extent.class);

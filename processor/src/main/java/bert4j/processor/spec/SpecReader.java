@@ -4,6 +4,8 @@ import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
 import bert4j.dsl.Position;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import javax.annotation.processing.Messager;
 import javax.lang.model.element.AnnotationMirror;
@@ -16,6 +18,7 @@ import javax.lang.model.element.PackageElement;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
+import javax.lang.model.util.Types;
 import javax.tools.Diagnostic;
 
 /**
@@ -25,12 +28,15 @@ import javax.tools.Diagnostic;
  */
 public final class SpecReader {
   private static final String DSL = "bert4j.dsl.";
+  private static final String MODEL = "bert4j.runtime.TransformerModel";
 
   private final Elements elements;
+  private final Types types;
   private final Messager messager;
 
-  public SpecReader(Elements elements, Messager messager) {
+  public SpecReader(Elements elements, Types types, Messager messager) {
     this.elements = elements;
+    this.types = types;
     this.messager = messager;
   }
 
@@ -136,8 +142,9 @@ public final class SpecReader {
   private boolean checkType(TypeElement type) {
     boolean ok = true;
     if (type.getKind() != ElementKind.INTERFACE) {
-      error(type, "@Transformer goes on an interface; " + type.getSimpleName() + " is a "
-          + type.getKind().toString().toLowerCase().replace('_', ' '));
+      String kind = type.getKind().toString().toLowerCase().replace('_', ' ');
+      error(type, "@Transformer goes on an interface; " + type.getSimpleName()
+          + (kind.matches("[aeiou].*") ? " is an " : " is a ") + kind);
       return false;
     }
     if (type.getNestingKind() != NestingKind.TOP_LEVEL) {
@@ -149,14 +156,56 @@ public final class SpecReader {
       error(type, "@Transformer interface " + type.getSimpleName() + " must not be generic");
       ok = false;
     }
-    for (ExecutableElement method : ElementFilter.methodsIn(type.getEnclosedElements())) {
-      if (method.getModifiers().contains(Modifier.ABSTRACT)) {
-        error(method, "bert4j implements the methods of bert4j.runtime.TransformerModel only; "
-            + "make " + method.getSimpleName() + "() a default method");
-        ok = false;
+    // The generated class implements what TransformerModel declares (its base class does) and nothing
+    // else: any other abstract method, declared here or inherited, would fail to compile in the
+    // generated file, far from its cause. Report it on the method, or on the interface that inherits it.
+    List<ExecutableElement> implemented = implementedByGeneratedClass();
+    for (ExecutableElement method : ElementFilter.methodsIn(elements.getAllMembers(type))) {
+      if (!method.getModifiers().contains(Modifier.ABSTRACT) || implemented(method, implemented)) {
+        continue;
       }
+      TypeElement owner = (TypeElement) method.getEnclosingElement();
+      if (owner.equals(type)) {
+        error(method, "bert4j implements the methods of " + MODEL + " only; "
+            + "make " + method.getSimpleName() + "() a default method");
+      } else {
+        error(type, "bert4j implements the methods of " + MODEL + " only; " + type.getSimpleName()
+            + " inherits the abstract " + method.getSimpleName() + "() of " + owner.getQualifiedName()
+            + ": give it a default method in " + type.getSimpleName() + " or drop that supertype");
+      }
+      ok = false;
     }
     return ok;
+  }
+
+  /** The methods of TransformerModel and Object: what every generated class has. */
+  private List<ExecutableElement> implementedByGeneratedClass() {
+    List<ExecutableElement> methods = new ArrayList<>();
+    for (String name : new String[] {MODEL, "java.lang.Object"}) {
+      TypeElement t = elements.getTypeElement(name);
+      if (t != null) {
+        methods.addAll(ElementFilter.methodsIn(elements.getAllMembers(t)));
+      }
+    }
+    return methods;
+  }
+
+  /** Whether one of {@code implemented} has {@code method}'s name and parameter types. */
+  private boolean implemented(ExecutableElement method, List<ExecutableElement> implemented) {
+    for (ExecutableElement m : implemented) {
+      if (m.getSimpleName().equals(method.getSimpleName())
+          && m.getParameters().size() == method.getParameters().size()) {
+        boolean same = true;
+        for (int i = 0; i < m.getParameters().size() && same; i++) {
+          same = types.isSameType(types.erasure(m.getParameters().get(i).asType()),
+              types.erasure(method.getParameters().get(i).asType()));
+        }
+        if (same) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private int positive(AnnotationValues values, String name) {

@@ -17,7 +17,7 @@ final class ClosestNames {
   }
 
   /** Levenshtein distance: insertions, deletions and substitutions of chars. */
-  static int editDistance(String a, String b) {
+  private static int editDistance(String a, String b) {
     int[] previous = new int[b.length() + 1];
     int[] current = new int[b.length() + 1];
     for (int j = 0; j <= b.length(); j++) {

@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  */
 public final class SafeTensorsReader implements AutoCloseable {
   /** Headers longer than this are refused before anything is allocated (the reference limit). */
-  static final long MAX_HEADER_BYTES = 100_000_000;
+  private static final long MAX_HEADER_BYTES = 100_000_000;
   private static final int CHUNK_BYTES = 1 << 20;
   private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
   private static final int SUGGESTIONS = 5;

@@ -17,6 +17,7 @@ final class BatchInputs {
   final int[] labels;
   float mlmLossScale;
   float classLossScale;
+  /** Size of the staged batch; 0 when none is staged (or the last one failed its checks). */
   int batch;
   int seq;
 
@@ -38,6 +39,7 @@ final class BatchInputs {
 
   /** Checks and copies {@code input}; with {@code training}, also the targets of every loss. */
   void stage(Batch input, boolean training) {
+    batch = 0;
     int[][] tokens = input.tokenIds();
     int[][] segments = input.segmentIds();
     if (tokens.length == 0) {
@@ -59,9 +61,7 @@ final class BatchInputs {
       throw new IllegalArgumentException("sequence length " + length + " exceeds maxLength "
           + maxLength + " of this model (maxPosition " + layout.maxPosition() + ")");
     }
-    batch = tokens.length;
-    seq = length;
-    for (int b = 0; b < batch; b++) {
+    for (int b = 0; b < tokens.length; b++) {
       if (rowLength(tokens, b, "tokenIds") != length) {
         throw new IllegalArgumentException("tokenIds row " + b + " has " + tokens[b].length
             + " tokens, row 0 has " + length + ": pad the batch to one length");
@@ -87,8 +87,15 @@ final class BatchInputs {
         positionIds[r] = i;
       }
     }
+    batch = tokens.length;
+    seq = length;
     if (training) {
-      stageTargets(input);
+      try {
+        stageTargets(input);
+      } catch (RuntimeException e) {
+        batch = 0;
+        throw e;
+      }
     }
   }
 

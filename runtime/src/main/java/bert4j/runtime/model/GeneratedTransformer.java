@@ -11,6 +11,7 @@ import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.optim.BoundOptimizer;
 import bert4j.runtime.optim.StateRegion;
 import bert4j.runtime.optim.StateTensor;
+import bert4j.runtime.text.KeepTokens;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -248,7 +249,15 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public void load(Path weights) throws IOException {
-    ModelWeights.load(this, weights);
+    ModelWeights.load(this, weights, null);
+  }
+
+  @Override
+  public void load(Path weights, KeepTokens keepTokens) throws IOException {
+    if (keepTokens == null) {
+      throw new IllegalArgumentException("keepTokens must not be null: use load(Path) for all rows");
+    }
+    ModelWeights.load(this, weights, keepTokens);
   }
 
   @Override
@@ -260,6 +269,14 @@ public abstract class GeneratedTransformer implements TransformerModel {
   public Outputs forward(Batch batch) {
     inputs.stage(batch, false);
     forwardPass(false, inputs.batch, inputs.seq);
+    return readOutputs(inputs.batch, inputs.seq);
+  }
+
+  @Override
+  public Outputs lastOutputs() {
+    if (inputs.batch == 0) {
+      throw new IllegalStateException("no forward pass has run yet");
+    }
     return readOutputs(inputs.batch, inputs.seq);
   }
 

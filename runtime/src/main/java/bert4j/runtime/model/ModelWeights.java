@@ -6,6 +6,7 @@ import bert4j.runtime.io.SafeTensorsFormatException;
 import bert4j.runtime.io.SafeTensorsReader;
 import bert4j.runtime.io.SafeTensorsWriter;
 import bert4j.runtime.optim.StateTensor;
+import bert4j.runtime.text.KeepTokens;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ import java.util.logging.Logger;
  * Loads and saves a model's parameters as safetensors with Hugging Face BERT names. Loading accepts
  * each encoder name with or without the {@code bert.} prefix and the old {@code LayerNorm.gamma/beta}
  * spelling; it checks every name and shape before it changes anything, and names every missing tensor.
+ * With keep tokens (a simplified vocabulary, as bert4keras's {@code keep_tokens}) it loads only the
+ * kept rows of the token embedding and the MLM bias.
  * Saving writes the encoder under {@code bert.} (as Hugging Face's task models do) and the heads
  * ({@code cls.*}, {@code classifier.*}) as they are.
  *
@@ -48,7 +51,15 @@ final class ModelWeights {
 
   private ModelWeights() {}
 
-  static void load(GeneratedTransformer model, Path file) throws IOException {
+  /** The parameters whose first dimension is the vocabulary: what keep tokens select rows of. */
+  private static final Set<String> VOCABULARY_ROWS =
+      Set.of("embeddings.word_embeddings.weight", "cls.predictions.bias");
+
+  /**
+   * Loads every parameter from {@code file}; with {@code keepTokens} (not null), the vocabulary-sized
+   * tensors are read at the checkpoint's full vocabulary and only the kept rows are loaded.
+   */
+  static void load(GeneratedTransformer model, Path file, KeepTokens keepTokens) throws IOException {
     try (SafeTensorsReader reader = SafeTensorsReader.open(file)) {
       Map<ParameterInfo, String> found = new LinkedHashMap<>();
       List<String> missing = new ArrayList<>();
@@ -59,7 +70,11 @@ final class ModelWeights {
           continue;
         }
         long[] shape = reader.info(name).shape();
-        if (!Arrays.equals(shape, Arrays.stream(p.shape()).asLongStream().toArray())) {
+        long[] expected = Arrays.stream(p.shape()).asLongStream().toArray();
+        if (keepTokens != null && VOCABULARY_ROWS.contains(p.name()) && shape.length > 0) {
+          expected[0] = shape[0];
+        }
+        if (!Arrays.equals(shape, expected)) {
           throw new SafeTensorsFormatException(file, "tensor " + name + " has shape "
               + Arrays.toString(shape) + ", " + model.specName() + " expects " + p.shapeText());
         }
@@ -71,7 +86,8 @@ final class ModelWeights {
             + String.join(", ", missing.subList(0, Math.min(missing.size(), 12)))
             + (missing.size() > 12 ? ", ..." : ""));
       }
-      Map<StateTensor, String> state = optimizerState(model, reader, file);
+      // a simplified vocabulary starts a new run: only a checkpoint of this very model resumes
+      Map<StateTensor, String> state = keepTokens == null ? optimizerState(model, reader, file) : null;
       Set<String> unused = new LinkedHashSet<>(reader.names());
       unused.removeAll(found.values());
       unused.removeIf(n -> n.startsWith(STATE_PREFIX));
@@ -81,7 +97,12 @@ final class ModelWeights {
       }
       model.forgetEma();
       for (Map.Entry<ParameterInfo, String> e : found.entrySet()) {
-        model.setParameter(e.getKey().name(), reader.read(e.getValue(), e.getKey().shape()));
+        String name = e.getKey().name();
+        FloatTensor values = reader.read(e.getValue());
+        if (keepTokens != null && VOCABULARY_ROWS.contains(name)) {
+          values = keepTokens.apply(e.getValue(), values);
+        }
+        model.setParameter(name, values);
       }
       model.resetOptimizer();
       if (state != null) {

@@ -6,7 +6,6 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.function.IntConsumer;
 
 /**
  * An {@link OptimizerProgram} bound to one model's parameters: the name patterns resolved to per-tensor
@@ -73,7 +72,8 @@ public final class BoundOptimizer {
   private final double[] partialB;
   private final int scratchFloats;
   private final int maxCols;
-  private final ThreadLocal<Scratch> scratch;
+  /** Scratch per thread index, grown when a backend with more threads calls. */
+  private Scratch[] scratch = new Scratch[0];
 
   // the current call
   private FloatBuffer params;
@@ -102,12 +102,36 @@ public final class BoundOptimizer {
   private float emaC;
   private double lastLearningRate;
 
-  private final IntConsumer accumulateTask = this::accumulateChunk;
-  private final IntConsumer clipTask = this::clipChunk;
-  private final IntConsumer adafactorStatsTask = this::adafactorStats;
-  private final IntConsumer adafactorRmsTask = this::adafactorRmsChunk;
-  private final IntConsumer lambTask = this::lambChunk;
-  private final IntConsumer updateTask = this::updateChunk;
+  private final HostParallel.RangeTask accumulateTask = (thread, from, to) -> {
+    for (int c = from; c < to; c++) {
+      accumulateChunk(scratch[thread], c);
+    }
+  };
+  private final HostParallel.RangeTask clipTask = (thread, from, to) -> {
+    for (int c = from; c < to; c++) {
+      clipChunk(scratch[thread], c);
+    }
+  };
+  private final HostParallel.RangeTask adafactorStatsTask = (thread, from, to) -> {
+    for (int t = from; t < to; t++) {
+      adafactorStats(scratch[thread], t);
+    }
+  };
+  private final HostParallel.RangeTask adafactorRmsTask = (thread, from, to) -> {
+    for (int c = from; c < to; c++) {
+      adafactorRmsChunk(scratch[thread], c);
+    }
+  };
+  private final HostParallel.RangeTask lambTask = (thread, from, to) -> {
+    for (int c = from; c < to; c++) {
+      lambChunk(scratch[thread], c);
+    }
+  };
+  private final HostParallel.RangeTask updateTask = (thread, from, to) -> {
+    for (int c = from; c < to; c++) {
+      updateChunk(scratch[thread], c);
+    }
+  };
 
   BoundOptimizer(OptimizerProgram program, List<ParameterInfo> parameters) {
     this.program = program;
@@ -207,7 +231,6 @@ public final class BoundOptimizer {
     partialB = new double[chunks];
     scratchFloats = scratchNeed;
     maxCols = colsNeed;
-    scratch = ThreadLocal.withInitial(() -> new Scratch(scratchFloats, maxCols));
 
     boolean hasM = switch (method) {
       case ADAM, LION -> true;
@@ -360,6 +383,13 @@ public final class BoundOptimizer {
     if (params.capacity() < size || grads.capacity() < size) {
       throw new IllegalArgumentException("parameter and gradient buffers need " + size + " floats");
     }
+    if (scratch.length < parallel.threads()) {
+      Scratch[] grown = java.util.Arrays.copyOf(scratch, parallel.threads());
+      for (int i = scratch.length; i < grown.length; i++) {
+        grown[i] = new Scratch(scratchFloats, maxCols);
+      }
+      scratch = grown;
+    }
     this.params = params;
     this.grads = grads;
     this.mBuf = state[StateRegion.M.ordinal()];
@@ -369,12 +399,12 @@ public final class BoundOptimizer {
     this.accBuf = state[StateRegion.ACCUMULATED.ordinal()];
     try {
       if (call % accumulation != 0) {
-        parallel.forEach(chunks, accumulateTask);
+        parallel.forEach(chunks, CHUNK, accumulateTask);
         return false;
       }
       prepare(call / accumulation);
       if (clip) {
-        parallel.forEach(chunks, clipTask);
+        parallel.forEach(chunks, 2L * CHUNK, clipTask);
         double sum = 0;
         for (int c = 0; c < chunks; c++) {
           sum += partialA[c];
@@ -383,8 +413,8 @@ public final class BoundOptimizer {
         clipScale = (float) (program.clipNorm() / Math.max(norm, program.clipNorm()));
       }
       if (method == Method.ADAFACTOR) {
-        parallel.forEach(tensors, adafactorStatsTask);
-        parallel.forEach(chunks, adafactorRmsTask);
+        parallel.forEach(tensors, 4L * size / Math.max(1, tensors), adafactorStatsTask);
+        parallel.forEach(chunks, 8L * CHUNK, adafactorRmsTask);
         double threshold = program.clippingThreshold();
         for (int t = 0; t < tensors; t++) {
           double rms = Math.sqrt(sumChunks(partialA, t) / tSize[t]);
@@ -392,7 +422,7 @@ public final class BoundOptimizer {
         }
       }
       if (program.hasLayerAdaptation()) {
-        parallel.forEach(chunks, lambTask);
+        parallel.forEach(chunks, 16L * CHUNK, lambTask);
         double lrFloor = Math.max(lastLearningRate, OptimizerProgram.LAYER_ADAPTATION_MIN_LR);
         for (int t = 0; t < tensors; t++) {
           if (!tAdapt[t]) {
@@ -404,7 +434,7 @@ public final class BoundOptimizer {
           tScale[t] = (float) (ratio * tMultiplier[t]);
         }
       }
-      parallel.forEach(chunks, updateTask);
+      parallel.forEach(chunks, 16L * CHUNK, updateTask);
       if (method == Method.ADAFACTOR) {
         for (int t = 0; t < tensors; t++) {
           if (tFactored[t]) {
@@ -483,8 +513,7 @@ public final class BoundOptimizer {
   // ---------------------------------------------------------------- tasks
 
   /** A step that only accumulates: A += G. */
-  private void accumulateChunk(int c) {
-    Scratch s = scratch.get();
+  private void accumulateChunk(Scratch s, int c) {
     int start = cStart[c];
     int len = cEnd[c] - start;
     float[] g = s.g;
@@ -517,8 +546,7 @@ public final class BoundOptimizer {
     }
   }
 
-  private void clipChunk(int c) {
-    Scratch s = scratch.get();
+  private void clipChunk(Scratch s, int c) {
     int start = cStart[c];
     int len = cEnd[c] - start;
     loadGradient(s, start, len, false);
@@ -534,8 +562,7 @@ public final class BoundOptimizer {
    * AdaFactor, per tensor: the parameter scale max(rms(θ), ε₂) and, for a factored tensor, this
    * update's row and column statistics of g² + ε₁ (into afRow, afCol; stored after the update).
    */
-  private void adafactorStats(int t) {
-    Scratch s = scratch.get();
+  private void adafactorStats(Scratch s, int t) {
     float[] p = s.p;
     float[] g = s.g;
     double thetaSum = 0;
@@ -597,8 +624,7 @@ public final class BoundOptimizer {
   }
 
   /** AdaFactor: Σu² of each chunk, u = g / √(v + ε₁) with this update's v. */
-  private void adafactorRmsChunk(int c) {
-    Scratch s = scratch.get();
+  private void adafactorRmsChunk(Scratch s, int c) {
     int t = cTensor[c];
     int start = cStart[c];
     int len = cEnd[c] - start;
@@ -648,12 +674,11 @@ public final class BoundOptimizer {
   }
 
   /** LAMB: ‖θ‖² and ‖Δ‖² of each chunk, from a dry run of the update. */
-  private void lambChunk(int c) {
+  private void lambChunk(Scratch s, int c) {
     int t = cTensor[c];
     if (!tAdapt[t]) {
       return;
     }
-    Scratch s = scratch.get();
     int start = cStart[c];
     int len = cEnd[c] - start;
     loadAll(s, t, start, len);
@@ -671,8 +696,7 @@ public final class BoundOptimizer {
   }
 
   /** The whole update of one chunk, stored. */
-  private void updateChunk(int c) {
-    Scratch s = scratch.get();
+  private void updateChunk(Scratch s, int c) {
     int t = cTensor[c];
     int start = cStart[c];
     int len = cEnd[c] - start;

@@ -1,0 +1,208 @@
+package bert4j.runtime.cpu;
+
+import static bert4j.runtime.cpu.FloatMath.GELU_TANH_CUBIC;
+import static bert4j.runtime.cpu.FloatMath.INV_SQRT_2PI;
+import static bert4j.runtime.cpu.FloatMath.SQRT_2_OVER_PI;
+import static bert4j.runtime.cpu.FloatMath.SQRT_HALF;
+
+import bert4j.dsl.Activation;
+import java.nio.FloatBuffer;
+
+/**
+ * The elementwise work around a dense layer: the fused epilogue pre += bias, out = act(pre) after the
+ * gemm, and dPre = dOut ⊙ act'(pre). Activations: GELU (exact erf), GELU_TANH, RELU, SWISH (x·σ(x));
+ * null is the identity. GELU_TANH uses ½(1 + tanh u) = σ(2u).
+ */
+final class ActivationKernels {
+  private final ParallelRows pool;
+  private final Scratch[] scratch;
+
+  private FloatBuffer pre;
+  private FloatBuffer out;
+  private FloatBuffer bias;
+  private FloatBuffer dOut;
+  private int preOff;
+  private int outOff;
+  private int biasOff;
+  private int dOutOff;
+  private int width;
+  private long count;
+  private Activation activation;
+  private final ParallelRows.Task epilogue = this::epilogueRows;
+  private final ParallelRows.Task derivative = this::derivativeChunks;
+
+  ActivationKernels(ParallelRows pool, Scratch[] scratch) {
+    this.pool = pool;
+    this.scratch = scratch;
+  }
+
+  /**
+   * For {@code rows} rows of {@code width}: pre += bias (bias may be null), out = act(pre). With a
+   * null activation, out is a copy of pre (nothing to do when out is pre and bias is null).
+   */
+  void epilogue(FloatBuffer pre, int preOff, FloatBuffer bias, int biasOff, Activation activation,
+      FloatBuffer out, int outOff, int rows, int width) {
+    if (bias == null && activation == null && pre == out && preOff == outOff) {
+      return;
+    }
+    this.pre = pre;
+    this.preOff = preOff;
+    this.bias = bias;
+    this.biasOff = biasOff;
+    this.activation = activation;
+    this.out = out;
+    this.outOff = outOff;
+    this.width = width;
+    pool.run(rows, width * costPerElement(activation), epilogue);
+    this.pre = this.out = this.bias = null;
+  }
+
+  /** dPre = dOut ⊙ act'(pre) over {@code count} floats; dPre may be dOut. */
+  void derivative(Activation activation, FloatBuffer pre, int preOff, FloatBuffer dOut, int dOutOff,
+      FloatBuffer dPre, int dPreOff, long count) {
+    this.activation = activation;
+    this.pre = pre;
+    this.preOff = preOff;
+    this.dOut = dOut;
+    this.dOutOff = dOutOff;
+    this.out = dPre;
+    this.outOff = dPreOff;
+    this.count = count;
+    int chunks = (int) ((count + Scratch.CHUNK - 1) / Scratch.CHUNK);
+    pool.run(chunks, Scratch.CHUNK * costPerElement(activation), derivative);
+    this.pre = this.out = this.dOut = null;
+  }
+
+  private static int costPerElement(Activation activation) {
+    return activation == null || activation == Activation.RELU ? 2 : 20;
+  }
+
+  private void epilogueRows(int thread, int from, int to) {
+    Scratch s = scratch[thread];
+    float[] x = s.a;
+    float[] y = s.b;
+    float[] bb = s.c;
+    for (int c0 = 0; c0 < width; c0 += Scratch.CHUNK) {
+      int n = Math.min(Scratch.CHUNK, width - c0);
+      if (bias != null) {
+        bias.get(biasOff + c0, bb, 0, n);
+      }
+      for (int r = from; r < to; r++) {
+        int p = preOff + r * width + c0;
+        pre.get(p, x, 0, n);
+        if (bias != null) {
+          for (int i = 0; i < n; i++) {
+            x[i] += bb[i];
+          }
+          pre.put(p, x, 0, n);
+        }
+        if (activation == null) {
+          out.put(outOff + r * width + c0, x, 0, n);
+        } else {
+          forward(activation, x, y, n, s);
+          out.put(outOff + r * width + c0, y, 0, n);
+        }
+      }
+    }
+  }
+
+  /** y = act(x) over n floats; y is not x. */
+  static void forward(Activation activation, float[] x, float[] y, int n, Scratch s) {
+    switch (activation) {
+      case GELU -> {
+        for (int i = 0; i < n; i++) {
+          float v = x[i];
+          y[i] = 0.5f * v * (1f + FloatMath.erf(v * SQRT_HALF));
+        }
+      }
+      case GELU_TANH -> {
+        for (int i = 0; i < n; i++) {
+          float v = x[i];
+          y[i] = -2f * SQRT_2_OVER_PI * (v + GELU_TANH_CUBIC * v * v * v);
+        }
+        FloatMath.exp(y, y, n, s);
+        for (int i = 0; i < n; i++) {
+          y[i] = x[i] / (1f + y[i]);
+        }
+      }
+      case RELU -> {
+        for (int i = 0; i < n; i++) {
+          y[i] = Math.max(x[i], 0f);
+        }
+      }
+      case SWISH -> {
+        for (int i = 0; i < n; i++) {
+          y[i] = -x[i];
+        }
+        FloatMath.exp(y, y, n, s);
+        for (int i = 0; i < n; i++) {
+          y[i] = x[i] / (1f + y[i]);
+        }
+      }
+    }
+  }
+
+  private void derivativeChunks(int thread, int from, int to) {
+    Scratch s = scratch[thread];
+    float[] x = s.a;
+    float[] g = s.b;
+    float[] d = s.c;
+    for (int chunk = from; chunk < to; chunk++) {
+      long start = (long) chunk * Scratch.CHUNK;
+      int n = (int) Math.min(Scratch.CHUNK, count - start);
+      dOut.get(dOutOff + (int) start, g, 0, n);
+      if (activation != null) {
+        pre.get(preOff + (int) start, x, 0, n);
+        derivative(activation, x, d, n, s);
+        for (int i = 0; i < n; i++) {
+          g[i] *= d[i];
+        }
+      }
+      out.put(outOff + (int) start, g, 0, n);
+    }
+  }
+
+  /** d = act'(x) over n floats; d is not x. */
+  static void derivative(Activation activation, float[] x, float[] d, int n, Scratch s) {
+    switch (activation) {
+      case GELU -> {
+        for (int i = 0; i < n; i++) {
+          d[i] = -0.5f * x[i] * x[i];
+        }
+        FloatMath.exp(d, d, n, s);
+        for (int i = 0; i < n; i++) {
+          float v = x[i];
+          d[i] = 0.5f * (1f + FloatMath.erf(v * SQRT_HALF)) + v * INV_SQRT_2PI * d[i];
+        }
+      }
+      case GELU_TANH -> {
+        for (int i = 0; i < n; i++) {
+          float v = x[i];
+          d[i] = -2f * SQRT_2_OVER_PI * (v + GELU_TANH_CUBIC * v * v * v);
+        }
+        FloatMath.exp(d, d, n, s);
+        for (int i = 0; i < n; i++) {
+          float v = x[i];
+          float sig = 1f / (1f + d[i]);
+          float du = SQRT_2_OVER_PI * (1f + 3f * GELU_TANH_CUBIC * v * v);
+          d[i] = sig + 2f * v * sig * (1f - sig) * du;
+        }
+      }
+      case RELU -> {
+        for (int i = 0; i < n; i++) {
+          d[i] = x[i] > 0f ? 1f : 0f;
+        }
+      }
+      case SWISH -> {
+        for (int i = 0; i < n; i++) {
+          d[i] = -x[i];
+        }
+        FloatMath.exp(d, d, n, s);
+        for (int i = 0; i < n; i++) {
+          float sig = 1f / (1f + d[i]);
+          d[i] = sig * (1f + x[i] * (1f - sig));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,231 @@
+package bert4j.runtime.cpu;
+
+import bert4j.dsl.Mask;
+import java.nio.FloatBuffer;
+
+/**
+ * Multi-head attention, one (batch, head) pair per task step, each thread calling single-threaded
+ * OpenBLAS on its own pairs (measured faster than OpenBLAS's threads inside each small gemm).
+ *
+ * <p>Forward per pair: logits = scale·q·kᵀ written into {@code probs} by sgemm; one fused pass per
+ * row masks and softmaxes it ({@link MaskedSoftmax}) and, for dropout, writes the dropped
+ * probabilities to thread scratch; ctx = P·v by sgemm, strided into ctx.
+ *
+ * <p>Backward per pair: dP = dCtx·vᵀ; with dropout, the mask is redrawn and dP scaled by it; dV =
+ * P_droppedᵀ·dCtx; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dq = scale·dS·k; dk = scale·dSᵀ·q. A uniform
+ * (fully masked) row is differentiated like a softmax of equal logits, as TensorFlow does for
+ * bert4keras's additive mask.
+ */
+final class AttentionKernels {
+  private final ParallelRows pool;
+  private final Scratch[] scratch;
+  private final MaskedSoftmax[] softmax;
+
+  private int heads;
+  private int seq;
+  private int keySize;
+  private int headSize;
+  private float scale;
+  private Mask mask;
+  private int[] tokenIds;
+  private int[] segmentIds;
+  private float dropout;
+  private long seed;
+  private CpuMemory q;
+  private CpuMemory k;
+  private CpuMemory v;
+  private CpuMemory probs;
+  private CpuMemory ctx;
+  private CpuMemory dCtx;
+  private CpuMemory dq;
+  private CpuMemory dk;
+  private CpuMemory dv;
+  private int qOff;
+  private int kOff;
+  private int vOff;
+  private int probsOff;
+  private int ctxOff;
+  private int dCtxOff;
+  private int dqOff;
+  private int dkOff;
+  private int dvOff;
+  private final ParallelRows.Task forwardPairs = this::forwardPairs;
+  private final ParallelRows.Task backwardPairs = this::backwardPairs;
+
+  AttentionKernels(ParallelRows pool, Scratch[] scratch) {
+    this.pool = pool;
+    this.scratch = scratch;
+    this.softmax = new MaskedSoftmax[scratch.length];
+    for (int i = 0; i < softmax.length; i++) {
+      softmax[i] = new MaskedSoftmax(scratch[i]);
+    }
+  }
+
+  void forward(int batch, int seq, int heads, int keySize, int headSize, float scale, Mask mask,
+      int[] tokenIds, int[] segmentIds, CpuMemory q, int qOff, CpuMemory k, int kOff, CpuMemory v,
+      int vOff, CpuMemory probs, int probsOff, CpuMemory ctx, int ctxOff, float dropout, long seed) {
+    shape(seq, heads, keySize, headSize, scale, dropout, seed);
+    this.mask = mask;
+    this.tokenIds = tokenIds;
+    this.segmentIds = segmentIds;
+    this.q = q;
+    this.qOff = qOff;
+    this.k = k;
+    this.kOff = kOff;
+    this.v = v;
+    this.vOff = vOff;
+    this.probs = probs;
+    this.probsOff = probsOff;
+    this.ctx = ctx;
+    this.ctxOff = ctxOff;
+    runPairs(batch, forwardPairs);
+  }
+
+  void backward(int batch, int seq, int heads, int keySize, int headSize, float scale, CpuMemory q,
+      int qOff, CpuMemory k, int kOff, CpuMemory v, int vOff, CpuMemory probs, int probsOff,
+      CpuMemory dCtx, int dCtxOff, CpuMemory dq, int dqOff, CpuMemory dk, int dkOff, CpuMemory dv,
+      int dvOff, float dropout, long seed) {
+    shape(seq, heads, keySize, headSize, scale, dropout, seed);
+    this.q = q;
+    this.qOff = qOff;
+    this.k = k;
+    this.kOff = kOff;
+    this.v = v;
+    this.vOff = vOff;
+    this.probs = probs;
+    this.probsOff = probsOff;
+    this.dCtx = dCtx;
+    this.dCtxOff = dCtxOff;
+    this.dq = dq;
+    this.dqOff = dqOff;
+    this.dk = dk;
+    this.dkOff = dkOff;
+    this.dv = dv;
+    this.dvOff = dvOff;
+    runPairs(batch, backwardPairs);
+  }
+
+  private void shape(int seq, int heads, int keySize, int headSize, float scale, float dropout,
+      long seed) {
+    this.seq = seq;
+    this.heads = heads;
+    this.keySize = keySize;
+    this.headSize = headSize;
+    this.scale = scale;
+    this.dropout = dropout;
+    this.seed = seed;
+  }
+
+  /** Runs the pairs with OpenBLAS single-threaded inside our workers, then gives it all cores back. */
+  private void runPairs(int batch, ParallelRows.Task task) {
+    long cost = 4L * seq * seq * (keySize + headSize);
+    boolean split = pool.threads() > 1;
+    if (split) {
+      Blas.threads(1);
+    }
+    try {
+      pool.run(batch * heads, cost, task);
+    } finally {
+      if (split) {
+        Blas.threads(pool.threads());
+      }
+      q = k = v = probs = ctx = dCtx = dq = dk = dv = null;
+      tokenIds = segmentIds = null;
+    }
+  }
+
+  private void forwardPairs(int thread, int from, int to) {
+    Scratch s = scratch[thread];
+    int n = seq;
+    int qkWidth = heads * keySize;
+    int vWidth = heads * headSize;
+    MaskedSoftmax rows = softmax[thread];
+    float[] row = s.row(0, n);
+    float[] factor = s.row(1, n);
+    FloatBuffer p = probs.floats();
+    int lastBatch = -1;
+    for (int pair = from; pair < to; pair++) {
+      int b = pair / heads;
+      int h = pair % heads;
+      if (b != lastBatch) {
+        rows.batch(mask, tokenIds, segmentIds, b * n, n);
+        lastBatch = b;
+      }
+      int qo = qOff + b * n * qkWidth + h * keySize;
+      int ko = kOff + b * n * qkWidth + h * keySize;
+      int po = probsOff + pair * n * n;
+      Blas.gemm(false, true, n, n, keySize, scale, q.view(thread, 0, qo), qkWidth,
+          k.view(thread, 1, ko), qkWidth, 0f, probs.view(thread, 2, po), n);
+      FloatBuffer dropped = dropout > 0f ? s.direct(0, n * n) : null;
+      for (int i = 0; i < n; i++) {
+        p.get(po + i * n, row, 0, n);
+        rows.softmax(i, row);
+        p.put(po + i * n, row, 0, n);
+        if (dropped != null) {
+          DropoutKernels.factors(seed, (long) (po - probsOff) + (long) i * n, dropout, factor, n);
+          for (int j = 0; j < n; j++) {
+            row[j] *= factor[j];
+          }
+          dropped.put(i * n, row, 0, n);
+        }
+      }
+      FloatBuffer pv = dropped != null ? dropped : probs.view(thread, 0, po);
+      int vo = vOff + b * n * vWidth + h * headSize;
+      int co = ctxOff + b * n * vWidth + h * headSize;
+      Blas.gemm(false, false, n, headSize, n, 1f, pv, n, v.view(thread, 1, vo), vWidth, 0f,
+          ctx.view(thread, 2, co), vWidth);
+    }
+  }
+
+  private void backwardPairs(int thread, int from, int to) {
+    Scratch s = scratch[thread];
+    int n = seq;
+    int qkWidth = heads * keySize;
+    int vWidth = heads * headSize;
+    float[] pr = s.row(0, n);
+    float[] dr = s.row(1, n);
+    float[] f = s.row(2, n);
+    FloatBuffer p = probs.floats();
+    for (int pair = from; pair < to; pair++) {
+      int b = pair / heads;
+      int h = pair % heads;
+      int qo = qOff + b * n * qkWidth + h * keySize;
+      int ko = kOff + b * n * qkWidth + h * keySize;
+      int vo = vOff + b * n * vWidth + h * headSize;
+      int co = dCtxOff + b * n * vWidth + h * headSize;
+      int po = probsOff + pair * n * n;
+      FloatBuffer dS = s.direct(0, n * n);
+      Blas.gemm(false, true, n, n, headSize, 1f, dCtx.view(thread, 0, co), vWidth,
+          v.view(thread, 1, vo), vWidth, 0f, dS, n);
+      FloatBuffer dropped = dropout > 0f ? s.direct(1, n * n) : null;
+      for (int i = 0; i < n; i++) {
+        p.get(po + i * n, pr, 0, n);
+        dS.get(i * n, dr, 0, n);
+        if (dropped != null) {
+          DropoutKernels.factors(seed, (long) (po - probsOff) + (long) i * n, dropout, f, n);
+          for (int j = 0; j < n; j++) {
+            dr[j] *= f[j];
+            f[j] *= pr[j];
+          }
+          dropped.put(i * n, f, 0, n);
+        }
+        double dot = 0;
+        for (int j = 0; j < n; j++) {
+          dot += dr[j] * pr[j];
+        }
+        float d = (float) dot;
+        for (int j = 0; j < n; j++) {
+          dr[j] = pr[j] * (dr[j] - d);
+        }
+        dS.put(i * n, dr, 0, n);
+      }
+      FloatBuffer pd = dropped != null ? dropped : probs.view(thread, 0, po);
+      Blas.gemm(true, false, n, headSize, n, 1f, pd, n, dCtx.view(thread, 1, co), vWidth, 0f,
+          dv.view(thread, 2, dvOff + b * n * vWidth + h * headSize), vWidth);
+      Blas.gemm(false, false, n, keySize, n, scale, dS, n, k.view(thread, 1, ko), qkWidth, 0f,
+          dq.view(thread, 2, dqOff + (qo - qOff)), qkWidth);
+      Blas.gemm(true, false, n, keySize, n, scale, dS, n, q.view(thread, 1, qo), qkWidth, 0f,
+          dk.view(thread, 2, dkOff + (ko - kOff)), qkWidth);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package bert4j.runtime.cpu;
+
+import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
+import static org.bytedeco.openblas.global.openblas.CblasTrans;
+
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas;
+import org.bytedeco.openblas.presets.openblas_nolapack;
+
+/**
+ * Row-major sgemm through the OpenBLAS that ND4J bundles (JavaCPP's presets), and control of its
+ * thread count. JavaCPP passes a {@link FloatBuffer} from its position, so operands are positioned
+ * views of {@link CpuMemory} (or per-thread scratch buffers) and a call allocates nothing.
+ */
+final class Blas {
+  private static final openblas_nolapack.SetNumThreads SET_THREADS = setThreads();
+
+  private Blas() {}
+
+  /**
+   * The thread count is global to the process. The preset's own {@code blas_set_num_threads} looks
+   * the symbols up and allocates on every call, so keep one function pointer instead.
+   */
+  private static openblas_nolapack.SetNumThreads setThreads() {
+    Loader.load(openblas.class);
+    openblas_nolapack.SetNumThreads f = new openblas_nolapack.SetNumThreads() {};
+    f.put(Loader.addressof("openblas_set_num_threads"));
+    return f;
+  }
+
+  /** Sets the threads OpenBLAS uses for one call (all cores for big gemms, 1 inside our workers). */
+  static void threads(int n) {
+    SET_THREADS.call(n);
+  }
+
+  /**
+   * C = alpha·op(A)·op(B) + beta·C, row-major, with op(A) {@code [m, k]}, op(B) {@code [k, n]}, C
+   * {@code [m, n]}; each buffer starts at its position.
+   */
+  static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatBuffer a,
+      int lda, FloatBuffer b, int ldb, float beta, FloatBuffer c, int ldc) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    openblas.cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+        transB ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+}

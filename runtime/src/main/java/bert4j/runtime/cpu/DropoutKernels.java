@@ -1,0 +1,85 @@
+package bert4j.runtime.cpu;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Inverted dropout with a stateless, counter-based mask, so the backward (and any backend) redraws it
+ * from the seed: element i (counted from the start of the tensor) is kept iff
+ * {@code u = (mix64(seed ^ i·0x9E3779B97F4A7C15) >>> 40)·2⁻²⁴ ≥ p}, where mix64 is the SplitMix64
+ * finaliser; kept elements are scaled by 1/(1 − p). The same mask serves forward and backward.
+ */
+final class DropoutKernels {
+  private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+
+  private final ParallelRows pool;
+  private final Scratch[] scratch;
+
+  private FloatBuffer in;
+  private FloatBuffer out;
+  private int inOff;
+  private int outOff;
+  private long count;
+  private float p;
+  private long seed;
+  private final ParallelRows.Task chunks = this::chunks;
+
+  DropoutKernels(ParallelRows pool, Scratch[] scratch) {
+    this.pool = pool;
+    this.scratch = scratch;
+  }
+
+  /** The uniform in [0, 1) that decides element {@code index}'s fate under {@code seed}. */
+  static float uniform(long seed, long index) {
+    long z = seed ^ (index * GOLDEN);
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z ^= z >>> 31;
+    return (z >>> 40) * 0x1.0p-24f;
+  }
+
+  /**
+   * factor[j] = the mask times 1/(1 − p) for elements first .. first + n − 1: 1/(1 − p) where kept,
+   * 0 where dropped.
+   */
+  static void factors(long seed, long first, float p, float[] factor, int n) {
+    float scale = 1f / (1f - p);
+    for (int j = 0; j < n; j++) {
+      factor[j] = uniform(seed, first + j) >= p ? scale : 0f;
+    }
+  }
+
+  /** out = in ⊙ mask/(1 − p) over {@code count} floats; with p == 0 a copy (nothing when out is in). */
+  void apply(FloatBuffer in, int inOff, FloatBuffer out, int outOff, long count, float p, long seed) {
+    if (p == 0f && in == out && inOff == outOff) {
+      return;
+    }
+    this.in = in;
+    this.inOff = inOff;
+    this.out = out;
+    this.outOff = outOff;
+    this.count = count;
+    this.p = p;
+    this.seed = seed;
+    int n = (int) ((count + Scratch.CHUNK - 1) / Scratch.CHUNK);
+    pool.run(n, Scratch.CHUNK * (p == 0f ? 1L : 8L), chunks);
+    this.in = this.out = null;
+  }
+
+  private void chunks(int thread, int from, int to) {
+    Scratch s = scratch[thread];
+    float[] x = s.a;
+    float[] f = s.b;
+    for (int chunk = from; chunk < to; chunk++) {
+      long start = (long) chunk * Scratch.CHUNK;
+      int n = (int) Math.min(Scratch.CHUNK, count - start);
+      in.get(inOff + (int) start, x, 0, n);
+      if (p > 0f) {
+        factors(seed, start, p, f, n);
+        for (int j = 0; j < n; j++) {
+          x[j] *= f[j];
+        }
+      }
+      out.put(outOff + (int) start, x, 0, n);
+    }
+  }
+}

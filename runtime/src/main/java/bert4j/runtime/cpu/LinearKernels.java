@@ -1,0 +1,97 @@
+package bert4j.runtime.cpu;
+
+import bert4j.dsl.Activation;
+import java.nio.FloatBuffer;
+
+/**
+ * Dense layers: pre = x·wᵀ by one multi-threaded OpenBLAS sgemm, then the fused bias + activation
+ * epilogue; the backward is two sgemms (dx = dPre·w, dw += dPreᵀ·x) and deterministic column sums for
+ * dBias. Arguments are checked by {@link CpuKernels}.
+ */
+final class LinearKernels {
+  /** Columns per task of the dBias column sums. */
+  private static final int COLUMN_BLOCK = 128;
+
+  private final ParallelRows pool;
+  private final Scratch[] scratch;
+  private final ActivationKernels activations;
+
+  private FloatBuffer matrix;
+  private int matrixOff;
+  private FloatBuffer sums;
+  private int sumsOff;
+  private int rows;
+  private int width;
+  private final ParallelRows.Task columnSums = this::columnSumBlocks;
+
+  LinearKernels(ParallelRows pool, Scratch[] scratch, ActivationKernels activations) {
+    this.pool = pool;
+    this.scratch = scratch;
+    this.activations = activations;
+  }
+
+  void forward(CpuMemory x, int xOff, int xStride, CpuMemory w, int wOff, CpuMemory bias, int biasOff,
+      Activation activation, CpuMemory pre, int preOff, CpuMemory out, int outOff, int rows, int in,
+      int outWidth) {
+    if (rows == 0) {
+      return;
+    }
+    Blas.gemm(false, true, rows, outWidth, in, 1f, x.view(0, 0, xOff), xStride, w.view(0, 1, wOff),
+        in, 0f, pre.view(0, 2, preOff), outWidth);
+    activations.epilogue(pre.floats(), preOff, bias == null ? null : bias.floats(), biasOff,
+        activation, out.floats(), outOff, rows, outWidth);
+  }
+
+  void backward(CpuMemory dPre, int dPreOff, CpuMemory x, int xOff, int xStride, CpuMemory w,
+      int wOff, CpuMemory dx, int dxOff, int dxStride, boolean accumulateDx, CpuMemory dw, int dwOff,
+      CpuMemory dBias, int dBiasOff, int rows, int in, int outWidth) {
+    if (rows == 0) {
+      return;
+    }
+    if (dx != null) {
+      Blas.gemm(false, false, rows, in, outWidth, 1f, dPre.view(0, 0, dPreOff), outWidth,
+          w.view(0, 1, wOff), in, accumulateDx ? 1f : 0f, dx.view(0, 2, dxOff), dxStride);
+    }
+    Blas.gemm(true, false, outWidth, in, rows, 1f, dPre.view(0, 0, dPreOff), outWidth,
+        x.view(0, 1, xOff), xStride, 1f, dw.view(0, 2, dwOff), in);
+    if (dBias != null) {
+      addColumnSums(dPre.floats(), dPreOff, rows, outWidth, dBias.floats(), dBiasOff);
+    }
+  }
+
+  /** sums[j] += Σ_r matrix[r, j], each column summed in row order (bit-for-bit reproducible). */
+  void addColumnSums(FloatBuffer matrix, int matrixOff, int rows, int width, FloatBuffer sums,
+      int sumsOff) {
+    this.matrix = matrix;
+    this.matrixOff = matrixOff;
+    this.rows = rows;
+    this.width = width;
+    this.sums = sums;
+    this.sumsOff = sumsOff;
+    int blocks = (width + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+    pool.run(blocks, (long) rows * COLUMN_BLOCK, columnSums);
+    this.matrix = this.sums = null;
+  }
+
+  private void columnSumBlocks(int thread, int from, int to) {
+    Scratch s = scratch[thread];
+    float[] row = s.a;
+    float[] acc = s.b;
+    for (int block = from; block < to; block++) {
+      int c0 = block * COLUMN_BLOCK;
+      int n = Math.min(COLUMN_BLOCK, width - c0);
+      java.util.Arrays.fill(acc, 0, n, 0f);
+      for (int r = 0; r < rows; r++) {
+        matrix.get(matrixOff + r * width + c0, row, 0, n);
+        for (int j = 0; j < n; j++) {
+          acc[j] += row[j];
+        }
+      }
+      sums.get(sumsOff + c0, row, 0, n);
+      for (int j = 0; j < n; j++) {
+        row[j] += acc[j];
+      }
+      sums.put(sumsOff + c0, row, 0, n);
+    }
+  }
+}

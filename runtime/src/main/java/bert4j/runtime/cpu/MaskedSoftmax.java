@@ -1,0 +1,116 @@
+package bert4j.runtime.cpu;
+
+import bert4j.dsl.Mask;
+import java.util.Arrays;
+
+/**
+ * One thread's attention mask for one sequence of a batch, and the masked softmax of a logit row
+ * under it. Key j is allowed for query i when its token id is not 0 and, for LM, j ≤ i, or, for
+ * UNILM, c[j] ≤ c[i] with c the running sum of segment ids. Masked keys get probability exactly 0;
+ * a row with no allowed key gets 1/seq everywhere. Arrays grow to the longest sequence and are reused.
+ */
+final class MaskedSoftmax {
+  private final Scratch scratch;
+  private Mask mask;
+  private int n;
+  /** Per key: 1 if not padding, else 0; and the additive 0 / −∞ that excludes padding from the max. */
+  private float[] padKeep = new float[0];
+  private float[] padBias = new float[0];
+  /** UNILM: the allowed keys of the rows whose running segment sum is {@code rowSum}. */
+  private float[] rowKeep = new float[0];
+  private float[] rowBias = new float[0];
+  private int rowSum;
+  private int rowAllowed;
+  private boolean rowValid;
+  /** Non-padding keys among 0..i (LM), and the running segment sums (UNILM). */
+  private int[] prefix = new int[0];
+  private int[] sums = new int[0];
+  private float[] tmp = new float[0];
+
+  MaskedSoftmax(Scratch scratch) {
+    this.scratch = scratch;
+  }
+
+  /** Prepares the mask of the sequence whose ids start at {@code start}. */
+  void batch(Mask mask, int[] tokenIds, int[] segmentIds, int start, int n) {
+    this.mask = mask;
+    this.n = n;
+    if (padKeep.length < n) {
+      padKeep = new float[n];
+      padBias = new float[n];
+      rowKeep = new float[n];
+      rowBias = new float[n];
+      prefix = new int[n];
+      sums = new int[n];
+      tmp = new float[n];
+    }
+    int allowed = 0;
+    int sum = 0;
+    for (int j = 0; j < n; j++) {
+      boolean keep = tokenIds[start + j] != 0;
+      padKeep[j] = keep ? 1f : 0f;
+      padBias[j] = keep ? 0f : Float.NEGATIVE_INFINITY;
+      allowed += keep ? 1 : 0;
+      prefix[j] = allowed;
+      if (mask == Mask.UNILM) {
+        sum += segmentIds[start + j];
+        sums[j] = sum;
+      }
+    }
+    rowValid = false;
+  }
+
+  /** Replaces the logits of query row i with their masked softmax. */
+  void softmax(int i, float[] row) {
+    int limit = n;
+    float[] keep = padKeep;
+    float[] bias = padBias;
+    int allowed = prefix[n - 1];
+    if (mask == Mask.LM) {
+      limit = i + 1;
+      allowed = prefix[i];
+    } else if (mask == Mask.UNILM) {
+      unilmRow(sums[i]);
+      keep = rowKeep;
+      bias = rowBias;
+      allowed = rowAllowed;
+    }
+    if (allowed == 0) {
+      Arrays.fill(row, 0, n, 1f / n);
+      return;
+    }
+    float[] t = tmp;
+    for (int j = 0; j < limit; j++) {
+      t[j] = row[j] + bias[j];
+    }
+    float max = FloatMath.max(t, limit);
+    for (int j = 0; j < limit; j++) {
+      t[j] = row[j] - max;
+    }
+    FloatMath.exp(t, t, limit, scratch);
+    for (int j = 0; j < limit; j++) {
+      t[j] *= keep[j];
+    }
+    float inv = 1f / FloatMath.sum(t, limit);
+    for (int j = 0; j < limit; j++) {
+      row[j] = t[j] * inv;
+    }
+    Arrays.fill(row, limit, n, 0f);
+  }
+
+  private void unilmRow(int sum) {
+    if (rowValid && rowSum == sum) {
+      return;
+    }
+    int allowed = 0;
+    for (int j = 0; j < n; j++) {
+      boolean keep = padKeep[j] != 0f && sums[j] <= sum;
+      rowKeep[j] = keep ? 1f : 0f;
+      rowBias[j] = keep ? 0f : Float.NEGATIVE_INFINITY;
+      allowed += keep ? 1 : 0;
+    }
+    rowSum = sum;
+    rowAllowed = allowed;
+    rowValid = true;
+  }
+}

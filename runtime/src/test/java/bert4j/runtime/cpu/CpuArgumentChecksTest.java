@@ -1,0 +1,94 @@
+package bert4j.runtime.cpu;
+
+import static bert4j.runtime.cpu.KernelTesting.zeros;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bert4j.dsl.Activation;
+import bert4j.dsl.Mask;
+import bert4j.runtime.kernels.AttentionShape;
+import bert4j.runtime.kernels.Memory;
+import bert4j.runtime.kernels.Slice;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** A slice that runs past its memory, or a wrong size, is named with the kernel and the sizes. */
+class CpuArgumentChecksTest {
+  private static CpuKernels kernels;
+
+  @BeforeAll
+  static void start() {
+    kernels = new CpuKernels(2);
+  }
+
+  @AfterAll
+  static void stop() {
+    kernels.close();
+  }
+
+  private static void rejects(Executable call, String... fragments) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+    for (String f : fragments) {
+      assertTrue(e.getMessage().contains(f), "'" + e.getMessage() + "' should mention '" + f + "'");
+    }
+  }
+
+  @Test
+  void linearNamesTheShortArgument() {
+    Slice x = zeros(kernels, 4 * 8);
+    Slice w = zeros(kernels, 5 * 8 - 1);
+    Slice out = zeros(kernels, 4 * 5);
+    rejects(() -> kernels.linear(x, 8, w, null, Activation.GELU, out, out, 4, 8, 5),
+        "linear: w needs 40 floats from offset 3 but its memory holds 42");
+    rejects(() -> kernels.linear(x, 9, zeros(kernels, 40), null, null, out, out, 4, 8, 5),
+        "linear: x needs 35 floats");
+    rejects(() -> kernels.linear(x, 7, zeros(kernels, 40), null, null, out, out, 4, 8, 5),
+        "linear: xStride (7) is smaller than the row width 8");
+    rejects(() -> kernels.linearBackward(out, x, 8, zeros(kernels, 40), zeros(kernels, 31), 8,
+        false, zeros(kernels, 40), null, 4, 8, 5), "linearBackward: dx needs 32 floats");
+  }
+
+  @Test
+  void attentionNamesTheShortArgument() {
+    AttentionShape s = new AttentionShape(2, 3, 2, 4, 5, 0.5f);
+    Slice qk = zeros(kernels, 6 * 8);
+    Slice v = zeros(kernels, 6 * 10);
+    int[] ids = {1, 1, 1, 1, 1, 1};
+    rejects(() -> kernels.attention(s, Mask.NONE, ids, null, qk, qk, v, zeros(kernels, 35), v, 0f,
+        0), "attention: probs needs 36 floats");
+    rejects(() -> kernels.attention(s, Mask.UNILM, ids, null, qk, qk, v, zeros(kernels, 36), v, 0f,
+        0), "UNILM needs segmentIds");
+    rejects(() -> kernels.attention(s, Mask.NONE, new int[5], null, qk, qk, v, zeros(kernels, 36),
+        v, 0f, 0), "tokenIds of length 5");
+    rejects(() -> kernels.attentionBackward(s, qk, qk, v, zeros(kernels, 36), v, qk,
+        zeros(kernels, 47), v, 0f, 0), "attentionBackward: dk needs 48 floats");
+  }
+
+  @Test
+  void layerNormAndCrossEntropyNameTheShortArgument() {
+    Slice x = zeros(kernels, 12);
+    rejects(() -> kernels.layerNorm(x, null, zeros(kernels, 3), zeros(kernels, 4), 1e-5f, x,
+        zeros(kernels, 3), zeros(kernels, 3), 3, 4), "layerNorm: gamma needs 4 floats");
+    rejects(() -> kernels.layerNormBackward(x, x, zeros(kernels, 3), zeros(kernels, 2),
+        zeros(kernels, 4), x, zeros(kernels, 4), zeros(kernels, 4), 3, 4),
+        "layerNormBackward: rstd needs 3 floats");
+    rejects(() -> kernels.softmaxCrossEntropy(x, new int[] {0, 0}, 2, 4, zeros(kernels, 7), 1f),
+        "softmaxCrossEntropy: dLogits needs 8 floats");
+  }
+
+  @Test
+  void memoryOfAnotherBackendIsRejected() {
+    Memory foreign = new Memory() {
+      @Override
+      public long size() {
+        return 100;
+      }
+
+      @Override
+      public void close() {}
+    };
+    rejects(() -> kernels.fill(new Slice(foreign, 0), 10, 0f), "fill: target is not CPU memory");
+  }
+}
