@@ -28,7 +28,9 @@ public final class CpuKernels implements Kernels {
   private final DropoutKernels dropout;
   private final CrossEntropyKernels crossEntropy;
   private final OptimizerThreads optimizerThreads;
-  private final FloatBuffer[] optimizerState = new FloatBuffer[StateRegion.values().length];
+  private final FloatBuffer[] optimizerState = new FloatBuffer[StateRegion.COUNT];
+  private static final String[] STATE_NAMES = java.util.stream.IntStream.range(0, StateRegion.COUNT)
+      .mapToObj(r -> "state " + StateRegion.of(r)).toArray(String[]::new);
   private boolean closed;
 
   /** A backend using every available processor. */
@@ -337,11 +339,11 @@ public final class CpuKernels implements Kernels {
           + optimizerState.length + ")");
     }
     try {
-      for (StateRegion region : StateRegion.values()) {
-        long floats = optimizer.regionFloats(region);
-        Slice slice = state[region.ordinal()];
-        optimizerState[region.ordinal()] = floats == 0 ? null
-            : from(Args.memory(k, "state " + region, slice, floats).floats(), slice);
+      for (int r = 0; r < StateRegion.COUNT; r++) {
+        long floats = optimizer.regionFloats(StateRegion.of(r));
+        Slice slice = state[r];
+        optimizerState[r] = floats == 0 ? null
+            : from(Args.memory(k, STATE_NAMES[r], slice, floats).floats(), slice);
       }
       optimizer.applyOnHost(p, g, optimizerState, call, optimizerThreads);
     } finally {

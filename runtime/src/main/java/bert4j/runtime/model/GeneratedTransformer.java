@@ -36,6 +36,8 @@ public abstract class GeneratedTransformer implements TransformerModel {
   /** One memory per optimizer state region (null where the optimizer keeps none). */
   private final Memory[] state;
   private final Slice[] stateSlices;
+  private final Slice paramsSlice;
+  private final Slice gradsSlice;
   private final BoundOptimizer optimizer;
   /** The parameters saved while the moving average is applied; allocated on first use. */
   private Memory emaBackup;
@@ -83,6 +85,8 @@ public abstract class GeneratedTransformer implements TransformerModel {
     }
     this.params = kernels.allocate(count);
     this.grads = kernels.allocate(count);
+    this.paramsSlice = new Slice(params, 0);
+    this.gradsSlice = new Slice(grads, 0);
     this.optimizer = layout.optimizer().bind(layout.parameters());
     this.state = new Memory[StateRegion.values().length];
     this.stateSlices = new Slice[state.length];
@@ -297,8 +301,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
     }
     float loss = computeGradients(batch);
     trainingSteps++;
-    kernels.optimizerStep(optimizer, new Slice(params, 0), new Slice(grads, 0), stateSlices,
-        trainingSteps);
+    kernels.optimizerStep(optimizer, paramsSlice, gradsSlice, stateSlices, trainingSteps);
     if (optimizer.updates(trainingSteps)) {
       lastLearningRate = optimizer.lastLearningRate();
     }

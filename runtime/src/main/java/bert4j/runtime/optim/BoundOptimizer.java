@@ -33,7 +33,7 @@ public final class BoundOptimizer {
   private final List<ParameterInfo> parameters;
   private final int size;
   private final int accumulation;
-  private final long[] regionFloats = new long[StateRegion.values().length];
+  private final long[] regionFloats = new long[StateRegion.COUNT];
   private final List<StateTensor> stateTensors;
 
   // per tensor
@@ -372,9 +372,10 @@ public final class BoundOptimizer {
       throw new IllegalArgumentException("expected " + regionFloats.length + " state buffers, got "
           + state.length);
     }
-    for (StateRegion region : StateRegion.values()) {
-      FloatBuffer buffer = state[region.ordinal()];
-      long need = regionFloats(region);
+    for (int r = 0; r < StateRegion.COUNT; r++) {
+      StateRegion region = StateRegion.of(r);
+      FloatBuffer buffer = state[r];
+      long need = regionFloats[r];
       if (need > 0 && (buffer == null || buffer.capacity() < need)) {
         throw new IllegalArgumentException("state region " + region + " needs " + need + " floats, got "
             + (buffer == null ? "none" : buffer.capacity()));

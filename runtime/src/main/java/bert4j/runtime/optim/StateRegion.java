@@ -15,5 +15,15 @@ public enum StateRegion {
   /** The exponential moving average of the weights (not bias-corrected). */
   EMA,
   /** The sum of the gradients of the current accumulation window. */
-  ACCUMULATED
+  ACCUMULATED;
+
+  /** Number of regions: the length of the state arrays indexed by ordinal. */
+  public static final int COUNT = values().length;
+
+  private static final StateRegion[] BY_ORDINAL = values();
+
+  /** The region with this ordinal, without the copy {@link #values()} makes. */
+  public static StateRegion of(int ordinal) {
+    return BY_ORDINAL[ordinal];
+  }
 }
