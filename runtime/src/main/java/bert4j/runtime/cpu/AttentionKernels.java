@@ -5,7 +5,8 @@ import java.nio.FloatBuffer;
 
 /**
  * Multi-head attention, one (batch, head) pair per task step, each thread calling single-threaded
- * OpenBLAS on its own pairs (measured faster than OpenBLAS's threads inside each small gemm).
+ * OpenBLAS on its own pairs: at BERT-base sizes (8 × 12 pairs of 128 × 128 × 64) this took 5.6 ms
+ * against 13 ms for the same pairs run in turn with OpenBLAS's two threads inside each small gemm.
  *
  * <p>Forward per pair: logits = scale·q·kᵀ written into {@code probs} by sgemm; one fused pass per
  * row masks and softmaxes it ({@link MaskedSoftmax}) and, for dropout, writes the dropped

@@ -32,7 +32,10 @@ public final class CpuKernels implements Kernels {
     this(Runtime.getRuntime().availableProcessors());
   }
 
-  /** A backend using {@code threads} threads, for Java loops and for OpenBLAS alike. */
+  /**
+   * A backend using {@code threads} threads, for Java loops and for OpenBLAS alike (OpenBLAS's thread
+   * count is process-wide: the last backend created sets it).
+   */
   public CpuKernels(int threads) {
     this.pool = new ParallelRows(threads);
     Blas.threads(threads);
