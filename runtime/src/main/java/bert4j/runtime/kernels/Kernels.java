@@ -99,13 +99,14 @@ public interface Kernels extends AutoCloseable {
       Slice v, Slice probs, Slice ctx, float dropout, long seed);
 
   /**
-   * Backward of {@link #attention}: dq, dk, dv (overwritten) from dCtx and the saved probs. A query
-   * row with no allowed key is differentiated as a softmax of equal logits (as TensorFlow does for
-   * bert4keras's additive mask), not as the constant it is; such rows are padding queries, whose dCtx
-   * is zero when the loss ignores padding.
+   * Backward of {@link #attention}: dq, dk, dv (overwritten) from dCtx and the saved probs, under the
+   * same mask and ids as the forward (a backend that recomputes the probabilities needs them). A query
+   * row with no allowed key is the constant 1/seq, so it sends no gradient to q or k (as bert4keras's
+   * −1e12 replacement of masked logits); its values still get theirs.
    */
-  void attentionBackward(AttentionShape shape, Slice q, Slice k, Slice v, Slice probs, Slice dCtx,
-      Slice dq, Slice dk, Slice dv, float dropout, long seed);
+  void attentionBackward(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds, Slice q,
+      Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout,
+      long seed);
 
   /**
    * Inverted dropout: out = x ⊙ keep / (1 − p), the keep mask drawn from {@code seed} and the element

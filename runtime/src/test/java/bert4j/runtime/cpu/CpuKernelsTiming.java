@@ -145,10 +145,10 @@ public final class CpuKernelsTiming {
         v, probs, ctx, 0f, 1)), fAttention);
     row("attention fwd (UNILM mask, dropout 0.1)", time(() -> k.attention(shape, Mask.UNILM, ids,
         ids, q, kk, v, probs, ctx, 0.1f, 1)), fAttention);
-    row("attention bwd", time(() -> k.attentionBackward(shape, q, kk, v, probs, ctx, dq, dk, dv,
-        0f, 1)), 2 * fAttention);
-    row("attention bwd (dropout 0.1)", time(() -> k.attentionBackward(shape, q, kk, v, probs, ctx,
-        dq, dk, dv, 0.1f, 1)), 2 * fAttention);
+    row("attention bwd", time(() -> k.attentionBackward(shape, Mask.NONE, ids, null, q, kk, v,
+        probs, ctx, dq, dk, dv, 0f, 1)), 2 * fAttention);
+    row("attention bwd (dropout 0.1)", time(() -> k.attentionBackward(shape, Mask.NONE, ids, null, q,
+        kk, v, probs, ctx, dq, dk, dv, 0.1f, 1)), 2 * fAttention);
     row("activationBackward GELU 1024x3072", time(() -> k.activationBackward(Activation.GELU, pre,
         dAct, dAct, (long) ROWS * INTER)), 0);
     row("linearBackward 768->3072 (dx, dw, dBias)", time(() -> k.linearBackward(dAct, x, HIDDEN,
