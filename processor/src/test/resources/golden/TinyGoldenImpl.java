@@ -371,8 +371,9 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     kernels.linearBackward(dLayer0AttentionSum, layer0Context, 8, layer0AttentionOutputWeight,
         dLayer0Context, 8, false, layer0AttentionOutputWeightGrad, layer0AttentionOutputBiasGrad,
         rows, 8, 8);
-    kernels.attentionBackward(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), layer0Query, layer0Key,
-        layer0Value, layer0Probs, dLayer0Context, dLayer0Query, dLayer0Key, dLayer0Value, 0.0f, 0L);
+    kernels.attentionBackward(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE, tokenIds,
+        segmentIds, layer0Query, layer0Key, layer0Value, layer0Probs, dLayer0Context, dLayer0Query,
+        dLayer0Key, dLayer0Value, 0.0f, 0L);
     kernels.linearBackward(dLayer0Query, embeddingOutput, 8, layer0QueryWeight, dLayer0AttentionSum,
         8, true, layer0QueryWeightGrad, layer0QueryBiasGrad, rows, 8, 8);
     kernels.linearBackward(dLayer0Key, embeddingOutput, 8, layer0KeyWeight, dLayer0AttentionSum, 8,

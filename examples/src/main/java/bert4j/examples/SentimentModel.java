@@ -13,5 +13,5 @@ import bert4j.dsl.Transformer;
     maxPosition = 64, hiddenDropout = 0.1)
 @Attention(dropout = 0.1)
 @Heads(pooler = true, classes = 2)
-@Optimizer(learningRate = 1e-3)
+@Optimizer(learningRate = 2e-4)
 public interface SentimentModel {}

@@ -10,7 +10,7 @@ import java.nio.FloatBuffer;
 
 /**
  * The elementwise work around a dense layer: the fused epilogue pre += bias, out = act(pre) after the
- * gemm, and dPre = dOut ⊙ act'(pre). Activations: GELU (exact erf), GELU_TANH, RELU, SWISH (x·σ(x));
+ * gemm, and dPre = dOut ⊙ act'(pre). Activations: GELU (exact erf), GELU_TANH, RELU, SWISH (x·σ(x)), TANH;
  * null is the identity. GELU_TANH uses ½(1 + tanh u) = σ(2u).
  */
 final class ActivationKernels {
@@ -139,6 +139,18 @@ final class ActivationKernels {
           y[i] = x[i] / (1f + y[i]);
         }
       }
+      case TANH -> tanh(x, y, n, s);
+    }
+  }
+
+  /** y = tanh(x) = 1 − 2 / (1 + e^{2x}); saturates cleanly at ±1 when e^{2x} over- or underflows. */
+  private static void tanh(float[] x, float[] y, int n, Scratch s) {
+    for (int i = 0; i < n; i++) {
+      y[i] = 2f * x[i];
+    }
+    FloatMath.exp(y, y, n, s);
+    for (int i = 0; i < n; i++) {
+      y[i] = 1f - 2f / (1f + y[i]);
     }
   }
 
@@ -201,6 +213,12 @@ final class ActivationKernels {
         for (int i = 0; i < n; i++) {
           float sig = 1f / (1f + d[i]);
           d[i] = sig * (1f + x[i] * (1f - sig));
+        }
+      }
+      case TANH -> {
+        tanh(x, d, n, s);
+        for (int i = 0; i < n; i++) {
+          d[i] = 1f - d[i] * d[i];
         }
       }
     }

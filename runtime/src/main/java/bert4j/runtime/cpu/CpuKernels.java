@@ -38,7 +38,10 @@ public final class CpuKernels implements Kernels {
     this(Runtime.getRuntime().availableProcessors());
   }
 
-  /** A backend using {@code threads} threads, for Java loops and for OpenBLAS alike. */
+  /**
+   * A backend using {@code threads} threads, for Java loops and for OpenBLAS alike (OpenBLAS's thread
+   * count is process-wide: the last backend created sets it).
+   */
   public CpuKernels(int threads) {
     this.pool = new ParallelRows(threads);
     Blas.threads(threads);
@@ -257,12 +260,17 @@ public final class CpuKernels implements Kernels {
   }
 
   @Override
-  public void attentionBackward(AttentionShape shape, Slice q, Slice k, Slice v, Slice probs,
-      Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout, long seed) {
+  public void attentionBackward(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
+      Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout,
+      long seed) {
     open();
     String kn = "attentionBackward";
     Args.rate(kn, dropout);
     int tokens = shape.batch() * shape.seq();
+    Args.host(kn, "tokenIds", tokenIds.length, 0, tokens);
+    if (mask == Mask.UNILM) {
+      Args.host(kn, "segmentIds", segmentIds.length, 0, tokens);
+    }
     long qk = (long) tokens * shape.qkWidth();
     long vs = (long) tokens * shape.vWidth();
     CpuMemory qm = Args.memory(kn, "q", q, qk);
@@ -274,9 +282,9 @@ public final class CpuKernels implements Kernels {
     CpuMemory dkm = Args.memory(kn, "dk", dk, qk);
     CpuMemory dvm = Args.memory(kn, "dv", dv, vs);
     attention.backward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(),
-        shape.headSize(), shape.scale(), qm, offset(q), km, offset(k), vm, offset(v), pm,
-        offset(probs), dcm, offset(dCtx), dqm, offset(dq), dkm, offset(dk), dvm, offset(dv),
-        dropout, seed);
+        shape.headSize(), shape.scale(), mask == null ? Mask.NONE : mask, tokenIds, segmentIds, qm,
+        offset(q), km, offset(k), vm, offset(v), pm, offset(probs), dcm, offset(dCtx), dqm,
+        offset(dq), dkm, offset(dk), dvm, offset(dv), dropout, seed);
   }
 
   private static long probsSize(AttentionShape shape) {

@@ -2,6 +2,7 @@ package bert4j.runtime.model;
 
 import bert4j.runtime.FloatTensor;
 import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.io.DType;
 import bert4j.runtime.io.SafeTensorsFormatException;
 import bert4j.runtime.io.SafeTensorsReader;
 import bert4j.runtime.io.SafeTensorsWriter;
@@ -21,7 +22,8 @@ import java.util.logging.Logger;
 /**
  * Loads and saves a model's parameters as safetensors with Hugging Face BERT names. Loading accepts
  * each encoder name with or without the {@code bert.} prefix and the old {@code LayerNorm.gamma/beta}
- * spelling; it checks every name and shape before it changes anything, and names every missing tensor.
+ * spelling; it checks every name, shape and dtype before it changes anything, and names every missing
+ * tensor.
  * With keep tokens (a simplified vocabulary, as bert4keras's {@code keep_tokens}) it loads only the
  * kept rows of the token embedding and the MLM bias.
  * Saving writes the encoder under {@code bert.} (as Hugging Face's task models do) and the heads
@@ -77,6 +79,11 @@ final class ModelWeights {
         if (!Arrays.equals(shape, expected)) {
           throw new SafeTensorsFormatException(file, "tensor " + name + " has shape "
               + Arrays.toString(shape) + ", " + model.specName() + " expects " + p.shapeText());
+        }
+        DType dtype = reader.info(name).dtype();
+        if (!dtype.readableAsFloat()) {
+          throw new SafeTensorsFormatException(file, "tensor " + name + " has dtype " + dtype
+              + ", which cannot be read as float32 (readable: F32, F16, BF16, F64)");
         }
         found.put(p, name);
       }

@@ -1,0 +1,156 @@
+package bert4j.examples.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bert4j.examples.model.Harness.Inputs;
+import bert4j.examples.model.ReferenceBert.Config;
+import bert4j.runtime.Batch;
+import bert4j.runtime.Outputs;
+import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.model.GeneratedTransformer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A generated model's forward pass (float32, CPU backend) against {@link ReferenceBert} (double), on
+ * padded batches: sequence output, pooled output, MLM logits and class logits within 1e-4.
+ */
+class ForwardMatchesReferenceTest {
+  static final double TOLERANCE = 1e-4;
+  private static final int MAX_BATCH = 4;
+  private static final int MAX_LENGTH = 12;
+
+  @ParameterizedTest
+  @EnumSource(TestModels.class)
+  void parametersHaveTheHuggingFaceNamesAndShapes(TestModels spec) {
+    List<String> actual = new ArrayList<>();
+    long offset = 0;
+    for (ParameterInfo p : spec.layout.parameters()) {
+      actual.add(p.name() + Arrays.toString(p.shape()));
+      assertEquals(offset, p.offset(), p.name() + ": parameters are packed in order");
+      offset += p.size();
+    }
+    List<String> expected = new ArrayList<>();
+    spec.config.parameterShapes().forEach((n, s) -> expected.add(n + Arrays.toString(s)));
+    assertEquals(expected, actual);
+    assertEquals(spec.config.vocab(), spec.layout.vocab());
+    assertEquals(spec.config.mask(), spec.layout.mask());
+    assertEquals(spec.config.mlm(), spec.layout.mlm());
+    assertEquals(spec.config.classes(), spec.layout.classes());
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestModels.class)
+  void outputsMatchTheReferenceOnPaddedBatches(TestModels spec) {
+    try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
+      ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 11));
+      // several shapes through one model: the arena is planned for 4 × 12 and used smaller
+      compare(spec, model, reference, 10, new int[] {10, 7, 5}, 1);
+      compare(spec, model, reference, 12, new int[] {12, 12, 9, 4}, 2);
+      compare(spec, model, reference, 5, new int[] {5}, 3);
+      compare(spec, model, reference, 3, new int[] {2, 3}, 4);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestModels.class)
+  void outputsMatchTheReferenceAtInitialization(TestModels spec) {
+    try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
+      model.initialize(5);
+      ReferenceBert reference = new ReferenceBert(spec.config, Harness.weightsOf(model));
+      compare(spec, model, reference, 9, new int[] {9, 6, 4}, 5);
+    }
+  }
+
+  /**
+   * Query rows with no allowed key (a row of padding only; for LM and UNILM, padding before the text):
+   * uniform attention over all keys, as bert4keras (every logit masked to the same value).
+   */
+  @ParameterizedTest
+  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM"})
+  void queriesWithNoAllowedKeyAttendUniformly(TestModels spec) {
+    try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
+      ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 12));
+      int[][] tokens = {
+        {2, 9, 14, 33, 0, 0, 0, 0},
+        {0, 0, 0, 0, 0, 0, 0, 0},
+        {0, 0, 2, 17, 5, 41, 8, 0}};
+      int[][] segments = {
+        {0, 0, 1, 1, 0, 0, 0, 0},
+        {0, 0, 0, 0, 0, 0, 0, 0},
+        {0, 0, 0, 0, 1, 1, 1, 0}};
+      compare(spec, model, reference, new Inputs(tokens, segments, null, null), "no allowed key");
+    }
+  }
+
+  /** The same batch twice, with others between: bit-identical outputs (no state leaks between calls). */
+  @ParameterizedTest
+  @EnumSource(value = TestModels.class, names = {"NONE", "UNILM"})
+  void forwardIsRepeatable(TestModels spec) {
+    try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
+      Harness.randomizeWeights(model, 13);
+      Inputs a = Harness.inputs(spec.config, 8, new int[] {8, 5}, 14);
+      Inputs b = Harness.inputs(spec.config, 12, new int[] {12, 11, 10, 9}, 15);
+      Map<String, bert4j.runtime.FloatTensor> first = model.forward(Batch.of(a.tokens(), a.segments())).asMap();
+      model.forward(Batch.of(b.tokens(), b.segments()));
+      model.computeGradients(new Batch(b.tokens(), b.segments(), b.labels(), b.tokenLabels()));
+      Map<String, bert4j.runtime.FloatTensor> again = model.forward(Batch.of(a.tokens(), a.segments())).asMap();
+      assertEquals(first.keySet(), again.keySet());
+      for (String name : first.keySet()) {
+        assertArrayEquals(first.get(name).data(), again.get(name).data(), name);
+      }
+    }
+  }
+
+  private static void compare(TestModels spec, GeneratedTransformer model, ReferenceBert reference,
+      int seq, int[] lengths, long seed) {
+    compare(spec, model, reference, Harness.inputs(spec.config, seq, lengths, seed),
+        lengths.length + "×" + seq);
+  }
+
+  static void compare(TestModels spec, GeneratedTransformer model, ReferenceBert reference,
+      Inputs in, String what) {
+    Config c = spec.config;
+    int batch = in.tokens().length;
+    int seq = in.tokens()[0].length;
+    Outputs out = model.forward(Batch.of(in.tokens(), in.segments()));
+    ReferenceBert.Result ref = reference.forward(in.tokens(), in.segments());
+    assertArrayEquals(new int[] {batch, seq, c.hidden()}, out.sequenceOutput().shape());
+    double sequence = Harness.maxAbsError("sequence_output", out.sequenceOutput(), ref.sequenceOutput());
+    double pooled = Double.NaN;
+    double mlm = Double.NaN;
+    double classes = Double.NaN;
+    if (c.pooler()) {
+      assertArrayEquals(new int[] {batch, c.hidden()}, out.pooledOutput().shape());
+      pooled = Harness.maxAbsError("pooled_output", out.pooledOutput(), ref.pooledOutput());
+    } else {
+      assertNull(out.pooledOutput(), "no pooler, no pooled output");
+    }
+    if (c.mlm()) {
+      assertArrayEquals(new int[] {batch, seq, c.vocab()}, out.mlmLogits().shape());
+      mlm = Harness.maxAbsError("mlm_logits", out.mlmLogits(), ref.mlmLogits());
+    } else {
+      assertNull(out.mlmLogits(), "no MLM head, no MLM logits");
+    }
+    if (c.classes() > 0) {
+      assertArrayEquals(new int[] {batch, c.classes()}, out.classLogits().shape());
+      classes = Harness.maxAbsError("class_logits", out.classLogits(), ref.classLogits());
+    } else {
+      assertNull(out.classLogits());
+    }
+    System.out.printf("[reftest] forward %-22s %-14s max abs error: sequence %.2e pooled %.2e"
+        + " mlm %.2e class %.2e%n", spec, what, sequence, pooled, mlm, classes);
+    String where = spec + " " + what + ": max abs error ";
+    assertTrue(sequence <= TOLERANCE, where + "of sequence_output " + sequence);
+    assertTrue(!(pooled > TOLERANCE), where + "of pooled_output " + pooled);
+    assertTrue(!(mlm > TOLERANCE), where + "of mlm_logits " + mlm);
+    assertTrue(!(classes > TOLERANCE), where + "of class_logits " + classes);
+  }
+}

@@ -1,0 +1,311 @@
+package bert4j.examples.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bert4j.examples.model.Harness.Inputs;
+import bert4j.runtime.Batch;
+import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.model.GeneratedTransformer;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A generated model's loss and the gradient of every parameter ({@code computeGradients}, float32)
+ * against {@link ReferenceBert} (double): ‖g − g_ref‖/‖g_ref‖ ≤ 1e-3 per tensor; where the reference
+ * gradient is exactly zero (unused embedding rows, heads that reach no loss) the model's must be zero
+ * too; the key biases, whose gradient is zero in exact arithmetic, must be rounding noise. The reference itself is checked against central differences of its own loss.
+ */
+class GradientsMatchReferenceTest {
+  static final double RELATIVE_TOLERANCE = 1e-3;
+  static final double LOSS_TOLERANCE = 1e-4;
+  private static final int MAX_BATCH = 4;
+  private static final int MAX_LENGTH = 12;
+
+  @ParameterizedTest
+  @EnumSource(TestModels.class)
+  void lossAndEveryGradientMatchTheReference(TestModels spec) {
+    try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
+      ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 21));
+      compare(spec, model, reference, Harness.inputs(spec.config, 10, new int[] {10, 7, 5}, 22), "3×10");
+      compare(spec, model, reference, Harness.inputs(spec.config, 12, new int[] {12, 12, 8, 3}, 23),
+          "4×12");
+    }
+  }
+
+  /**
+   * A batch with query rows that see no key (a row of padding, padding before the text). Their
+   * attention is uniform whatever the logits, so no gradient may flow from them into q and k.
+   */
+  @ParameterizedTest
+  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM"})
+  void gradientsMatchWithQueriesThatSeeNoKey(TestModels spec) {
+    try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
+      ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 24));
+      int[][] tokens = {
+        {2, 9, 14, 33, 0, 0, 0, 0},
+        {0, 0, 0, 0, 0, 0, 0, 0},
+        {0, 0, 2, 17, 5, 41, 8, 0}};
+      int[][] segments = {
+        {0, 0, 1, 1, 0, 0, 0, 0},
+        {0, 0, 0, 0, 0, 0, 0, 0},
+        {0, 0, 0, 0, 1, 1, 1, 0}};
+      int[][] tokenLabels = {
+        {-1, 7, -1, 3, -1, -1, -1, -1},
+        {-1, -1, -1, -1, -1, -1, -1, -1},
+        {-1, -1, -1, 11, -1, 20, -1, -1}};
+      Inputs in = new Inputs(tokens, segments, new int[] {0, 2, 1},
+          spec.config.mask() == bert4j.dsl.Mask.NONE ? tokenLabels : null);
+      directionalDerivatives(spec, model, in, "no allowed key");
+      compare(spec, model, reference, in, "no allowed key");
+    }
+  }
+
+  /**
+   * Mask NONE with no position counted by the MLM loss: only the classifier trains, and the MLM head's
+   * gradients are exactly zero.
+   */
+  @ParameterizedTest
+  @EnumSource(value = TestModels.class, names = {"NONE"})
+  void classificationAloneWhenNoTokenIsLabelled(TestModels spec) {
+    try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
+      ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 25));
+      Inputs in = Harness.inputs(spec.config, 9, new int[] {9, 6, 4}, 26);
+      for (int[] row : in.tokenLabels()) {
+        Arrays.fill(row, -1);
+      }
+      compare(spec, model, reference, in, "no MLM target");
+      for (String name : List.of("cls.predictions.bias", "cls.predictions.transform.dense.weight")) {
+        assertTrue(Harness.allZero(model.gradient(name).data()), name + " reaches no loss here");
+      }
+    }
+  }
+
+  /**
+   * Independent of the reference: the model's gradient is the derivative of the model's own loss. For a
+   * few tensors, the directional derivative along the model's gradient g (unit direction d = g/‖g‖)
+   * from central differences of {@code computeGradients}' loss, in float32 with a step of 1e-2, must
+   * equal ‖g‖ within 2%.
+   */
+  @ParameterizedTest
+  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM"})
+  void modelGradientIsTheDerivativeOfItsOwnLoss(TestModels spec) {
+    try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
+      Harness.randomizeWeights(model, 27);
+      Inputs in = Harness.inputs(spec.config, 10, new int[] {10, 7, 5}, 28);
+      directionalDerivatives(spec, model, in, "3×10");
+    }
+  }
+
+  static double directionalDerivatives(TestModels spec, GeneratedTransformer model, Inputs in,
+      String what) {
+    Batch batch = new Batch(in.tokens(), in.segments(), in.labels(), in.tokenLabels());
+    double worst = 0;
+    StringBuilder failures = new StringBuilder();
+    for (String name : List.of("encoder.layer.1.attention.self.query.weight",
+        "encoder.layer.0.attention.self.key.weight", "encoder.layer.1.attention.self.query.bias",
+        "embeddings.word_embeddings.weight", "encoder.layer.0.intermediate.dense.weight")) {
+      model.computeGradients(batch);
+      float[] g = model.gradient(name).data();
+      float[] theta = model.parameter(name).data();
+      int[] shape = model.parameter(name).shape();
+      double norm = 0;
+      for (float v : g) {
+        norm += (double) v * v;
+      }
+      norm = Math.sqrt(norm);
+      double h = 1e-2;
+      float[] moved = new float[theta.length];
+      for (int i = 0; i < theta.length; i++) {
+        moved[i] = (float) (theta[i] + h * g[i] / norm);
+      }
+      model.setParameter(name, new bert4j.runtime.FloatTensor(shape, moved));
+      double plus = model.computeGradients(batch);
+      for (int i = 0; i < theta.length; i++) {
+        moved[i] = (float) (theta[i] - h * g[i] / norm);
+      }
+      model.setParameter(name, new bert4j.runtime.FloatTensor(shape, moved));
+      double minus = model.computeGradients(batch);
+      model.setParameter(name, new bert4j.runtime.FloatTensor(shape, theta));
+      double numeric = (plus - minus) / (2 * h);
+      double error = Math.abs(numeric - norm) / norm;
+      worst = Math.max(worst, error);
+      if (!(error <= 2e-2)) {
+        failures.append("\n  ").append(name).append(": ‖g‖ = ").append(norm)
+            .append(", central differences of the loss along g/‖g‖ = ").append(numeric);
+      }
+    }
+    System.out.printf("[reftest] model-vs-FD %-22s %-14s worst relative error of directional"
+        + " derivatives %.2e%n", spec, what, worst);
+    assertTrue(failures.length() == 0, spec + " " + what + ":" + failures);
+    return worst;
+  }
+
+  /** The reference's gradients against central differences of its own loss, a few entries per tensor. */
+  @ParameterizedTest
+  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "KEY_SIZE_4",
+      "MLM_AND_CLS_SWISH", "GELU_TANH_EPS_NOSCALE"})
+  void referenceGradientsMatchFiniteDifferences(TestModels spec) {
+    Random random = new Random(31);
+    Map<String, double[]> weights = new LinkedHashMap<>();
+    spec.config.parameterShapes().forEach((name, shape) -> {
+      int n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+      double[] w = new double[n];
+      boolean norm = name.contains("LayerNorm");
+      boolean bias = name.endsWith("bias");
+      for (int i = 0; i < n; i++) {
+        double z = random.nextGaussian();
+        w[i] = norm && !bias ? 1 + 0.1 * z : bias ? 0.1 * z : 0.2 * z;
+      }
+      weights.put(name, w);
+    });
+    ReferenceBert reference = new ReferenceBert(spec.config, weights);
+    Inputs in = Harness.inputs(spec.config, 7, new int[] {7, 4}, 32);
+    ReferenceBert.Result result = reference.train(in.tokens(), in.segments(), in.labels(),
+        in.tokenLabels());
+    double worst = 0;
+    int checked = 0;
+    for (String name : weights.keySet()) {
+      if (!isSpotChecked(name)) {
+        continue;
+      }
+      double[] w = weights.get(name);
+      double[] g = result.gradients().get(name);
+      int rowsInUse = name.contains("position_embeddings") ? 7 * 32 : w.length;
+      for (int k = 0; k < 3; k++) {
+        int e = random.nextInt(rowsInUse);
+        double saved = w[e];
+        double h = 1e-5;
+        w[e] = saved + h;
+        double plus = reference.loss(in.tokens(), in.segments(), in.labels(), in.tokenLabels());
+        w[e] = saved - h;
+        double minus = reference.loss(in.tokens(), in.segments(), in.labels(), in.tokenLabels());
+        w[e] = saved;
+        double numeric = (plus - minus) / (2 * h);
+        double error = Math.abs(numeric - g[e]);
+        worst = Math.max(worst, error / Math.max(Math.abs(numeric), 1e-3));
+        assertTrue(error <= 1e-8 + 1e-5 * Math.abs(numeric), spec + " reference d loss / d " + name
+            + "[" + e + "]: tape " + g[e] + ", finite differences " + numeric);
+        checked++;
+      }
+    }
+    System.out.printf("[reftest] reference-vs-FD %-22s %d entries, worst relative error %.2e%n", spec,
+        checked, worst);
+    assertTrue(checked >= 18, "spot-checked " + checked);
+  }
+
+  private static boolean isSpotChecked(String name) {
+    return name.startsWith("embeddings.")
+        || name.equals("encoder.layer.0.attention.self.query.weight")
+        || name.equals("encoder.layer.0.attention.self.key.bias")
+        || name.equals("encoder.layer.0.attention.self.value.weight")
+        || name.equals("encoder.layer.1.intermediate.dense.weight")
+        || name.equals("encoder.layer.1.output.LayerNorm.weight")
+        || name.startsWith("pooler.") || name.startsWith("cls.") || name.startsWith("classifier.");
+  }
+
+  private static double norm(double[] a) {
+    double s = 0;
+    for (double v : a) {
+      s += v * v;
+    }
+    return Math.sqrt(s);
+  }
+
+  private static double norm(float[] a) {
+    double s = 0;
+    for (float v : a) {
+      s += (double) v * v;
+    }
+    return Math.sqrt(s);
+  }
+
+  static void compare(TestModels spec, GeneratedTransformer model, ReferenceBert reference,
+      Inputs in, String what) {
+    Batch batch = new Batch(in.tokens(), in.segments(), in.labels(), in.tokenLabels());
+    float loss = model.computeGradients(batch);
+    ReferenceBert.Result ref = reference.train(in.tokens(), in.segments(), in.labels(),
+        in.tokenLabels());
+    Map<String, float[]> grads = new LinkedHashMap<>();
+    for (ParameterInfo p : model.parameters()) {
+      grads.put(p.name(), model.gradient(p.name()).data());
+    }
+    double lossError = Math.abs(loss - ref.loss());
+    double worst = 0;
+    String worstName = "";
+    int zero = 0;
+    double keyBiasNoise = 0;
+    StringBuilder failures = new StringBuilder();
+    for (ParameterInfo p : model.parameters()) {
+      String name = p.name();
+      float[] g = grads.get(name);
+      double[] r = ref.gradients().get(name);
+      if (name.endsWith("attention.self.key.bias")) {
+        // d loss / d key bias is 0 in exact arithmetic: it adds q_i·b to every logit of row i, and
+        // softmax is shift-invariant. Both gradients are rounding noise; check that they are, against
+        // the key weight's gradient of the same layer.
+        double scale = norm(ref.gradients().get(name.replace(".bias", ".weight")));
+        double modelNorm = norm(g);
+        double refNorm = norm(r);
+        if (!(modelNorm <= 1e-5 * scale) || !(refNorm <= 1e-12 * scale)) {
+          failures.append("\n  ").append(name).append(": should be rounding noise, norm ")
+              .append(modelNorm).append(" (reference ").append(refNorm).append(") against ")
+              .append(scale).append(" for the key weight");
+        }
+        keyBiasNoise = Math.max(keyBiasNoise, modelNorm / scale);
+        continue;
+      }
+      if (Harness.allZero(r)) {
+        zero++;
+        if (!Harness.allZero(g)) {
+          failures.append("\n  ").append(name).append(": reference gradient is exactly 0, model's is not");
+        }
+        continue;
+      }
+      double error = Harness.relativeError(g, r);
+      if (!(error <= worst)) {
+        worst = error;
+        worstName = name;
+      }
+      if (!(error <= RELATIVE_TOLERANCE)) {
+        failures.append("\n  ").append(name).append(": relative error ").append(error);
+      }
+      if (name.startsWith("embeddings.") && name.endsWith("embeddings.weight")) {
+        int width = p.shape()[1];
+        for (int row = 0; row < p.shape()[0]; row++) {
+          boolean refZero = true;
+          boolean modelZero = true;
+          for (int c = 0; c < width; c++) {
+            refZero &= r[row * width + c] == 0;
+            modelZero &= g[row * width + c] == 0;
+          }
+          if (refZero && !modelZero) {
+            failures.append("\n  ").append(name).append(" row ").append(row)
+                .append(": unused by the batch, yet the model's gradient is not 0");
+          }
+        }
+      }
+    }
+    System.out.printf("[reftest] gradients %-22s %-14s loss %.6f (ref %.6f, |err| %.2e), worst relative"
+        + " gradient error %.2e (%s), %d tensors, %d with zero reference gradient, key bias noise"
+        + " %.1e%n", spec, what, loss, ref.loss(), lossError, worst, worstName, grads.size(), zero,
+        keyBiasNoise);
+    assertTrue(lossError <= LOSS_TOLERANCE * Math.max(1, Math.abs(ref.loss())),
+        spec + " " + what + ": loss " + loss + ", reference " + ref.loss());
+    assertTrue(failures.length() == 0, spec + " " + what + ":" + failures);
+
+    // again: gradients are recomputed from zero, not accumulated across calls
+    float again = model.computeGradients(batch);
+    assertEquals(Float.floatToIntBits(loss), Float.floatToIntBits(again), "same loss twice");
+    for (ParameterInfo p : model.parameters()) {
+      assertArrayEquals(grads.get(p.name()), model.gradient(p.name()).data(),
+          p.name() + ": the same gradient twice");
+    }
+  }
+}

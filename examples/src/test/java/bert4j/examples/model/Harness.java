@@ -1,0 +1,142 @@
+package bert4j.examples.model;
+
+import bert4j.dsl.Mask;
+import bert4j.examples.model.ReferenceBert.Config;
+import bert4j.runtime.FloatTensor;
+import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.TransformerModel;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/** Shared pieces of the reference tests: weights, inputs, error measures. */
+final class Harness {
+  private Harness() {}
+
+  /**
+   * Initialises {@code model} from {@code seed}, then replaces every parameter by values large enough
+   * that a wrong mask, bias or norm shows (weights N(0, 0.2²), biases N(0, 0.1²), LN γ = 1 + N(0, 0.1²),
+   * LN β N(0, 0.1²)), and returns the parameters as the model reports them, in double.
+   */
+  static Map<String, double[]> randomizeWeights(TransformerModel model, long seed) {
+    model.initialize(seed);
+    Random random = new Random(seed);
+    for (ParameterInfo p : model.parameters()) {
+      float[] values = new float[p.size()];
+      boolean norm = p.name().contains("LayerNorm");
+      boolean bias = p.name().endsWith("bias");
+      for (int i = 0; i < values.length; i++) {
+        double z = random.nextGaussian();
+        values[i] = (float) (norm && !bias ? 1 + 0.1 * z : bias ? 0.1 * z : 0.2 * z);
+      }
+      model.setParameter(p.name(), new FloatTensor(p.shape(), values));
+    }
+    return weightsOf(model);
+  }
+
+  /** Every parameter of {@code model}, read back with {@link TransformerModel#parameter}, in double. */
+  static Map<String, double[]> weightsOf(TransformerModel model) {
+    Map<String, double[]> weights = new LinkedHashMap<>();
+    for (ParameterInfo p : model.parameters()) {
+      weights.put(p.name(), toDouble(model.parameter(p.name()).data()));
+    }
+    return weights;
+  }
+
+  static double[] toDouble(float[] a) {
+    double[] d = new double[a.length];
+    for (int i = 0; i < a.length; i++) {
+      d[i] = a[i];
+    }
+    return d;
+  }
+
+  /** Token and segment ids, with the labels of every head. */
+  record Inputs(int[][] tokens, int[][] segments, int[] labels, int[][] tokenLabels) {}
+
+  /**
+   * A batch of {@code lengths.length} rows of length {@code seq}: row b has {@code lengths[b]} real tokens
+   * (ids in [1, vocab), [CLS] = 2 first) then padding (0). Segments: a pair, segment 0 then 1 over the
+   * real tokens (for UNILM: source then target), padding in segment 0. Class labels in [0, classes);
+   * MLM token labels on about a third of the real positions, −1 elsewhere.
+   */
+  static Inputs inputs(Config config, int seq, int[] lengths, long seed) {
+    Random random = new Random(seed);
+    int batch = lengths.length;
+    int[][] tokens = new int[batch][seq];
+    int[][] segments = new int[batch][seq];
+    int[][] tokenLabels = new int[batch][seq];
+    int[] labels = new int[batch];
+    for (int b = 0; b < batch; b++) {
+      int length = lengths[b];
+      int sourceEnd = Math.max(1, length / 2);
+      for (int i = 0; i < seq; i++) {
+        tokenLabels[b][i] = -1;
+        if (i < length) {
+          tokens[b][i] = i == 0 ? 2 : 1 + random.nextInt(config.vocab() - 1);
+          segments[b][i] = i >= sourceEnd ? 1 : 0;
+          if (random.nextInt(3) == 0) {
+            tokenLabels[b][i] = 1 + random.nextInt(config.vocab() - 1);
+          }
+        }
+      }
+      labels[b] = config.classes() > 0 ? random.nextInt(config.classes()) : 0;
+    }
+    tokenLabels[0][1] = 5; // at least one counted position
+    return new Inputs(tokens, segments, config.classes() > 0 ? labels : null,
+        config.mlm() && config.mask() == Mask.NONE ? tokenLabels : null);
+  }
+
+  /** max |actual − expected|, after checking the sizes agree. */
+  static double maxAbsError(String what, FloatTensor actual, double[] expected) {
+    if (actual == null || expected == null) {
+      throw new AssertionError(what + ": " + (actual == null ? "model" : "reference") + " has no output");
+    }
+    float[] a = actual.data();
+    if (a.length != expected.length) {
+      throw new AssertionError(what + ": model has " + a.length + " values "
+          + Arrays.toString(actual.shape()) + ", reference " + expected.length);
+    }
+    double max = 0;
+    for (int i = 0; i < a.length; i++) {
+      double e = Math.abs(a[i] - expected[i]);
+      if (!(e <= max)) {
+        max = Double.isNaN(e) ? Double.POSITIVE_INFINITY : e;
+      }
+    }
+    return max;
+  }
+
+  /** ‖actual − expected‖ / ‖expected‖. */
+  static double relativeError(float[] actual, double[] expected) {
+    double diff = 0;
+    double norm = 0;
+    for (int i = 0; i < expected.length; i++) {
+      double d = actual[i] - expected[i];
+      diff += d * d;
+      norm += expected[i] * expected[i];
+    }
+    return Double.isNaN(diff) ? Double.POSITIVE_INFINITY : Math.sqrt(diff / norm);
+  }
+
+  /** Whether every value is exactly 0. */
+  static boolean allZero(double[] values) {
+    for (double v : values) {
+      if (v != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether every value is exactly 0. */
+  static boolean allZero(float[] values) {
+    for (float v : values) {
+      if (v != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

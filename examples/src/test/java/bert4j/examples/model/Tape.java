@@ -1,0 +1,524 @@
+package bert4j.examples.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A tiny reverse-mode automatic differentiation over double tensors, for the reference model. A
+ * {@link Node} holds a value, a shape and, after {@link #backward}, the gradient of the final scalar
+ * with respect to it. Every op records a closure that adds its inputs' gradients from its output's.
+ * Written in plain loops, independent of the runtime's kernels; each op's backward is checked against
+ * central finite differences in {@code TapeOpsTest}.
+ */
+final class Tape {
+
+  /** One tensor of the computation: row-major values, their gradient, and how to back-propagate. */
+  static final class Node {
+    final double[] value;
+    final double[] grad;
+    final int[] shape;
+    Runnable backward;
+
+    Node(double[] value, int... shape) {
+      int n = 1;
+      for (int d : shape) {
+        n *= d;
+      }
+      if (n != value.length) {
+        throw new IllegalArgumentException("shape holds " + n + " values, got " + value.length);
+      }
+      this.value = value;
+      this.grad = new double[value.length];
+      this.shape = shape.clone();
+    }
+
+    int rows() {
+      return shape.length == 1 ? 1 : value.length / cols();
+    }
+
+    int cols() {
+      return shape[shape.length - 1];
+    }
+  }
+
+  /** Activations the reference knows. */
+  enum Act {
+    GELU, GELU_TANH, RELU, SWISH, TANH;
+
+    double apply(double x) {
+      return switch (this) {
+        case GELU -> x * Phi(x);
+        case GELU_TANH -> 0.5 * x * (1 + Math.tanh(GELU_TANH_C * (x + 0.044715 * x * x * x)));
+        case RELU -> Math.max(0, x);
+        case SWISH -> x / (1 + Math.exp(-x));
+        case TANH -> Math.tanh(x);
+      };
+    }
+
+    double derivative(double x) {
+      return switch (this) {
+        case GELU -> Phi(x) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+        case GELU_TANH -> {
+          double u = GELU_TANH_C * (x + 0.044715 * x * x * x);
+          double t = Math.tanh(u);
+          double du = GELU_TANH_C * (1 + 3 * 0.044715 * x * x);
+          yield 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du;
+        }
+        case RELU -> x > 0 ? 1 : 0;
+        case SWISH -> {
+          double s = 1 / (1 + Math.exp(-x));
+          yield s + x * s * (1 - s);
+        }
+        case TANH -> {
+          double t = Math.tanh(x);
+          yield 1 - t * t;
+        }
+      };
+    }
+  }
+
+  private static final double GELU_TANH_C = Math.sqrt(2 / Math.PI);
+
+  private final List<Node> nodes = new ArrayList<>();
+
+  /** A leaf: an input or a parameter (its values are used, not copied). */
+  Node leaf(double[] value, int... shape) {
+    Node n = new Node(value, shape);
+    nodes.add(n);
+    return n;
+  }
+
+  private Node result(double[] value, int[] shape, Runnable backward) {
+    Node n = new Node(value, shape);
+    n.backward = backward;
+    nodes.add(n);
+    return n;
+  }
+
+  /** Back-propagates from the scalar {@code loss}: every node's grad becomes d loss / d node. */
+  void backward(Node loss) {
+    if (loss.value.length != 1) {
+      throw new IllegalArgumentException("backward from a scalar");
+    }
+    for (Node n : nodes) {
+      java.util.Arrays.fill(n.grad, 0);
+    }
+    loss.grad[0] = 1;
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      Node n = nodes.get(i);
+      if (n.backward != null) {
+        n.backward.run();
+      }
+    }
+  }
+
+  /** y = x·wᵀ: x [n, in], w [out, in] (the Hugging Face Linear layout), y [n, out]. */
+  Node matmulT(Node x, Node w) {
+    int n = x.rows();
+    int in = x.cols();
+    int out = w.shape[0];
+    if (w.shape.length != 2 || w.shape[1] != in) {
+      throw new IllegalArgumentException("matmulT: x has " + in + " columns, w is "
+          + java.util.Arrays.toString(w.shape));
+    }
+    double[] y = new double[n * out];
+    for (int r = 0; r < n; r++) {
+      for (int o = 0; o < out; o++) {
+        double s = 0;
+        for (int i = 0; i < in; i++) {
+          s += x.value[r * in + i] * w.value[o * in + i];
+        }
+        y[r * out + o] = s;
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, new int[] {n, out}, () -> {
+      double[] dy = self[0].grad;
+      for (int r = 0; r < n; r++) {
+        for (int o = 0; o < out; o++) {
+          double d = dy[r * out + o];
+          if (d == 0) {
+            continue;
+          }
+          for (int i = 0; i < in; i++) {
+            x.grad[r * in + i] += d * w.value[o * in + i];
+            w.grad[o * in + i] += d * x.value[r * in + i];
+          }
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /** y[r][c] = x[r][c] + b[c]. */
+  Node addBias(Node x, Node b) {
+    int n = x.rows();
+    int d = x.cols();
+    if (b.value.length != d) {
+      throw new IllegalArgumentException("addBias: " + d + " columns, bias of " + b.value.length);
+    }
+    double[] y = new double[n * d];
+    for (int r = 0; r < n; r++) {
+      for (int c = 0; c < d; c++) {
+        y[r * d + c] = x.value[r * d + c] + b.value[c];
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, x.shape, () -> {
+      double[] dy = self[0].grad;
+      for (int r = 0; r < n; r++) {
+        for (int c = 0; c < d; c++) {
+          x.grad[r * d + c] += dy[r * d + c];
+          b.grad[c] += dy[r * d + c];
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /** x·wᵀ + b. */
+  Node linear(Node x, Node w, Node b) {
+    return addBias(matmulT(x, w), b);
+  }
+
+  /** Elementwise a + b (same size). */
+  Node add(Node a, Node b) {
+    if (a.value.length != b.value.length) {
+      throw new IllegalArgumentException("add: sizes " + a.value.length + " and " + b.value.length);
+    }
+    double[] y = new double[a.value.length];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = a.value[i] + b.value[i];
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, a.shape, () -> {
+      double[] dy = self[0].grad;
+      for (int i = 0; i < dy.length; i++) {
+        a.grad[i] += dy[i];
+        b.grad[i] += dy[i];
+      }
+    });
+    return self[0];
+  }
+
+  /** Elementwise activation. */
+  Node act(Node x, Act act) {
+    double[] y = new double[x.value.length];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = act.apply(x.value[i]);
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, x.shape, () -> {
+      double[] dy = self[0].grad;
+      for (int i = 0; i < dy.length; i++) {
+        x.grad[i] += dy[i] * act.derivative(x.value[i]);
+      }
+    });
+    return self[0];
+  }
+
+  /** Layer norm over the last axis: γ ⊙ (x − mean)/√(var + eps) + β, biased variance. */
+  Node layerNorm(Node x, Node gamma, Node beta, double eps) {
+    int n = x.rows();
+    int d = x.cols();
+    double[] y = new double[n * d];
+    double[] xhat = new double[n * d];
+    double[] rstd = new double[n];
+    for (int r = 0; r < n; r++) {
+      double mean = 0;
+      for (int c = 0; c < d; c++) {
+        mean += x.value[r * d + c];
+      }
+      mean /= d;
+      double var = 0;
+      for (int c = 0; c < d; c++) {
+        double t = x.value[r * d + c] - mean;
+        var += t * t;
+      }
+      var /= d;
+      rstd[r] = 1 / Math.sqrt(var + eps);
+      for (int c = 0; c < d; c++) {
+        xhat[r * d + c] = (x.value[r * d + c] - mean) * rstd[r];
+        y[r * d + c] = gamma.value[c] * xhat[r * d + c] + beta.value[c];
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, x.shape, () -> {
+      double[] dy = self[0].grad;
+      for (int r = 0; r < n; r++) {
+        double sumG = 0;
+        double sumGx = 0;
+        for (int c = 0; c < d; c++) {
+          double g = dy[r * d + c] * gamma.value[c];
+          sumG += g;
+          sumGx += g * xhat[r * d + c];
+          gamma.grad[c] += dy[r * d + c] * xhat[r * d + c];
+          beta.grad[c] += dy[r * d + c];
+        }
+        for (int c = 0; c < d; c++) {
+          double g = dy[r * d + c] * gamma.value[c];
+          x.grad[r * d + c] += rstd[r] * (g - sumG / d - xhat[r * d + c] * sumGx / d);
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /** y[r] = table[ids[r]]: table [V, d], y [ids.length, d]. */
+  Node gather(Node table, int[] ids) {
+    int d = table.cols();
+    double[] y = new double[ids.length * d];
+    for (int r = 0; r < ids.length; r++) {
+      System.arraycopy(table.value, ids[r] * d, y, r * d, d);
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, new int[] {ids.length, d}, () -> {
+      double[] dy = self[0].grad;
+      for (int r = 0; r < ids.length; r++) {
+        for (int c = 0; c < d; c++) {
+          table.grad[ids[r] * d + c] += dy[r * d + c];
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /** The rows {@code rows} of x [n, d]: gather on an activation. */
+  Node selectRows(Node x, int[] rows) {
+    return gather(x, rows);
+  }
+
+  /**
+   * Attention logits: q [B·S, H·dk], k [B·S, H·dk] → l [B, H, S, S], l[b,h,i,j] = scale · q[b,i,h]·k[b,j,h].
+   */
+  Node attentionLogits(Node q, Node k, int batch, int seq, int heads, int dk, double scale) {
+    int w = heads * dk;
+    double[] l = new double[batch * heads * seq * seq];
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < seq; i++) {
+          for (int j = 0; j < seq; j++) {
+            double s = 0;
+            for (int c = 0; c < dk; c++) {
+              s += q.value[(b * seq + i) * w + h * dk + c] * k.value[(b * seq + j) * w + h * dk + c];
+            }
+            l[((b * heads + h) * seq + i) * seq + j] = s * scale;
+          }
+        }
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(l, new int[] {batch, heads, seq, seq}, () -> {
+      double[] dl = self[0].grad;
+      for (int b = 0; b < batch; b++) {
+        for (int h = 0; h < heads; h++) {
+          for (int i = 0; i < seq; i++) {
+            for (int j = 0; j < seq; j++) {
+              double d = dl[((b * heads + h) * seq + i) * seq + j] * scale;
+              for (int c = 0; c < dk; c++) {
+                q.grad[(b * seq + i) * w + h * dk + c] += d * k.value[(b * seq + j) * w + h * dk + c];
+                k.grad[(b * seq + j) * w + h * dk + c] += d * q.value[(b * seq + i) * w + h * dk + c];
+              }
+            }
+          }
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /**
+   * Softmax over the last axis of l [B, H, S, S] where {@code allowed[b][i][j]}; disallowed keys get
+   * probability 0; a row with no allowed key is uniform over all keys (and passes no gradient).
+   */
+  Node maskedSoftmax(Node l, boolean[][][] allowed, int batch, int heads, int seq) {
+    double[] p = new double[l.value.length];
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < seq; i++) {
+          int row = ((b * heads + h) * seq + i) * seq;
+          double max = Double.NEGATIVE_INFINITY;
+          for (int j = 0; j < seq; j++) {
+            if (allowed[b][i][j]) {
+              max = Math.max(max, l.value[row + j]);
+            }
+          }
+          if (max == Double.NEGATIVE_INFINITY) {
+            for (int j = 0; j < seq; j++) {
+              p[row + j] = 1.0 / seq;
+            }
+            continue;
+          }
+          double sum = 0;
+          for (int j = 0; j < seq; j++) {
+            p[row + j] = allowed[b][i][j] ? Math.exp(l.value[row + j] - max) : 0;
+            sum += p[row + j];
+          }
+          for (int j = 0; j < seq; j++) {
+            p[row + j] /= sum;
+          }
+        }
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(p, l.shape, () -> {
+      double[] dp = self[0].grad;
+      for (int b = 0; b < batch; b++) {
+        for (int h = 0; h < heads; h++) {
+          for (int i = 0; i < seq; i++) {
+            int row = ((b * heads + h) * seq + i) * seq;
+            boolean any = false;
+            for (int j = 0; j < seq; j++) {
+              any |= allowed[b][i][j];
+            }
+            if (!any) {
+              continue;
+            }
+            double dot = 0;
+            for (int j = 0; j < seq; j++) {
+              dot += p[row + j] * dp[row + j];
+            }
+            for (int j = 0; j < seq; j++) {
+              l.grad[row + j] += p[row + j] * (dp[row + j] - dot);
+            }
+          }
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /** Attention context: p [B, H, S, S], v [B·S, H·dv] → ctx [B·S, H·dv], ctx[b,i,h] = Σ_j p[b,h,i,j] v[b,j,h]. */
+  Node attentionContext(Node p, Node v, int batch, int seq, int heads, int dv) {
+    int w = heads * dv;
+    double[] ctx = new double[batch * seq * w];
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < seq; i++) {
+          for (int j = 0; j < seq; j++) {
+            double pij = p.value[((b * heads + h) * seq + i) * seq + j];
+            for (int c = 0; c < dv; c++) {
+              ctx[(b * seq + i) * w + h * dv + c] += pij * v.value[(b * seq + j) * w + h * dv + c];
+            }
+          }
+        }
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(ctx, new int[] {batch * seq, w}, () -> {
+      double[] dctx = self[0].grad;
+      for (int b = 0; b < batch; b++) {
+        for (int h = 0; h < heads; h++) {
+          for (int i = 0; i < seq; i++) {
+            for (int j = 0; j < seq; j++) {
+              int pi = ((b * heads + h) * seq + i) * seq + j;
+              double s = 0;
+              for (int c = 0; c < dv; c++) {
+                double d = dctx[(b * seq + i) * w + h * dv + c];
+                s += d * v.value[(b * seq + j) * w + h * dv + c];
+                v.grad[(b * seq + j) * w + h * dv + c] += p.value[pi] * d;
+              }
+              p.grad[pi] += s;
+            }
+          }
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /**
+   * Scalar: scale · Σ_{r: targets[r] ≥ 0} −log softmax(logits[r])[targets[r]]; logits [n, C].
+   */
+  Node crossEntropy(Node logits, int[] targets, double scale) {
+    int n = logits.rows();
+    int classes = logits.cols();
+    double[] softmax = new double[n * classes];
+    double loss = 0;
+    for (int r = 0; r < n; r++) {
+      if (targets[r] < 0) {
+        continue;
+      }
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < classes; c++) {
+        max = Math.max(max, logits.value[r * classes + c]);
+      }
+      double sum = 0;
+      for (int c = 0; c < classes; c++) {
+        sum += Math.exp(logits.value[r * classes + c] - max);
+      }
+      for (int c = 0; c < classes; c++) {
+        softmax[r * classes + c] = Math.exp(logits.value[r * classes + c] - max) / sum;
+      }
+      loss += -(logits.value[r * classes + targets[r]] - max - Math.log(sum));
+    }
+    Node[] self = new Node[1];
+    self[0] = result(new double[] {scale * loss}, new int[] {1}, () -> {
+      double d = self[0].grad[0] * scale;
+      for (int r = 0; r < n; r++) {
+        if (targets[r] < 0) {
+          continue;
+        }
+        for (int c = 0; c < classes; c++) {
+          logits.grad[r * classes + c] += d * (softmax[r * classes + c] - (c == targets[r] ? 1 : 0));
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /** Scalar Σ r ⊙ x with constant weights r (how op tests turn an output into a loss). */
+  Node dot(Node x, double[] r) {
+    if (r.length != x.value.length) {
+      throw new IllegalArgumentException("dot: sizes " + x.value.length + " and " + r.length);
+    }
+    double s = 0;
+    for (int i = 0; i < r.length; i++) {
+      s += r[i] * x.value[i];
+    }
+    Node[] self = new Node[1];
+    self[0] = result(new double[] {s}, new int[] {1}, () -> {
+      double d = self[0].grad[0];
+      for (int i = 0; i < r.length; i++) {
+        x.grad[i] += d * r[i];
+      }
+    });
+    return self[0];
+  }
+
+  /** Φ(x), the standard normal CDF, from {@link #erf}. */
+  static double Phi(double x) {
+    return 0.5 * (1 + erf(x / Math.sqrt(2)));
+  }
+
+  /**
+   * erf in double precision: the Maclaurin series for |x| ≤ 2 (error ≈ 1e-15), the continued fraction
+   * of erfc beyond.
+   */
+  static double erf(double x) {
+    double ax = Math.abs(x);
+    double r;
+    if (ax <= 2.0) {
+      double term = ax;
+      double sum = ax;
+      double x2 = ax * ax;
+      for (int n = 1; n < 200; n++) {
+        term *= -x2 / n;
+        double add = term / (2 * n + 1);
+        sum += add;
+        if (Math.abs(add) < 1e-17 * Math.abs(sum)) {
+          break;
+        }
+      }
+      r = 2 / Math.sqrt(Math.PI) * sum;
+    } else {
+      // erfc(x) = exp(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …)))))
+      double t = ax;
+      for (int n = 120; n >= 1; n--) {
+        t = ax + (n / 2.0) / t;
+      }
+      r = 1 - Math.exp(-ax * ax) / (Math.sqrt(Math.PI) * t);
+    }
+    return x < 0 ? -r : r;
+  }
+}
