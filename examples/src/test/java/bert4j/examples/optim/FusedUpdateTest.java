@@ -75,7 +75,7 @@ class FusedUpdateTest {
       {"classifier.weight", new int[] {2, 16}},
       {"classifier.bias", new int[] {2}},
       // a tensor larger than one chunk, so that reductions span chunks
-      {"encoder.layer.0.big.weight", new int[] {96, 80}},
+      {"encoder.layer.0.big.weight", new int[] {160, 128}},
   });
 
   static List<ParameterInfo> parameters(Object[][] spec) {

@@ -13,7 +13,8 @@ import java.util.List;
  * update that the CPU backend runs.
  *
  * <h2>The update, on the host</h2>
- * The flat buffers are cut into chunks of at most {@value #CHUNK} floats that never cross a tensor
+ * The flat buffers are cut into chunks of at most {@link #CHUNK} floats (16384 unless the system
+ * property {@code bert4j.optimizer.chunk} says otherwise) that never cross a tensor
  * (and hold whole rows where a tensor is lazy or factored). A training step that only accumulates adds
  * the gradient to the accumulator, chunk by chunk. An update runs the reductions it needs first, each a
  * read-only pass: the global gradient norm (clipping), AdaFactor's factored statistics and update rms,
@@ -25,8 +26,19 @@ import java.util.List;
  * <p>Instances are not thread-safe: one model, one bound optimizer, one step at a time.
  */
 public final class BoundOptimizer {
-  /** Floats per chunk: the unit of parallel work and of the scratch arrays (16 KiB each). */
-  public static final int CHUNK = 4096;
+  /**
+   * Floats per chunk: the unit of parallel work and of the scratch arrays. System property
+   * {@code bert4j.optimizer.chunk} (a power of two, 1024 to 65536) overrides the default for tuning.
+   */
+  public static final int CHUNK = chunkSize(Integer.getInteger("bert4j.optimizer.chunk", 16384));
+
+  private static int chunkSize(int requested) {
+    if (requested < 1024 || requested > 65536 || Integer.bitCount(requested) != 1) {
+      throw new IllegalArgumentException("bert4j.optimizer.chunk=" + requested
+          + " must be a power of two from 1024 to 65536");
+    }
+    return requested;
+  }
 
   private final OptimizerProgram program;
   private final Method method;
