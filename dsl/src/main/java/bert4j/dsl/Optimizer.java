@@ -27,7 +27,8 @@ import java.lang.annotation.Target;
  *   <li>the exponential moving average (after every update).
  * </ol>
  * Every counter (Adam's bias correction, the schedule, lookahead, EMA) counts updates, so training with
- * {@code accumulation = @Accumulation(steps = k)} on batches of b equals training on batches of k·b.
+ * {@code accumulation = @Accumulation(steps = k)} on batches of b behaves like training on batches of
+ * k·b (exactly so when every batch's loss averages over the same number of examples).
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)
