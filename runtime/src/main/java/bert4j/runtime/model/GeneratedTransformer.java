@@ -14,6 +14,7 @@ import bert4j.runtime.optim.StateTensor;
 import bert4j.runtime.text.KeepTokens;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -205,9 +206,9 @@ public abstract class GeneratedTransformer implements TransformerModel {
   @Override
   public void setParameter(String name, FloatTensor values) {
     ParameterInfo p = info(name);
-    if (!java.util.Arrays.equals(p.shape(), values.shape())) {
+    if (!Arrays.equals(p.shape(), values.shape())) {
       throw new IllegalArgumentException("parameter " + name + " has shape " + p.shapeText()
-          + ", got values of shape " + java.util.Arrays.toString(values.shape()));
+          + ", got values of shape " + Arrays.toString(values.shape()));
     }
     kernels.write(values.data(), 0, new Slice(params, p.offset()), p.size());
   }
@@ -224,7 +225,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
     for (ParameterInfo p : layout.parameters()) {
       float[] values = new float[p.size()];
       if (p.name().endsWith("LayerNorm.weight")) {
-        java.util.Arrays.fill(values, 1f);
+        Arrays.fill(values, 1f);
       } else if (!p.name().endsWith("bias")) {
         for (int i = 0; i < values.length; i++) {
           values[i] = (float) (layout.initializerRange() * truncatedNormal(random));
