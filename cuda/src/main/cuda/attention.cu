@@ -19,6 +19,8 @@
 //
 // Backward, from the saved probabilities P and the redrawn dropout factors f:
 //   dP_ij = dctx_i·v_j,  D_i = Σ_j P_ij·f_ij·dP_ij,  dS_ij = P_ij·(f_ij·dP_ij − D_i)
+// except that a query that sees no key (the constant 1/seq) has dS_i = 0: it sends no gradient to
+// q or k, as bert4keras's −1e12 logits; its values still get theirs.
 //   dq_i = scale·Σ_j dS_ij·k_j       (attention_backward_dq: one block per query tile, two sweeps
 //                                    over the keys: D first, then dS and dq; also stores D)
 //   dk_j = scale·Σ_i dS_ij·q_i, dv_j = Σ_i P_ij·f_ij·dctx_i
@@ -168,7 +170,8 @@ __device__ __forceinline__ void attention_forward(int seq, int heads, int dk, in
 
 template <int DMAX, int BQ>
 __device__ __forceinline__ void attention_backward_dq(int seq, int heads, int dk, int dv,
-                                                      float scale, const float* k, const float* v,
+                                                      float scale, const int* query_rank,
+                                                      const float* k, const float* v,
                                                       const float* probs, const float* d_ctx,
                                                       float* dq, float* d_sums, float dropout,
                                                       unsigned long long seed) {
@@ -203,8 +206,13 @@ __device__ __forceinline__ void attention_backward_dq(int seq, int heads, int dk
 
   // Sweep 1: D_i = Σ_j P_ij·f_ij·dP_ij. Sweep 2: dS, and dq += dS·k.
   float row_d[ROWS_PER_WARP];
+  bool sees[ROWS_PER_WARP];
 #pragma unroll
-  for (int u = 0; u < ROWS_PER_WARP; u++) row_d[u] = 0.0f;
+  for (int u = 0; u < ROWS_PER_WARP; u++) {
+    int i = i0 + warp * ROWS_PER_WARP + u;
+    row_d[u] = 0.0f;
+    sees[u] = i < seq && query_rank[b * seq + i] >= 0;
+  }
   int ro = tid / THREADS_PER_ROW;
   int cq = tid % THREADS_PER_ROW;
   float acc[COLS];
@@ -236,7 +244,7 @@ __device__ __forceinline__ void attention_backward_dq(int seq, int heads, int dk
           dp *= dropout_factor(seed, first + (unsigned long long) i * seq + j, dropout, keep_scale);
         }
         if (sweep == 0) row_d[u] += warp_sum(p * dp);
-        else dSs[r][lane] = p * (dp - row_d[u]);
+        else dSs[r][lane] = sees[u] ? p * (dp - row_d[u]) : 0.0f;
       }
       if (sweep == 1) {
         __syncthreads();
@@ -269,7 +277,8 @@ __device__ __forceinline__ void attention_backward_dq(int seq, int heads, int dk
 
 template <int DMAX, int BQ>
 __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int dk, int dv,
-                                                        float scale, const float* q,
+                                                        float scale, const int* query_rank,
+                                                        const float* q,
                                                         const float* v, const float* probs,
                                                         const float* d_ctx, const float* d_sums,
                                                         float* dk_out, float* dv_out,
@@ -283,6 +292,7 @@ __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int 
   __shared__ float dSs[BQ][ATT_KEYS + 1];
   __shared__ float Pds[BQ][ATT_KEYS + 1];
   __shared__ float Ds[BQ];
+  __shared__ bool Sees[BQ];
 
   int tid = threadIdx.x;
   int lane = tid % WARP_SIZE;
@@ -328,7 +338,11 @@ __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int 
       Qs[r][d] = i < seq && d < dk ? qb[(long long) i * qk_width + d] : 0.0f;
       dOs[r][d] = i < seq && d < dv ? ob[(long long) i * v_width + d] : 0.0f;
     }
-    if (tid < BQ) Ds[tid] = i0 + tid < seq ? db[i0 + tid] : 0.0f;
+    if (tid < BQ) {
+      bool inside = i0 + tid < seq;
+      Ds[tid] = inside ? db[i0 + tid] : 0.0f;
+      Sees[tid] = inside && query_rank[b * seq + i0 + tid] >= 0;
+    }
     __syncthreads();
 #pragma unroll
     for (int u = 0; u < ROWS_PER_WARP; u++) {
@@ -342,7 +356,7 @@ __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int 
       float f = dropout > 0.0f && inside
           ? dropout_factor(seed, first + (unsigned long long) i * seq + j, dropout, keep_scale)
           : 1.0f;
-      dSs[r][lane] = p * (dp * f - Ds[r]);
+      dSs[r][lane] = Sees[r] ? p * (dp * f - Ds[r]) : 0.0f;
       Pds[r][lane] = p * f;
     }
     __syncthreads();
@@ -381,18 +395,18 @@ __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int 
                                 probs, ctx, dropout, seed); \
   } \
   extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention_backward_dq_##DMAX( \
-      int seq, int heads, int dk, int dv, float scale, const float* k, const float* v, \
-      const float* probs, const float* d_ctx, float* dq, float* d_sums, float dropout, \
-      unsigned long long seed) { \
-    attention_backward_dq<DMAX, BQ>(seq, heads, dk, dv, scale, k, v, probs, d_ctx, dq, d_sums, \
-                                    dropout, seed); \
+      int seq, int heads, int dk, int dv, float scale, const int* query_rank, const float* k, \
+      const float* v, const float* probs, const float* d_ctx, float* dq, float* d_sums, \
+      float dropout, unsigned long long seed) { \
+    attention_backward_dq<DMAX, BQ>(seq, heads, dk, dv, scale, query_rank, k, v, probs, d_ctx, dq, \
+                                    d_sums, dropout, seed); \
   } \
   extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention_backward_dkdv_##DMAX( \
-      int seq, int heads, int dk, int dv, float scale, const float* q, const float* v, \
-      const float* probs, const float* d_ctx, const float* d_sums, float* dk_out, float* dv_out, \
-      float dropout, unsigned long long seed) { \
-    attention_backward_dkdv<DMAX, BQ>(seq, heads, dk, dv, scale, q, v, probs, d_ctx, d_sums, \
-                                      dk_out, dv_out, dropout, seed); \
+      int seq, int heads, int dk, int dv, float scale, const int* query_rank, const float* q, \
+      const float* v, const float* probs, const float* d_ctx, const float* d_sums, float* dk_out, \
+      float* dv_out, float dropout, unsigned long long seed) { \
+    attention_backward_dkdv<DMAX, BQ>(seq, heads, dk, dv, scale, query_rank, q, v, probs, d_ctx, \
+                                      d_sums, dk_out, dv_out, dropout, seed); \
   }
 
 ATTENTION_KERNELS(64, 32)

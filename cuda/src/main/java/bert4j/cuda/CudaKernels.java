@@ -2,11 +2,15 @@ package bert4j.cuda;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Method;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
-import bert4j.runtime.optim.OptimizerProgram;
+import bert4j.runtime.optim.BoundOptimizer;
+import bert4j.runtime.optim.PlainUpdate;
+import bert4j.runtime.optim.StateRegion;
+import java.util.Optional;
 
 /**
  * The CUDA backend: every kernel of the {@link Kernels} contract as a CUDA kernel (src/main/cuda,
@@ -37,6 +41,8 @@ public final class CudaKernels implements Kernels {
   private final DeviceScratch maskRanks;
   private final AttentionMaskRanks ranks = new AttentionMaskRanks();
   private final EmbeddingOrder embeddingOrder = new EmbeddingOrder();
+  private final HostOptimizer hostOptimizer;
+  private final long[] stateAt = new long[StateRegion.COUNT];
   private double[] rowLoss = new double[0];
   private boolean closed;
 
@@ -47,6 +53,7 @@ public final class CudaKernels implements Kernels {
     this.floats = new DeviceScratch(device);
     this.doubles = new DeviceScratch(device);
     this.maskRanks = new DeviceScratch(device);
+    this.hostOptimizer = new HostOptimizer(device);
   }
 
   /** The first GPU, TF32 as the system property {@code bert4j.cuda.tf32} says (default off). */
@@ -295,13 +302,7 @@ public final class CudaKernels implements Kernels {
     String kn = "attention";
     Checks.rate(kn, dropout);
     int tokens = shape.batch() * shape.seq();
-    Checks.host(kn, "tokenIds", tokenIds.length, 0, tokens);
-    if (mask == Mask.UNILM) {
-      if (segmentIds == null) {
-        throw new IllegalArgumentException(kn + ": mask UNILM needs segmentIds");
-      }
-      Checks.host(kn, "segmentIds", segmentIds.length, 0, tokens);
-    }
+    checkIds(kn, mask, tokenIds, segmentIds, tokens);
     long qk = (long) tokens * shape.qkWidth();
     long vs = (long) tokens * shape.vWidth();
     long qAt = address(Checks.memory(this, kn, "q", q, qk), q);
@@ -311,11 +312,7 @@ public final class CudaKernels implements Kernels {
     long ctxAt = address(Checks.memory(this, kn, "ctx", ctx, vs), ctx);
     int headSize = attentionHeadSize(kn, shape);
     Mask m = mask == null ? Mask.NONE : mask;
-    boolean changed = ranks.compute(m, tokenIds, segmentIds, shape.batch(), shape.seq());
-    long ranksAt = maskRanks.reserve(8L * tokens);
-    if (changed || maskRanks.grew()) {
-      device.copyIn(ranks.ranks(), 0, ranksAt, 2 * tokens);
-    }
+    long ranksAt = maskRanks(m, tokenIds, segmentIds, shape);
     launch(headSize == 64 ? "attention_forward_64" : "attention_forward_128",
         ceil(shape.seq(), queryTile(headSize)), shape.heads(), shape.batch(), ATTENTION_THREADS,
         args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
@@ -325,12 +322,14 @@ public final class CudaKernels implements Kernels {
   }
 
   @Override
-  public void attentionBackward(AttentionShape shape, Slice q, Slice k, Slice v, Slice probs,
-      Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout, long seed) {
+  public void attentionBackward(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
+      Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk, Slice dv,
+      float dropout, long seed) {
     requireOpen();
     String kn = "attentionBackward";
     Checks.rate(kn, dropout);
     int tokens = shape.batch() * shape.seq();
+    checkIds(kn, mask, tokenIds, segmentIds, tokens);
     long qk = (long) tokens * shape.qkWidth();
     long vs = (long) tokens * shape.vWidth();
     long qAt = address(Checks.memory(this, kn, "q", q, qk), q);
@@ -342,17 +341,46 @@ public final class CudaKernels implements Kernels {
     long dkAt = address(Checks.memory(this, kn, "dk", dk, qk), dk);
     long dvAt = address(Checks.memory(this, kn, "dv", dv, vs), dv);
     int headSize = attentionHeadSize(kn, shape);
+    long queryRanks = maskRanks(mask == null ? Mask.NONE : mask, tokenIds, segmentIds, shape)
+        + 4L * tokens;
     long sums = floats.reserve(4L * shape.batch() * shape.heads() * shape.seq());
     launch(headSize == 64 ? "attention_backward_dq_64" : "attention_backward_dq_128",
         ceil(shape.seq(), queryTile(headSize)), shape.heads(), shape.batch(), ATTENTION_THREADS,
         args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
-            .i32(shape.headSize()).f32(shape.scale()).address(kAt).address(vAt).address(probsAt)
-            .address(dCtxAt).address(dqAt).address(sums).f32(dropout).i64(seed));
+            .i32(shape.headSize()).f32(shape.scale()).address(queryRanks).address(kAt).address(vAt)
+            .address(probsAt).address(dCtxAt).address(dqAt).address(sums).f32(dropout).i64(seed));
     launch(headSize == 64 ? "attention_backward_dkdv_64" : "attention_backward_dkdv_128",
         ceil(shape.seq(), ATTENTION_KEYS), shape.heads(), shape.batch(), ATTENTION_THREADS,
         args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
-            .i32(shape.headSize()).f32(shape.scale()).address(qAt).address(vAt).address(probsAt)
-            .address(dCtxAt).address(sums).address(dkAt).address(dvAt).f32(dropout).i64(seed));
+            .i32(shape.headSize()).f32(shape.scale()).address(queryRanks).address(qAt).address(vAt)
+            .address(probsAt).address(dCtxAt).address(sums).address(dkAt).address(dvAt)
+            .f32(dropout).i64(seed));
+  }
+
+  /** The host-side checks of the ids an attention call masks with. */
+  private static void checkIds(String kernel, Mask mask, int[] tokenIds, int[] segmentIds,
+      int tokens) {
+    Checks.host(kernel, "tokenIds", tokenIds.length, 0, tokens);
+    if (mask == Mask.UNILM) {
+      if (segmentIds == null) {
+        throw new IllegalArgumentException(kernel + ": mask UNILM needs segmentIds");
+      }
+      Checks.host(kernel, "segmentIds", segmentIds.length, 0, tokens);
+    }
+  }
+
+  /**
+   * The device address of the mask's key ranks ([batch·seq] ints, the query ranks after them; see
+   * AttentionMaskRanks), uploaded only when the ids differ from the last call's.
+   */
+  private long maskRanks(Mask mask, int[] tokenIds, int[] segmentIds, AttentionShape shape) {
+    int tokens = shape.batch() * shape.seq();
+    boolean changed = ranks.compute(mask, tokenIds, segmentIds, shape.batch(), shape.seq());
+    long ranksAt = maskRanks.reserve(8L * tokens);
+    if (changed || maskRanks.grew()) {
+      device.copyIn(ranks.ranks(), 0, ranksAt, 2 * tokens);
+    }
+    return ranksAt;
   }
 
   @Override
@@ -422,41 +450,44 @@ public final class CudaKernels implements Kernels {
   }
 
   /**
-   * Adam and SGD (with and without momentum, Nesterov) as {@link OptimizerProgram#applyOnHost}
-   * computes them, in one pass on the device.
+   * A bare Adam or SGD update ({@link BoundOptimizer#plainUpdate}) runs as one kernel on the device.
+   * Every other program (weight decay, clipping, accumulation, lookahead, EMA, LAMB, Lion,
+   * AdaFactor, ...) runs {@link BoundOptimizer#applyOnHost} on host copies of the buffers: correct,
+   * but it moves every buffer across PCIe each step.
    */
   @Override
-  public void optimizerStep(OptimizerProgram program, Slice params, Slice grads, Slice state,
-      int count, long step) {
+  public void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads, Slice[] state,
+      long call) {
     requireOpen();
     String k = "optimizerStep";
-    if (step < 1) {
-      throw new IllegalArgumentException("optimizer steps count from 1, got " + step);
+    int n = optimizer.size();
+    long paramsAt = address(Checks.memory(this, k, "params", params, n), params);
+    long gradsAt = address(Checks.memory(this, k, "grads", grads, n), grads);
+    if (state == null || state.length != StateRegion.COUNT) {
+      throw new IllegalArgumentException(k + ": state needs one slice per StateRegion ("
+          + StateRegion.COUNT + ")");
     }
-    Checks.nonNegative(k, "count", count);
-    long paramsAt = address(Checks.memory(this, k, "params", params, count), params);
-    long gradsAt = address(Checks.memory(this, k, "grads", grads, count), grads);
-    long stateSize = program.stateSize(count);
-    long stateAt = stateSize == 0 ? 0
-        : address(Checks.memory(this, k, "state", state, stateSize), state);
-    if (count == 0) {
+    for (int r = 0; r < StateRegion.COUNT; r++) {
+      long floats = optimizer.regionFloats(StateRegion.of(r));
+      stateAt[r] = floats == 0 ? 0 : address(Checks.memory(this, k,
+          "state " + StateRegion.of(r), state[r], floats), state[r]);
+    }
+    Optional<PlainUpdate> plain = optimizer.plainUpdate(call);
+    if (plain.isEmpty()) {
+      hostOptimizer.step(optimizer, paramsAt, gradsAt, stateAt, call);
       return;
     }
-    float rate = (float) program.learningRate(step);
-    switch (program.method()) {
-      case ADAM -> {
-        boolean corrected = program.biasCorrection();
-        float mScale = corrected ? (float) (1 / (1 - Math.pow(program.beta1(), step))) : 1f;
-        float vScale = corrected ? (float) (1 / (1 - Math.pow(program.beta2(), step))) : 1f;
-        launch("adam_step", elementwiseBlocks(count), THREADS, args.clear().address(paramsAt)
-            .address(gradsAt).address(stateAt).address(stateAt + 4L * count).i32(count)
-            .f32((float) program.beta1()).f32((float) program.beta2())
-            .f32((float) (1 - program.beta1())).f32((float) (1 - program.beta2())).f32(mScale)
-            .f32(vScale).f32(rate).f32((float) program.epsilon()));
-      }
-      case SGD -> launch("sgd_step", elementwiseBlocks(count), THREADS, args.clear()
-          .address(paramsAt).address(gradsAt).address(program.momentum() > 0 ? stateAt : 0)
-          .i32(count).f32(rate).f32((float) program.momentum()).i32(program.nesterov() ? 1 : 0));
+    PlainUpdate u = plain.get();
+    long m = stateAt[StateRegion.M.ordinal()];
+    if (u.method() == Method.ADAM) {
+      launch("adam_step", elementwiseBlocks(n), THREADS, args.clear().address(paramsAt)
+          .address(gradsAt).address(m).address(stateAt[StateRegion.V.ordinal()]).i32(n)
+          .f32(u.beta1()).f32(u.beta2()).f32(u.oneMinusBeta1()).f32(u.oneMinusBeta2())
+          .f32(u.mScale()).f32(u.vScale()).f32(u.learningRate()).f32(u.epsilon()));
+    } else {
+      launch("sgd_step", elementwiseBlocks(n), THREADS, args.clear().address(paramsAt)
+          .address(gradsAt).address(u.momentum() > 0 ? m : 0).i32(n).f32(u.learningRate())
+          .f32(u.momentum()).i32(u.nesterov() ? 1 : 0));
     }
   }
 

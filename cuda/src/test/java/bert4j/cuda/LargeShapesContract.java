@@ -14,8 +14,13 @@ import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.kernels.contract.AttentionContract;
 import bert4j.runtime.kernels.contract.KernelTesting;
 import bert4j.runtime.kernels.contract.KernelsContract;
+import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.optim.BoundOptimizer;
+import bert4j.runtime.optim.HostParallel;
 import bert4j.runtime.optim.OptimizerProgram;
+import bert4j.runtime.optim.StateRegion;
 import java.nio.FloatBuffer;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * double precision: both gemm tile sizes and all three layouts on odd sizes and strides (128 × 128
  * tiles need more blocks than the GPU has SMs, hence the 2048 × 1152 case), head sizes up to 128
  * over several key tiles with every mask and dropout, wide layer norms, a vocabulary-sized softmax,
- * and the optimizer update against {@link OptimizerProgram#applyOnHost}. Errors are relative, over
+ * and the optimizer step against {@link BoundOptimizer#applyOnHost}. Errors are relative, over
  * the whole tensor; matrix products must agree to {@link #tolerance()}.
  */
 public abstract class LargeShapesContract extends KernelsContract {
@@ -144,19 +149,45 @@ public abstract class LargeShapesContract extends KernelsContract {
     Slice dq = zeros(kernels, tokens * s.qkWidth());
     Slice dk = zeros(kernels, tokens * s.qkWidth());
     Slice dv = zeros(kernels, tokens * s.vWidth());
-    kernels.attentionBackward(s, qs, ks, vs, probs, put(kernels, dCtx), dq, dk, dv, dropout, seed);
-    double[][] want = attentionBackward(s, q, k, v, p, dCtx, dropout, seed);
+    kernels.attentionBackward(s, mask, ids, segments, qs, ks, vs, probs, put(kernels, dCtx), dq, dk,
+        dv, dropout, seed);
+    double[][] want = attentionBackward(s, q, k, v, p, dCtx, dropout, seed,
+        seesNoKey(s, mask, ids, segments));
     assertRelative(want[0], get(kernels, dq, tokens * s.qkWidth()), 1e-4, "dq");
     assertRelative(want[1], get(kernels, dk, tokens * s.qkWidth()), 1e-4, "dk");
     assertRelative(want[2], get(kernels, dv, tokens * s.vWidth()), 1e-5, "dv");
   }
 
+  /** Per query (b·seq + i): whether it may see no key at all under the mask. */
+  private static boolean[] seesNoKey(AttentionShape s, Mask mask, int[] ids, int[] segments) {
+    int n = s.seq();
+    boolean[] none = new boolean[s.batch() * n];
+    for (int b = 0; b < s.batch(); b++) {
+      for (int i = 0; i < n; i++) {
+        boolean any = false;
+        for (int j = 0; j < n; j++) {
+          int ci = 0;
+          int cj = 0;
+          for (int t = 0; t <= Math.max(i, j); t++) {
+            ci += t <= i ? segments[b * n + t] : 0;
+            cj += t <= j ? segments[b * n + t] : 0;
+          }
+          any |= ids[b * n + j] != 0 && (mask != Mask.LM || j <= i)
+              && (mask != Mask.UNILM || cj <= ci);
+        }
+        none[b * n + i] = !any;
+      }
+    }
+    return none;
+  }
+
   /**
    * dq, dk, dv from the probabilities p: dP = dctx·vᵀ ⊙ f (f the dropout factors), dS = p ⊙ (dP −
-   * rowsum(p ⊙ dP)), dq = scale·dS·k, dk = scale·dSᵀ·q, dv = (p ⊙ f)ᵀ·dctx.
+   * rowsum(p ⊙ dP)), 0 on rows that see no key, dq = scale·dS·k, dk = scale·dSᵀ·q, dv =
+   * (p ⊙ f)ᵀ·dctx.
    */
   private static double[][] attentionBackward(AttentionShape s, float[] q, float[] k, float[] v,
-      double[] p, float[] dCtx, float dropout, long seed) {
+      double[] p, float[] dCtx, float dropout, long seed, boolean[] seesNoKey) {
     int n = s.seq();
     double[] dq = new double[q.length];
     double[] dk = new double[k.length];
@@ -180,8 +211,9 @@ public abstract class LargeShapesContract extends KernelsContract {
             dP[j] = dot * f[j];
             rowSum += p[row + j] * dP[j];
           }
+          boolean constant = seesNoKey[b * n + i];
           for (int j = 0; j < n; j++) {
-            double dS = p[row + j] * (dP[j] - rowSum);
+            double dS = constant ? 0 : p[row + j] * (dP[j] - rowSum);
             for (int d = 0; d < s.keySize(); d++) {
               int qi = (b * n + i) * s.qkWidth() + h * s.keySize() + d;
               int kj = (b * n + j) * s.qkWidth() + h * s.keySize() + d;
@@ -356,31 +388,57 @@ public abstract class LargeShapesContract extends KernelsContract {
     }
   }
 
+  /**
+   * Bare Adam and SGD run on the device, the rest on host copies: both must do what
+   * {@link BoundOptimizer#applyOnHost} does, over steps that accumulate, decay, look ahead.
+   */
   @ParameterizedTest
-  @ValueSource(strings = {"adam", "adam-uncorrected", "sgd", "sgd-momentum", "sgd-nesterov"})
+  @ValueSource(strings = {"adam", "adam-uncorrected", "sgd", "sgd-momentum", "sgd-nesterov",
+      "adam-scheduled", "adamw-accumulating", "sgd-lookahead-ema"})
   void optimizerStepAsOnTheHost(String rule) {
     OptimizerProgram program = switch (rule) {
       case "adam" -> OptimizerProgram.adam(1e-3, 0.9, 0.999, 1e-6, true);
       case "adam-uncorrected" -> OptimizerProgram.adam(1e-2, 0.8, 0.99, 1e-8, false);
       case "sgd" -> OptimizerProgram.sgd(0.1, 0, false);
       case "sgd-momentum" -> OptimizerProgram.sgd(0.1, 0.9, false);
-      default -> OptimizerProgram.sgd(0.05, 0.9, true);
+      case "sgd-nesterov" -> OptimizerProgram.sgd(0.05, 0.9, true);
+      case "adam-scheduled" -> OptimizerProgram.adam(1e-3, 0.9, 0.999, 1e-6, true)
+          .withSchedule(new long[] {2, 4}, new double[] {1, 0.1});
+      case "adamw-accumulating" -> OptimizerProgram.adam(1e-3, 0.9, 0.999, 1e-6, true)
+          .withWeightDecay(0.01, "bias").withAccumulation(2);
+      default -> OptimizerProgram.sgd(0.1, 0.9, false).withLookahead(2, 0.5).withEma(0.9);
     };
-    int count = 10_007;
-    int stateSize = (int) program.stateSize(count);
+    List<ParameterInfo> tensors = List.of(new ParameterInfo("dense.weight", new int[] {97, 103}, 0),
+        new ParameterInfo("dense.bias", new int[] {97}, 97 * 103));
+    int count = 97 * 103 + 97;
+    BoundOptimizer onDevice = program.bind(tensors);
+    BoundOptimizer onHost = program.bind(tensors);
     Random random = new Random(7);
     float[] params0 = uniform(random, count);
     Slice params = put(kernels, params0);
-    Slice state = zeros(kernels, Math.max(1, stateSize));
+    Slice[] state = new Slice[StateRegion.COUNT];
+    FloatBuffer[] hostState = new FloatBuffer[StateRegion.COUNT];
+    for (int r = 0; r < StateRegion.COUNT; r++) {
+      int floats = (int) onHost.regionFloats(StateRegion.of(r));
+      if (floats > 0) {
+        state[r] = zeros(kernels, floats);
+        hostState[r] = FloatBuffer.allocate(floats);
+      }
+    }
     FloatBuffer hostParams = FloatBuffer.wrap(params0.clone());
-    FloatBuffer hostState = FloatBuffer.allocate(Math.max(1, stateSize));
-    for (long step = 1; step <= 3; step++) {
+    for (long call = 1; call <= 5; call++) {
       float[] grads = uniform(random, count);
-      kernels.optimizerStep(program, params, put(kernels, grads), state, count, step);
-      program.applyOnHost(hostParams, FloatBuffer.wrap(grads), hostState, count, step);
+      kernels.optimizerStep(onDevice, params, put(kernels, grads), state, call);
+      onHost.applyOnHost(hostParams, FloatBuffer.wrap(grads), hostState, call,
+          HostParallel.SEQUENTIAL);
+      assertEquals(onHost.lastLearningRate(), onDevice.lastLearningRate(), "learning rate");
     }
     assertRelative(doubles(hostParams.array()), get(kernels, params, count), 1e-6, "params");
-    assertRelative(doubles(hostState.array()), get(kernels, state, hostState.capacity()), 1e-6,
-        "state");
+    for (int r = 0; r < StateRegion.COUNT; r++) {
+      if (state[r] != null) {
+        assertRelative(doubles(hostState[r].array()), get(kernels, state[r],
+            hostState[r].capacity()), 1e-6, "state " + StateRegion.of(r));
+      }
+    }
   }
 }

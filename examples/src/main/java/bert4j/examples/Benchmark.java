@@ -7,7 +7,6 @@ import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
 
 import bert4j.runtime.Backend;
 import bert4j.runtime.Batch;
-import bert4j.runtime.kernels.Kernels;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -17,12 +16,14 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.time.LocalDate;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * Times BERT-base ({@link BertBase}, random weights) on the CPU backend: forward at batch 1 and 8 ×
- * seq 128 and an Adam training step at batch 8 × seq 128, next to the machine's sgemm rate measured in
- * the same run on the model's own GEMM shapes. Prints a Markdown table.
+ * seq 128 and an Adam training step at batch 8 × seq 128, next to the machine's sgemm rate on the
+ * model's own GEMM shapes, measured alternately with the model in the same run (so both see the same
+ * machine load), then a per-kernel breakdown of one forward and one training step. Prints Markdown.
  *
  * <p>Run: {@code mvn -B -q -f examples/pom.xml exec:java -Dexec.mainClass=bert4j.examples.Benchmark}
  */
@@ -35,7 +36,7 @@ public final class Benchmark {
 
   public static void main(String[] args) {
     int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-    try (Kernels kernels = Backend.cpu();
+    try (ProfilingKernels kernels = new ProfilingKernels(Backend.cpu());
         BertBaseImpl model = BertBaseImpl.create(kernels, 8, SEQ)) {
       model.seedDropout(1);
       Batch one = batch(1, 1);
@@ -45,60 +46,113 @@ public final class Benchmark {
           System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), kernels.name());
       System.out.printf("BERT-base: %,d parameters, %,d forward FLOPs/token at seq %d, arena %,d bytes "
           + "(batch 8 × %d)%n%n", model.parameterCount(), tokenFlops, SEQ, model.arenaBytes(), SEQ);
-      double gemm1 = sgemmRate(SEQ, repeats);
-      double gemm8 = sgemmRate(8 * SEQ, repeats);
-      double forward1 = medianMillis(repeats, () -> model.forward(one));
-      double forward8 = medianMillis(repeats, () -> model.forward(eight));
-      double train8 = medianMillis(repeats, () -> model.trainStep(eight));
-      System.out.println("| run | median ms | achieved GFLOP/s | sgemm GFLOP/s (same shapes) | ratio |");
+      System.out.println("| run | median ms | achieved GFLOP/s | sgemm GFLOP/s (same shapes, "
+          + "alternated) | ratio |");
       System.out.println("|---|---:|---:|---:|---:|");
-      row("forward, batch 1 × 128", forward1, tokenFlops * SEQ, gemm1);
-      row("forward, batch 8 × 128", forward8, tokenFlops * 8 * SEQ, gemm8);
-      row("train step (Adam), batch 8 × 128", train8, 3 * tokenFlops * 8 * SEQ, gemm8);
+      row("forward, batch 1 × 128", tokenFlops * SEQ, repeats, () -> model.forward(one),
+          new LayerGemms(SEQ, false));
+      row("forward, batch 8 × 128", tokenFlops * 8 * SEQ, repeats, () -> model.forward(eight),
+          new LayerGemms(8 * SEQ, false));
+      row("train step (Adam), batch 8 × 128", 3 * tokenFlops * 8 * SEQ, repeats,
+          () -> model.trainStep(eight), new LayerGemms(8 * SEQ, true));
       System.out.printf("%npeak heap %,d bytes; direct (off-heap) memory %,d bytes; arena %,d bytes%n",
           peakHeap(), directMemory(), model.arenaBytes());
+      breakdown("forward, batch 8 × 128", kernels, () -> model.forward(eight));
+      breakdown("train step, batch 8 × 128", kernels, () -> model.trainStep(eight));
     }
   }
 
-  private static void row(String name, double millis, long flops, double gemmRate) {
+  /** Times {@code run} and the sgemm comparison alternately, and prints their medians and ratio. */
+  private static void row(String name, long flops, int repeats, Runnable run, LayerGemms gemms) {
+    run.run();
+    gemms.run();
+    double[] runTimes = new double[repeats];
+    double[] gemmTimes = new double[repeats];
+    for (int i = 0; i < repeats; i++) {
+      runTimes[i] = millis(run);
+      gemmTimes[i] = millis(gemms);
+    }
+    double millis = median(runTimes);
     double rate = flops / millis / 1e6;
+    double gemmRate = gemms.flops() / median(gemmTimes) / 1e6;
     System.out.printf("| %s | %.1f | %.1f | %.1f | %.2f |%n", name, millis, rate, gemmRate,
         rate / gemmRate);
   }
 
-  /**
-   * GFLOP/s of OpenBLAS sgemm over one encoder layer's GEMM shapes at {@code rows} tokens (q, k, v,
-   * output, intermediate, output dense), x·wᵀ as the model computes them.
-   */
-  private static double sgemmRate(int rows, int repeats) {
-    int[][] shapes = {{HIDDEN, HIDDEN}, {HIDDEN, HIDDEN}, {HIDDEN, HIDDEN}, {HIDDEN, HIDDEN},
-        {INTERMEDIATE, HIDDEN}, {HIDDEN, INTERMEDIATE}};
-    FloatBuffer x = randomBuffer(rows * INTERMEDIATE);
-    FloatBuffer w = randomBuffer(INTERMEDIATE * HIDDEN);
-    FloatBuffer y = randomBuffer(rows * INTERMEDIATE);
-    long flops = 0;
-    for (int[] s : shapes) {
-      flops += 2L * rows * s[0] * s[1];
+  /** One pass of {@code run} with every kernel timed: where the time goes. */
+  private static void breakdown(String name, ProfilingKernels kernels, Runnable run) {
+    run.run();
+    kernels.reset();
+    double total = millis(run);
+    System.out.printf("%nwhere the time of one %s goes (%.1f ms):%n%n| kernel | ms | share |%n"
+        + "|---|---:|---:|%n", name, total);
+    double kernelTotal = 0;
+    for (Map.Entry<ProfilingKernels.Kernel, Double> e : kernels.millis().entrySet()) {
+      kernelTotal += e.getValue();
+      System.out.printf("| %s | %.1f | %.1f%% |%n", e.getKey().name().toLowerCase(), e.getValue(),
+          100 * e.getValue() / total);
     }
-    double millis = medianMillis(repeats, () -> {
-      for (int[] s : shapes) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, s[0], s[1], 1f, x, s[1], w, s[1],
-            0f, y, s[0]);
-      }
-    });
-    return flops / millis / 1e6;
+    System.out.printf("| outside kernels (staging, checks, reads) | %.1f | %.1f%% |%n",
+        total - kernelTotal, 100 * (total - kernelTotal) / total);
   }
 
-  private static double medianMillis(int repeats, Runnable run) {
-    run.run();
-    double[] times = new double[repeats];
-    for (int i = 0; i < repeats; i++) {
-      long start = System.nanoTime();
-      run.run();
-      times[i] = (System.nanoTime() - start) / 1e6;
+  /**
+   * OpenBLAS sgemm over one encoder layer's GEMMs at {@code rows} tokens as the model computes them:
+   * x·wᵀ for q, k, v, output, intermediate and output dense; with {@code training}, also their
+   * backward dx = dy·w and dw = dyᵀ·x.
+   */
+  private static final class LayerGemms implements Runnable {
+    private static final int[][] SHAPES = {{HIDDEN, HIDDEN}, {HIDDEN, HIDDEN}, {HIDDEN, HIDDEN},
+        {HIDDEN, HIDDEN}, {INTERMEDIATE, HIDDEN}, {HIDDEN, INTERMEDIATE}};
+    private final int rows;
+    private final boolean training;
+    private final FloatBuffer x;
+    private final FloatBuffer w;
+    private final FloatBuffer y;
+
+    LayerGemms(int rows, boolean training) {
+      this.rows = rows;
+      this.training = training;
+      this.x = randomBuffer(rows * INTERMEDIATE);
+      this.w = randomBuffer(INTERMEDIATE * HIDDEN);
+      this.y = randomBuffer(rows * INTERMEDIATE);
     }
-    Arrays.sort(times);
-    return times[repeats / 2];
+
+    long flops() {
+      long flops = 0;
+      for (int[] s : SHAPES) {
+        flops += 2L * rows * s[0] * s[1];
+      }
+      return training ? 3 * flops : flops;
+    }
+
+    @Override
+    public void run() {
+      for (int[] s : SHAPES) {
+        int out = s[0];
+        int in = s[1];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1f, x, in, w, in, 0f, y,
+            out);
+        if (training) {
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, in, out, 1f, y, out, w, in, 0f,
+              x, in);
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, rows, 1f, y, out, x, in, 1f, w,
+              in);
+        }
+      }
+    }
+  }
+
+  private static double millis(Runnable run) {
+    long start = System.nanoTime();
+    run.run();
+    return (System.nanoTime() - start) / 1e6;
+  }
+
+  private static double median(double[] times) {
+    double[] sorted = times.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
   }
 
   private static Batch batch(int size, long seed) {

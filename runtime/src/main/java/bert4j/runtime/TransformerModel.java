@@ -40,7 +40,12 @@ public interface TransformerModel extends AutoCloseable {
   /** Seeds the dropout masks of training steps; the same seed gives bit-identical training. */
   void seedDropout(long seed);
 
-  /** Loads weights (safetensors, Hugging Face BERT names, with or without the {@code bert.} prefix). */
+  /**
+   * Loads weights (safetensors, Hugging Face BERT names, with or without the {@code bert.} prefix).
+   * When the file also holds optimizer state saved for this model's optimizer, the training state is
+   * restored too (moments, step counters, dropout stream), so training resumes exactly; otherwise the
+   * optimizer starts fresh.
+   */
   void load(Path weights) throws IOException;
 
   /**
@@ -50,7 +55,12 @@ public interface TransformerModel extends AutoCloseable {
    */
   void load(Path weights, KeepTokens keepTokens) throws IOException;
 
-  /** Saves weights as safetensors; atomic: a crash never leaves a partial file under {@code path}. */
+  /**
+   * Saves weights as safetensors, and, once the model has trained, its optimizer state under
+   * {@code optimizer.<slot>.<parameter>} with the step counters in the metadata; atomic: a crash never
+   * leaves a partial file under {@code path}. While {@link #applyEma} is in effect the averaged weights
+   * are saved.
+   */
   void save(Path weights) throws IOException;
 
   /** Inference: every output of the spec, dropout off. */
@@ -65,11 +75,38 @@ public interface TransformerModel extends AutoCloseable {
   /** Forward in training mode, loss, and the backward into the gradients, without an update. */
   float computeGradients(Batch batch);
 
-  /** One training step: {@link #computeGradients} then the optimizer update; returns the loss. */
+  /**
+   * One training step: {@link #computeGradients} then the compiled optimizer's fused update (or, with
+   * gradient accumulation, the accumulation of the gradient, and the update every k-th step); returns
+   * the loss. Fails while {@link #applyEma} is in effect.
+   */
   float trainStep(Batch batch);
 
-  /** The learning rate the last optimizer update used. */
+  /**
+   * The learning rate the last optimizer update used: the base rate (or AdaFactor's relative step)
+   * times the schedule's multiplier; 0 before the first update. Parameter-wise multipliers and the
+   * layer-adaptation ratio scale it further per tensor.
+   */
   double lastLearningRate();
+
+  /** Training steps taken since the model was created or loaded (a loaded checkpoint's included). */
+  long trainingSteps();
+
+  /** Optimizer updates made: {@link #trainingSteps} / the accumulation steps. */
+  long updates();
+
+  /**
+   * Swaps the bias-corrected moving average e / (1 − μᵗ) into the parameters, for evaluation (or for
+   * saving the averaged weights); the current parameters are kept aside until {@link #restore}. Needs
+   * {@code ema = @Ema(...)} and at least one update.
+   */
+  void applyEma();
+
+  /** Swaps back, bit for bit, the parameters {@link #applyEma} set aside. */
+  void restore();
+
+  /** Whether {@link #applyEma} is in effect. */
+  boolean emaApplied();
 
   /** Releases the model's memory. */
   @Override

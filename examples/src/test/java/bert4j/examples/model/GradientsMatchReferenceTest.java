@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -44,10 +43,6 @@ class GradientsMatchReferenceTest {
    * A batch with query rows that see no key (a row of padding, padding before the text). Their
    * attention is uniform whatever the logits, so no gradient may flow from them into q and k.
    */
-  @Disabled("fails with the CPU backend: attentionBackward differentiates a query row with no allowed"
-      + " key as a softmax of equal logits over all keys (dS = (dP - mean dP)/seq), although the"
-      + " forward makes that row constant; the gradient is then not the derivative of the loss"
-      + " (see modelGradientIsTheDerivativeOfItsOwnLoss on these inputs). Enable when fixed.")
   @ParameterizedTest
   @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM"})
   void gradientsMatchWithQueriesThatSeeNoKey(TestModels spec) {

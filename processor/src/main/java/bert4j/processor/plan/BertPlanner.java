@@ -226,7 +226,8 @@ public final class BertPlanner {
     Buffer dq = tokens(f + "Query", qk);
     Buffer dk = tokens(f + "Key", qk);
     Buffer dv = tokens(f + "Value", v);
-    backward("attentionBackward", null, shape(), new Buf(layer.q), new Buf(layer.k),
+    backward("attentionBackward", null, shape(), new EnumConst(spec.mask()), new Host("tokenIds"),
+        new Host("segmentIds"), new Buf(layer.q), new Buf(layer.k),
         new Buf(layer.val), new Buf(layer.probs), new Buf(dContext), new Buf(dq), new Buf(dk),
         new Buf(dv), new FloatConst((float) spec.attentionDropout()),
         new Seed(layer.attentionSeed));

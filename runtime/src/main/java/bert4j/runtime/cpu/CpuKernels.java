@@ -6,7 +6,9 @@ import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
-import bert4j.runtime.optim.OptimizerProgram;
+import bert4j.runtime.optim.BoundOptimizer;
+import bert4j.runtime.optim.HostParallel;
+import bert4j.runtime.optim.StateRegion;
 import java.nio.FloatBuffer;
 
 /**
@@ -25,6 +27,10 @@ public final class CpuKernels implements Kernels {
   private final EmbeddingKernels embedding;
   private final DropoutKernels dropout;
   private final CrossEntropyKernels crossEntropy;
+  private final OptimizerThreads optimizerThreads;
+  private final FloatBuffer[] optimizerState = new FloatBuffer[StateRegion.COUNT];
+  private static final String[] STATE_NAMES = java.util.stream.IntStream.range(0, StateRegion.COUNT)
+      .mapToObj(r -> "state " + StateRegion.of(r)).toArray(String[]::new);
   private boolean closed;
 
   /** A backend using every available processor. */
@@ -32,7 +38,10 @@ public final class CpuKernels implements Kernels {
     this(Runtime.getRuntime().availableProcessors());
   }
 
-  /** A backend using {@code threads} threads, for Java loops and for OpenBLAS alike. */
+  /**
+   * A backend using {@code threads} threads, for Java loops and for OpenBLAS alike (OpenBLAS's thread
+   * count is process-wide: the last backend created sets it).
+   */
   public CpuKernels(int threads) {
     this.pool = new ParallelRows(threads);
     Blas.threads(threads);
@@ -44,6 +53,7 @@ public final class CpuKernels implements Kernels {
     this.embedding = new EmbeddingKernels(pool, scratch);
     this.dropout = new DropoutKernels(pool, scratch);
     this.crossEntropy = new CrossEntropyKernels(pool, scratch);
+    this.optimizerThreads = new OptimizerThreads(pool);
   }
 
   @Override
@@ -250,12 +260,17 @@ public final class CpuKernels implements Kernels {
   }
 
   @Override
-  public void attentionBackward(AttentionShape shape, Slice q, Slice k, Slice v, Slice probs,
-      Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout, long seed) {
+  public void attentionBackward(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
+      Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout,
+      long seed) {
     open();
     String kn = "attentionBackward";
     Args.rate(kn, dropout);
     int tokens = shape.batch() * shape.seq();
+    Args.host(kn, "tokenIds", tokenIds.length, 0, tokens);
+    if (mask == Mask.UNILM) {
+      Args.host(kn, "segmentIds", segmentIds.length, 0, tokens);
+    }
     long qk = (long) tokens * shape.qkWidth();
     long vs = (long) tokens * shape.vWidth();
     CpuMemory qm = Args.memory(kn, "q", q, qk);
@@ -267,9 +282,9 @@ public final class CpuKernels implements Kernels {
     CpuMemory dkm = Args.memory(kn, "dk", dk, qk);
     CpuMemory dvm = Args.memory(kn, "dv", dv, vs);
     attention.backward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(),
-        shape.headSize(), shape.scale(), qm, offset(q), km, offset(k), vm, offset(v), pm,
-        offset(probs), dcm, offset(dCtx), dqm, offset(dq), dkm, offset(dk), dvm, offset(dv),
-        dropout, seed);
+        shape.headSize(), shape.scale(), mask == null ? Mask.NONE : mask, tokenIds, segmentIds, qm,
+        offset(q), km, offset(k), vm, offset(v), pm, offset(probs), dcm, offset(dCtx), dqm,
+        offset(dq), dkm, offset(dk), dvm, offset(dv), dropout, seed);
   }
 
   private static long probsSize(AttentionShape shape) {
@@ -319,24 +334,63 @@ public final class CpuKernels implements Kernels {
         offset(dLogits), gradScale);
   }
 
-  /** Stops the worker threads; memory stays usable until closed itself. */
   @Override
-  public void optimizerStep(OptimizerProgram program, Slice params, Slice grads, Slice state,
-      int count, long step) {
+  public void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads, Slice[] state,
+      long call) {
     open();
     String k = "optimizerStep";
-    Args.nonNegative(k, "count", count);
-    FloatBuffer p = Args.memory(k, "params", params, count).floats();
-    FloatBuffer g = Args.memory(k, "grads", grads, count).floats();
-    FloatBuffer s = Args.memory(k, "state", state, program.stateSize(count)).floats();
-    program.applyOnHost(from(p, params), from(g, grads), from(s, state), count, step);
+    int n = optimizer.size();
+    FloatBuffer p = from(Args.memory(k, "params", params, n).floats(), params);
+    FloatBuffer g = from(Args.memory(k, "grads", grads, n).floats(), grads);
+    if (state == null || state.length != optimizerState.length) {
+      throw new IllegalArgumentException(k + ": state needs one slice per StateRegion ("
+          + optimizerState.length + ")");
+    }
+    try {
+      for (int r = 0; r < StateRegion.COUNT; r++) {
+        long floats = optimizer.regionFloats(StateRegion.of(r));
+        Slice slice = state[r];
+        optimizerState[r] = floats == 0 ? null
+            : from(Args.memory(k, STATE_NAMES[r], slice, floats).floats(), slice);
+      }
+      optimizer.applyOnHost(p, g, optimizerState, call, optimizerThreads);
+    } finally {
+      java.util.Arrays.fill(optimizerState, null);
+    }
   }
 
-  /** The buffer seen from {@code slice}'s offset on, indexed from 0. */
+  /** The buffer seen from {@code slice}'s offset on, indexed from 0 (itself at offset 0). */
   private static FloatBuffer from(FloatBuffer buffer, Slice slice) {
-    return buffer.duplicate().position(offset(slice)).slice();
+    return slice.offset() == 0 ? buffer : buffer.duplicate().position(offset(slice)).slice();
   }
 
+  /** The worker pool as the optimizer's parallel-for, without allocating per call. */
+  private static final class OptimizerThreads implements HostParallel {
+    private final ParallelRows pool;
+    private RangeTask current;
+    private final ParallelRows.Task bridge = (thread, from, to) -> current.run(thread, from, to);
+
+    OptimizerThreads(ParallelRows pool) {
+      this.pool = pool;
+    }
+
+    @Override
+    public int threads() {
+      return pool.threads();
+    }
+
+    @Override
+    public void forEach(int count, long costPerTask, RangeTask task) {
+      current = task;
+      try {
+        pool.run(count, costPerTask, bridge);
+      } finally {
+        current = null;
+      }
+    }
+  }
+
+  /** Stops the worker threads; memory stays usable until closed itself. */
   @Override
   public void close() {
     closed = true;

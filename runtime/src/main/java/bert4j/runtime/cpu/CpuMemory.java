@@ -1,10 +1,14 @@
 package bert4j.runtime.cpu;
 
 import bert4j.runtime.kernels.Memory;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * Host memory of the CPU backend: one direct, native-order, zero-filled {@link FloatBuffer}. Kernels
@@ -63,8 +67,8 @@ public final class CpuMemory implements Memory {
   }
 
   /**
-   * Releases the native memory now when the JDK lets us (sun.misc.Unsafe#invokeCleaner), else leaves
-   * it to the garbage collector. Idempotent.
+   * Releases the native memory now when the JDK lets us, else leaves it to the garbage collector.
+   * Idempotent.
    */
   @Override
   public void close() {
@@ -74,27 +78,36 @@ public final class CpuMemory implements Memory {
     }
     bytes = null;
     floats = null;
-    java.util.Arrays.fill(views, null);
+    Arrays.fill(views, null);
     Cleaner.clean(b);
   }
 
-  /** Frees a direct buffer eagerly through sun.misc.Unsafe, when available. */
+  /** Frees a direct buffer eagerly through sun.misc.Unsafe#invokeCleaner, found reflectively. */
   private static final class Cleaner {
-    private static final sun.misc.Unsafe UNSAFE = find();
+    private static final MethodHandle INVOKE_CLEANER = find();
 
-    private static sun.misc.Unsafe find() {
+    private static MethodHandle find() {
       try {
-        Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-        f.setAccessible(true);
-        return (sun.misc.Unsafe) f.get(null);
+        Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+        Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
+        theUnsafe.setAccessible(true);
+        return MethodHandles.lookup()
+            .findVirtual(unsafeClass, "invokeCleaner",
+                MethodType.methodType(void.class, ByteBuffer.class))
+            .bindTo(theUnsafe.get(null));
       } catch (ReflectiveOperationException | RuntimeException e) {
         return null;
       }
     }
 
     static void clean(ByteBuffer buffer) {
-      if (UNSAFE != null) {
-        UNSAFE.invokeCleaner(buffer);
+      if (INVOKE_CLEANER == null) {
+        return;
+      }
+      try {
+        INVOKE_CLEANER.invokeExact(buffer);
+      } catch (Throwable e) {
+        // Best effort: the garbage collector frees the buffer later.
       }
     }
   }

@@ -60,6 +60,18 @@ final class MaskedSoftmax {
     rowValid = false;
   }
 
+  /** Whether query row i has at least one allowed key (else its probabilities are the constant 1/seq). */
+  boolean seesAnyKey(int i) {
+    return switch (mask) {
+      case NONE -> prefix[n - 1] > 0;
+      case LM -> prefix[i] > 0;
+      case UNILM -> {
+        unilmRow(sums[i]);
+        yield rowAllowed > 0;
+      }
+    };
+  }
+
   /** Replaces the logits of query row i with their masked softmax. */
   void softmax(int i, float[] row) {
     int limit = n;

@@ -2,7 +2,8 @@ package bert4j.runtime.kernels;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
-import bert4j.runtime.optim.OptimizerProgram;
+import bert4j.runtime.optim.BoundOptimizer;
+import bert4j.runtime.optim.StateRegion;
 
 /**
  * The one interface generated models call: every fused kernel of the forward pass, its backward, and
@@ -44,7 +45,7 @@ public interface Kernels extends AutoCloseable {
    * A dense layer: pre = x·wᵀ + bias, out = activation(pre). x is {@code [rows, in]} with row stride
    * {@code xStride} (≥ in), w is {@code [out, in]}, bias {@code [out]}, pre and out {@code [rows, out]}.
    * With {@code activation == null} the layer is linear and {@code out} may be the same slice as
-   * {@code pre}.
+   * {@code pre}. {@code bias} may be null for a layer without bias (T5, RoFormer-V2).
    */
   void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation, Slice pre, Slice out,
       int rows, int in, int outWidth);
@@ -52,12 +53,17 @@ public interface Kernels extends AutoCloseable {
   /**
    * Backward of {@link #linear} given dPre (the gradient at the pre-activation; see
    * {@link #activationBackward}): dx = dPre·w (overwritten, or added when {@code accumulateDx}), dw +=
-   * dPreᵀ·x, dBias += Σ_rows dPre. {@code dx} may be null when no input gradient is needed.
+   * dPreᵀ·x, dBias += Σ_rows dPre. {@code dx} may be null when no input gradient is needed, and
+   * {@code dBias} when the layer has no bias. Only the {@code [rows, in]} entries of a strided dx are
+   * written.
    */
   void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
       boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth);
 
-  /** dPre = dOut ⊙ activation'(pre), elementwise over {@code count} floats. dPre may be dOut. */
+  /**
+   * dPre = dOut ⊙ activation'(pre), elementwise over {@code count} floats. dPre may be dOut. A null
+   * activation (a linear layer) copies dOut.
+   */
   void activationBackward(Activation activation, Slice pre, Slice dOut, Slice dPre, long count);
 
   /**
@@ -70,7 +76,7 @@ public interface Kernels extends AutoCloseable {
 
   /**
    * Backward of {@link #layerNorm}: dH (= the gradient of x and of the residual) from dOut, h, and the
-   * saved statistics; dGamma and dBeta accumulate.
+   * saved statistics; dGamma and dBeta accumulate. dH may be dOut.
    */
   void layerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gamma, Slice dH,
       Slice dGamma, Slice dBeta, int rows, int width);
@@ -82,17 +88,35 @@ public interface Kernels extends AutoCloseable {
    * computed from the ids), softmaxed over keys. The probabilities are saved in {@code probs}
    * ({@code [batch, heads, seq, seq]}) for the backward; with {@code dropout > 0} they are dropped out
    * (mask drawn from {@code seed}) before multiplying v.
+   *
+   * <p>Precisely: key j is masked for query i of sequence b when {@code tokenIds[b·seq + j] == 0}, or
+   * for LM when j > i, or for UNILM when c[j] > c[i] with c the running sum of that sequence's
+   * {@code segmentIds} ({@code segmentIds} may be null unless the mask is UNILM). Masked keys get
+   * probability exactly 0; a query with no allowed key gets 1/seq on every key (what bert4keras's
+   * −1e12 logits give in float). The dropout mask is {@link #dropout}'s, with the element index
+   * counted in {@code probs}: ((b·heads + h)·seq + i)·seq + j.
    */
   void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds, Slice q, Slice k,
       Slice v, Slice probs, Slice ctx, float dropout, long seed);
 
-  /** Backward of {@link #attention}: dq, dk, dv (overwritten) from dCtx and the saved probs. */
-  void attentionBackward(AttentionShape shape, Slice q, Slice k, Slice v, Slice probs, Slice dCtx,
-      Slice dq, Slice dk, Slice dv, float dropout, long seed);
+  /**
+   * Backward of {@link #attention}: dq, dk, dv (overwritten) from dCtx and the saved probs, under the
+   * same mask and ids as the forward (a backend that recomputes the probabilities needs them). A query
+   * row with no allowed key is the constant 1/seq, so it sends no gradient to q or k (as bert4keras's
+   * −1e12 replacement of masked logits); its values still get theirs.
+   */
+  void attentionBackward(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds, Slice q,
+      Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout,
+      long seed);
 
   /**
    * Inverted dropout: out = x ⊙ keep / (1 − p), the keep mask drawn from {@code seed} and the element
-   * index (so the backward redraws it). out may be x.
+   * index (so the backward redraws it). out may be x; p must be in [0, 1), and p = 0 is the identity.
+   *
+   * <p>The mask, the same on every backend: element i (counted from the slice) is kept iff
+   * {@code (mix64(seed ^ i·0x9E3779B97F4A7C15L) >>> 40)·2⁻²⁴ ≥ p}, where mix64 is the SplitMix64
+   * finaliser {@code z = (z ^ z >>> 30)·0xBF58476D1CE4E5B9L; z = (z ^ z >>> 27)·0x94D049BB133111EBL;
+   * z ^ z >>> 31} (64-bit wrapping arithmetic, unsigned shifts).
    */
   void dropout(Slice x, Slice out, long count, float p, long seed);
 
@@ -102,17 +126,20 @@ public interface Kernels extends AutoCloseable {
   /**
    * Softmax cross-entropy over rows of {@code classes} logits (row stride {@code classes}): returns
    * Σ −log softmax(logits[r])[targets[r]] over rows with {@code targets[r] >= 0}, and writes dLogits =
-   * (softmax − onehot)·gradScale for those rows and 0 for ignored rows (target −1).
+   * (softmax − onehot)·gradScale for those rows and 0 for ignored rows (target −1). A target outside
+   * [−1, classes) is an {@link IllegalArgumentException} naming the row. dLogits may be logits.
    */
   double softmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes, Slice dLogits,
       float gradScale);
 
   /**
-   * One update of the compiled optimizer over the first {@code count} floats of the flat parameter
-   * and gradient buffers and the program's state buffer; {@code step} counts updates from 1.
+   * Training step {@code call} (counted from 1) of a model's bound optimizer, over the whole flat
+   * parameter and gradient buffers: the fused update of every parameter, or, on a step that only
+   * accumulates gradients, the addition of the gradients to the accumulator. {@code state} holds one
+   * slice per {@link StateRegion}, by ordinal, null where {@link BoundOptimizer#regionFloats} is 0.
+   * A host backend runs {@link BoundOptimizer#applyOnHost}.
    */
-  void optimizerStep(OptimizerProgram program, Slice params, Slice grads, Slice state, int count,
-      long step);
+  void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads, Slice[] state, long call);
 
   /** Releases backend resources (thread pools, device contexts). */
   @Override

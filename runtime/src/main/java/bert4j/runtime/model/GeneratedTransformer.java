@@ -8,10 +8,13 @@ import bert4j.runtime.TransformerModel;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
-import bert4j.runtime.optim.OptimizerProgram;
+import bert4j.runtime.optim.BoundOptimizer;
+import bert4j.runtime.optim.StateRegion;
+import bert4j.runtime.optim.StateTensor;
 import bert4j.runtime.text.KeepTokens;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,14 +34,23 @@ public abstract class GeneratedTransformer implements TransformerModel {
   private final int maxLength;
   private final Memory params;
   private final Memory grads;
-  private final Memory state;
+  /** One memory per optimizer state region (null where the optimizer keeps none). */
+  private final Memory[] state;
+  private final Slice[] stateSlices;
+  private final Slice paramsSlice;
+  private final Slice gradsSlice;
+  private final BoundOptimizer optimizer;
+  /** The parameters saved while the moving average is applied; allocated on first use. */
+  private Memory emaBackup;
+  private boolean emaApplied;
   private final Memory arena;
   private final Map<String, ParameterInfo> byName = new LinkedHashMap<>();
   private final BatchInputs inputs;
   private final int parameterCount;
   private long dropoutSeed;
   private long dropoutCalls;
-  private long updates;
+  /** Training steps taken (each one an update, or an accumulation when accumulating). */
+  private long trainingSteps;
   private double lastLearningRate;
 
   /** Host inputs of the current call, read by the generated kernel calls. */
@@ -74,7 +86,18 @@ public abstract class GeneratedTransformer implements TransformerModel {
     }
     this.params = kernels.allocate(count);
     this.grads = kernels.allocate(count);
-    this.state = kernels.allocate(Math.max(1, layout.optimizer().stateSize(count)));
+    this.paramsSlice = new Slice(params, 0);
+    this.gradsSlice = new Slice(grads, 0);
+    this.optimizer = layout.optimizer().bind(layout.parameters());
+    this.state = new Memory[StateRegion.values().length];
+    this.stateSlices = new Slice[state.length];
+    for (StateRegion region : StateRegion.values()) {
+      long floats = optimizer.regionFloats(region);
+      if (floats > 0) {
+        state[region.ordinal()] = kernels.allocate(floats);
+        stateSlices[region.ordinal()] = new Slice(state[region.ordinal()], 0);
+      }
+    }
     this.arena = kernels.allocate(Math.max(1, layout.arenaFloats(maxBatch, maxLength)));
     this.inputs = new BatchInputs(layout, maxBatch, maxLength);
     this.tokenIds = inputs.tokenIds;
@@ -183,9 +206,9 @@ public abstract class GeneratedTransformer implements TransformerModel {
   @Override
   public void setParameter(String name, FloatTensor values) {
     ParameterInfo p = info(name);
-    if (!java.util.Arrays.equals(p.shape(), values.shape())) {
+    if (!Arrays.equals(p.shape(), values.shape())) {
       throw new IllegalArgumentException("parameter " + name + " has shape " + p.shapeText()
-          + ", got values of shape " + java.util.Arrays.toString(values.shape()));
+          + ", got values of shape " + Arrays.toString(values.shape()));
     }
     kernels.write(values.data(), 0, new Slice(params, p.offset()), p.size());
   }
@@ -202,7 +225,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
     for (ParameterInfo p : layout.parameters()) {
       float[] values = new float[p.size()];
       if (p.name().endsWith("LayerNorm.weight")) {
-        java.util.Arrays.fill(values, 1f);
+        Arrays.fill(values, 1f);
       } else if (!p.name().endsWith("bias")) {
         for (int i = 0; i < values.length; i++) {
           values[i] = (float) (layout.initializerRange() * truncatedNormal(random));
@@ -274,18 +297,130 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public float trainStep(Batch batch) {
+    if (emaApplied) {
+      throw new IllegalStateException("the moving average is applied: call restore() before training");
+    }
     float loss = computeGradients(batch);
-    updates++;
-    OptimizerProgram program = layout.optimizer();
-    kernels.optimizerStep(program, new Slice(params, 0), new Slice(grads, 0), new Slice(state, 0),
-        parameterCount, updates);
-    lastLearningRate = program.learningRate(updates);
+    trainingSteps++;
+    kernels.optimizerStep(optimizer, paramsSlice, gradsSlice, stateSlices, trainingSteps);
+    if (optimizer.updates(trainingSteps)) {
+      lastLearningRate = optimizer.lastLearningRate();
+    }
     return loss;
   }
 
   @Override
   public double lastLearningRate() {
     return lastLearningRate;
+  }
+
+  @Override
+  public long trainingSteps() {
+    return trainingSteps;
+  }
+
+  @Override
+  public long updates() {
+    return trainingSteps / optimizer.accumulationSteps();
+  }
+
+  /** The optimizer bound to this model's parameters: per-tensor flags, state layout. */
+  public BoundOptimizer optimizer() {
+    return optimizer;
+  }
+
+  @Override
+  public void applyEma() {
+    if (emaApplied) {
+      throw new IllegalStateException("the moving average is already applied; restore() first");
+    }
+    double correction = optimizer.emaCorrection(updates());
+    if (emaBackup == null) {
+      emaBackup = kernels.allocate(parameterCount);
+    }
+    Slice ema = stateSlices[StateRegion.EMA.ordinal()];
+    float[] buffer = new float[(int) Math.min(parameterCount, 1 << 20)];
+    for (int start = 0; start < parameterCount; start += buffer.length) {
+      int n = Math.min(buffer.length, parameterCount - start);
+      kernels.read(new Slice(params, start), buffer, 0, n);
+      kernels.write(buffer, 0, new Slice(emaBackup, start), n);
+      kernels.read(ema.plus(start), buffer, 0, n);
+      for (int i = 0; i < n; i++) {
+        buffer[i] = (float) (buffer[i] * correction);
+      }
+      kernels.write(buffer, 0, new Slice(params, start), n);
+    }
+    emaApplied = true;
+  }
+
+  @Override
+  public void restore() {
+    if (!emaApplied) {
+      throw new IllegalStateException("restore() undoes applyEma(), which was not called");
+    }
+    float[] buffer = new float[(int) Math.min(parameterCount, 1 << 20)];
+    for (int start = 0; start < parameterCount; start += buffer.length) {
+      int n = Math.min(buffer.length, parameterCount - start);
+      kernels.read(new Slice(emaBackup, start), buffer, 0, n);
+      kernels.write(buffer, 0, new Slice(params, start), n);
+    }
+    emaApplied = false;
+  }
+
+  @Override
+  public boolean emaApplied() {
+    return emaApplied;
+  }
+
+  /** Every tensor of optimizer state, read from the backend (for checkpoints and tests). */
+  public FloatTensor optimizerState(String name) {
+    for (StateTensor t : optimizer.stateTensors()) {
+      if (t.name().equals(name)) {
+        return read(stateSlices[t.region().ordinal()].plus(t.offset()), t.shape());
+      }
+    }
+    throw new IllegalArgumentException("no optimizer state '" + name + "' in " + layout.specName()
+        + " (" + layout.optimizer() + ")");
+  }
+
+  /** Replaces one tensor of optimizer state; the shape must match. */
+  void setOptimizerState(StateTensor t, FloatTensor values) {
+    kernels.write(values.data(), 0, stateSlices[t.region().ordinal()].plus(t.offset()), t.size());
+  }
+
+  /** Forgets all optimizer state: zero moments and counters, as a fresh model. */
+  void resetOptimizer() {
+    for (Slice slice : stateSlices) {
+      if (slice != null) {
+        kernels.fill(slice, slice.memory().size(), 0f);
+      }
+    }
+    trainingSteps = 0;
+    lastLearningRate = 0;
+  }
+
+  /** Sets the training-step counter of a resumed run. */
+  void resumeAt(long steps, double learningRate) {
+    trainingSteps = steps;
+    lastLearningRate = learningRate;
+  }
+
+  long dropoutSeed() {
+    return dropoutSeed;
+  }
+
+  long dropoutCalls() {
+    return dropoutCalls;
+  }
+
+  void resumeDropout(long seed, long calls) {
+    dropoutSeed = seed;
+    dropoutCalls = calls;
+  }
+
+  /** Marks the moving average as no longer applied (weights were replaced wholesale). */
+  void forgetEma() {
+    emaApplied = false;
   }
 
   /** Forward FLOPs per token at length {@code seq}, from the plan. */
@@ -302,7 +437,14 @@ public abstract class GeneratedTransformer implements TransformerModel {
   public void close() {
     params.close();
     grads.close();
-    state.close();
+    for (Memory m : state) {
+      if (m != null) {
+        m.close();
+      }
+    }
+    if (emaBackup != null) {
+      emaBackup.close();
+    }
     arena.close();
   }
 

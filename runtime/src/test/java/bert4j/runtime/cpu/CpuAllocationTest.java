@@ -165,7 +165,8 @@ class CpuAllocationTest {
       k.linearBackward(gInter, ln, HIDDEN, w1, g3, HIDDEN, false, dW1, dB1, ROWS, HIDDEN, INTER);
       k.layerNormBackward(g3, ctx, mean, rstd, gamma, g3, dGamma, dBeta, ROWS, HIDDEN);
       k.dropoutBackward(g3, g3, ROWS * HIDDEN, 0.1f, 8);
-      k.attentionBackward(shape, q, kk, v, probs, g3, dq, dk, dv, 0.1f, 7);
+      k.attentionBackward(shape, Mask.UNILM, ids, segments, q, kk, v, probs, g3, dq, dk, dv, 0.1f,
+          7);
       k.linearBackward(dq, h, HIDDEN, wq, g1, HIDDEN, false, dWq, dB1, ROWS, HIDDEN, HIDDEN);
       k.linearBackward(dk, h, HIDDEN, wq, g1, HIDDEN, true, dWq, dB1, ROWS, HIDDEN, HIDDEN);
       k.linearBackward(dv, h, HIDDEN, wq, g1, HIDDEN, true, dWq, dB1, ROWS, HIDDEN, HIDDEN);

@@ -47,7 +47,7 @@ public abstract class ArgumentChecksContract extends KernelsContract {
         0), "UNILM needs segmentIds");
     rejects(() -> kernels.attention(s, Mask.NONE, new int[5], null, qk, qk, v, zeros(kernels, 36),
         v, 0f, 0), "tokenIds of length 5");
-    rejects(() -> kernels.attentionBackward(s, qk, qk, v, zeros(kernels, 36), v, qk,
+    rejects(() -> kernels.attentionBackward(s, Mask.NONE, ids, null, qk, qk, v, zeros(kernels, 36), v, qk,
         zeros(kernels, 47), v, 0f, 0), "attentionBackward: dk needs 48 floats");
   }
 

@@ -212,7 +212,8 @@ public abstract class AttentionContract extends KernelsContract {
     Slice dq = put(kernels, uniform(random, q.length));
     Slice dk = put(kernels, uniform(random, k.length));
     Slice dv = put(kernels, uniform(random, v.length));
-    kernels.attentionBackward(s, qs, ks, vs, probs, put(kernels, w), dq, dk, dv, dropout, seed);
+    kernels.attentionBackward(s, mask, tokens, segments, qs, ks, vs, probs, put(kernels, w), dq, dk,
+        dv, dropout, seed);
 
     double[] qd = doubles(q);
     double[] kd = doubles(k);

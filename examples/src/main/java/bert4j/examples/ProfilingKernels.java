@@ -1,0 +1,191 @@
+package bert4j.examples;
+
+import bert4j.dsl.Activation;
+import bert4j.dsl.Mask;
+import bert4j.runtime.kernels.AttentionShape;
+import bert4j.runtime.kernels.Kernels;
+import bert4j.runtime.kernels.Memory;
+import bert4j.runtime.kernels.Slice;
+import bert4j.runtime.optim.BoundOptimizer;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * A {@link Kernels} decorator that adds up the wall time spent in each kernel, so the benchmark can
+ * say where a forward pass or a training step spends its time. Costs two {@code nanoTime} calls per
+ * kernel call.
+ */
+final class ProfilingKernels implements Kernels {
+  /** The kernels timed, one bucket each. */
+  enum Kernel {
+    EMBEDDING, EMBEDDING_BACKWARD, LINEAR, LINEAR_BACKWARD, ACTIVATION_BACKWARD, LAYER_NORM,
+    LAYER_NORM_BACKWARD, ATTENTION, ATTENTION_BACKWARD, DROPOUT, DROPOUT_BACKWARD, CROSS_ENTROPY,
+    OPTIMIZER, FILL, COPY
+  }
+
+  private final Kernels delegate;
+  private final long[] nanos = new long[Kernel.values().length];
+
+  ProfilingKernels(Kernels delegate) {
+    this.delegate = delegate;
+  }
+
+  /** Milliseconds per kernel since the last {@link #reset}, in declaration order, zeros left out. */
+  Map<Kernel, Double> millis() {
+    Map<Kernel, Double> millis = new EnumMap<>(Kernel.class);
+    for (Kernel k : Kernel.values()) {
+      if (nanos[k.ordinal()] > 0) {
+        millis.put(k, nanos[k.ordinal()] / 1e6);
+      }
+    }
+    return millis;
+  }
+
+  void reset() {
+    java.util.Arrays.fill(nanos, 0);
+  }
+
+  private void add(Kernel kernel, long start) {
+    nanos[kernel.ordinal()] += System.nanoTime() - start;
+  }
+
+  @Override
+  public String name() {
+    return delegate.name() + ", profiled";
+  }
+
+  @Override
+  public Memory allocate(long floats) {
+    return delegate.allocate(floats);
+  }
+
+  @Override
+  public void write(float[] source, int sourceOffset, Slice target, int count) {
+    long t = System.nanoTime();
+    delegate.write(source, sourceOffset, target, count);
+    add(Kernel.COPY, t);
+  }
+
+  @Override
+  public void read(Slice source, float[] target, int targetOffset, int count) {
+    long t = System.nanoTime();
+    delegate.read(source, target, targetOffset, count);
+    add(Kernel.COPY, t);
+  }
+
+  @Override
+  public void fill(Slice target, long count, float value) {
+    long t = System.nanoTime();
+    delegate.fill(target, count, value);
+    add(Kernel.FILL, t);
+  }
+
+  @Override
+  public void embedding(int[] ids, int rows, Slice table, int width, Slice out, boolean accumulate) {
+    long t = System.nanoTime();
+    delegate.embedding(ids, rows, table, width, out, accumulate);
+    add(Kernel.EMBEDDING, t);
+  }
+
+  @Override
+  public void embeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable) {
+    long t = System.nanoTime();
+    delegate.embeddingBackward(ids, rows, dOut, width, dTable);
+    add(Kernel.EMBEDDING_BACKWARD, t);
+  }
+
+  @Override
+  public void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation, Slice pre,
+      Slice out, int rows, int in, int outWidth) {
+    long t = System.nanoTime();
+    delegate.linear(x, xStride, w, bias, activation, pre, out, rows, in, outWidth);
+    add(Kernel.LINEAR, t);
+  }
+
+  @Override
+  public void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
+      boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
+    long t = System.nanoTime();
+    delegate.linearBackward(dPre, x, xStride, w, dx, dxStride, accumulateDx, dw, dBias, rows, in,
+        outWidth);
+    add(Kernel.LINEAR_BACKWARD, t);
+  }
+
+  @Override
+  public void activationBackward(Activation activation, Slice pre, Slice dOut, Slice dPre,
+      long count) {
+    long t = System.nanoTime();
+    delegate.activationBackward(activation, pre, dOut, dPre, count);
+    add(Kernel.ACTIVATION_BACKWARD, t);
+  }
+
+  @Override
+  public void layerNorm(Slice x, Slice residual, Slice gamma, Slice beta, float eps, Slice out,
+      Slice mean, Slice rstd, int rows, int width) {
+    long t = System.nanoTime();
+    delegate.layerNorm(x, residual, gamma, beta, eps, out, mean, rstd, rows, width);
+    add(Kernel.LAYER_NORM, t);
+  }
+
+  @Override
+  public void layerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gamma, Slice dH,
+      Slice dGamma, Slice dBeta, int rows, int width) {
+    long t = System.nanoTime();
+    delegate.layerNormBackward(dOut, h, mean, rstd, gamma, dH, dGamma, dBeta, rows, width);
+    add(Kernel.LAYER_NORM_BACKWARD, t);
+  }
+
+  @Override
+  public void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds, Slice q,
+      Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
+    long t = System.nanoTime();
+    delegate.attention(shape, mask, tokenIds, segmentIds, q, k, v, probs, ctx, dropout, seed);
+    add(Kernel.ATTENTION, t);
+  }
+
+  @Override
+  public void attentionBackward(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
+      Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout,
+      long seed) {
+    long t = System.nanoTime();
+    delegate.attentionBackward(shape, mask, tokenIds, segmentIds, q, k, v, probs, dCtx, dq, dk, dv,
+        dropout, seed);
+    add(Kernel.ATTENTION_BACKWARD, t);
+  }
+
+  @Override
+  public void dropout(Slice x, Slice out, long count, float p, long seed) {
+    long t = System.nanoTime();
+    delegate.dropout(x, out, count, p, seed);
+    add(Kernel.DROPOUT, t);
+  }
+
+  @Override
+  public void dropoutBackward(Slice dOut, Slice dx, long count, float p, long seed) {
+    long t = System.nanoTime();
+    delegate.dropoutBackward(dOut, dx, count, p, seed);
+    add(Kernel.DROPOUT_BACKWARD, t);
+  }
+
+  @Override
+  public double softmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes,
+      Slice dLogits, float gradScale) {
+    long t = System.nanoTime();
+    double loss = delegate.softmaxCrossEntropy(logits, targets, rows, classes, dLogits, gradScale);
+    add(Kernel.CROSS_ENTROPY, t);
+    return loss;
+  }
+
+  @Override
+  public void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads, Slice[] state,
+      long call) {
+    long t = System.nanoTime();
+    delegate.optimizerStep(optimizer, params, grads, state, call);
+    add(Kernel.OPTIMIZER, t);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}
