@@ -11,12 +11,12 @@
 // the running block. Math functions are the C library's; there is no fast-math.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <vector>
 #include <ucontext.h>
 
@@ -41,7 +41,6 @@ inline dim3 blockDim;
 inline dim3 gridDim;
 
 using std::min;
-using std::max;
 
 namespace emu {
 
@@ -154,7 +153,7 @@ inline void run_block(unsigned threads, void (*body)(void*), void* arg) {
   }
 }
 
-// Runs body over a grid of blocks of `threads` threads (block dimensions `blocks` and `block_dim`).
+// Runs body(arg) for every thread of every block of the grid, blocks one after another.
 inline void launch(dim3 grid, dim3 block_dim, void (*body)(void*), void* arg) {
   gridDim = grid;
   blockDim = block_dim;
@@ -191,33 +190,8 @@ inline T shuffle(T value, int source_lane_of_mine) {
 
 inline void __syncthreads() { emu::wait(emu::State::BlockBarrier); }
 inline void __syncwarp(unsigned = 0xffffffffu) { emu::wait(emu::State::WarpBarrier); }
-inline void __threadfence_block() {}
-inline void __threadfence() {}
 
 template <typename T>
 inline T __shfl_xor_sync(unsigned, T value, int lane_mask, int = 32) {
   return emu::shuffle(value, (int) (threadIdx.x % 32) ^ lane_mask);
 }
-template <typename T>
-inline T __shfl_sync(unsigned, T value, int source_lane, int = 32) {
-  return emu::shuffle(value, source_lane);
-}
-template <typename T>
-inline T __shfl_down_sync(unsigned, T value, unsigned delta, int = 32) {
-  return emu::shuffle(value, (int) (threadIdx.x % 32 + delta));
-}
-
-template <typename T>
-inline T atomicAdd(T* address, T value) {
-  T old = *address;
-  *address = old + value;
-  return old;
-}
-
-inline float __expf(float x) { return expf(x); }
-inline float __logf(float x) { return logf(x); }
-inline float __fdividef(float a, float b) { return a / b; }
-inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
-inline unsigned __float_as_uint(float x) { unsigned u; std::memcpy(&u, &x, 4); return u; }
-inline float __uint_as_float(unsigned u) { float x; std::memcpy(&x, &u, 4); return x; }
-template <typename T> inline T __ldg(const T* p) { return *p; }

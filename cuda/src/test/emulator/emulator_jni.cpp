@@ -75,14 +75,6 @@ JNIEXPORT void JNICALL Java_bert4j_cuda_EmulatedDevice_copyOutNative(JNIEnv* env
   env->ReleasePrimitiveArrayCritical((jarray) array, host, 0);
 }
 
-JNIEXPORT jboolean JNICALL Java_bert4j_cuda_EmulatedDevice_hasKernelNative(JNIEnv* env, jclass,
-                                                                    jstring name) {
-  const char* chars = env->GetStringUTFChars(name, nullptr);
-  bool found = registry().count(chars) > 0;
-  env->ReleaseStringUTFChars(name, chars);
-  return found;
-}
-
 JNIEXPORT void JNICALL Java_bert4j_cuda_EmulatedDevice_launchNative(
     JNIEnv* env, jclass, jstring name, jint gx, jint gy, jint gz, jint threads, jobject slots) {
   const char* chars = env->GetStringUTFChars(name, nullptr);

@@ -32,9 +32,6 @@ interface Device extends AutoCloseable {
   /** Copies {@code count} doubles from {@code address} to {@code target[offset..]}. */
   void copyOut(long address, double[] target, int offset, int count);
 
-  /** Whether the loaded kernels include one called {@code kernel}. */
-  boolean hasKernel(String kernel);
-
   /** Launches {@code kernel} on a grid of blocks of {@code threads} threads with {@code args}. */
   void launch(String kernel, int gridX, int gridY, int gridZ, int threads, LaunchArgs args);
 

@@ -176,12 +176,6 @@ final class JCudaDevice implements Device {
   }
 
   @Override
-  public boolean hasKernel(String kernel) {
-    makeCurrent();
-    return function(kernel, false) != null;
-  }
-
-  @Override
   public void launch(String kernel, int gridX, int gridY, int gridZ, int threads, LaunchArgs args) {
     makeCurrent();
     if (args != argsSeen) {
@@ -193,21 +187,15 @@ final class JCudaDevice implements Device {
       argsPointer = Pointer.to(slots);
       argsSeen = args;
     }
-    check(cuLaunchKernel(function(kernel, true), gridX, gridY, gridZ, threads, 1, 1, 0, null,
+    check(cuLaunchKernel(function(kernel), gridX, gridY, gridZ, threads, 1, 1, 0, null,
         argsPointer, null), kernel);
   }
 
-  private CUfunction function(String kernel, boolean required) {
+  private CUfunction function(String kernel) {
     CUfunction function = functions.get(kernel);
     if (function == null) {
       function = new CUfunction();
-      int result = cuModuleGetFunction(function, module, kernel);
-      if (result != CUresult.CUDA_SUCCESS) {
-        if (required) {
-          check(result, "cuModuleGetFunction(" + kernel + ")");
-        }
-        return null;
-      }
+      check(cuModuleGetFunction(function, module, kernel), "cuModuleGetFunction(" + kernel + ")");
       functions.put(kernel, function);
     }
     return function;

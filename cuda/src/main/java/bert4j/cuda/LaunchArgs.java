@@ -50,11 +50,6 @@ final class LaunchArgs {
     return slots;
   }
 
-  /** Parameters written since {@link #clear}. */
-  int count() {
-    return count;
-  }
-
   private int next() {
     if (count == SLOTS) {
       throw new IllegalStateException("more than " + SLOTS + " kernel arguments");

@@ -89,11 +89,6 @@ final class EmulatedDevice implements Device {
   }
 
   @Override
-  public boolean hasKernel(String kernel) {
-    return hasKernelNative(kernel);
-  }
-
-  @Override
   public void launch(String kernel, int gridX, int gridY, int gridZ, int threads, LaunchArgs args) {
     launchNative(kernel, gridX, gridY, gridZ, threads, args.slots());
   }
@@ -111,8 +106,6 @@ final class EmulatedDevice implements Device {
   private static native void copyInNative(Object array, long offset, long address, long bytes);
 
   private static native void copyOutNative(long address, Object array, long offset, long bytes);
-
-  private static native boolean hasKernelNative(String kernel);
 
   private static native void launchNative(String kernel, int gridX, int gridY, int gridZ,
       int threads, java.nio.ByteBuffer slots);
