@@ -30,8 +30,9 @@ import java.util.concurrent.Future;
  * <p>The fused update runs through {@code CpuKernels.optimizerStep} (the backend's thread pool); the copy
  * and the separate passes run on as many plain threads.
  *
- * <p>Run: {@code mvn -q -o -B compile -pl examples -am && java -cp ... bert4j.examples.OptimizerBenchmark
- * [threads] [steps]} (defaults: all processors, 20 measured steps = four lookahead cycles). The three
+ * <p>Run (it holds about 8 GB of direct buffers): {@code MAVEN_OPTS=-XX:MaxDirectMemorySize=12g mvn -B
+ * -q -f examples/pom.xml exec:java -Dexec.mainClass=bert4j.examples.OptimizerBenchmark
+ * -Dexec.args="[threads] [steps]"} (defaults: all processors, 20 measured steps = four lookahead cycles). The three
  * are interleaved step by step, so that all see the same load from the rest of the machine.
  */
 public final class OptimizerBenchmark {

@@ -860,7 +860,7 @@ public final class BoundOptimizer {
         float beta2 = b2;
         float rest1 = c1;
         float rest2 = c2;
-        float ms = mScale;
+        float step = -rate * mScale;
         float vs = vScale;
         float e = eps;
         for (int i = from; i < to; i++) {
@@ -869,7 +869,7 @@ public final class BoundOptimizer {
           float vi = beta2 * v[i] + rest2 * gi * gi;
           m[i] = mi;
           v[i] = vi;
-          d[i] = -(rate * (mi * ms) / ((float) Math.sqrt(vi * vs) + e)) - wd * p[i];
+          d[i] = step * mi / ((float) Math.sqrt(vi * vs) + e) - wd * p[i];
         }
       }
       case SGD -> {
