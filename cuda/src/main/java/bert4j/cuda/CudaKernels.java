@@ -4,6 +4,7 @@ import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
 import bert4j.dsl.Method;
 import bert4j.runtime.kernels.AttentionShape;
+import bert4j.runtime.kernels.KernelArguments;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
@@ -90,8 +91,8 @@ public final class CudaKernels implements Kernels {
   @Override
   public void write(float[] source, int sourceOffset, Slice target, int count) {
     requireOpen();
-    Checks.host("write", "source", source.length, sourceOffset, count);
-    CudaMemory t = Checks.memory(this, "write", "target", target, count);
+    KernelArguments.host("write", "source", source.length, sourceOffset, count);
+    CudaMemory t = cuda("write", "target", target, count);
     if (count > 0) {
       device.copyIn(source, sourceOffset, t.address(target.offset()), count);
     }
@@ -100,8 +101,8 @@ public final class CudaKernels implements Kernels {
   @Override
   public void read(Slice source, float[] target, int targetOffset, int count) {
     requireOpen();
-    Checks.host("read", "target", target.length, targetOffset, count);
-    CudaMemory s = Checks.memory(this, "read", "source", source, count);
+    KernelArguments.host("read", "target", target.length, targetOffset, count);
+    CudaMemory s = cuda("read", "source", source, count);
     if (count > 0) {
       device.copyOut(s.address(source.offset()), target, targetOffset, count);
     }
@@ -110,8 +111,8 @@ public final class CudaKernels implements Kernels {
   @Override
   public void fill(Slice target, long count, float value) {
     requireOpen();
-    Checks.nonNegative("fill", "count", count);
-    long t = address(Checks.memory(this, "fill", "target", target, count), target);
+    KernelArguments.nonNegative("fill", "count", count);
+    long t = address(cuda("fill", "target", target, count), target);
     if (count > 0) {
       launch("fill", elementwiseBlocks(count), THREADS, args.clear().address(t).i64(count)
           .f32(value));
@@ -123,12 +124,12 @@ public final class CudaKernels implements Kernels {
       boolean accumulate) {
     requireOpen();
     String k = "embedding";
-    Checks.nonNegative(k, "rows", rows);
-    Checks.positive(k, "width", width);
-    Checks.host(k, "ids", ids.length, 0, rows);
-    CudaMemory t = Checks.memory(this, k, "table", table, width);
-    Checks.ids(k, ids, rows, t, table, width);
-    CudaMemory o = Checks.memory(this, k, "out", out, (long) rows * width);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
+    KernelArguments.host(k, "ids", ids.length, 0, rows);
+    CudaMemory t = cuda(k, "table", table, width);
+    KernelArguments.ids(k, ids, rows, table, width);
+    CudaMemory o = cuda(k, "out", out, (long) rows * width);
     if (rows == 0) {
       return;
     }
@@ -142,12 +143,12 @@ public final class CudaKernels implements Kernels {
   public void embeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable) {
     requireOpen();
     String k = "embeddingBackward";
-    Checks.nonNegative(k, "rows", rows);
-    Checks.positive(k, "width", width);
-    Checks.host(k, "ids", ids.length, 0, rows);
-    CudaMemory t = Checks.memory(this, k, "dTable", dTable, width);
-    Checks.ids(k, ids, rows, t, dTable, width);
-    CudaMemory d = Checks.memory(this, k, "dOut", dOut, (long) rows * width);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
+    KernelArguments.host(k, "ids", ids.length, 0, rows);
+    CudaMemory t = cuda(k, "dTable", dTable, width);
+    KernelArguments.ids(k, ids, rows, dTable, width);
+    CudaMemory d = cuda(k, "dOut", dOut, (long) rows * width);
     if (rows == 0) {
       return;
     }
@@ -165,15 +166,15 @@ public final class CudaKernels implements Kernels {
       Slice out, int rows, int in, int outWidth) {
     requireOpen();
     String k = "linear";
-    Checks.nonNegative(k, "rows", rows);
-    Checks.positive(k, "in", in);
-    Checks.positive(k, "out", outWidth);
-    Checks.stride(k, "xStride", xStride, in);
-    CudaMemory xm = Checks.memory(this, k, "x", x, Checks.extent(rows, xStride, in));
-    CudaMemory wm = Checks.memory(this, k, "w", w, (long) outWidth * in);
-    CudaMemory bm = bias == null ? null : Checks.memory(this, k, "bias", bias, outWidth);
-    CudaMemory pm = Checks.memory(this, k, "pre", pre, (long) rows * outWidth);
-    CudaMemory om = Checks.memory(this, k, "out", out, (long) rows * outWidth);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "in", in);
+    KernelArguments.positive(k, "out", outWidth);
+    KernelArguments.stride(k, "xStride", xStride, in);
+    CudaMemory xm = cuda(k, "x", x, KernelArguments.extent(rows, xStride, in));
+    CudaMemory wm = cuda(k, "w", w, (long) outWidth * in);
+    CudaMemory bm = bias == null ? null : cuda(k, "bias", bias, outWidth);
+    CudaMemory pm = cuda(k, "pre", pre, (long) rows * outWidth);
+    CudaMemory om = cuda(k, "out", out, (long) rows * outWidth);
     if (rows == 0) {
       return;
     }
@@ -188,20 +189,20 @@ public final class CudaKernels implements Kernels {
       boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
     requireOpen();
     String k = "linearBackward";
-    Checks.nonNegative(k, "rows", rows);
-    Checks.positive(k, "in", in);
-    Checks.positive(k, "out", outWidth);
-    Checks.stride(k, "xStride", xStride, in);
-    CudaMemory dp = Checks.memory(this, k, "dPre", dPre, (long) rows * outWidth);
-    CudaMemory xm = Checks.memory(this, k, "x", x, Checks.extent(rows, xStride, in));
-    CudaMemory wm = Checks.memory(this, k, "w", w, (long) outWidth * in);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "in", in);
+    KernelArguments.positive(k, "out", outWidth);
+    KernelArguments.stride(k, "xStride", xStride, in);
+    CudaMemory dp = cuda(k, "dPre", dPre, (long) rows * outWidth);
+    CudaMemory xm = cuda(k, "x", x, KernelArguments.extent(rows, xStride, in));
+    CudaMemory wm = cuda(k, "w", w, (long) outWidth * in);
     CudaMemory dxm = null;
     if (dx != null) {
-      Checks.stride(k, "dxStride", dxStride, in);
-      dxm = Checks.memory(this, k, "dx", dx, Checks.extent(rows, dxStride, in));
+      KernelArguments.stride(k, "dxStride", dxStride, in);
+      dxm = cuda(k, "dx", dx, KernelArguments.extent(rows, dxStride, in));
     }
-    CudaMemory dwm = Checks.memory(this, k, "dw", dw, (long) outWidth * in);
-    CudaMemory dbm = dBias == null ? null : Checks.memory(this, k, "dBias", dBias, outWidth);
+    CudaMemory dwm = cuda(k, "dw", dw, (long) outWidth * in);
+    CudaMemory dbm = dBias == null ? null : cuda(k, "dBias", dBias, outWidth);
     if (rows == 0) {
       return;
     }
@@ -222,10 +223,10 @@ public final class CudaKernels implements Kernels {
       long count) {
     requireOpen();
     String k = "activationBackward";
-    Checks.nonNegative(k, "count", count);
-    CudaMemory p = Checks.memory(this, k, "pre", pre, count);
-    CudaMemory d = Checks.memory(this, k, "dOut", dOut, count);
-    CudaMemory dp = Checks.memory(this, k, "dPre", dPre, count);
+    KernelArguments.nonNegative(k, "count", count);
+    CudaMemory p = cuda(k, "pre", pre, count);
+    CudaMemory d = cuda(k, "dOut", dOut, count);
+    CudaMemory dp = cuda(k, "dPre", dPre, count);
     if (count > 0) {
       launch("activation_backward", elementwiseBlocks(count), THREADS, args.clear()
           .i32(activationCode(activation)).address(address(p, pre)).address(address(d, dOut))
@@ -238,16 +239,16 @@ public final class CudaKernels implements Kernels {
       Slice mean, Slice rstd, int rows, int width) {
     requireOpen();
     String k = "layerNorm";
-    Checks.nonNegative(k, "rows", rows);
-    Checks.positive(k, "width", width);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
     long size = (long) rows * width;
-    CudaMemory xm = Checks.memory(this, k, "x", x, size);
-    CudaMemory rm = residual == null ? null : Checks.memory(this, k, "residual", residual, size);
-    CudaMemory gm = Checks.memory(this, k, "gamma", gamma, width);
-    CudaMemory bm = Checks.memory(this, k, "beta", beta, width);
-    CudaMemory om = Checks.memory(this, k, "out", out, size);
-    CudaMemory mm = Checks.memory(this, k, "mean", mean, rows);
-    CudaMemory sm = Checks.memory(this, k, "rstd", rstd, rows);
+    CudaMemory xm = cuda(k, "x", x, size);
+    CudaMemory rm = residual == null ? null : cuda(k, "residual", residual, size);
+    CudaMemory gm = cuda(k, "gamma", gamma, width);
+    CudaMemory bm = cuda(k, "beta", beta, width);
+    CudaMemory om = cuda(k, "out", out, size);
+    CudaMemory mm = cuda(k, "mean", mean, rows);
+    CudaMemory sm = cuda(k, "rstd", rstd, rows);
     if (rows == 0) {
       return;
     }
@@ -262,17 +263,17 @@ public final class CudaKernels implements Kernels {
       Slice dGamma, Slice dBeta, int rows, int width) {
     requireOpen();
     String k = "layerNormBackward";
-    Checks.nonNegative(k, "rows", rows);
-    Checks.positive(k, "width", width);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
     long size = (long) rows * width;
-    long dOutAt = address(Checks.memory(this, k, "dOut", dOut, size), dOut);
-    long hAt = address(Checks.memory(this, k, "h", h, size), h);
-    long meanAt = address(Checks.memory(this, k, "mean", mean, rows), mean);
-    long rstdAt = address(Checks.memory(this, k, "rstd", rstd, rows), rstd);
-    long gammaAt = address(Checks.memory(this, k, "gamma", gamma, width), gamma);
-    long dHAt = address(Checks.memory(this, k, "dH", dH, size), dH);
-    long dGammaAt = address(Checks.memory(this, k, "dGamma", dGamma, width), dGamma);
-    long dBetaAt = address(Checks.memory(this, k, "dBeta", dBeta, width), dBeta);
+    long dOutAt = address(cuda(k, "dOut", dOut, size), dOut);
+    long hAt = address(cuda(k, "h", h, size), h);
+    long meanAt = address(cuda(k, "mean", mean, rows), mean);
+    long rstdAt = address(cuda(k, "rstd", rstd, rows), rstd);
+    long gammaAt = address(cuda(k, "gamma", gamma, width), gamma);
+    long dHAt = address(cuda(k, "dH", dH, size), dH);
+    long dGammaAt = address(cuda(k, "dGamma", dGamma, width), dGamma);
+    long dBetaAt = address(cuda(k, "dBeta", dBeta, width), dBeta);
     if (rows == 0) {
       return;
     }
@@ -300,16 +301,16 @@ public final class CudaKernels implements Kernels {
       Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     requireOpen();
     String kn = "attention";
-    Checks.rate(kn, dropout);
+    KernelArguments.rate(kn, dropout);
     int tokens = shape.batch() * shape.seq();
     checkIds(kn, mask, tokenIds, segmentIds, tokens);
     long qk = (long) tokens * shape.qkWidth();
     long vs = (long) tokens * shape.vWidth();
-    long qAt = address(Checks.memory(this, kn, "q", q, qk), q);
-    long kAt = address(Checks.memory(this, kn, "k", k, qk), k);
-    long vAt = address(Checks.memory(this, kn, "v", v, vs), v);
-    long probsAt = address(Checks.memory(this, kn, "probs", probs, probsSize(shape)), probs);
-    long ctxAt = address(Checks.memory(this, kn, "ctx", ctx, vs), ctx);
+    long qAt = address(cuda(kn, "q", q, qk), q);
+    long kAt = address(cuda(kn, "k", k, qk), k);
+    long vAt = address(cuda(kn, "v", v, vs), v);
+    long probsAt = address(cuda(kn, "probs", probs, probsSize(shape)), probs);
+    long ctxAt = address(cuda(kn, "ctx", ctx, vs), ctx);
     int headSize = attentionHeadSize(kn, shape);
     Mask m = mask == null ? Mask.NONE : mask;
     long ranksAt = maskRanks(m, tokenIds, segmentIds, shape);
@@ -327,19 +328,19 @@ public final class CudaKernels implements Kernels {
       float dropout, long seed) {
     requireOpen();
     String kn = "attentionBackward";
-    Checks.rate(kn, dropout);
+    KernelArguments.rate(kn, dropout);
     int tokens = shape.batch() * shape.seq();
     checkIds(kn, mask, tokenIds, segmentIds, tokens);
     long qk = (long) tokens * shape.qkWidth();
     long vs = (long) tokens * shape.vWidth();
-    long qAt = address(Checks.memory(this, kn, "q", q, qk), q);
-    long kAt = address(Checks.memory(this, kn, "k", k, qk), k);
-    long vAt = address(Checks.memory(this, kn, "v", v, vs), v);
-    long probsAt = address(Checks.memory(this, kn, "probs", probs, probsSize(shape)), probs);
-    long dCtxAt = address(Checks.memory(this, kn, "dCtx", dCtx, vs), dCtx);
-    long dqAt = address(Checks.memory(this, kn, "dq", dq, qk), dq);
-    long dkAt = address(Checks.memory(this, kn, "dk", dk, qk), dk);
-    long dvAt = address(Checks.memory(this, kn, "dv", dv, vs), dv);
+    long qAt = address(cuda(kn, "q", q, qk), q);
+    long kAt = address(cuda(kn, "k", k, qk), k);
+    long vAt = address(cuda(kn, "v", v, vs), v);
+    long probsAt = address(cuda(kn, "probs", probs, probsSize(shape)), probs);
+    long dCtxAt = address(cuda(kn, "dCtx", dCtx, vs), dCtx);
+    long dqAt = address(cuda(kn, "dq", dq, qk), dq);
+    long dkAt = address(cuda(kn, "dk", dk, qk), dk);
+    long dvAt = address(cuda(kn, "dv", dv, vs), dv);
     int headSize = attentionHeadSize(kn, shape);
     long queryRanks = maskRanks(mask == null ? Mask.NONE : mask, tokenIds, segmentIds, shape)
         + 4L * tokens;
@@ -360,12 +361,12 @@ public final class CudaKernels implements Kernels {
   /** The host-side checks of the ids an attention call masks with. */
   private static void checkIds(String kernel, Mask mask, int[] tokenIds, int[] segmentIds,
       int tokens) {
-    Checks.host(kernel, "tokenIds", tokenIds.length, 0, tokens);
+    KernelArguments.host(kernel, "tokenIds", tokenIds.length, 0, tokens);
     if (mask == Mask.UNILM) {
       if (segmentIds == null) {
         throw new IllegalArgumentException(kernel + ": mask UNILM needs segmentIds");
       }
-      Checks.host(kernel, "segmentIds", segmentIds.length, 0, tokens);
+      KernelArguments.host(kernel, "segmentIds", segmentIds.length, 0, tokens);
     }
   }
 
@@ -387,10 +388,10 @@ public final class CudaKernels implements Kernels {
   public void dropout(Slice x, Slice out, long count, float p, long seed) {
     requireOpen();
     String k = "dropout";
-    Checks.rate(k, p);
-    Checks.nonNegative(k, "count", count);
-    long xAt = address(Checks.memory(this, k, "x", x, count), x);
-    long outAt = address(Checks.memory(this, k, "out", out, count), out);
+    KernelArguments.rate(k, p);
+    KernelArguments.nonNegative(k, "count", count);
+    long xAt = address(cuda(k, "x", x, count), x);
+    long outAt = address(cuda(k, "out", out, count), out);
     applyDropout(xAt, outAt, count, p, seed);
   }
 
@@ -398,10 +399,10 @@ public final class CudaKernels implements Kernels {
   public void dropoutBackward(Slice dOut, Slice dx, long count, float p, long seed) {
     requireOpen();
     String k = "dropoutBackward";
-    Checks.rate(k, p);
-    Checks.nonNegative(k, "count", count);
-    long dOutAt = address(Checks.memory(this, k, "dOut", dOut, count), dOut);
-    long dxAt = address(Checks.memory(this, k, "dx", dx, count), dx);
+    KernelArguments.rate(k, p);
+    KernelArguments.nonNegative(k, "count", count);
+    long dOutAt = address(cuda(k, "dOut", dOut, count), dOut);
+    long dxAt = address(cuda(k, "dx", dx, count), dx);
     applyDropout(dOutAt, dxAt, count, p, seed);
   }
 
@@ -418,9 +419,9 @@ public final class CudaKernels implements Kernels {
       Slice dLogits, float gradScale) {
     requireOpen();
     String k = "softmaxCrossEntropy";
-    Checks.nonNegative(k, "rows", rows);
-    Checks.positive(k, "classes", classes);
-    Checks.host(k, "targets", targets.length, 0, rows);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "classes", classes);
+    KernelArguments.host(k, "targets", targets.length, 0, rows);
     for (int r = 0; r < rows; r++) {
       if (targets[r] < -1 || targets[r] >= classes) {
         throw new IllegalArgumentException(k + ": targets[" + r + "] = " + targets[r]
@@ -428,8 +429,8 @@ public final class CudaKernels implements Kernels {
       }
     }
     long size = (long) rows * classes;
-    long logitsAt = address(Checks.memory(this, k, "logits", logits, size), logits);
-    long dLogitsAt = address(Checks.memory(this, k, "dLogits", dLogits, size), dLogits);
+    long logitsAt = address(cuda(k, "logits", logits, size), logits);
+    long dLogitsAt = address(cuda(k, "dLogits", dLogits, size), dLogits);
     if (rows == 0) {
       return 0;
     }
@@ -461,15 +462,15 @@ public final class CudaKernels implements Kernels {
     requireOpen();
     String k = "optimizerStep";
     int n = optimizer.size();
-    long paramsAt = address(Checks.memory(this, k, "params", params, n), params);
-    long gradsAt = address(Checks.memory(this, k, "grads", grads, n), grads);
+    long paramsAt = address(cuda(k, "params", params, n), params);
+    long gradsAt = address(cuda(k, "grads", grads, n), grads);
     if (state == null || state.length != StateRegion.COUNT) {
       throw new IllegalArgumentException(k + ": state needs one slice per StateRegion ("
           + StateRegion.COUNT + ")");
     }
     for (int r = 0; r < StateRegion.COUNT; r++) {
       long floats = optimizer.regionFloats(StateRegion.of(r));
-      stateAt[r] = floats == 0 ? 0 : address(Checks.memory(this, k,
+      stateAt[r] = floats == 0 ? 0 : address(cuda(k,
           "state " + StateRegion.of(r), state[r], floats), state[r]);
     }
     Optional<PlainUpdate> plain = optimizer.plainUpdate(call);
@@ -498,6 +499,16 @@ public final class CudaKernels implements Kernels {
   }
 
   /** Frees the scratch buffers and every allocation still alive, and releases the GPU. */
+  /** This backend's memory behind {@code slice}, checked to hold {@code extent} floats. */
+  private CudaMemory cuda(String kernel, String name, Slice slice, long extent) {
+    CudaMemory memory = KernelArguments.memory(kernel, name, slice, extent, CudaMemory.class);
+    if (memory.owner() != this) {
+      throw new IllegalArgumentException(kernel + ": " + name + " is CUDA memory of another "
+          + "backend, not of " + name());
+    }
+    return memory;
+  }
+
   @Override
   public void close() {
     if (closed) {

@@ -25,7 +25,7 @@ public abstract class CudaChecksContract extends KernelsContract {
       @Override
       public void close() {}
     };
-    rejects(() -> kernels.fill(new Slice(foreign, 0), 10, 0f), "fill: target is not CUDA memory");
+    rejects(() -> kernels.fill(new Slice(foreign, 0), 10, 0f), "fill: target is not CudaMemory");
   }
 
   @Test

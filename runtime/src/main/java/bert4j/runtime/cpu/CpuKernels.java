@@ -3,6 +3,7 @@ package bert4j.runtime.cpu;
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
 import bert4j.runtime.kernels.AttentionShape;
+import bert4j.runtime.kernels.KernelArguments;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
@@ -10,6 +11,7 @@ import bert4j.runtime.optim.BoundOptimizer;
 import bert4j.runtime.optim.HostParallel;
 import bert4j.runtime.optim.StateRegion;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * The CPU backend: gemms through OpenBLAS (all cores for the big ones), everything else fused Java
@@ -70,27 +72,27 @@ public final class CpuKernels implements Kernels {
   @Override
   public void write(float[] source, int sourceOffset, Slice target, int count) {
     open();
-    Args.host("write", "source", source.length, sourceOffset, count);
-    CpuMemory t = Args.memory("write", "target", target, count);
+    KernelArguments.host("write", "source", source.length, sourceOffset, count);
+    CpuMemory t = cpu("write", "target", target, count);
     t.floats().put(offset(target), source, sourceOffset, count);
   }
 
   @Override
   public void read(Slice source, float[] target, int targetOffset, int count) {
     open();
-    Args.host("read", "target", target.length, targetOffset, count);
-    CpuMemory s = Args.memory("read", "source", source, count);
+    KernelArguments.host("read", "target", target.length, targetOffset, count);
+    CpuMemory s = cpu("read", "source", source, count);
     s.floats().get(offset(source), target, targetOffset, count);
   }
 
   @Override
   public void fill(Slice target, long count, float value) {
     open();
-    Args.nonNegative("fill", "count", count);
-    FloatBuffer t = Args.memory("fill", "target", target, count).floats();
+    KernelArguments.nonNegative("fill", "count", count);
+    FloatBuffer t = cpu("fill", "target", target, count).floats();
     int off = offset(target);
     float[] chunk = scratch[0].a;
-    java.util.Arrays.fill(chunk, value);
+    Arrays.fill(chunk, value);
     for (long done = 0; done < count; done += Scratch.CHUNK) {
       int n = (int) Math.min(Scratch.CHUNK, count - done);
       t.put(off + (int) done, chunk, 0, n);
@@ -101,12 +103,12 @@ public final class CpuKernels implements Kernels {
   public void embedding(int[] ids, int rows, Slice table, int width, Slice out, boolean accumulate) {
     open();
     String k = "embedding";
-    Args.nonNegative(k, "rows", rows);
-    Args.positive(k, "width", width);
-    Args.host(k, "ids", ids.length, 0, rows);
-    CpuMemory t = Args.memory(k, "table", table, width);
-    checkIds(k, ids, rows, t, table, width);
-    CpuMemory o = Args.memory(k, "out", out, (long) rows * width);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
+    KernelArguments.host(k, "ids", ids.length, 0, rows);
+    CpuMemory t = cpu(k, "table", table, width);
+    KernelArguments.ids(k, ids, rows, table, width);
+    CpuMemory o = cpu(k, "out", out, (long) rows * width);
     embedding.forward(ids, rows, t.floats(), offset(table), width, o.floats(), offset(out),
         accumulate);
   }
@@ -115,25 +117,13 @@ public final class CpuKernels implements Kernels {
   public void embeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable) {
     open();
     String k = "embeddingBackward";
-    Args.nonNegative(k, "rows", rows);
-    Args.positive(k, "width", width);
-    Args.host(k, "ids", ids.length, 0, rows);
-    CpuMemory t = Args.memory(k, "dTable", dTable, width);
-    checkIds(k, ids, rows, t, dTable, width);
-    CpuMemory d = Args.memory(k, "dOut", dOut, (long) rows * width);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
+    KernelArguments.host(k, "ids", ids.length, 0, rows);
+    CpuMemory t = cpu(k, "dTable", dTable, width);
+    KernelArguments.ids(k, ids, rows, dTable, width);
+    CpuMemory d = cpu(k, "dOut", dOut, (long) rows * width);
     embedding.backward(ids, rows, d.floats(), offset(dOut), width, t.floats(), offset(dTable));
-  }
-
-  /** Every id must name a row that lies inside the table's memory. */
-  private static void checkIds(String kernel, int[] ids, int rows, CpuMemory memory, Slice table,
-      int width) {
-    long tableRows = (memory.size() - table.offset()) / width;
-    for (int r = 0; r < rows; r++) {
-      if (ids[r] < 0 || ids[r] >= tableRows) {
-        throw new IllegalArgumentException(kernel + ": ids[" + r + "] = " + ids[r]
-            + " is outside the table's " + tableRows + " rows of width " + width);
-      }
-    }
   }
 
   @Override
@@ -141,15 +131,15 @@ public final class CpuKernels implements Kernels {
       Slice out, int rows, int in, int outWidth) {
     open();
     String k = "linear";
-    Args.nonNegative(k, "rows", rows);
-    Args.positive(k, "in", in);
-    Args.positive(k, "out", outWidth);
-    Args.stride(k, "xStride", xStride, in);
-    CpuMemory xm = Args.memory(k, "x", x, Args.extent(rows, xStride, in));
-    CpuMemory wm = Args.memory(k, "w", w, (long) outWidth * in);
-    CpuMemory bm = bias == null ? null : Args.memory(k, "bias", bias, outWidth);
-    CpuMemory pm = Args.memory(k, "pre", pre, (long) rows * outWidth);
-    CpuMemory om = Args.memory(k, "out", out, (long) rows * outWidth);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "in", in);
+    KernelArguments.positive(k, "out", outWidth);
+    KernelArguments.stride(k, "xStride", xStride, in);
+    CpuMemory xm = cpu(k, "x", x, KernelArguments.extent(rows, xStride, in));
+    CpuMemory wm = cpu(k, "w", w, (long) outWidth * in);
+    CpuMemory bm = bias == null ? null : cpu(k, "bias", bias, outWidth);
+    CpuMemory pm = cpu(k, "pre", pre, (long) rows * outWidth);
+    CpuMemory om = cpu(k, "out", out, (long) rows * outWidth);
     linear.forward(xm, offset(x), xStride, wm, offset(w), bm, bias == null ? 0 : offset(bias),
         activation, pm, offset(pre), om, offset(out), rows, in, outWidth);
   }
@@ -159,20 +149,20 @@ public final class CpuKernels implements Kernels {
       boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
     open();
     String k = "linearBackward";
-    Args.nonNegative(k, "rows", rows);
-    Args.positive(k, "in", in);
-    Args.positive(k, "out", outWidth);
-    Args.stride(k, "xStride", xStride, in);
-    CpuMemory dp = Args.memory(k, "dPre", dPre, (long) rows * outWidth);
-    CpuMemory xm = Args.memory(k, "x", x, Args.extent(rows, xStride, in));
-    CpuMemory wm = Args.memory(k, "w", w, (long) outWidth * in);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "in", in);
+    KernelArguments.positive(k, "out", outWidth);
+    KernelArguments.stride(k, "xStride", xStride, in);
+    CpuMemory dp = cpu(k, "dPre", dPre, (long) rows * outWidth);
+    CpuMemory xm = cpu(k, "x", x, KernelArguments.extent(rows, xStride, in));
+    CpuMemory wm = cpu(k, "w", w, (long) outWidth * in);
     CpuMemory dxm = null;
     if (dx != null) {
-      Args.stride(k, "dxStride", dxStride, in);
-      dxm = Args.memory(k, "dx", dx, Args.extent(rows, dxStride, in));
+      KernelArguments.stride(k, "dxStride", dxStride, in);
+      dxm = cpu(k, "dx", dx, KernelArguments.extent(rows, dxStride, in));
     }
-    CpuMemory dwm = Args.memory(k, "dw", dw, (long) outWidth * in);
-    CpuMemory dbm = dBias == null ? null : Args.memory(k, "dBias", dBias, outWidth);
+    CpuMemory dwm = cpu(k, "dw", dw, (long) outWidth * in);
+    CpuMemory dbm = dBias == null ? null : cpu(k, "dBias", dBias, outWidth);
     linear.backward(dp, offset(dPre), xm, offset(x), xStride, wm, offset(w), dxm,
         dx == null ? 0 : offset(dx), dxStride, accumulateDx, dwm, offset(dw), dbm,
         dBias == null ? 0 : offset(dBias), rows, in, outWidth);
@@ -183,10 +173,10 @@ public final class CpuKernels implements Kernels {
       long count) {
     open();
     String k = "activationBackward";
-    Args.nonNegative(k, "count", count);
-    CpuMemory p = Args.memory(k, "pre", pre, count);
-    CpuMemory d = Args.memory(k, "dOut", dOut, count);
-    CpuMemory dp = Args.memory(k, "dPre", dPre, count);
+    KernelArguments.nonNegative(k, "count", count);
+    CpuMemory p = cpu(k, "pre", pre, count);
+    CpuMemory d = cpu(k, "dOut", dOut, count);
+    CpuMemory dp = cpu(k, "dPre", dPre, count);
     activations.derivative(activation, p.floats(), offset(pre), d.floats(), offset(dOut),
         dp.floats(), offset(dPre), count);
   }
@@ -196,16 +186,16 @@ public final class CpuKernels implements Kernels {
       Slice mean, Slice rstd, int rows, int width) {
     open();
     String k = "layerNorm";
-    Args.nonNegative(k, "rows", rows);
-    Args.positive(k, "width", width);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
     long size = (long) rows * width;
-    CpuMemory xm = Args.memory(k, "x", x, size);
-    CpuMemory rm = residual == null ? null : Args.memory(k, "residual", residual, size);
-    CpuMemory gm = Args.memory(k, "gamma", gamma, width);
-    CpuMemory bm = Args.memory(k, "beta", beta, width);
-    CpuMemory om = Args.memory(k, "out", out, size);
-    CpuMemory mm = Args.memory(k, "mean", mean, rows);
-    CpuMemory sm = Args.memory(k, "rstd", rstd, rows);
+    CpuMemory xm = cpu(k, "x", x, size);
+    CpuMemory rm = residual == null ? null : cpu(k, "residual", residual, size);
+    CpuMemory gm = cpu(k, "gamma", gamma, width);
+    CpuMemory bm = cpu(k, "beta", beta, width);
+    CpuMemory om = cpu(k, "out", out, size);
+    CpuMemory mm = cpu(k, "mean", mean, rows);
+    CpuMemory sm = cpu(k, "rstd", rstd, rows);
     layerNorm.forward(xm.floats(), offset(x), rm == null ? null : rm.floats(),
         rm == null ? 0 : offset(residual), gm.floats(), offset(gamma), bm.floats(), offset(beta),
         eps, om.floats(), offset(out), mm.floats(), offset(mean), sm.floats(), offset(rstd), rows,
@@ -217,17 +207,17 @@ public final class CpuKernels implements Kernels {
       Slice dGamma, Slice dBeta, int rows, int width) {
     open();
     String k = "layerNormBackward";
-    Args.nonNegative(k, "rows", rows);
-    Args.positive(k, "width", width);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
     long size = (long) rows * width;
-    CpuMemory dom = Args.memory(k, "dOut", dOut, size);
-    CpuMemory hm = Args.memory(k, "h", h, size);
-    CpuMemory mm = Args.memory(k, "mean", mean, rows);
-    CpuMemory sm = Args.memory(k, "rstd", rstd, rows);
-    CpuMemory gm = Args.memory(k, "gamma", gamma, width);
-    CpuMemory dhm = Args.memory(k, "dH", dH, size);
-    CpuMemory dgm = Args.memory(k, "dGamma", dGamma, width);
-    CpuMemory dbm = Args.memory(k, "dBeta", dBeta, width);
+    CpuMemory dom = cpu(k, "dOut", dOut, size);
+    CpuMemory hm = cpu(k, "h", h, size);
+    CpuMemory mm = cpu(k, "mean", mean, rows);
+    CpuMemory sm = cpu(k, "rstd", rstd, rows);
+    CpuMemory gm = cpu(k, "gamma", gamma, width);
+    CpuMemory dhm = cpu(k, "dH", dH, size);
+    CpuMemory dgm = cpu(k, "dGamma", dGamma, width);
+    CpuMemory dbm = cpu(k, "dBeta", dBeta, width);
     layerNorm.backward(dom.floats(), offset(dOut), hm.floats(), offset(h), mm.floats(),
         offset(mean), sm.floats(), offset(rstd), gm.floats(), offset(gamma), dhm.floats(),
         offset(dH), dgm.floats(), offset(dGamma), dbm.floats(), offset(dBeta), rows, width);
@@ -238,22 +228,22 @@ public final class CpuKernels implements Kernels {
       Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     open();
     String kn = "attention";
-    Args.rate(kn, dropout);
+    KernelArguments.rate(kn, dropout);
     int tokens = shape.batch() * shape.seq();
-    Args.host(kn, "tokenIds", tokenIds.length, 0, tokens);
+    KernelArguments.host(kn, "tokenIds", tokenIds.length, 0, tokens);
     if (mask == Mask.UNILM) {
       if (segmentIds == null) {
         throw new IllegalArgumentException(kn + ": mask UNILM needs segmentIds");
       }
-      Args.host(kn, "segmentIds", segmentIds.length, 0, tokens);
+      KernelArguments.host(kn, "segmentIds", segmentIds.length, 0, tokens);
     }
     long qk = (long) tokens * shape.qkWidth();
     long vs = (long) tokens * shape.vWidth();
-    CpuMemory qm = Args.memory(kn, "q", q, qk);
-    CpuMemory km = Args.memory(kn, "k", k, qk);
-    CpuMemory vm = Args.memory(kn, "v", v, vs);
-    CpuMemory pm = Args.memory(kn, "probs", probs, probsSize(shape));
-    CpuMemory cm = Args.memory(kn, "ctx", ctx, vs);
+    CpuMemory qm = cpu(kn, "q", q, qk);
+    CpuMemory km = cpu(kn, "k", k, qk);
+    CpuMemory vm = cpu(kn, "v", v, vs);
+    CpuMemory pm = cpu(kn, "probs", probs, probsSize(shape));
+    CpuMemory cm = cpu(kn, "ctx", ctx, vs);
     attention.forward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(), shape.headSize(),
         shape.scale(), mask == null ? Mask.NONE : mask, tokenIds, segmentIds, qm, offset(q), km,
         offset(k), vm, offset(v), pm, offset(probs), cm, offset(ctx), dropout, seed);
@@ -265,22 +255,22 @@ public final class CpuKernels implements Kernels {
       long seed) {
     open();
     String kn = "attentionBackward";
-    Args.rate(kn, dropout);
+    KernelArguments.rate(kn, dropout);
     int tokens = shape.batch() * shape.seq();
-    Args.host(kn, "tokenIds", tokenIds.length, 0, tokens);
+    KernelArguments.host(kn, "tokenIds", tokenIds.length, 0, tokens);
     if (mask == Mask.UNILM) {
-      Args.host(kn, "segmentIds", segmentIds.length, 0, tokens);
+      KernelArguments.host(kn, "segmentIds", segmentIds.length, 0, tokens);
     }
     long qk = (long) tokens * shape.qkWidth();
     long vs = (long) tokens * shape.vWidth();
-    CpuMemory qm = Args.memory(kn, "q", q, qk);
-    CpuMemory km = Args.memory(kn, "k", k, qk);
-    CpuMemory vm = Args.memory(kn, "v", v, vs);
-    CpuMemory pm = Args.memory(kn, "probs", probs, probsSize(shape));
-    CpuMemory dcm = Args.memory(kn, "dCtx", dCtx, vs);
-    CpuMemory dqm = Args.memory(kn, "dq", dq, qk);
-    CpuMemory dkm = Args.memory(kn, "dk", dk, qk);
-    CpuMemory dvm = Args.memory(kn, "dv", dv, vs);
+    CpuMemory qm = cpu(kn, "q", q, qk);
+    CpuMemory km = cpu(kn, "k", k, qk);
+    CpuMemory vm = cpu(kn, "v", v, vs);
+    CpuMemory pm = cpu(kn, "probs", probs, probsSize(shape));
+    CpuMemory dcm = cpu(kn, "dCtx", dCtx, vs);
+    CpuMemory dqm = cpu(kn, "dq", dq, qk);
+    CpuMemory dkm = cpu(kn, "dk", dk, qk);
+    CpuMemory dvm = cpu(kn, "dv", dv, vs);
     attention.backward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(),
         shape.headSize(), shape.scale(), mask == null ? Mask.NONE : mask, tokenIds, segmentIds, qm,
         offset(q), km, offset(k), vm, offset(v), pm, offset(probs), dcm, offset(dCtx), dqm,
@@ -295,10 +285,10 @@ public final class CpuKernels implements Kernels {
   public void dropout(Slice x, Slice out, long count, float p, long seed) {
     open();
     String k = "dropout";
-    Args.rate(k, p);
-    Args.nonNegative(k, "count", count);
-    CpuMemory xm = Args.memory(k, "x", x, count);
-    CpuMemory om = Args.memory(k, "out", out, count);
+    KernelArguments.rate(k, p);
+    KernelArguments.nonNegative(k, "count", count);
+    CpuMemory xm = cpu(k, "x", x, count);
+    CpuMemory om = cpu(k, "out", out, count);
     dropout.apply(xm.floats(), offset(x), om.floats(), offset(out), count, p, seed);
   }
 
@@ -306,10 +296,10 @@ public final class CpuKernels implements Kernels {
   public void dropoutBackward(Slice dOut, Slice dx, long count, float p, long seed) {
     open();
     String k = "dropoutBackward";
-    Args.rate(k, p);
-    Args.nonNegative(k, "count", count);
-    CpuMemory dom = Args.memory(k, "dOut", dOut, count);
-    CpuMemory dxm = Args.memory(k, "dx", dx, count);
+    KernelArguments.rate(k, p);
+    KernelArguments.nonNegative(k, "count", count);
+    CpuMemory dom = cpu(k, "dOut", dOut, count);
+    CpuMemory dxm = cpu(k, "dx", dx, count);
     dropout.apply(dom.floats(), offset(dOut), dxm.floats(), offset(dx), count, p, seed);
   }
 
@@ -318,9 +308,9 @@ public final class CpuKernels implements Kernels {
       Slice dLogits, float gradScale) {
     open();
     String k = "softmaxCrossEntropy";
-    Args.nonNegative(k, "rows", rows);
-    Args.positive(k, "classes", classes);
-    Args.host(k, "targets", targets.length, 0, rows);
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "classes", classes);
+    KernelArguments.host(k, "targets", targets.length, 0, rows);
     for (int r = 0; r < rows; r++) {
       if (targets[r] < -1 || targets[r] >= classes) {
         throw new IllegalArgumentException(k + ": targets[" + r + "] = " + targets[r]
@@ -328,8 +318,8 @@ public final class CpuKernels implements Kernels {
       }
     }
     long size = (long) rows * classes;
-    CpuMemory lm = Args.memory(k, "logits", logits, size);
-    CpuMemory dm = Args.memory(k, "dLogits", dLogits, size);
+    CpuMemory lm = cpu(k, "logits", logits, size);
+    CpuMemory dm = cpu(k, "dLogits", dLogits, size);
     return crossEntropy.run(lm.floats(), offset(logits), targets, rows, classes, dm.floats(),
         offset(dLogits), gradScale);
   }
@@ -340,8 +330,8 @@ public final class CpuKernels implements Kernels {
     open();
     String k = "optimizerStep";
     int n = optimizer.size();
-    FloatBuffer p = from(Args.memory(k, "params", params, n).floats(), params);
-    FloatBuffer g = from(Args.memory(k, "grads", grads, n).floats(), grads);
+    FloatBuffer p = from(cpu(k, "params", params, n).floats(), params);
+    FloatBuffer g = from(cpu(k, "grads", grads, n).floats(), grads);
     if (state == null || state.length != optimizerState.length) {
       throw new IllegalArgumentException(k + ": state needs one slice per StateRegion ("
           + optimizerState.length + ")");
@@ -351,11 +341,11 @@ public final class CpuKernels implements Kernels {
         long floats = optimizer.regionFloats(StateRegion.of(r));
         Slice slice = state[r];
         optimizerState[r] = floats == 0 ? null
-            : from(Args.memory(k, STATE_NAMES[r], slice, floats).floats(), slice);
+            : from(cpu(k, STATE_NAMES[r], slice, floats).floats(), slice);
       }
       optimizer.applyOnHost(p, g, optimizerState, call, optimizerThreads);
     } finally {
-      java.util.Arrays.fill(optimizerState, null);
+      Arrays.fill(optimizerState, null);
     }
   }
 
@@ -391,6 +381,11 @@ public final class CpuKernels implements Kernels {
   }
 
   /** Stops the worker threads; memory stays usable until closed itself. */
+  /** The CPU memory behind {@code slice}, checked to hold {@code extent} floats. */
+  private static CpuMemory cpu(String kernel, String name, Slice slice, long extent) {
+    return KernelArguments.memory(kernel, name, slice, extent, CpuMemory.class);
+  }
+
   @Override
   public void close() {
     closed = true;

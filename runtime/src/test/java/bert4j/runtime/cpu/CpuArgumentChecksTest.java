@@ -20,7 +20,7 @@ class CpuArgumentChecksTest {
       public void close() {}
     };
     try (CpuKernels kernels = new CpuKernels(2)) {
-      rejects(() -> kernels.fill(new Slice(foreign, 0), 10, 0f), "fill: target is not CPU memory");
+      rejects(() -> kernels.fill(new Slice(foreign, 0), 10, 0f), "fill: target is not CpuMemory");
     }
   }
 }

@@ -1,50 +1,56 @@
-package bert4j.cuda;
-
-import bert4j.runtime.kernels.Slice;
+package bert4j.runtime.kernels;
 
 /**
- * Argument checks of the CUDA kernels, in the CPU backend's words: cheap, allocation-free on
- * success, and on failure an {@link IllegalArgumentException} that names the kernel, the argument
- * and the sizes. A kernel that ran past its memory on the GPU would corrupt other tensors silently.
+ * The argument checks every backend makes before a kernel runs: cheap, allocation-free on success,
+ * and on failure an {@link IllegalArgumentException} that names the kernel, the argument and the
+ * sizes. A kernel that ran past its memory would corrupt other tensors silently, so sizes are checked
+ * on every call.
  */
-final class Checks {
-  private Checks() {}
+public final class KernelArguments {
+  private KernelArguments() {}
 
-  /** The memory behind {@code slice}, checked to be this backend's and to hold {@code extent}. */
-  static CudaMemory memory(CudaKernels kernels, String kernel, String name, Slice slice,
-      long extent) {
+  /**
+   * The memory behind {@code slice}, checked to be of {@code type} and to hold {@code extent} floats
+   * from the slice's offset.
+   */
+  public static <M extends Memory> M memory(String kernel, String name, Slice slice, long extent,
+      Class<M> type) {
     if (slice == null) {
       throw new IllegalArgumentException(kernel + ": " + name + " is null");
     }
-    if (!(slice.memory() instanceof CudaMemory memory) || memory.owner() != kernels) {
-      throw new IllegalArgumentException(kernel + ": " + name + " is not CUDA memory of "
-          + kernels.name() + " but " + slice.memory().getClass().getName());
+    Memory memory = slice.memory();
+    if (!type.isInstance(memory)) {
+      throw new IllegalArgumentException(kernel + ": " + name + " is not " + type.getSimpleName()
+          + " but " + memory.getClass().getName());
     }
     if (extent < 0 || slice.offset() + extent > memory.size()) {
       throw new IllegalArgumentException(kernel + ": " + name + " needs " + extent
           + " floats from offset " + slice.offset() + " but its memory holds " + memory.size());
     }
-    return memory;
+    return type.cast(memory);
   }
 
   /** The floats a {@code rows × width} matrix with row stride {@code stride} spans. */
-  static long extent(int rows, int stride, int width) {
+  public static long extent(int rows, int stride, int width) {
     return rows == 0 ? 0 : (long) (rows - 1) * stride + width;
   }
 
-  static void nonNegative(String kernel, String name, long size) {
+  /** Checks that a row count or element count is ≥ 0. */
+  public static void nonNegative(String kernel, String name, long size) {
     if (size < 0) {
       throw new IllegalArgumentException(kernel + ": " + name + " must be >= 0, got " + size);
     }
   }
 
-  static void positive(String kernel, String name, long size) {
+  /** Checks that a width is ≥ 1. */
+  public static void positive(String kernel, String name, long size) {
     if (size < 1) {
       throw new IllegalArgumentException(kernel + ": " + name + " must be >= 1, got " + size);
     }
   }
 
-  static void stride(String kernel, String name, int stride, int width) {
+  /** Checks that a row stride is at least the row width. */
+  public static void stride(String kernel, String name, int stride, int width) {
     if (stride < width) {
       throw new IllegalArgumentException(kernel + ": " + name + " (" + stride
           + ") is smaller than the row width " + width);
@@ -52,22 +58,23 @@ final class Checks {
   }
 
   /** Checks that a host array holds {@code count} values from {@code offset}. */
-  static void host(String kernel, String name, int length, long offset, long count) {
+  public static void host(String kernel, String name, int length, long offset, long count) {
     if (offset < 0 || count < 0 || offset + count > length) {
       throw new IllegalArgumentException(kernel + ": " + name + " of length " + length
           + " cannot hold " + count + " values from " + offset);
     }
   }
 
-  static void rate(String kernel, float p) {
+  /** Checks a dropout rate. */
+  public static void rate(String kernel, float p) {
     if (!(p >= 0f && p < 1f)) {
       throw new IllegalArgumentException(kernel + ": dropout rate must be in [0, 1), got " + p);
     }
   }
 
   /** Every id must name a row of {@code width} floats inside the table's memory. */
-  static void ids(String kernel, int[] ids, int rows, CudaMemory memory, Slice table, int width) {
-    long tableRows = (memory.size() - table.offset()) / width;
+  public static void ids(String kernel, int[] ids, int rows, Slice table, int width) {
+    long tableRows = (table.memory().size() - table.offset()) / width;
     for (int r = 0; r < rows; r++) {
       if (ids[r] < 0 || ids[r] >= tableRows) {
         throw new IllegalArgumentException(kernel + ": ids[" + r + "] = " + ids[r]

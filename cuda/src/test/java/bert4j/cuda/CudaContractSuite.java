@@ -1,0 +1,132 @@
+package bert4j.cuda;
+
+import bert4j.runtime.kernels.Kernels;
+import bert4j.runtime.kernels.contract.ArgumentChecksContract;
+import bert4j.runtime.kernels.contract.AttentionContract;
+import bert4j.runtime.kernels.contract.CrossEntropyContract;
+import bert4j.runtime.kernels.contract.DropoutContract;
+import bert4j.runtime.kernels.contract.EmbeddingContract;
+import bert4j.runtime.kernels.contract.HostCopyContract;
+import bert4j.runtime.kernels.contract.LayerNormContract;
+import bert4j.runtime.kernels.contract.LinearContract;
+import bert4j.runtime.kernels.contract.MemoryContract;
+import org.junit.jupiter.api.Nested;
+
+/**
+ * The CUDA backend's test suite, run once per device kind: the runtime's kernel contract
+ * (bert4j.runtime.kernels.contract), large shapes against double references in float32 and TF32, the
+ * CUDA-only checks, and a generated tiny BERT against the CPU backend. Subclasses say which device.
+ */
+abstract class CudaContractSuite {
+  /** The backend under test, with TF32 matrix products or not. */
+  abstract Kernels backend(boolean tf32);
+
+  @Nested
+  class Attention extends AttentionContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class Linear extends LinearContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class LayerNorm extends LayerNormContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class Embedding extends EmbeddingContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class CrossEntropy extends CrossEntropyContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class Dropout extends DropoutContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class HostCopy extends HostCopyContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class Memory extends MemoryContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class ArgumentChecks extends ArgumentChecksContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class Checks extends CudaChecksContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class LargeShapes extends LargeShapesContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class TinyBertAgreement extends TinyBertAgreementContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class LargeShapesTf32 extends LargeShapesContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(true);
+    }
+
+    @Override
+    protected double tolerance() {
+      return 2e-3;
+    }
+  }
+}
