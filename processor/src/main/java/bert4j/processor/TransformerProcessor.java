@@ -56,6 +56,12 @@ public final class TransformerProcessor extends AbstractProcessor {
         continue;
       }
       Plan plan = BertPlanner.plan(spec.get());
+      if (plan.parameterCount() > Integer.MAX_VALUE) {
+        processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR, String.format(
+            "%s has %,d parameters; bert4j models hold at most %,d (one flat buffer indexed by int)",
+            type.getSimpleName(), plan.parameterCount(), Integer.MAX_VALUE), type);
+        continue;
+      }
       try {
         ModelEmitter.emit(plan, getClass().getName()).writeTo(processingEnv.getFiler());
       } catch (IOException e) {

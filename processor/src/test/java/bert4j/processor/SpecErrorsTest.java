@@ -66,6 +66,16 @@ class SpecErrorsTest {
   }
 
   @Test
+  void moreParametersThanOneFlatBufferHolds() {
+    JavaFileObject source = source("Bad",
+        "@Transformer(layers = 1, hidden = 64, heads = 2, intermediate = 16,",
+        "    vocab = 40000000)",
+        "public interface Bad {}");
+    assertOneError(source, "public interface Bad",
+        "Bad has 2,560,052,048 parameters; bert4j models hold at most 2,147,483,647");
+  }
+
+  @Test
   void unilmNeedsTwoSegmentsReportedOnTheMask() {
     JavaFileObject source = source("Bad",
         "@Transformer(",
