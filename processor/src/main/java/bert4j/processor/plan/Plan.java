@@ -46,14 +46,4 @@ public record Plan(
     long tokens = (long) batch * seq;
     return 4L * (tokenWidth * tokens + sequenceWidth * (long) batch + pairWidth * tokens * seq);
   }
-
-  /** The placed buffer called {@code name}. */
-  public Buffer buffer(String name) {
-    for (Buffer b : buffers) {
-      if (b.name().equals(name)) {
-        return b;
-      }
-    }
-    throw new IllegalArgumentException("no buffer " + name);
-  }
 }
