@@ -4,7 +4,7 @@ import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
 import bert4j.dsl.Method;
 import bert4j.runtime.kernels.AttentionShape;
-import bert4j.runtime.kernels.KernelArguments;
+import bert4j.runtime.kernels.CheckedKernels;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
@@ -17,15 +17,15 @@ import java.util.Optional;
  * The CUDA backend: every kernel of the {@link Kernels} contract as a CUDA kernel (src/main/cuda,
  * one file per concept), launched in order on one stream of one GPU. Host inputs (token ids,
  * targets) are copied in per call; everything else stays on the device. Arguments are checked on
- * the host, in the CPU backend's words, before anything is launched. After warm-up, calls allocate
- * nothing on the device or the Java heap (scratch buffers only grow). Calls come from one thread at
- * a time.
+ * the host ({@link CheckedKernels}, and here what only this backend needs) before anything is
+ * launched. After warm-up, calls allocate nothing on the device or the Java heap (scratch buffers
+ * only grow). Calls come from one thread at a time.
  *
  * <p>Matrix products run in float32 on the CUDA cores by default; with {@code tf32} (system
  * property {@code bert4j.cuda.tf32=true}) on the tensor cores in TF32, about 1e-3 relative error
  * per product. Every kernel sums in a fixed order, so results are the same on every run.
  */
-public final class CudaKernels implements Kernels {
+public final class CudaKernels extends CheckedKernels<CudaMemory> {
   private static final int THREADS = 256;
   private static final int COLUMN_THREADS = 128;
   private static final int ROWS_PER_CHUNK = 64;
@@ -48,6 +48,7 @@ public final class CudaKernels implements Kernels {
   private boolean closed;
 
   CudaKernels(Device device, boolean tf32) {
+    super(CudaMemory.class);
     this.device = device;
     this.tf32 = tf32;
     this.ints = new DeviceScratch(device);
@@ -89,66 +90,41 @@ public final class CudaKernels implements Kernels {
   }
 
   @Override
-  public void write(float[] source, int sourceOffset, Slice target, int count) {
-    requireOpen();
-    KernelArguments.host("write", "source", source.length, sourceOffset, count);
-    CudaMemory t = cuda("write", "target", target, count);
+  protected void doWrite(float[] source, int sourceOffset, Slice target, int count) {
     if (count > 0) {
-      device.copyIn(source, sourceOffset, t.address(target.offset()), count);
+      device.copyIn(source, sourceOffset, address(target), count);
     }
   }
 
   @Override
-  public void read(Slice source, float[] target, int targetOffset, int count) {
-    requireOpen();
-    KernelArguments.host("read", "target", target.length, targetOffset, count);
-    CudaMemory s = cuda("read", "source", source, count);
+  protected void doRead(Slice source, float[] target, int targetOffset, int count) {
     if (count > 0) {
-      device.copyOut(s.address(source.offset()), target, targetOffset, count);
+      device.copyOut(address(source), target, targetOffset, count);
     }
   }
 
   @Override
-  public void fill(Slice target, long count, float value) {
-    requireOpen();
-    KernelArguments.nonNegative("fill", "count", count);
-    long t = address(cuda("fill", "target", target, count), target);
+  protected void doFill(Slice target, long count, float value) {
     if (count > 0) {
-      launch("fill", elementwiseBlocks(count), THREADS, args.clear().address(t).i64(count)
-          .f32(value));
+      launch("fill", elementwiseBlocks(count), THREADS, args.clear().address(address(target))
+          .i64(count).f32(value));
     }
   }
 
   @Override
-  public void embedding(int[] ids, int rows, Slice table, int width, Slice out,
+  protected void doEmbedding(int[] ids, int rows, Slice table, int width, Slice out,
       boolean accumulate) {
-    requireOpen();
-    String k = "embedding";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "width", width);
-    KernelArguments.host(k, "ids", ids.length, 0, rows);
-    CudaMemory t = cuda(k, "table", table, width);
-    KernelArguments.ids(k, ids, rows, table, width);
-    CudaMemory o = cuda(k, "out", out, (long) rows * width);
     if (rows == 0) {
       return;
     }
     long idsOnDevice = ints.reserve(4L * rows);
     device.copyIn(ids, 0, idsOnDevice, rows);
     launch("embedding_forward", rows, 1, 1, rowThreads(width), args.clear().address(idsOnDevice)
-        .address(address(t, table)).i32(width).address(address(o, out)).i32(accumulate ? 1 : 0));
+        .address(address(table)).i32(width).address(address(out)).i32(accumulate ? 1 : 0));
   }
 
   @Override
-  public void embeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable) {
-    requireOpen();
-    String k = "embeddingBackward";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "width", width);
-    KernelArguments.host(k, "ids", ids.length, 0, rows);
-    CudaMemory t = cuda(k, "dTable", dTable, width);
-    KernelArguments.ids(k, ids, rows, dTable, width);
-    CudaMemory d = cuda(k, "dOut", dOut, (long) rows * width);
+  protected void doEmbeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable) {
     if (rows == 0) {
       return;
     }
@@ -158,125 +134,71 @@ public final class CudaKernels implements Kernels {
     device.copyIn(embeddingOrder.packed(), 0, order, packed);
     launch("embedding_backward", uniques, 1, 1, rowThreads(width), args.clear().address(order)
         .address(order + 4L * rows).address(order + 4L * (rows + uniques + 1))
-        .address(address(d, dOut)).i32(width).address(address(t, dTable)));
+        .address(address(dOut)).i32(width).address(address(dTable)));
   }
 
   @Override
-  public void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation, Slice pre,
-      Slice out, int rows, int in, int outWidth) {
-    requireOpen();
-    String k = "linear";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "in", in);
-    KernelArguments.positive(k, "out", outWidth);
-    KernelArguments.stride(k, "xStride", xStride, in);
-    CudaMemory xm = cuda(k, "x", x, KernelArguments.extent(rows, xStride, in));
-    CudaMemory wm = cuda(k, "w", w, (long) outWidth * in);
-    CudaMemory bm = bias == null ? null : cuda(k, "bias", bias, outWidth);
-    CudaMemory pm = cuda(k, "pre", pre, (long) rows * outWidth);
-    CudaMemory om = cuda(k, "out", out, (long) rows * outWidth);
+  protected void doLinear(Slice x, int xStride, Slice w, Slice bias, Activation activation,
+      Slice pre, Slice out, int rows, int in, int outWidth) {
     if (rows == 0) {
       return;
     }
     boolean separateOut = activation != null || !out.equals(pre);
-    gemm(Layout.NT, rows, outWidth, in, address(xm, x), xStride, address(wm, w), in,
-        address(pm, pre), outWidth, false, bm == null ? 0 : address(bm, bias),
-        activationCode(activation), separateOut ? address(om, out) : 0, outWidth);
+    gemm(Layout.NT, rows, outWidth, in, address(x), xStride, address(w), in, address(pre),
+        outWidth, false, address(bias), activationCode(activation), separateOut ? address(out) : 0,
+        outWidth);
   }
 
   @Override
-  public void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
-      boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
-    requireOpen();
-    String k = "linearBackward";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "in", in);
-    KernelArguments.positive(k, "out", outWidth);
-    KernelArguments.stride(k, "xStride", xStride, in);
-    CudaMemory dp = cuda(k, "dPre", dPre, (long) rows * outWidth);
-    CudaMemory xm = cuda(k, "x", x, KernelArguments.extent(rows, xStride, in));
-    CudaMemory wm = cuda(k, "w", w, (long) outWidth * in);
-    CudaMemory dxm = null;
-    if (dx != null) {
-      KernelArguments.stride(k, "dxStride", dxStride, in);
-      dxm = cuda(k, "dx", dx, KernelArguments.extent(rows, dxStride, in));
-    }
-    CudaMemory dwm = cuda(k, "dw", dw, (long) outWidth * in);
-    CudaMemory dbm = dBias == null ? null : cuda(k, "dBias", dBias, outWidth);
+  protected void doLinearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx,
+      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
     if (rows == 0) {
       return;
     }
-    long dPreAt = address(dp, dPre);
-    if (dxm != null) {
-      gemm(Layout.NN, rows, in, outWidth, dPreAt, outWidth, address(wm, w), in, address(dxm, dx),
-          dxStride, accumulateDx, 0, 0, 0, 0);
+    long dPreAt = address(dPre);
+    if (dx != null) {
+      gemm(Layout.NN, rows, in, outWidth, dPreAt, outWidth, address(w), in, address(dx), dxStride,
+          accumulateDx, 0, 0, 0, 0);
     }
-    gemm(Layout.TN, outWidth, in, rows, dPreAt, outWidth, address(xm, x), xStride,
-        address(dwm, dw), in, true, 0, 0, 0, 0);
-    if (dbm != null) {
-      columnSums(dPreAt, rows, outWidth, address(dbm, dBias));
+    gemm(Layout.TN, outWidth, in, rows, dPreAt, outWidth, address(x), xStride, address(dw), in,
+        true, 0, 0, 0, 0);
+    if (dBias != null) {
+      columnSums(dPreAt, rows, outWidth, address(dBias));
     }
   }
 
   @Override
-  public void activationBackward(Activation activation, Slice pre, Slice dOut, Slice dPre,
+  protected void doActivationBackward(Activation activation, Slice pre, Slice dOut, Slice dPre,
       long count) {
-    requireOpen();
-    String k = "activationBackward";
-    KernelArguments.nonNegative(k, "count", count);
-    CudaMemory p = cuda(k, "pre", pre, count);
-    CudaMemory d = cuda(k, "dOut", dOut, count);
-    CudaMemory dp = cuda(k, "dPre", dPre, count);
     if (count > 0) {
       launch("activation_backward", elementwiseBlocks(count), THREADS, args.clear()
-          .i32(activationCode(activation)).address(address(p, pre)).address(address(d, dOut))
-          .address(address(dp, dPre)).i64(count));
+          .i32(activationCode(activation)).address(address(pre)).address(address(dOut))
+          .address(address(dPre)).i64(count));
     }
   }
 
   @Override
-  public void layerNorm(Slice x, Slice residual, Slice gamma, Slice beta, float eps, Slice out,
-      Slice mean, Slice rstd, int rows, int width) {
-    requireOpen();
-    String k = "layerNorm";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "width", width);
-    long size = (long) rows * width;
-    CudaMemory xm = cuda(k, "x", x, size);
-    CudaMemory rm = residual == null ? null : cuda(k, "residual", residual, size);
-    CudaMemory gm = cuda(k, "gamma", gamma, width);
-    CudaMemory bm = cuda(k, "beta", beta, width);
-    CudaMemory om = cuda(k, "out", out, size);
-    CudaMemory mm = cuda(k, "mean", mean, rows);
-    CudaMemory sm = cuda(k, "rstd", rstd, rows);
+  protected void doLayerNorm(Slice x, Slice residual, Slice gamma, Slice beta, float eps,
+      Slice out, Slice mean, Slice rstd, int rows, int width) {
     if (rows == 0) {
       return;
     }
     launch("layernorm_forward", layerNormBlocks(rows), 32 * LAYER_NORM_ROWS_PER_BLOCK, args.clear()
-        .address(address(xm, x)).address(rm == null ? 0 : address(rm, residual))
-        .address(address(gm, gamma)).address(address(bm, beta)).f32(eps).address(address(om, out))
-        .address(address(mm, mean)).address(address(sm, rstd)).i32(rows).i32(width));
+        .address(address(x)).address(address(residual)).address(address(gamma))
+        .address(address(beta)).f32(eps).address(address(out)).address(address(mean))
+        .address(address(rstd)).i32(rows).i32(width));
   }
 
   @Override
-  public void layerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gamma, Slice dH,
-      Slice dGamma, Slice dBeta, int rows, int width) {
-    requireOpen();
-    String k = "layerNormBackward";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "width", width);
-    long size = (long) rows * width;
-    long dOutAt = address(cuda(k, "dOut", dOut, size), dOut);
-    long hAt = address(cuda(k, "h", h, size), h);
-    long meanAt = address(cuda(k, "mean", mean, rows), mean);
-    long rstdAt = address(cuda(k, "rstd", rstd, rows), rstd);
-    long gammaAt = address(cuda(k, "gamma", gamma, width), gamma);
-    long dHAt = address(cuda(k, "dH", dH, size), dH);
-    long dGammaAt = address(cuda(k, "dGamma", dGamma, width), dGamma);
-    long dBetaAt = address(cuda(k, "dBeta", dBeta, width), dBeta);
+  protected void doLayerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gamma,
+      Slice dH, Slice dGamma, Slice dBeta, int rows, int width) {
     if (rows == 0) {
       return;
     }
+    long dOutAt = address(dOut);
+    long hAt = address(h);
+    long meanAt = address(mean);
+    long rstdAt = address(rstd);
     int chunks = chunks(rows);
     long partials = (long) chunks * width;
     long delta = floats.reserve(4L * (rows + 2 * partials));
@@ -289,85 +211,53 @@ public final class CudaKernels implements Kernels {
     launch("layernorm_backward_partials", columnBlocks(width), chunks, 1, COLUMN_THREADS,
         args.clear().address(dOutAt).address(hAt).address(meanAt).address(rstdAt).address(delta)
             .i32(rows).i32(width).i32(ROWS_PER_CHUNK).address(partialGamma).address(partialBeta));
-    addPartials(partialGamma, chunks, width, dGammaAt);
-    addPartials(partialBeta, chunks, width, dBetaAt);
+    addPartials(partialGamma, chunks, width, address(dGamma));
+    addPartials(partialBeta, chunks, width, address(dBeta));
     launch("layernorm_backward_rows", blocks, threads, args.clear().address(dOutAt).address(hAt)
-        .address(meanAt).address(rstdAt).address(delta).address(gammaAt).address(dHAt).i32(rows)
-        .i32(width));
+        .address(meanAt).address(rstdAt).address(delta).address(address(gamma))
+        .address(address(dH)).i32(rows).i32(width));
   }
 
   @Override
-  public void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds, Slice q,
-      Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
-    requireOpen();
-    String kn = "attention";
-    KernelArguments.rate(kn, dropout);
+  protected void doAttention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
+      Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
+    int headSize = attentionHeadSize("attention", shape);
     int tokens = shape.batch() * shape.seq();
-    checkIds(kn, mask, tokenIds, segmentIds, tokens);
-    long qk = (long) tokens * shape.qkWidth();
-    long vs = (long) tokens * shape.vWidth();
-    long qAt = address(cuda(kn, "q", q, qk), q);
-    long kAt = address(cuda(kn, "k", k, qk), k);
-    long vAt = address(cuda(kn, "v", v, vs), v);
-    long probsAt = address(cuda(kn, "probs", probs, probsSize(shape)), probs);
-    long ctxAt = address(cuda(kn, "ctx", ctx, vs), ctx);
-    int headSize = attentionHeadSize(kn, shape);
     Mask m = mask == null ? Mask.NONE : mask;
     long ranksAt = maskRanks(m, tokenIds, segmentIds, shape);
     launch(headSize == 64 ? "attention_forward_64" : "attention_forward_128",
         ceil(shape.seq(), queryTile(headSize)), shape.heads(), shape.batch(), ATTENTION_THREADS,
         args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
             .i32(shape.headSize()).f32(shape.scale()).i32(m == Mask.LM ? 1 : 0).address(ranksAt)
-            .address(ranksAt + 4L * tokens).address(qAt).address(kAt).address(vAt)
-            .address(probsAt).address(ctxAt).f32(dropout).i64(seed));
+            .address(ranksAt + 4L * tokens).address(address(q)).address(address(k))
+            .address(address(v)).address(address(probs)).address(address(ctx)).f32(dropout)
+            .i64(seed));
   }
 
   @Override
-  public void attentionBackward(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
-      Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk, Slice dv,
-      float dropout, long seed) {
-    requireOpen();
-    String kn = "attentionBackward";
-    KernelArguments.rate(kn, dropout);
+  protected void doAttentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk,
+      Slice dv, float dropout, long seed) {
+    int headSize = attentionHeadSize("attentionBackward", shape);
     int tokens = shape.batch() * shape.seq();
-    checkIds(kn, mask, tokenIds, segmentIds, tokens);
-    long qk = (long) tokens * shape.qkWidth();
-    long vs = (long) tokens * shape.vWidth();
-    long qAt = address(cuda(kn, "q", q, qk), q);
-    long kAt = address(cuda(kn, "k", k, qk), k);
-    long vAt = address(cuda(kn, "v", v, vs), v);
-    long probsAt = address(cuda(kn, "probs", probs, probsSize(shape)), probs);
-    long dCtxAt = address(cuda(kn, "dCtx", dCtx, vs), dCtx);
-    long dqAt = address(cuda(kn, "dq", dq, qk), dq);
-    long dkAt = address(cuda(kn, "dk", dk, qk), dk);
-    long dvAt = address(cuda(kn, "dv", dv, vs), dv);
-    int headSize = attentionHeadSize(kn, shape);
+    long vAt = address(v);
+    long probsAt = address(probs);
+    long dCtxAt = address(dCtx);
     long queryRanks = maskRanks(mask == null ? Mask.NONE : mask, tokenIds, segmentIds, shape)
         + 4L * tokens;
     long sums = floats.reserve(4L * shape.batch() * shape.heads() * shape.seq());
     launch(headSize == 64 ? "attention_backward_dq_64" : "attention_backward_dq_128",
         ceil(shape.seq(), queryTile(headSize)), shape.heads(), shape.batch(), ATTENTION_THREADS,
         args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
-            .i32(shape.headSize()).f32(shape.scale()).address(queryRanks).address(kAt).address(vAt)
-            .address(probsAt).address(dCtxAt).address(dqAt).address(sums).f32(dropout).i64(seed));
+            .i32(shape.headSize()).f32(shape.scale()).address(queryRanks).address(address(k))
+            .address(vAt).address(probsAt).address(dCtxAt).address(address(dq)).address(sums)
+            .f32(dropout).i64(seed));
     launch(headSize == 64 ? "attention_backward_dkdv_64" : "attention_backward_dkdv_128",
         ceil(shape.seq(), ATTENTION_KEYS), shape.heads(), shape.batch(), ATTENTION_THREADS,
         args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
-            .i32(shape.headSize()).f32(shape.scale()).address(queryRanks).address(qAt).address(vAt)
-            .address(probsAt).address(dCtxAt).address(sums).address(dkAt).address(dvAt)
-            .f32(dropout).i64(seed));
-  }
-
-  /** The host-side checks of the ids an attention call masks with. */
-  private static void checkIds(String kernel, Mask mask, int[] tokenIds, int[] segmentIds,
-      int tokens) {
-    KernelArguments.host(kernel, "tokenIds", tokenIds.length, 0, tokens);
-    if (mask == Mask.UNILM) {
-      if (segmentIds == null) {
-        throw new IllegalArgumentException(kernel + ": mask UNILM needs segmentIds");
-      }
-      KernelArguments.host(kernel, "segmentIds", segmentIds.length, 0, tokens);
-    }
+            .i32(shape.headSize()).f32(shape.scale()).address(queryRanks).address(address(q))
+            .address(vAt).address(probsAt).address(dCtxAt).address(sums).address(address(dk))
+            .address(address(dv)).f32(dropout).i64(seed));
   }
 
   /**
@@ -385,25 +275,13 @@ public final class CudaKernels implements Kernels {
   }
 
   @Override
-  public void dropout(Slice x, Slice out, long count, float p, long seed) {
-    requireOpen();
-    String k = "dropout";
-    KernelArguments.rate(k, p);
-    KernelArguments.nonNegative(k, "count", count);
-    long xAt = address(cuda(k, "x", x, count), x);
-    long outAt = address(cuda(k, "out", out, count), out);
-    applyDropout(xAt, outAt, count, p, seed);
+  protected void doDropout(Slice x, Slice out, long count, float p, long seed) {
+    applyDropout(address(x), address(out), count, p, seed);
   }
 
   @Override
-  public void dropoutBackward(Slice dOut, Slice dx, long count, float p, long seed) {
-    requireOpen();
-    String k = "dropoutBackward";
-    KernelArguments.rate(k, p);
-    KernelArguments.nonNegative(k, "count", count);
-    long dOutAt = address(cuda(k, "dOut", dOut, count), dOut);
-    long dxAt = address(cuda(k, "dx", dx, count), dx);
-    applyDropout(dOutAt, dxAt, count, p, seed);
+  protected void doDropoutBackward(Slice dOut, Slice dx, long count, float p, long seed) {
+    applyDropout(address(dOut), address(dx), count, p, seed);
   }
 
   private void applyDropout(long in, long out, long count, float p, long seed) {
@@ -415,30 +293,16 @@ public final class CudaKernels implements Kernels {
   }
 
   @Override
-  public double softmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes,
+  protected double doSoftmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes,
       Slice dLogits, float gradScale) {
-    requireOpen();
-    String k = "softmaxCrossEntropy";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "classes", classes);
-    KernelArguments.host(k, "targets", targets.length, 0, rows);
-    for (int r = 0; r < rows; r++) {
-      if (targets[r] < -1 || targets[r] >= classes) {
-        throw new IllegalArgumentException(k + ": targets[" + r + "] = " + targets[r]
-            + " is outside [-1, " + classes + ")");
-      }
-    }
-    long size = (long) rows * classes;
-    long logitsAt = address(cuda(k, "logits", logits, size), logits);
-    long dLogitsAt = address(cuda(k, "dLogits", dLogits, size), dLogits);
     if (rows == 0) {
       return 0;
     }
     long targetsAt = ints.reserve(4L * rows);
     device.copyIn(targets, 0, targetsAt, rows);
     long lossAt = doubles.reserve(8L * rows);
-    launch("softmax_cross_entropy", rows, 1, 1, THREADS, args.clear().address(logitsAt)
-        .address(targetsAt).i32(classes).address(dLogitsAt).f32(gradScale).address(lossAt));
+    launch("softmax_cross_entropy", rows, 1, 1, THREADS, args.clear().address(address(logits))
+        .address(targetsAt).i32(classes).address(address(dLogits)).f32(gradScale).address(lossAt));
     if (rowLoss.length < rows) {
       rowLoss = new double[rows];
     }
@@ -457,21 +321,13 @@ public final class CudaKernels implements Kernels {
    * but it moves every buffer across PCIe each step.
    */
   @Override
-  public void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads, Slice[] state,
-      long call) {
-    requireOpen();
-    String k = "optimizerStep";
+  protected void doOptimizerStep(BoundOptimizer optimizer, Slice params, Slice grads,
+      Slice[] state, long call) {
     int n = optimizer.size();
-    long paramsAt = address(cuda(k, "params", params, n), params);
-    long gradsAt = address(cuda(k, "grads", grads, n), grads);
-    if (state == null || state.length != StateRegion.COUNT) {
-      throw new IllegalArgumentException(k + ": state needs one slice per StateRegion ("
-          + StateRegion.COUNT + ")");
-    }
+    long paramsAt = address(params);
+    long gradsAt = address(grads);
     for (int r = 0; r < StateRegion.COUNT; r++) {
-      long floats = optimizer.regionFloats(StateRegion.of(r));
-      stateAt[r] = floats == 0 ? 0 : address(cuda(k,
-          "state " + StateRegion.of(r), state[r], floats), state[r]);
+      stateAt[r] = optimizer.regionFloats(StateRegion.of(r)) == 0 ? 0 : address(state[r]);
     }
     Optional<PlainUpdate> plain = optimizer.plainUpdate(call);
     if (plain.isEmpty()) {
@@ -498,17 +354,16 @@ public final class CudaKernels implements Kernels {
     device.synchronize();
   }
 
-  /** Frees the scratch buffers and every allocation still alive, and releases the GPU. */
-  /** This backend's memory behind {@code slice}, checked to hold {@code extent} floats. */
-  private CudaMemory cuda(String kernel, String name, Slice slice, long extent) {
-    CudaMemory memory = KernelArguments.memory(kernel, name, slice, extent, CudaMemory.class);
+  /** Memory of another CUDA backend is rejected: its addresses may be on another device. */
+  @Override
+  protected void checkMemory(String kernel, String name, CudaMemory memory) {
     if (memory.owner() != this) {
       throw new IllegalArgumentException(kernel + ": " + name + " is CUDA memory of another "
           + "backend, not of " + name());
     }
-    return memory;
   }
 
+  /** Frees the scratch buffers and every allocation still alive, and releases the GPU. */
   @Override
   public void close() {
     if (closed) {
@@ -614,16 +469,13 @@ public final class CudaKernels implements Kernels {
     return headSize == 64 ? 32 : 16;
   }
 
-  private static long probsSize(AttentionShape shape) {
-    return (long) shape.batch() * shape.heads() * shape.seq() * shape.seq();
-  }
-
   private static int ceil(long n, int d) {
     return (int) ((n + d - 1) / d);
   }
 
-  private static long address(CudaMemory memory, Slice slice) {
-    return memory.address(slice.offset());
+  /** The device address a checked slice points at; 0 (none) for a null slice. */
+  private static long address(Slice slice) {
+    return slice == null ? 0 : ((CudaMemory) slice.memory()).address(slice.offset());
   }
 
   /** The activation codes of common.cuh. */
@@ -640,7 +492,8 @@ public final class CudaKernels implements Kernels {
     };
   }
 
-  private void requireOpen() {
+  @Override
+  protected void requireOpen() {
     if (closed) {
       throw new IllegalStateException(name() + " used after close()");
     }

@@ -3,8 +3,7 @@ package bert4j.runtime.cpu;
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
 import bert4j.runtime.kernels.AttentionShape;
-import bert4j.runtime.kernels.KernelArguments;
-import bert4j.runtime.kernels.Kernels;
+import bert4j.runtime.kernels.CheckedKernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.optim.BoundOptimizer;
@@ -16,10 +15,10 @@ import java.util.Arrays;
 /**
  * The CPU backend: gemms through OpenBLAS (all cores for the big ones), everything else fused Java
  * loops over direct buffers, split over a small fixed pool of threads. After warm-up no call allocates
- * on the Java heap. Calls come from one thread at a time (the model's); the kernels check their
- * arguments and name the kernel, the argument and the sizes when one does not fit.
+ * on the Java heap. Calls come from one thread at a time (the model's); {@link CheckedKernels}
+ * checks their arguments first.
  */
-public final class CpuKernels implements Kernels {
+public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final ParallelRows pool;
   private final Scratch[] scratch;
   private final ActivationKernels activations;
@@ -31,8 +30,6 @@ public final class CpuKernels implements Kernels {
   private final CrossEntropyKernels crossEntropy;
   private final OptimizerThreads optimizerThreads;
   private final FloatBuffer[] optimizerState = new FloatBuffer[StateRegion.COUNT];
-  private static final String[] STATE_NAMES = java.util.stream.IntStream.range(0, StateRegion.COUNT)
-      .mapToObj(r -> "state " + StateRegion.of(r)).toArray(String[]::new);
   private boolean closed;
 
   /** A backend using every available processor. */
@@ -45,6 +42,7 @@ public final class CpuKernels implements Kernels {
    * count is process-wide: the last backend created sets it).
    */
   public CpuKernels(int threads) {
+    super(CpuMemory.class);
     this.pool = new ParallelRows(threads);
     Blas.threads(threads);
     this.scratch = Scratch.perThread(pool);
@@ -65,31 +63,23 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public Memory allocate(long floats) {
-    open();
+    requireOpen();
     return new CpuMemory(floats, pool.threads());
   }
 
   @Override
-  public void write(float[] source, int sourceOffset, Slice target, int count) {
-    open();
-    KernelArguments.host("write", "source", source.length, sourceOffset, count);
-    CpuMemory t = cpu("write", "target", target, count);
-    t.floats().put(offset(target), source, sourceOffset, count);
+  protected void doWrite(float[] source, int sourceOffset, Slice target, int count) {
+    cpu(target).floats().put(offset(target), source, sourceOffset, count);
   }
 
   @Override
-  public void read(Slice source, float[] target, int targetOffset, int count) {
-    open();
-    KernelArguments.host("read", "target", target.length, targetOffset, count);
-    CpuMemory s = cpu("read", "source", source, count);
-    s.floats().get(offset(source), target, targetOffset, count);
+  protected void doRead(Slice source, float[] target, int targetOffset, int count) {
+    cpu(source).floats().get(offset(source), target, targetOffset, count);
   }
 
   @Override
-  public void fill(Slice target, long count, float value) {
-    open();
-    KernelArguments.nonNegative("fill", "count", count);
-    FloatBuffer t = cpu("fill", "target", target, count).floats();
+  protected void doFill(Slice target, long count, float value) {
+    FloatBuffer t = cpu(target).floats();
     int off = offset(target);
     float[] chunk = scratch[0].a;
     Arrays.fill(chunk, value);
@@ -100,248 +90,105 @@ public final class CpuKernels implements Kernels {
   }
 
   @Override
-  public void embedding(int[] ids, int rows, Slice table, int width, Slice out, boolean accumulate) {
-    open();
-    String k = "embedding";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "width", width);
-    KernelArguments.host(k, "ids", ids.length, 0, rows);
-    CpuMemory t = cpu(k, "table", table, width);
-    KernelArguments.ids(k, ids, rows, table, width);
-    CpuMemory o = cpu(k, "out", out, (long) rows * width);
-    embedding.forward(ids, rows, t.floats(), offset(table), width, o.floats(), offset(out),
-        accumulate);
+  protected void doEmbedding(int[] ids, int rows, Slice table, int width, Slice out,
+      boolean accumulate) {
+    embedding.forward(ids, rows, cpu(table).floats(), offset(table), width, cpu(out).floats(),
+        offset(out), accumulate);
   }
 
   @Override
-  public void embeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable) {
-    open();
-    String k = "embeddingBackward";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "width", width);
-    KernelArguments.host(k, "ids", ids.length, 0, rows);
-    CpuMemory t = cpu(k, "dTable", dTable, width);
-    KernelArguments.ids(k, ids, rows, dTable, width);
-    CpuMemory d = cpu(k, "dOut", dOut, (long) rows * width);
-    embedding.backward(ids, rows, d.floats(), offset(dOut), width, t.floats(), offset(dTable));
+  protected void doEmbeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable) {
+    embedding.backward(ids, rows, cpu(dOut).floats(), offset(dOut), width, cpu(dTable).floats(),
+        offset(dTable));
   }
 
   @Override
-  public void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation, Slice pre,
-      Slice out, int rows, int in, int outWidth) {
-    open();
-    String k = "linear";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "in", in);
-    KernelArguments.positive(k, "out", outWidth);
-    KernelArguments.stride(k, "xStride", xStride, in);
-    CpuMemory xm = cpu(k, "x", x, KernelArguments.extent(rows, xStride, in));
-    CpuMemory wm = cpu(k, "w", w, (long) outWidth * in);
-    CpuMemory bm = bias == null ? null : cpu(k, "bias", bias, outWidth);
-    CpuMemory pm = cpu(k, "pre", pre, (long) rows * outWidth);
-    CpuMemory om = cpu(k, "out", out, (long) rows * outWidth);
-    linear.forward(xm, offset(x), xStride, wm, offset(w), bm, bias == null ? 0 : offset(bias),
-        activation, pm, offset(pre), om, offset(out), rows, in, outWidth);
+  protected void doLinear(Slice x, int xStride, Slice w, Slice bias, Activation activation,
+      Slice pre, Slice out, int rows, int in, int outWidth) {
+    linear.forward(cpu(x), offset(x), xStride, cpu(w), offset(w), cpu(bias), offset(bias),
+        activation, cpu(pre), offset(pre), cpu(out), offset(out), rows, in, outWidth);
   }
 
   @Override
-  public void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
-      boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
-    open();
-    String k = "linearBackward";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "in", in);
-    KernelArguments.positive(k, "out", outWidth);
-    KernelArguments.stride(k, "xStride", xStride, in);
-    CpuMemory dp = cpu(k, "dPre", dPre, (long) rows * outWidth);
-    CpuMemory xm = cpu(k, "x", x, KernelArguments.extent(rows, xStride, in));
-    CpuMemory wm = cpu(k, "w", w, (long) outWidth * in);
-    CpuMemory dxm = null;
-    if (dx != null) {
-      KernelArguments.stride(k, "dxStride", dxStride, in);
-      dxm = cpu(k, "dx", dx, KernelArguments.extent(rows, dxStride, in));
-    }
-    CpuMemory dwm = cpu(k, "dw", dw, (long) outWidth * in);
-    CpuMemory dbm = dBias == null ? null : cpu(k, "dBias", dBias, outWidth);
-    linear.backward(dp, offset(dPre), xm, offset(x), xStride, wm, offset(w), dxm,
-        dx == null ? 0 : offset(dx), dxStride, accumulateDx, dwm, offset(dw), dbm,
-        dBias == null ? 0 : offset(dBias), rows, in, outWidth);
+  protected void doLinearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx,
+      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
+    linear.backward(cpu(dPre), offset(dPre), cpu(x), offset(x), xStride, cpu(w), offset(w),
+        cpu(dx), offset(dx), dxStride, accumulateDx, cpu(dw), offset(dw), cpu(dBias),
+        offset(dBias), rows, in, outWidth);
   }
 
   @Override
-  public void activationBackward(Activation activation, Slice pre, Slice dOut, Slice dPre,
+  protected void doActivationBackward(Activation activation, Slice pre, Slice dOut, Slice dPre,
       long count) {
-    open();
-    String k = "activationBackward";
-    KernelArguments.nonNegative(k, "count", count);
-    CpuMemory p = cpu(k, "pre", pre, count);
-    CpuMemory d = cpu(k, "dOut", dOut, count);
-    CpuMemory dp = cpu(k, "dPre", dPre, count);
-    activations.derivative(activation, p.floats(), offset(pre), d.floats(), offset(dOut),
-        dp.floats(), offset(dPre), count);
+    activations.derivative(activation, cpu(pre).floats(), offset(pre), cpu(dOut).floats(),
+        offset(dOut), cpu(dPre).floats(), offset(dPre), count);
   }
 
   @Override
-  public void layerNorm(Slice x, Slice residual, Slice gamma, Slice beta, float eps, Slice out,
-      Slice mean, Slice rstd, int rows, int width) {
-    open();
-    String k = "layerNorm";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "width", width);
-    long size = (long) rows * width;
-    CpuMemory xm = cpu(k, "x", x, size);
-    CpuMemory rm = residual == null ? null : cpu(k, "residual", residual, size);
-    CpuMemory gm = cpu(k, "gamma", gamma, width);
-    CpuMemory bm = cpu(k, "beta", beta, width);
-    CpuMemory om = cpu(k, "out", out, size);
-    CpuMemory mm = cpu(k, "mean", mean, rows);
-    CpuMemory sm = cpu(k, "rstd", rstd, rows);
-    layerNorm.forward(xm.floats(), offset(x), rm == null ? null : rm.floats(),
-        rm == null ? 0 : offset(residual), gm.floats(), offset(gamma), bm.floats(), offset(beta),
-        eps, om.floats(), offset(out), mm.floats(), offset(mean), sm.floats(), offset(rstd), rows,
-        width);
+  protected void doLayerNorm(Slice x, Slice residual, Slice gamma, Slice beta, float eps,
+      Slice out, Slice mean, Slice rstd, int rows, int width) {
+    layerNorm.forward(cpu(x).floats(), offset(x),
+        residual == null ? null : cpu(residual).floats(), offset(residual), cpu(gamma).floats(),
+        offset(gamma), cpu(beta).floats(), offset(beta), eps, cpu(out).floats(), offset(out),
+        cpu(mean).floats(), offset(mean), cpu(rstd).floats(), offset(rstd), rows, width);
   }
 
   @Override
-  public void layerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gamma, Slice dH,
-      Slice dGamma, Slice dBeta, int rows, int width) {
-    open();
-    String k = "layerNormBackward";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "width", width);
-    long size = (long) rows * width;
-    CpuMemory dom = cpu(k, "dOut", dOut, size);
-    CpuMemory hm = cpu(k, "h", h, size);
-    CpuMemory mm = cpu(k, "mean", mean, rows);
-    CpuMemory sm = cpu(k, "rstd", rstd, rows);
-    CpuMemory gm = cpu(k, "gamma", gamma, width);
-    CpuMemory dhm = cpu(k, "dH", dH, size);
-    CpuMemory dgm = cpu(k, "dGamma", dGamma, width);
-    CpuMemory dbm = cpu(k, "dBeta", dBeta, width);
-    layerNorm.backward(dom.floats(), offset(dOut), hm.floats(), offset(h), mm.floats(),
-        offset(mean), sm.floats(), offset(rstd), gm.floats(), offset(gamma), dhm.floats(),
-        offset(dH), dgm.floats(), offset(dGamma), dbm.floats(), offset(dBeta), rows, width);
+  protected void doLayerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gamma,
+      Slice dH, Slice dGamma, Slice dBeta, int rows, int width) {
+    layerNorm.backward(cpu(dOut).floats(), offset(dOut), cpu(h).floats(), offset(h),
+        cpu(mean).floats(), offset(mean), cpu(rstd).floats(), offset(rstd), cpu(gamma).floats(),
+        offset(gamma), cpu(dH).floats(), offset(dH), cpu(dGamma).floats(), offset(dGamma),
+        cpu(dBeta).floats(), offset(dBeta), rows, width);
   }
 
   @Override
-  public void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds, Slice q,
-      Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
-    open();
-    String kn = "attention";
-    KernelArguments.rate(kn, dropout);
-    int tokens = shape.batch() * shape.seq();
-    KernelArguments.host(kn, "tokenIds", tokenIds.length, 0, tokens);
-    if (mask == Mask.UNILM) {
-      if (segmentIds == null) {
-        throw new IllegalArgumentException(kn + ": mask UNILM needs segmentIds");
-      }
-      KernelArguments.host(kn, "segmentIds", segmentIds.length, 0, tokens);
-    }
-    long qk = (long) tokens * shape.qkWidth();
-    long vs = (long) tokens * shape.vWidth();
-    CpuMemory qm = cpu(kn, "q", q, qk);
-    CpuMemory km = cpu(kn, "k", k, qk);
-    CpuMemory vm = cpu(kn, "v", v, vs);
-    CpuMemory pm = cpu(kn, "probs", probs, probsSize(shape));
-    CpuMemory cm = cpu(kn, "ctx", ctx, vs);
+  protected void doAttention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
+      Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     attention.forward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(), shape.headSize(),
-        shape.scale(), mask == null ? Mask.NONE : mask, tokenIds, segmentIds, qm, offset(q), km,
-        offset(k), vm, offset(v), pm, offset(probs), cm, offset(ctx), dropout, seed);
+        shape.scale(), mask == null ? Mask.NONE : mask, tokenIds, segmentIds, cpu(q), offset(q),
+        cpu(k), offset(k), cpu(v), offset(v), cpu(probs), offset(probs), cpu(ctx), offset(ctx),
+        dropout, seed);
   }
 
   @Override
-  public void attentionBackward(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
-      Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout,
-      long seed) {
-    open();
-    String kn = "attentionBackward";
-    KernelArguments.rate(kn, dropout);
-    int tokens = shape.batch() * shape.seq();
-    KernelArguments.host(kn, "tokenIds", tokenIds.length, 0, tokens);
-    if (mask == Mask.UNILM) {
-      KernelArguments.host(kn, "segmentIds", segmentIds.length, 0, tokens);
-    }
-    long qk = (long) tokens * shape.qkWidth();
-    long vs = (long) tokens * shape.vWidth();
-    CpuMemory qm = cpu(kn, "q", q, qk);
-    CpuMemory km = cpu(kn, "k", k, qk);
-    CpuMemory vm = cpu(kn, "v", v, vs);
-    CpuMemory pm = cpu(kn, "probs", probs, probsSize(shape));
-    CpuMemory dcm = cpu(kn, "dCtx", dCtx, vs);
-    CpuMemory dqm = cpu(kn, "dq", dq, qk);
-    CpuMemory dkm = cpu(kn, "dk", dk, qk);
-    CpuMemory dvm = cpu(kn, "dv", dv, vs);
+  protected void doAttentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk,
+      Slice dv, float dropout, long seed) {
     attention.backward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(),
-        shape.headSize(), shape.scale(), mask == null ? Mask.NONE : mask, tokenIds, segmentIds, qm,
-        offset(q), km, offset(k), vm, offset(v), pm, offset(probs), dcm, offset(dCtx), dqm,
-        offset(dq), dkm, offset(dk), dvm, offset(dv), dropout, seed);
-  }
-
-  private static long probsSize(AttentionShape shape) {
-    return (long) shape.batch() * shape.heads() * shape.seq() * shape.seq();
+        shape.headSize(), shape.scale(), mask == null ? Mask.NONE : mask, tokenIds, segmentIds,
+        cpu(q), offset(q), cpu(k), offset(k), cpu(v), offset(v), cpu(probs), offset(probs),
+        cpu(dCtx), offset(dCtx), cpu(dq), offset(dq), cpu(dk), offset(dk), cpu(dv), offset(dv),
+        dropout, seed);
   }
 
   @Override
-  public void dropout(Slice x, Slice out, long count, float p, long seed) {
-    open();
-    String k = "dropout";
-    KernelArguments.rate(k, p);
-    KernelArguments.nonNegative(k, "count", count);
-    CpuMemory xm = cpu(k, "x", x, count);
-    CpuMemory om = cpu(k, "out", out, count);
-    dropout.apply(xm.floats(), offset(x), om.floats(), offset(out), count, p, seed);
+  protected void doDropout(Slice x, Slice out, long count, float p, long seed) {
+    dropout.apply(cpu(x).floats(), offset(x), cpu(out).floats(), offset(out), count, p, seed);
   }
 
   @Override
-  public void dropoutBackward(Slice dOut, Slice dx, long count, float p, long seed) {
-    open();
-    String k = "dropoutBackward";
-    KernelArguments.rate(k, p);
-    KernelArguments.nonNegative(k, "count", count);
-    CpuMemory dom = cpu(k, "dOut", dOut, count);
-    CpuMemory dxm = cpu(k, "dx", dx, count);
-    dropout.apply(dom.floats(), offset(dOut), dxm.floats(), offset(dx), count, p, seed);
+  protected void doDropoutBackward(Slice dOut, Slice dx, long count, float p, long seed) {
+    dropout.apply(cpu(dOut).floats(), offset(dOut), cpu(dx).floats(), offset(dx), count, p, seed);
   }
 
   @Override
-  public double softmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes,
+  protected double doSoftmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes,
       Slice dLogits, float gradScale) {
-    open();
-    String k = "softmaxCrossEntropy";
-    KernelArguments.nonNegative(k, "rows", rows);
-    KernelArguments.positive(k, "classes", classes);
-    KernelArguments.host(k, "targets", targets.length, 0, rows);
-    for (int r = 0; r < rows; r++) {
-      if (targets[r] < -1 || targets[r] >= classes) {
-        throw new IllegalArgumentException(k + ": targets[" + r + "] = " + targets[r]
-            + " is outside [-1, " + classes + ")");
-      }
-    }
-    long size = (long) rows * classes;
-    CpuMemory lm = cpu(k, "logits", logits, size);
-    CpuMemory dm = cpu(k, "dLogits", dLogits, size);
-    return crossEntropy.run(lm.floats(), offset(logits), targets, rows, classes, dm.floats(),
-        offset(dLogits), gradScale);
+    return crossEntropy.run(cpu(logits).floats(), offset(logits), targets, rows, classes,
+        cpu(dLogits).floats(), offset(dLogits), gradScale);
   }
 
   @Override
-  public void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads, Slice[] state,
-      long call) {
-    open();
-    String k = "optimizerStep";
-    int n = optimizer.size();
-    FloatBuffer p = from(cpu(k, "params", params, n).floats(), params);
-    FloatBuffer g = from(cpu(k, "grads", grads, n).floats(), grads);
-    if (state == null || state.length != optimizerState.length) {
-      throw new IllegalArgumentException(k + ": state needs one slice per StateRegion ("
-          + optimizerState.length + ")");
-    }
+  protected void doOptimizerStep(BoundOptimizer optimizer, Slice params, Slice grads,
+      Slice[] state, long call) {
+    FloatBuffer p = from(cpu(params).floats(), params);
+    FloatBuffer g = from(cpu(grads).floats(), grads);
     try {
       for (int r = 0; r < StateRegion.COUNT; r++) {
-        long floats = optimizer.regionFloats(StateRegion.of(r));
         Slice slice = state[r];
-        optimizerState[r] = floats == 0 ? null
-            : from(cpu(k, STATE_NAMES[r], slice, floats).floats(), slice);
+        optimizerState[r] = optimizer.regionFloats(StateRegion.of(r)) == 0 ? null
+            : from(cpu(slice).floats(), slice);
       }
       optimizer.applyOnHost(p, g, optimizerState, call, optimizerThreads);
     } finally {
@@ -381,25 +228,26 @@ public final class CpuKernels implements Kernels {
   }
 
   /** Stops the worker threads; memory stays usable until closed itself. */
-  /** The CPU memory behind {@code slice}, checked to hold {@code extent} floats. */
-  private static CpuMemory cpu(String kernel, String name, Slice slice, long extent) {
-    return KernelArguments.memory(kernel, name, slice, extent, CpuMemory.class);
-  }
-
   @Override
   public void close() {
     closed = true;
     pool.close();
   }
 
-  private void open() {
+  @Override
+  protected void requireOpen() {
     if (closed) {
       throw new IllegalStateException(name() + " used after close()");
     }
   }
 
-  /** A checked slice's offset; CPU memory never exceeds int indices. */
+  /** The CPU memory behind a checked slice; null for a null slice (an absent optional argument). */
+  private static CpuMemory cpu(Slice slice) {
+    return slice == null ? null : (CpuMemory) slice.memory();
+  }
+
+  /** A checked slice's offset (CPU memory never exceeds int indices); 0 for a null slice. */
   private static int offset(Slice slice) {
-    return (int) slice.offset();
+    return slice == null ? 0 : (int) slice.offset();
   }
 }

@@ -1,0 +1,372 @@
+package bert4j.runtime.kernels;
+
+import bert4j.dsl.Activation;
+import bert4j.dsl.Mask;
+import bert4j.runtime.optim.BoundOptimizer;
+import bert4j.runtime.optim.StateRegion;
+import java.util.stream.IntStream;
+
+/**
+ * A backend whose kernels run on checked arguments. The sizes each kernel needs are part of the
+ * {@link Kernels} contract, so they are checked here, once for every backend: each public kernel
+ * method checks that the backend is open, then its counts, widths, strides, rates, host arrays and
+ * the extent of every slice (with {@link KernelArguments}, whose messages name the kernel, the
+ * argument and the sizes), and then calls its protected {@code do*} counterpart with the same
+ * arguments, every slice now known to lie in memory of type {@code M}. A backend adds checks of its
+ * own in {@link #checkMemory} and in its {@code do*} methods. The checks allocate nothing on
+ * success.
+ *
+ * @param <M> the backend's memory
+ */
+public abstract class CheckedKernels<M extends Memory> implements Kernels {
+  private static final String[] STATE_NAMES = IntStream.range(0, StateRegion.COUNT)
+      .mapToObj(r -> "state " + StateRegion.of(r)).toArray(String[]::new);
+
+  private final Class<M> memoryType;
+
+  /** A backend whose slices must point into memory of {@code memoryType}. */
+  protected CheckedKernels(Class<M> memoryType) {
+    this.memoryType = memoryType;
+  }
+
+  /** Throws an {@link IllegalStateException} once the backend is closed. */
+  protected abstract void requireOpen();
+
+  /**
+   * A backend's own check of memory already of its type and large enough, such as which backend
+   * owns it; none by default.
+   */
+  protected void checkMemory(String kernel, String name, M memory) {}
+
+  @Override
+  public final void write(float[] source, int sourceOffset, Slice target, int count) {
+    requireOpen();
+    KernelArguments.host("write", "source", source.length, sourceOffset, count);
+    checkSlice("write", "target", target, count);
+    doWrite(source, sourceOffset, target, count);
+  }
+
+  @Override
+  public final void read(Slice source, float[] target, int targetOffset, int count) {
+    requireOpen();
+    KernelArguments.host("read", "target", target.length, targetOffset, count);
+    checkSlice("read", "source", source, count);
+    doRead(source, target, targetOffset, count);
+  }
+
+  @Override
+  public final void fill(Slice target, long count, float value) {
+    requireOpen();
+    KernelArguments.nonNegative("fill", "count", count);
+    checkSlice("fill", "target", target, count);
+    doFill(target, count, value);
+  }
+
+  @Override
+  public final void embedding(int[] ids, int rows, Slice table, int width, Slice out,
+      boolean accumulate) {
+    requireOpen();
+    String k = "embedding";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
+    KernelArguments.host(k, "ids", ids.length, 0, rows);
+    checkSlice(k, "table", table, width);
+    KernelArguments.ids(k, ids, rows, table, width);
+    checkSlice(k, "out", out, (long) rows * width);
+    doEmbedding(ids, rows, table, width, out, accumulate);
+  }
+
+  @Override
+  public final void embeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable) {
+    requireOpen();
+    String k = "embeddingBackward";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
+    KernelArguments.host(k, "ids", ids.length, 0, rows);
+    checkSlice(k, "dTable", dTable, width);
+    KernelArguments.ids(k, ids, rows, dTable, width);
+    checkSlice(k, "dOut", dOut, (long) rows * width);
+    doEmbeddingBackward(ids, rows, dOut, width, dTable);
+  }
+
+  @Override
+  public final void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation,
+      Slice pre, Slice out, int rows, int in, int outWidth) {
+    requireOpen();
+    String k = "linear";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "in", in);
+    KernelArguments.positive(k, "out", outWidth);
+    KernelArguments.stride(k, "xStride", xStride, in);
+    checkSlice(k, "x", x, KernelArguments.extent(rows, xStride, in));
+    checkSlice(k, "w", w, (long) outWidth * in);
+    if (bias != null) {
+      checkSlice(k, "bias", bias, outWidth);
+    }
+    checkSlice(k, "pre", pre, (long) rows * outWidth);
+    checkSlice(k, "out", out, (long) rows * outWidth);
+    doLinear(x, xStride, w, bias, activation, pre, out, rows, in, outWidth);
+  }
+
+  @Override
+  public final void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx,
+      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
+    requireOpen();
+    String k = "linearBackward";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "in", in);
+    KernelArguments.positive(k, "out", outWidth);
+    KernelArguments.stride(k, "xStride", xStride, in);
+    checkSlice(k, "dPre", dPre, (long) rows * outWidth);
+    checkSlice(k, "x", x, KernelArguments.extent(rows, xStride, in));
+    checkSlice(k, "w", w, (long) outWidth * in);
+    if (dx != null) {
+      KernelArguments.stride(k, "dxStride", dxStride, in);
+      checkSlice(k, "dx", dx, KernelArguments.extent(rows, dxStride, in));
+    }
+    checkSlice(k, "dw", dw, (long) outWidth * in);
+    if (dBias != null) {
+      checkSlice(k, "dBias", dBias, outWidth);
+    }
+    doLinearBackward(dPre, x, xStride, w, dx, dxStride, accumulateDx, dw, dBias, rows, in,
+        outWidth);
+  }
+
+  @Override
+  public final void activationBackward(Activation activation, Slice pre, Slice dOut, Slice dPre,
+      long count) {
+    requireOpen();
+    String k = "activationBackward";
+    KernelArguments.nonNegative(k, "count", count);
+    checkSlice(k, "pre", pre, count);
+    checkSlice(k, "dOut", dOut, count);
+    checkSlice(k, "dPre", dPre, count);
+    doActivationBackward(activation, pre, dOut, dPre, count);
+  }
+
+  @Override
+  public final void layerNorm(Slice x, Slice residual, Slice gamma, Slice beta, float eps,
+      Slice out, Slice mean, Slice rstd, int rows, int width) {
+    requireOpen();
+    String k = "layerNorm";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
+    long size = (long) rows * width;
+    checkSlice(k, "x", x, size);
+    if (residual != null) {
+      checkSlice(k, "residual", residual, size);
+    }
+    checkSlice(k, "gamma", gamma, width);
+    checkSlice(k, "beta", beta, width);
+    checkSlice(k, "out", out, size);
+    checkSlice(k, "mean", mean, rows);
+    checkSlice(k, "rstd", rstd, rows);
+    doLayerNorm(x, residual, gamma, beta, eps, out, mean, rstd, rows, width);
+  }
+
+  @Override
+  public final void layerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gamma,
+      Slice dH, Slice dGamma, Slice dBeta, int rows, int width) {
+    requireOpen();
+    String k = "layerNormBackward";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
+    long size = (long) rows * width;
+    checkSlice(k, "dOut", dOut, size);
+    checkSlice(k, "h", h, size);
+    checkSlice(k, "mean", mean, rows);
+    checkSlice(k, "rstd", rstd, rows);
+    checkSlice(k, "gamma", gamma, width);
+    checkSlice(k, "dH", dH, size);
+    checkSlice(k, "dGamma", dGamma, width);
+    checkSlice(k, "dBeta", dBeta, width);
+    doLayerNormBackward(dOut, h, mean, rstd, gamma, dH, dGamma, dBeta, rows, width);
+  }
+
+  @Override
+  public final void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
+      Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
+    requireOpen();
+    String kn = "attention";
+    checkAttention(kn, shape, mask, tokenIds, segmentIds, q, k, v, probs, dropout);
+    checkSlice(kn, "ctx", ctx, vSize(shape));
+    doAttention(shape, mask, tokenIds, segmentIds, q, k, v, probs, ctx, dropout, seed);
+  }
+
+  @Override
+  public final void attentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk,
+      Slice dv, float dropout, long seed) {
+    requireOpen();
+    String kn = "attentionBackward";
+    checkAttention(kn, shape, mask, tokenIds, segmentIds, q, k, v, probs, dropout);
+    checkSlice(kn, "dCtx", dCtx, vSize(shape));
+    checkSlice(kn, "dq", dq, qkSize(shape));
+    checkSlice(kn, "dk", dk, qkSize(shape));
+    checkSlice(kn, "dv", dv, vSize(shape));
+    doAttentionBackward(shape, mask, tokenIds, segmentIds, q, k, v, probs, dCtx, dq, dk, dv,
+        dropout, seed);
+  }
+
+  @Override
+  public final void dropout(Slice x, Slice out, long count, float p, long seed) {
+    requireOpen();
+    String k = "dropout";
+    KernelArguments.rate(k, p);
+    KernelArguments.nonNegative(k, "count", count);
+    checkSlice(k, "x", x, count);
+    checkSlice(k, "out", out, count);
+    doDropout(x, out, count, p, seed);
+  }
+
+  @Override
+  public final void dropoutBackward(Slice dOut, Slice dx, long count, float p, long seed) {
+    requireOpen();
+    String k = "dropoutBackward";
+    KernelArguments.rate(k, p);
+    KernelArguments.nonNegative(k, "count", count);
+    checkSlice(k, "dOut", dOut, count);
+    checkSlice(k, "dx", dx, count);
+    doDropoutBackward(dOut, dx, count, p, seed);
+  }
+
+  @Override
+  public final double softmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes,
+      Slice dLogits, float gradScale) {
+    requireOpen();
+    String k = "softmaxCrossEntropy";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "classes", classes);
+    KernelArguments.host(k, "targets", targets.length, 0, rows);
+    for (int r = 0; r < rows; r++) {
+      if (targets[r] < -1 || targets[r] >= classes) {
+        throw new IllegalArgumentException(k + ": targets[" + r + "] = " + targets[r]
+            + " is outside [-1, " + classes + ")");
+      }
+    }
+    long size = (long) rows * classes;
+    checkSlice(k, "logits", logits, size);
+    checkSlice(k, "dLogits", dLogits, size);
+    return doSoftmaxCrossEntropy(logits, targets, rows, classes, dLogits, gradScale);
+  }
+
+  /** Checks every slice the optimizer uses; the state slice of an empty region may be null. */
+  @Override
+  public final void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads,
+      Slice[] state, long call) {
+    requireOpen();
+    String k = "optimizerStep";
+    int n = optimizer.size();
+    checkSlice(k, "params", params, n);
+    checkSlice(k, "grads", grads, n);
+    if (state == null || state.length != StateRegion.COUNT) {
+      throw new IllegalArgumentException(k + ": state needs one slice per StateRegion ("
+          + StateRegion.COUNT + ")");
+    }
+    for (int r = 0; r < StateRegion.COUNT; r++) {
+      long floats = optimizer.regionFloats(StateRegion.of(r));
+      if (floats != 0) {
+        checkSlice(k, STATE_NAMES[r], state[r], floats);
+      }
+    }
+    doOptimizerStep(optimizer, params, grads, state, call);
+  }
+
+  /** {@link #write} on checked arguments. */
+  protected abstract void doWrite(float[] source, int sourceOffset, Slice target, int count);
+
+  /** {@link #read} on checked arguments. */
+  protected abstract void doRead(Slice source, float[] target, int targetOffset, int count);
+
+  /** {@link #fill} on checked arguments. */
+  protected abstract void doFill(Slice target, long count, float value);
+
+  /** {@link #embedding} on checked arguments. */
+  protected abstract void doEmbedding(int[] ids, int rows, Slice table, int width, Slice out,
+      boolean accumulate);
+
+  /** {@link #embeddingBackward} on checked arguments. */
+  protected abstract void doEmbeddingBackward(int[] ids, int rows, Slice dOut, int width,
+      Slice dTable);
+
+  /** {@link #linear} on checked arguments. */
+  protected abstract void doLinear(Slice x, int xStride, Slice w, Slice bias,
+      Activation activation, Slice pre, Slice out, int rows, int in, int outWidth);
+
+  /** {@link #linearBackward} on checked arguments. */
+  protected abstract void doLinearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx,
+      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth);
+
+  /** {@link #activationBackward} on checked arguments. */
+  protected abstract void doActivationBackward(Activation activation, Slice pre, Slice dOut,
+      Slice dPre, long count);
+
+  /** {@link #layerNorm} on checked arguments. */
+  protected abstract void doLayerNorm(Slice x, Slice residual, Slice gamma, Slice beta, float eps,
+      Slice out, Slice mean, Slice rstd, int rows, int width);
+
+  /** {@link #layerNormBackward} on checked arguments. */
+  protected abstract void doLayerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd,
+      Slice gamma, Slice dH, Slice dGamma, Slice dBeta, int rows, int width);
+
+  /** {@link #attention} on checked arguments. */
+  protected abstract void doAttention(AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout,
+      long seed);
+
+  /** {@link #attentionBackward} on checked arguments. */
+  protected abstract void doAttentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk,
+      Slice dv, float dropout, long seed);
+
+  /** {@link #dropout} on checked arguments. */
+  protected abstract void doDropout(Slice x, Slice out, long count, float p, long seed);
+
+  /** {@link #dropoutBackward} on checked arguments. */
+  protected abstract void doDropoutBackward(Slice dOut, Slice dx, long count, float p, long seed);
+
+  /** {@link #softmaxCrossEntropy} on checked arguments. */
+  protected abstract double doSoftmaxCrossEntropy(Slice logits, int[] targets, int rows,
+      int classes, Slice dLogits, float gradScale);
+
+  /** {@link #optimizerStep} on checked arguments. */
+  protected abstract void doOptimizerStep(BoundOptimizer optimizer, Slice params, Slice grads,
+      Slice[] state, long call);
+
+  /** Checks that {@code slice} lies in this backend's memory and holds {@code extent} floats. */
+  private void checkSlice(String kernel, String name, Slice slice, long extent) {
+    checkMemory(kernel, name, KernelArguments.memory(kernel, name, slice, extent, memoryType));
+  }
+
+  /**
+   * The checks attention and its backward share: the dropout rate, the ids the mask comes from (the
+   * segment ids too for UNILM), and the slices q, k, v and probs.
+   */
+  private void checkAttention(String kernel, AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, float dropout) {
+    KernelArguments.rate(kernel, dropout);
+    int tokens = shape.batch() * shape.seq();
+    KernelArguments.host(kernel, "tokenIds", tokenIds.length, 0, tokens);
+    if (mask == Mask.UNILM) {
+      if (segmentIds == null) {
+        throw new IllegalArgumentException(kernel + ": mask UNILM needs segmentIds");
+      }
+      KernelArguments.host(kernel, "segmentIds", segmentIds.length, 0, tokens);
+    }
+    checkSlice(kernel, "q", q, qkSize(shape));
+    checkSlice(kernel, "k", k, qkSize(shape));
+    checkSlice(kernel, "v", v, vSize(shape));
+    checkSlice(kernel, "probs", probs,
+        (long) shape.batch() * shape.heads() * shape.seq() * shape.seq());
+  }
+
+  /** The floats of q or k (and of their gradients): [batch, seq, heads·keySize]. */
+  private static long qkSize(AttentionShape shape) {
+    return (long) shape.batch() * shape.seq() * shape.qkWidth();
+  }
+
+  /** The floats of v and of the context (and of their gradients): [batch, seq, heads·headSize]. */
+  private static long vSize(AttentionShape shape) {
+    return (long) shape.batch() * shape.seq() * shape.vWidth();
+  }
+}
