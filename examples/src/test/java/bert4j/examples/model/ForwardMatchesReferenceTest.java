@@ -78,14 +78,8 @@ class ForwardMatchesReferenceTest {
   void queriesWithNoAllowedKeyAttendUniformly(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 12));
-      int[][] tokens = {
-        {2, 9, 14, 33, 0, 0, 0, 0},
-        {0, 0, 0, 0, 0, 0, 0, 0},
-        {0, 0, 2, 17, 5, 41, 8, 0}};
-      int[][] segments = {
-        {0, 0, 1, 1, 0, 0, 0, 0},
-        {0, 0, 0, 0, 0, 0, 0, 0},
-        {0, 0, 0, 0, 1, 1, 1, 0}};
+      int[][] tokens = Harness.NO_KEY_TOKENS;
+      int[][] segments = Harness.NO_KEY_SEGMENTS;
       compare(spec, model, reference, new Inputs(tokens, segments, null, null), "no allowed key");
     }
   }

@@ -48,14 +48,8 @@ class GradientsMatchReferenceTest {
   void gradientsMatchWithQueriesThatSeeNoKey(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 24));
-      int[][] tokens = {
-        {2, 9, 14, 33, 0, 0, 0, 0},
-        {0, 0, 0, 0, 0, 0, 0, 0},
-        {0, 0, 2, 17, 5, 41, 8, 0}};
-      int[][] segments = {
-        {0, 0, 1, 1, 0, 0, 0, 0},
-        {0, 0, 0, 0, 0, 0, 0, 0},
-        {0, 0, 0, 0, 1, 1, 1, 0}};
+      int[][] tokens = Harness.NO_KEY_TOKENS;
+      int[][] segments = Harness.NO_KEY_SEGMENTS;
       int[][] tokenLabels = {
         {-1, 7, -1, 3, -1, -1, -1, -1},
         {-1, -1, -1, -1, -1, -1, -1, -1},

@@ -15,6 +15,20 @@ final class Harness {
   private Harness() {}
 
   /**
+   * A batch whose query rows include some that see no key: a row of padding only, and (for LM and
+   * UNILM) padding before the text. Segment ids put a target segment after the source.
+   */
+  static final int[][] NO_KEY_TOKENS = {
+    {2, 9, 14, 33, 0, 0, 0, 0},
+    {0, 0, 0, 0, 0, 0, 0, 0},
+    {0, 0, 2, 17, 5, 41, 8, 0}};
+
+  static final int[][] NO_KEY_SEGMENTS = {
+    {0, 0, 1, 1, 0, 0, 0, 0},
+    {0, 0, 0, 0, 0, 0, 0, 0},
+    {0, 0, 0, 0, 1, 1, 1, 0}};
+
+  /**
    * Initialises {@code model} from {@code seed}, then replaces every parameter by values large enough
    * that a wrong mask, bias or norm shows (weights N(0, 0.2²), biases N(0, 0.1²), LN γ = 1 + N(0, 0.1²),
    * LN β N(0, 0.1²)), and returns the parameters as the model reports them, in double.

@@ -292,16 +292,6 @@ class FusedUpdateTest {
     return grads;
   }
 
-  static double relativeError(float[] actual, double[] expected) {
-    double diff = 0;
-    double norm = 0;
-    for (int i = 0; i < actual.length; i++) {
-      diff += (actual[i] - expected[i]) * (actual[i] - expected[i]);
-      norm += expected[i] * expected[i];
-    }
-    return norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
-  }
-
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void matchesTheReference(Case c) {
@@ -336,7 +326,7 @@ class FusedUpdateTest {
       float[] actual = sequential.tensor(sequential.params, p);
       assertArrayEquals(actual, parallel.tensor(parallel.params, p),
           p.name() + ": two threads must give bit-identical results");
-      double error = relativeError(actual, reference.theta.get(p.name()));
+      double error = RelativeError.of(actual, reference.theta.get(p.name()));
       if (error > worst) {
         worst = error;
         worstName = p.name();
@@ -353,7 +343,7 @@ class FusedUpdateTest {
         for (int i = 0; i < e.length; i++) {
           corrected[i] = (float) (e[i] * correction);
         }
-        double error = relativeError(corrected, expected);
+        double error = RelativeError.of(corrected, expected);
         assertTrue(error <= TOLERANCE, p.name() + " ema: relative error " + error);
       }
     }

@@ -182,16 +182,6 @@ class ModelOptimizerTest {
     return grads;
   }
 
-  static double relativeError(float[] actual, double[] expected) {
-    double diff = 0;
-    double norm = 0;
-    for (int i = 0; i < actual.length; i++) {
-      diff += (actual[i] - expected[i]) * (actual[i] - expected[i]);
-      norm += expected[i] * expected[i];
-    }
-    return norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
-  }
-
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void thirtyStepsMatchTheReference(Case c) {
@@ -304,7 +294,7 @@ class ModelOptimizerTest {
       assertThrows(IllegalStateException.class, () -> model.trainStep(batch(1)));
       double worst = 0;
       for (ParameterInfo p : model.parameters()) {
-        worst = Math.max(worst, relativeError(model.parameter(p.name()).data(),
+        worst = Math.max(worst, RelativeError.of(model.parameter(p.name()).data(),
             reference.emaWeights(p.name())));
       }
       System.out.printf("model ema: applied average vs reference, max relative error %.2e%n", worst);
