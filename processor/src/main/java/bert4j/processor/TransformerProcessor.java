@@ -4,6 +4,7 @@ import bert4j.processor.emit.ModelEmitter;
 import bert4j.processor.plan.BertPlanner;
 import bert4j.processor.plan.Plan;
 import bert4j.processor.spec.ModelSpec;
+import bert4j.processor.spec.ParameterPatterns;
 import bert4j.processor.spec.SpecReader;
 import com.google.auto.service.AutoService;
 import java.io.IOException;
@@ -56,6 +57,10 @@ public final class TransformerProcessor extends AbstractProcessor {
         continue;
       }
       Plan plan = BertPlanner.plan(spec.get());
+      if (!ParameterPatterns.check(spec.get().optimizer(),
+          plan.parameters().stream().map(p -> p.name()).toList(), processingEnv.getMessager())) {
+        continue;
+      }
       if (plan.parameterCount() > Integer.MAX_VALUE) {
         processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR, String.format(
             "%s has %,d parameters; bert4j models hold at most %,d (one flat buffer indexed by int)",

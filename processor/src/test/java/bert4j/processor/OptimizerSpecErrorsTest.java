@@ -116,7 +116,34 @@ class OptimizerSpecErrorsTest {
             "*bias", "excludeFromParameterScale pattern '*bias' is not a valid regular expression"),
         bad("lion beta2 1",
             lines("value = Method.LION,", "beta2 = 1.0"),
-            "beta2 = 1.0", "beta2=1.0 must be in [0, 1)"));
+            "beta2 = 1.0", "beta2=1.0 must be in [0, 1)"),
+        bad("weight decay exclude matching nothing",
+            lines("weightDecay = @WeightDecay(rate = 0.01,",
+                "    exclude = {\"bias\", \"LayerNrom\"})"),
+            "LayerNrom", "weight decay exclude pattern 'LayerNrom' matches no parameter; closest: "
+                + "embeddings.LayerNorm.weight"),
+        bad("layer adaptation exclude matching nothing",
+            lines("layerAdaptation = @LayerAdaptation(", "    exclude = \"Layernorm\")"),
+            "Layernorm", "layer adaptation exclude pattern 'Layernorm' matches no parameter; "
+                + "closest: embeddings.LayerNorm.weight"),
+        bad("adafactor excluded pattern matching nothing",
+            lines("value = Method.ADAFACTOR,", "adafactor = @Adafactor(",
+                "    excludeFromParameterScale = \"bais$\")"),
+            "bais$", "excludeFromParameterScale pattern 'bais$' matches no parameter; closest: "),
+        bad("lazy include matching nothing",
+            lines("lazy = @Lazy(", "    include = \"^word_embeddings\")"),
+            "include = ", "lazy include pattern '^word_embeddings' matches no parameter; closest: "
+                + "embeddings.word_embeddings.weight"),
+        bad("multiplier matching nothing",
+            lines("multipliers = {@Multiplier(pattern = \"embeddings\", value = 2),",
+                "    @Multiplier(pattern = \"intermediat.dense\", value = 3)}"),
+            "intermediat.dense", "multiplier pattern 'intermediat.dense' matches no parameter "
+                + "(a plain substring, not a regular expression); "
+                + "closest: encoder.layer.0.intermediate.dense"),
+        bad("multiplier written as a regex",
+            lines("multipliers = @Multiplier(", "    pattern = \"layer\\\\.0\\\\.\", value = 2)"),
+            "pattern = ",
+            "multiplier pattern 'layer\\.0\\.' matches no parameter (a plain substring"));
   }
 
   static String[] lines(String... lines) {
@@ -163,6 +190,56 @@ class OptimizerSpecErrorsTest {
   }
 
   @Test
+  void misspeltPatternNamesTheClosestParameters() {
+    JavaFileObject source = spec(
+        "weightDecay = @WeightDecay(rate = 0.01,",
+        "    exclude = \"LayerNrom\")");
+    Compilation compilation = compile(source);
+    assertThat(compilation).failed();
+    assertThat(compilation).hadErrorCount(1);
+    assertThat(compilation).hadErrorContaining("weight decay exclude pattern 'LayerNrom' matches "
+        + "no parameter; closest: embeddings.LayerNorm.weight, embeddings.LayerNorm.bias, "
+        + "encoder.layer.0.attention.output.LayerNorm.weight").inFile(source)
+        .onLine(lineOf(source, "LayerNrom"));
+  }
+
+  @Test
+  void everyUnmatchedPatternIsReported() {
+    JavaFileObject source = spec(
+        "weightDecay = @WeightDecay(rate = 0.01, exclude = {\"LayerNorm\", \"biass\"}),",
+        "lazy = @Lazy(include = \"token_embeddings\"),",
+        "multipliers = @Multiplier(pattern = \"classifier\", value = 10)");
+    Compilation compilation = compile(source);
+    assertThat(compilation).failed();
+    assertThat(compilation).hadErrorCount(3);
+    assertThat(compilation).hadErrorContaining("pattern 'biass' matches no parameter")
+        .inFile(source).onLine(lineOf(source, "biass"));
+    assertThat(compilation).hadErrorContaining("pattern 'token_embeddings' matches no parameter; "
+        + "closest: embeddings.word_embeddings.weight, embeddings.token_type_embeddings.weight")
+        .inFile(source).onLine(lineOf(source, "token_embeddings"));
+    assertThat(compilation).hadErrorContaining("pattern 'classifier' matches no parameter")
+        .inFile(source).onLine(lineOf(source, "classifier"));
+  }
+
+  @Test
+  void patternsThatAllMatchCompileWithoutWarnings() {
+    assertThat(compile(spec(
+        "weightDecay = @WeightDecay(rate = 0.01,",
+        "    exclude = {\"LayerNorm\", \"bias$\", \"^embeddings\\\\.\"}),",
+        "layerAdaptation = @LayerAdaptation(",
+        "    exclude = \"layer\\\\.0\\\\.attention\\\\.(self|output)\"),",
+        "lazy = @Lazy(include = {\"word_embeddings\", \"position\"}),",
+        "multipliers = {@Multiplier(pattern = \"encoder.layer.0.\", value = 2),",
+        "    @Multiplier(pattern = \"embeddings.LayerNorm\", value = 0.5)}")))
+        .succeededWithoutWarnings();
+    assertThat(compile(spec(
+        "value = Method.ADAFACTOR,",
+        "adafactor = @Adafactor(",
+        "    excludeFromParameterScale = {\"bias\", \"LayerNorm\\\\.weight\"})")))
+        .succeededWithoutWarnings();
+  }
+
+  @Test
   void everyExtensionTogetherIsValid() {
     JavaFileObject source = spec(
         "value = Method.ADAM, learningRate = 2e-5,",
@@ -173,7 +250,7 @@ class OptimizerSpecErrorsTest {
         "lookahead = @Lookahead(steps = 5, alpha = 0.5),",
         "lazy = @Lazy(include = \"word_embeddings\"),",
         "ema = @Ema(momentum = 0.999),",
-        "multipliers = {@Multiplier(pattern = \"classifier\", value = 10)},",
+        "multipliers = {@Multiplier(pattern = \"encoder.layer.0.\", value = 10)},",
         "clipNorm = @ClipNorm(1.0)");
     Compilation compilation = compile(source);
     assertThat(compilation).succeededWithoutWarnings();
@@ -185,7 +262,7 @@ class OptimizerSpecErrorsTest {
             + "          .withWeightDecay(0.01, \"LayerNorm\", \"bias\")\n"
             + "          .withLazy(\"word_embeddings\")\n"
             + "          .withLayerAdaptation(\"LayerNorm\")\n"
-            + "          .withMultiplier(\"classifier\", 10.0)\n"
+            + "          .withMultiplier(\"encoder.layer.0.\", 10.0)\n"
             + "          .withLookahead(5, 0.5)\n"
             + "          .withEma(0.999)");
   }

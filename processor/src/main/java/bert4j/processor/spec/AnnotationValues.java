@@ -42,6 +42,16 @@ final class AnnotationValues {
     this.parent = parent;
   }
 
+  /** The element the annotation is on. */
+  Element element() {
+    return element;
+  }
+
+  /** The annotation itself. */
+  AnnotationMirror mirror() {
+    return mirror;
+  }
+
   int intValue(String name) {
     return (Integer) value(name).getValue();
   }
@@ -139,7 +149,8 @@ final class AnnotationValues {
     return failed;
   }
 
-  private AnnotationValue value(String name) {
+  /** Attribute {@code name}'s value, the default where the user wrote none. */
+  AnnotationValue value(String name) {
     AnnotationValue value = find(withDefaults, name);
     if (value == null) {
       throw new IllegalStateException("@" + mirror.getAnnotationType() + " has no attribute " + name);

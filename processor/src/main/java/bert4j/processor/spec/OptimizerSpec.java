@@ -2,6 +2,10 @@ package bert4j.processor.spec;
 
 import bert4j.dsl.Method;
 import java.util.List;
+import java.util.Objects;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.AnnotationValue;
+import javax.lang.model.element.Element;
 
 /**
  * The validated {@code @Optimizer} of a spec: the base method, its hyper-parameters (method defaults
@@ -13,6 +17,8 @@ import java.util.List;
  * @param lazy include patterns; null without lazy optimization
  * @param ema the moving average's momentum; 0 without
  * @param clipNorm the largest global gradient norm; 0 without clipping
+ * @param patterns every parameter-name pattern above, with where it was written, for
+ *     {@link ParameterPatterns#check}
  */
 public record OptimizerSpec(
     Method method,
@@ -32,12 +38,14 @@ public record OptimizerSpec(
     List<String> lazy,
     double ema,
     List<Multiplier> multipliers,
-    double clipNorm) {
+    double clipNorm,
+    List<NamePattern> patterns) {
 
   public OptimizerSpec {
     schedule = List.copyOf(schedule);
     lazy = lazy == null ? null : List.copyOf(lazy);
     multipliers = List.copyOf(multipliers);
+    patterns = List.copyOf(patterns);
   }
 
   /** What a spec without {@code @Optimizer} trains with: Adam at 1e-3. */
@@ -49,7 +57,7 @@ public record OptimizerSpec(
   public static OptimizerSpec base(Method method, double learningRate, double beta1, double beta2,
       double epsilon, boolean biasCorrection, double momentum, boolean nesterov) {
     return new OptimizerSpec(method, learningRate, beta1, beta2, epsilon, biasCorrection, momentum,
-        nesterov, null, null, null, List.of(), 1, null, null, 0, List.of(), 0);
+        nesterov, null, null, null, List.of(), 1, null, null, 0, List.of(), 0, List.of());
   }
 
   /** AdaFactor's own settings ({@code @Adafactor}). */
@@ -83,4 +91,28 @@ public record OptimizerSpec(
 
   /** One {@code @Multiplier}. */
   public record Multiplier(String pattern, double value) {}
+
+  /**
+   * One parameter-name pattern and the value it was written in. Equality is by {@code what},
+   * {@code text} and {@code substring}: where it was written is for error messages only.
+   *
+   * @param what the attribute it belongs to, for messages, e.g. "weight decay exclude"
+   * @param substring true for a plain substring ({@code @Multiplier}), false for a regex search
+   * @param element the spec interface
+   * @param annotation the annotation that holds the value (the nested one where it is nested)
+   * @param value the value itself
+   */
+  public record NamePattern(String what, String text, boolean substring, Element element,
+      AnnotationMirror annotation, AnnotationValue value) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof NamePattern p && what.equals(p.what) && text.equals(p.text)
+          && substring == p.substring;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(what, text, substring);
+    }
+  }
 }

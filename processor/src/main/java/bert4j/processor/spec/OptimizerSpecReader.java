@@ -17,6 +17,7 @@ final class OptimizerSpecReader {
   private OptimizerSpecReader() {}
 
   static OptimizerSpec read(AnnotationValues optimizer) {
+    List<OptimizerSpec.NamePattern> namePatterns = new ArrayList<>();
     Method method = optimizer.enumValue("value", Method.class);
     double learningRate = optimizer.doubleValue("learningRate");
     double beta1 = optimizer.doubleValue("beta1");
@@ -81,7 +82,7 @@ final class OptimizerSpecReader {
     }
     if (method == Method.ADAFACTOR) {
       adafactor = adafactorValues == null ? new OptimizerSpec.Adafactor(1e-30, 1e-3, 1.0, true,
-          List.of(), false, 128) : adafactor(adafactorValues);
+          List.of(), false, 128) : adafactor(adafactorValues, namePatterns);
       if (adafactor.relativeStep() && optimizer.isSet("learningRate")) {
         optimizer.error("learningRate", "learningRate is unused with @Adafactor(relativeStep = true), "
             + "which sets lr = min(1/sqrt(t), 0.01); remove one of them");
@@ -95,14 +96,15 @@ final class OptimizerSpecReader {
       if (!(rate > 0) || Double.isInfinite(rate)) {
         wd.error("rate", "weight decay rate=" + rate + " must be positive and finite");
       }
-      weightDecay = new OptimizerSpec.WeightDecay(rate, patterns(wd, "exclude", "weight decay exclude"));
+      weightDecay = new OptimizerSpec.WeightDecay(rate,
+          patterns(wd, "exclude", "weight decay exclude", namePatterns));
     }
 
     OptimizerSpec.LayerAdaptation layerAdaptation = null;
     AnnotationValues la = single(optimizer, "layerAdaptation", "@LayerAdaptation");
     if (la != null) {
       layerAdaptation = new OptimizerSpec.LayerAdaptation(
-          patterns(la, "exclude", "layer adaptation exclude"));
+          patterns(la, "exclude", "layer adaptation exclude", namePatterns));
     }
 
     List<OptimizerSpec.Point> schedule = schedule(optimizer);
@@ -133,7 +135,7 @@ final class OptimizerSpecReader {
     List<String> lazy = null;
     AnnotationValues lazyValues = single(optimizer, "lazy", "@Lazy");
     if (lazyValues != null) {
-      lazy = patterns(lazyValues, "include", "lazy include");
+      lazy = patterns(lazyValues, "include", "lazy include", namePatterns);
       if (lazy.isEmpty()) {
         lazyValues.error("@Lazy needs include patterns naming the parameters to optimize lazily, "
             + "e.g. include = \"word_embeddings\"");
@@ -159,6 +161,9 @@ final class OptimizerSpecReader {
       } else if (!seen.add(pattern)) {
         m.error("pattern", "multiplier pattern '" + pattern
             + "' appears twice; write one @Multiplier with the product");
+      } else {
+        namePatterns.add(new OptimizerSpec.NamePattern("multiplier", pattern, true, m.element(),
+            m.mirror(), m.value("pattern")));
       }
       if (!(value >= 0) || Double.isInfinite(value)) {
         m.error("value", "multiplier value=" + value + " for '" + pattern + "' must be finite and >= 0");
@@ -177,10 +182,11 @@ final class OptimizerSpecReader {
 
     return new OptimizerSpec(method, learningRate, beta1, beta2, epsilon, biasCorrection, momentum,
         nesterov, adafactor, weightDecay, layerAdaptation, schedule, accumulation, lookahead, lazy, ema,
-        multipliers, clipNorm);
+        multipliers, clipNorm, namePatterns);
   }
 
-  private static OptimizerSpec.Adafactor adafactor(AnnotationValues a) {
+  private static OptimizerSpec.Adafactor adafactor(AnnotationValues a,
+      List<OptimizerSpec.NamePattern> namePatterns) {
     double epsilon1 = a.doubleValue("epsilon1");
     double epsilon2 = a.doubleValue("epsilon2");
     double threshold = a.doubleValue("clippingThreshold");
@@ -199,7 +205,7 @@ final class OptimizerSpecReader {
       a.error("factorMinDim", "factorMinDim=" + factorMinDim + " must be at least 1");
     }
     return new OptimizerSpec.Adafactor(epsilon1, epsilon2, threshold, a.booleanValue("parameterScale"),
-        patterns(a, "excludeFromParameterScale", "excludeFromParameterScale"),
+        patterns(a, "excludeFromParameterScale", "excludeFromParameterScale", namePatterns),
         a.booleanValue("relativeStep"), factorMinDim);
   }
 
@@ -233,8 +239,12 @@ final class OptimizerSpecReader {
     return all.isEmpty() ? null : all.get(0);
   }
 
-  /** The regular expressions of a String[] attribute, each checked. */
-  private static List<String> patterns(AnnotationValues a, String attribute, String what) {
+  /**
+   * The regular expressions of a String[] attribute, each checked; the valid ones are also added to
+   * {@code namePatterns} with where they were written.
+   */
+  private static List<String> patterns(AnnotationValues a, String attribute, String what,
+      List<OptimizerSpec.NamePattern> namePatterns) {
     List<String> patterns = new ArrayList<>();
     for (AnnotationValue value : a.list(attribute)) {
       String pattern = (String) value.getValue();
@@ -243,6 +253,8 @@ final class OptimizerSpecReader {
       } else {
         try {
           Pattern.compile(pattern);
+          namePatterns.add(new OptimizerSpec.NamePattern(what, pattern, false, a.element(),
+              a.mirror(), value));
         } catch (PatternSyntaxException e) {
           a.error(value, what + " pattern '" + pattern + "' is not a valid regular expression: "
               + e.getDescription() + " near index " + e.getIndex());
