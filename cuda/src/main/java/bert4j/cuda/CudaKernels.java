@@ -9,9 +9,8 @@ import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.optim.BoundOptimizer;
-import bert4j.runtime.optim.PlainUpdate;
+import bert4j.runtime.optim.OptimizerStep;
 import bert4j.runtime.optim.StateRegion;
-import java.util.Optional;
 
 /**
  * The CUDA backend: every kernel of the {@link Kernels} contract as a CUDA kernel (src/main/cuda,
@@ -315,37 +314,47 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
   }
 
   /**
-   * A bare Adam or SGD update ({@link BoundOptimizer#plainUpdate}) runs as one kernel on the device.
-   * Every other program (weight decay, clipping, accumulation, lookahead, EMA, LAMB, Lion,
-   * AdaFactor, ...) runs {@link BoundOptimizer#applyOnHost} on host copies of the buffers: correct,
-   * but it moves every buffer across PCIe each step.
+   * A bare Adam or SGD update (no extension but a schedule) runs as one kernel on the device. Every
+   * other program runs on host copies of the buffers ({@link HostOptimizer}).
    */
   @Override
-  protected void doOptimizerStep(BoundOptimizer optimizer, Slice params, Slice grads,
-      Slice[] state, long call) {
+  protected void doOptimizerStep(BoundOptimizer optimizer, OptimizerStep step, Slice params,
+      Slice grads, Slice[] state) {
     int n = optimizer.size();
     long paramsAt = address(params);
     long gradsAt = address(grads);
     for (int r = 0; r < StateRegion.COUNT; r++) {
       stateAt[r] = optimizer.regionFloats(StateRegion.of(r)) == 0 ? 0 : address(state[r]);
     }
-    Optional<PlainUpdate> plain = optimizer.plainUpdate(call);
-    if (plain.isEmpty()) {
-      hostOptimizer.step(optimizer, paramsAt, gradsAt, stateAt, call);
+    if (!plain(optimizer)) {
+      hostOptimizer.step(optimizer, step, paramsAt, gradsAt, stateAt);
       return;
     }
-    PlainUpdate u = plain.get();
     long m = stateAt[StateRegion.M.ordinal()];
-    if (u.method() == Method.ADAM) {
+    if (optimizer.program().method() == Method.ADAM) {
       launch("adam_step", elementwiseBlocks(n), THREADS, args.clear().address(paramsAt)
           .address(gradsAt).address(m).address(stateAt[StateRegion.V.ordinal()]).i32(n)
-          .f32(u.beta1()).f32(u.beta2()).f32(u.oneMinusBeta1()).f32(u.oneMinusBeta2())
-          .f32(u.mScale()).f32(u.vScale()).f32(u.learningRate()).f32(u.epsilon()));
+          .f32(step.beta1()).f32(step.beta2()).f32(step.oneMinusBeta1())
+          .f32(step.oneMinusBeta2()).f32(step.firstMomentScale()).f32(step.secondMomentScale())
+          .f32(step.rate()).f32(step.epsilon()));
     } else {
       launch("sgd_step", elementwiseBlocks(n), THREADS, args.clear().address(paramsAt)
-          .address(gradsAt).address(u.momentum() > 0 ? m : 0).i32(n).f32(u.learningRate())
-          .f32(u.momentum()).i32(u.nesterov() ? 1 : 0));
+          .address(gradsAt).address(step.momentum() > 0 ? m : 0).i32(n).f32(step.rate())
+          .f32(step.momentum()).i32(optimizer.program().nesterov() ? 1 : 0));
     }
+  }
+
+  /** Whether the program is a bare Adam or SGD, a schedule allowed. */
+  private static boolean plain(BoundOptimizer optimizer) {
+    Method method = optimizer.program().method();
+    boolean plain = (method == Method.ADAM || method == Method.SGD)
+        && optimizer.accumulationSteps() == 1 && optimizer.program().clipNorm() == 0
+        && !optimizer.program().hasLayerAdaptation() && !optimizer.program().hasLookahead()
+        && !optimizer.program().hasEma();
+    for (int t = 0; plain && t < optimizer.tensorCount(); t++) {
+      plain = !optimizer.decays(t) && !optimizer.lazy(t) && optimizer.multiplier(t) == 1;
+    }
+    return plain;
   }
 
   /** Waits for every launched kernel; copies to the host wait anyway. */

@@ -15,8 +15,9 @@ import bert4j.runtime.kernels.contract.AttentionContract;
 import bert4j.runtime.kernels.contract.KernelTesting;
 import bert4j.runtime.kernels.contract.KernelsContract;
 import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.cpu.CpuOptimizerStep;
+import bert4j.runtime.cpu.HostParallel;
 import bert4j.runtime.optim.BoundOptimizer;
-import bert4j.runtime.optim.HostParallel;
 import bert4j.runtime.optim.OptimizerProgram;
 import bert4j.runtime.optim.StateRegion;
 import java.nio.FloatBuffer;
@@ -32,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * double precision: both gemm tile sizes and all three layouts on odd sizes and strides (128 × 128
  * tiles need more blocks than the GPU has SMs, hence the 2048 × 1152 case), head sizes up to 128
  * over several key tiles with every mask and dropout, wide layer norms, a vocabulary-sized softmax,
- * and the optimizer step against {@link BoundOptimizer#applyOnHost}. Errors are relative, over
+ * and the optimizer step against {@link CpuOptimizerStep}. Errors are relative, over
  * the whole tensor; matrix products must agree to {@link #tolerance()}.
  */
 public abstract class LargeShapesContract extends KernelsContract {
@@ -390,7 +391,7 @@ public abstract class LargeShapesContract extends KernelsContract {
 
   /**
    * Bare Adam and SGD run on the device, the rest on host copies: both must do what
-   * {@link BoundOptimizer#applyOnHost} does, over steps that accumulate, decay, look ahead.
+   * {@link CpuOptimizerStep} does, over steps that accumulate, decay, look ahead.
    */
   @ParameterizedTest
   @ValueSource(strings = {"adam", "adam-uncorrected", "sgd", "sgd-momentum", "sgd-nesterov",
@@ -413,6 +414,7 @@ public abstract class LargeShapesContract extends KernelsContract {
     int count = 97 * 103 + 97;
     BoundOptimizer onDevice = program.bind(tensors);
     BoundOptimizer onHost = program.bind(tensors);
+    CpuOptimizerStep hostUpdate = new CpuOptimizerStep(onHost);
     Random random = new Random(7);
     float[] params0 = uniform(random, count);
     Slice params = put(kernels, params0);
@@ -429,7 +431,7 @@ public abstract class LargeShapesContract extends KernelsContract {
     for (long call = 1; call <= 5; call++) {
       float[] grads = uniform(random, count);
       kernels.optimizerStep(onDevice, params, put(kernels, grads), state, call);
-      onHost.applyOnHost(hostParams, FloatBuffer.wrap(grads), hostState, call,
+      hostUpdate.apply(onHost.step(call), hostParams, FloatBuffer.wrap(grads), hostState,
           HostParallel.SEQUENTIAL);
       assertEquals(onHost.lastLearningRate(), onDevice.lastLearningRate(), "learning rate");
     }

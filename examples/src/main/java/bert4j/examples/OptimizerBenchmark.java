@@ -2,10 +2,11 @@ package bert4j.examples;
 
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.cpu.CpuKernels;
+import bert4j.runtime.cpu.CpuOptimizerStep;
+import bert4j.runtime.cpu.HostParallel;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.optim.BoundOptimizer;
-import bert4j.runtime.optim.HostParallel;
 import bert4j.runtime.optim.OptimizerProgram;
 import bert4j.runtime.optim.StateRegion;
 import java.nio.ByteBuffer;
@@ -468,6 +469,7 @@ public final class OptimizerBenchmark {
           new ParameterInfo("encoder.layer.0.intermediate.dense.bias", new int[] {64}, 64 * 48),
           new ParameterInfo("encoder.layer.0.output.LayerNorm.weight", new int[] {48}, 64 * 48 + 64));
       BoundOptimizer fused = bound.program().bind(small);
+      CpuOptimizerStep update = new CpuOptimizerStep(fused);
       int size = fused.size();
       FloatBuffer p = floats(size);
       FloatBuffer gr = floats(size);
@@ -485,7 +487,7 @@ public final class OptimizerBenchmark {
           bound.program(), single);
       sep.slow.put(p.duplicate().clear());
       for (long u = 1; u <= 12; u++) {
-        fused.applyOnHost(p, gr, st, u, HostParallel.SEQUENTIAL);
+        update.apply(fused.step(u), p, gr, st, HostParallel.SEQUENTIAL);
         sep.step(u, u % 2 == 0);
       }
       one.shutdown();

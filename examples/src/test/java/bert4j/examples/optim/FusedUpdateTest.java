@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.cpu.CpuOptimizerStep;
+import bert4j.runtime.cpu.HostParallel;
 import bert4j.runtime.optim.BoundOptimizer;
-import bert4j.runtime.optim.HostParallel;
 import bert4j.runtime.optim.OptimizerProgram;
 import bert4j.runtime.optim.StateRegion;
 import java.nio.ByteBuffer;
@@ -29,7 +30,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The bound optimizer's fused host update against {@link ReferenceOptimizer}, on flat buffers with
+ * The CPU backend's fused optimizer update ({@link CpuOptimizerStep}) against {@link ReferenceOptimizer}, on flat buffers with
  * synthetic gradients: 30 training steps of each base, each extension alone and all of them together.
  * (The model-level tests do the same through generated models and real gradients.)
  */
@@ -229,12 +230,14 @@ class FusedUpdateTest {
   /** The flat buffers of one run. */
   static final class Run {
     final BoundOptimizer bound;
+    final CpuOptimizerStep update;
     final FloatBuffer params;
     final FloatBuffer grads;
     final FloatBuffer[] state;
 
     Run(OptimizerProgram program) {
       bound = program.bind(PARAMETERS);
+      update = new CpuOptimizerStep(bound);
       params = floats(bound.size());
       grads = floats(bound.size());
       state = new FloatBuffer[StateRegion.values().length];
@@ -311,9 +314,10 @@ class FusedUpdateTest {
         sequential.grads.put((int) p.offset(), grads.get(p.name()));
         parallel.grads.put((int) p.offset(), grads.get(p.name()));
       }
-      sequential.bound.applyOnHost(sequential.params, sequential.grads, sequential.state, step,
-          HostParallel.SEQUENTIAL);
-      parallel.bound.applyOnHost(parallel.params, parallel.grads, parallel.state, step, TWO_THREADS);
+      sequential.update.apply(sequential.bound.step(step), sequential.params, sequential.grads,
+          sequential.state, HostParallel.SEQUENTIAL);
+      parallel.update.apply(parallel.bound.step(step), parallel.params, parallel.grads,
+          parallel.state, TWO_THREADS);
       reference.step(grads);
       if (reference.updates > 0) {
         assertEquals(reference.lastLr, sequential.bound.lastLearningRate(), 1e-12 * reference.lastLr,
@@ -365,7 +369,8 @@ class FusedUpdateTest {
       float[] before = run.tensor(run.params, embedding);
       float[] mBefore = run.tensor(run.state[StateRegion.M.ordinal()], embedding);
       float[] vBefore = run.tensor(run.state[StateRegion.V.ordinal()], embedding);
-      run.bound.applyOnHost(run.params, run.grads, run.state, step, HostParallel.SEQUENTIAL);
+      run.update.apply(run.bound.step(step), run.params, run.grads, run.state,
+          HostParallel.SEQUENTIAL);
       float[] after = run.tensor(run.params, embedding);
       float[] mAfter = run.tensor(run.state[StateRegion.M.ordinal()], embedding);
       float[] vAfter = run.tensor(run.state[StateRegion.V.ordinal()], embedding);

@@ -7,10 +7,12 @@ import bert4j.runtime.kernels.CheckedKernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.optim.BoundOptimizer;
-import bert4j.runtime.optim.HostParallel;
+import bert4j.runtime.optim.OptimizerStep;
 import bert4j.runtime.optim.StateRegion;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * The CPU backend: gemms through OpenBLAS (all cores for the big ones), everything else fused Java
@@ -30,6 +32,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final CrossEntropyKernels crossEntropy;
   private final OptimizerThreads optimizerThreads;
   private final FloatBuffer[] optimizerState = new FloatBuffer[StateRegion.COUNT];
+  /** The update of each bound optimizer this backend has run, kept while the optimizer lives. */
+  private final Map<BoundOptimizer, CpuOptimizerStep> optimizerSteps = new WeakHashMap<>();
   private boolean closed;
 
   /** A backend using every available processor. */
@@ -179,9 +183,15 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
         cpu(dLogits).floats(), offset(dLogits), gradScale);
   }
 
+  /** {@link CpuOptimizerStep} on the backend's threads. */
   @Override
-  protected void doOptimizerStep(BoundOptimizer optimizer, Slice params, Slice grads,
-      Slice[] state, long call) {
+  protected void doOptimizerStep(BoundOptimizer optimizer, OptimizerStep step, Slice params,
+      Slice grads, Slice[] state) {
+    CpuOptimizerStep update = optimizerSteps.get(optimizer);
+    if (update == null) {
+      update = new CpuOptimizerStep(optimizer);
+      optimizerSteps.put(optimizer, update);
+    }
     FloatBuffer p = from(cpu(params).floats(), params);
     FloatBuffer g = from(cpu(grads).floats(), grads);
     try {
@@ -190,7 +200,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
         optimizerState[r] = optimizer.regionFloats(StateRegion.of(r)) == 0 ? null
             : from(cpu(slice).floats(), slice);
       }
-      optimizer.applyOnHost(p, g, optimizerState, call, optimizerThreads);
+      update.apply(step, p, g, optimizerState, optimizerThreads);
     } finally {
       Arrays.fill(optimizerState, null);
     }

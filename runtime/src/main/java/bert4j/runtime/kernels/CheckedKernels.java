@@ -3,6 +3,7 @@ package bert4j.runtime.kernels;
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
 import bert4j.runtime.optim.BoundOptimizer;
+import bert4j.runtime.optim.OptimizerStep;
 import bert4j.runtime.optim.StateRegion;
 import java.util.stream.IntStream;
 
@@ -250,7 +251,10 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     return doSoftmaxCrossEntropy(logits, targets, rows, classes, dLogits, gradScale);
   }
 
-  /** Checks every slice the optimizer uses; the state slice of an empty region may be null. */
+  /**
+   * Checks every slice the optimizer uses (the state slice of an empty region may be null), then
+   * starts the step ({@link BoundOptimizer#step}: its scalars, the same for every backend).
+   */
   @Override
   public final void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads,
       Slice[] state, long call) {
@@ -269,7 +273,7 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
         checkSlice(k, STATE_NAMES[r], state[r], floats);
       }
     }
-    doOptimizerStep(optimizer, params, grads, state, call);
+    doOptimizerStep(optimizer, optimizer.step(call), params, grads, state);
   }
 
   /** {@link #write} on checked arguments. */
@@ -329,9 +333,9 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   protected abstract double doSoftmaxCrossEntropy(Slice logits, int[] targets, int rows,
       int classes, Slice dLogits, float gradScale);
 
-  /** {@link #optimizerStep} on checked arguments. */
-  protected abstract void doOptimizerStep(BoundOptimizer optimizer, Slice params, Slice grads,
-      Slice[] state, long call);
+  /** {@link #optimizerStep} on checked arguments: {@code step} of {@code optimizer}. */
+  protected abstract void doOptimizerStep(BoundOptimizer optimizer, OptimizerStep step,
+      Slice params, Slice grads, Slice[] state);
 
   /** Checks that {@code slice} lies in this backend's memory and holds {@code extent} floats. */
   private void checkSlice(String kernel, String name, Slice slice, long extent) {

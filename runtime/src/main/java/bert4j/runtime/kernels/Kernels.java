@@ -134,10 +134,12 @@ public interface Kernels extends AutoCloseable {
 
   /**
    * Training step {@code call} (counted from 1) of a model's bound optimizer, over the whole flat
-   * parameter and gradient buffers: the fused update of every parameter, or, on a step that only
-   * accumulates gradients, the addition of the gradients to the accumulator. {@code state} holds one
-   * slice per {@link StateRegion}, by ordinal, null where {@link BoundOptimizer#regionFloats} is 0.
-   * A host backend runs {@link BoundOptimizer#applyOnHost}.
+   * parameter and gradient buffers: the fused update of every parameter, every extension included,
+   * or, on a step that only accumulates gradients, the addition of the gradients to the accumulator.
+   * {@code state} holds one slice per {@link StateRegion}, by ordinal, null where
+   * {@link BoundOptimizer#regionFloats} is 0. The optimizer describes the update (per-tensor flags,
+   * state layout, the scalars of each step: {@link BoundOptimizer#step}); the backend runs it, in
+   * the float operations of the CPU backend's {@code CpuOptimizerStep}, on its own memory.
    */
   void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads, Slice[] state, long call);
 

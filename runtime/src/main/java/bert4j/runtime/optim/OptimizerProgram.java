@@ -26,7 +26,7 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class OptimizerProgram {
   /** The smallest learning rate layer adaptation divides by (Keras's {@code K.epsilon()}). */
-  static final double LAYER_ADAPTATION_MIN_LR = 1e-7;
+  public static final double LAYER_ADAPTATION_MIN_LR = 1e-7;
 
   private Method method;
   private double learningRate;
@@ -305,6 +305,31 @@ public final class OptimizerProgram {
     return lookaheadSteps > 0;
   }
 
+  /** Whether SGD's momentum is Nesterov's. */
+  public boolean nesterov() {
+    return nesterov;
+  }
+
+  /** The global gradient norm the gradient is clipped to; 0 without clipping. */
+  public double clipNorm() {
+    return clipNorm;
+  }
+
+  /** Whether some tensors are layer-adapted (LAMB). */
+  public boolean hasLayerAdaptation() {
+    return excludeFromLayerAdaptation != null;
+  }
+
+  /** AdaFactor's update clipping: the rms an update is divided down to; 0 for none. */
+  public double clippingThreshold() {
+    return clippingThreshold;
+  }
+
+  /** AdaFactor's ε₂, the smallest parameter scale. */
+  public double epsilon2() {
+    return epsilon2;
+  }
+
   /**
    * The schedule's multiplier at {@code t} updates done (1 without a schedule), by bert4keras's
    * {@code piecewise_linear(t, schedule, from_zero=True)}.
@@ -434,20 +459,8 @@ public final class OptimizerProgram {
     return momentum;
   }
 
-  boolean nesterov() {
-    return nesterov;
-  }
-
   double epsilon1() {
     return epsilon1;
-  }
-
-  double epsilon2() {
-    return epsilon2;
-  }
-
-  double clippingThreshold() {
-    return clippingThreshold;
   }
 
   boolean parameterScale() {
@@ -462,10 +475,6 @@ public final class OptimizerProgram {
     return weightDecayRate;
   }
 
-  boolean hasLayerAdaptation() {
-    return excludeFromLayerAdaptation != null;
-  }
-
   boolean hasLazy() {
     return lazyInclude != null;
   }
@@ -476,10 +485,6 @@ public final class OptimizerProgram {
 
   double lookaheadAlpha() {
     return lookaheadAlpha;
-  }
-
-  double clipNorm() {
-    return clipNorm;
   }
 
   /** AdaFactor's β₂ at update t: the fixed β₂, or 1 − t^−0.8. */

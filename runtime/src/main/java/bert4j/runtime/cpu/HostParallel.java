@@ -1,9 +1,9 @@
-package bert4j.runtime.optim;
+package bert4j.runtime.cpu;
 
 /**
- * How a host backend runs the independent tasks of one optimizer phase: every task index in
- * [0, count) exactly once, handed out as ranges to its threads, returning when all are done (their
- * writes visible to the caller). The bound optimizer's tasks are chunks of the flat buffers (or
+ * How the CPU optimizer update ({@link CpuOptimizerStep}) runs the independent tasks of one phase:
+ * every task index in [0, count) exactly once, handed out as ranges to its threads, returning when all
+ * are done (their writes visible to the caller). The tasks are chunks of the flat buffers (or
  * tensors); results never depend on which thread ran which range.
  */
 public interface HostParallel {
