@@ -19,14 +19,27 @@ public @interface Heads {
 
   /**
    * The MLM head: dense → activation → layer norm → the token embedding (tied) → bias
-   * ({@code cls.predictions.*}). Its loss is masked-LM with {@code Mask.NONE}, next-token with
-   * {@code Mask.LM}, and next-token over target positions (segment 1) with {@code Mask.UNILM}.
+   * ({@code cls.predictions.*}). Its loss is the {@link #objective()}.
    */
   boolean mlm() default false;
+
+  /**
+   * The MLM head's training objective; by default the one bert4keras pairs with the attention mask:
+   * masked LM with {@code Mask.NONE}, next token with {@code Mask.LM}, next target token (segment 1)
+   * with {@code Mask.UNILM}.
+   */
+  Objective objective() default Objective.BY_MASK;
 
   /**
    * A sequence-classification head with this many classes ({@code classifier.*}) on the pooled output
    * (or on the [CLS] state when there is no pooler); 0 for none, otherwise at least 2.
    */
   int classes() default 0;
+
+  /**
+   * A token-classification head with this many classes ({@code token_classifier.*}: a dense layer on
+   * every position of the sequence output), trained by per-token softmax cross-entropy on
+   * {@code Batch.tokenLabels} (−1 = not counted); 0 for none, otherwise at least 2.
+   */
+  int tokenClasses() default 0;
 }

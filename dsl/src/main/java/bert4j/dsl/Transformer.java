@@ -50,4 +50,11 @@ public @interface Transformer {
 
   /** Standard deviation of the truncated-normal initialisation of weight matrices. */
   double initializerRange() default 0.02;
+
+  /**
+   * Recompute (bert4keras's {@code recompute}, gradient checkpointing): keep only each block's input
+   * through the forward pass and replay the block's forward inside the backward. Far less activation
+   * memory for about a third more time per training step; gradients are bit-identical.
+   */
+  boolean recompute() default false;
 }

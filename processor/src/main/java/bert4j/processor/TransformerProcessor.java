@@ -1,7 +1,7 @@
 package bert4j.processor;
 
 import bert4j.processor.emit.ModelEmitter;
-import bert4j.processor.plan.BertPlanner;
+import bert4j.processor.plan.Planner;
 import bert4j.processor.plan.Plan;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.spec.ParameterPatterns;
@@ -56,7 +56,7 @@ public final class TransformerProcessor extends AbstractProcessor {
       if (spec.isEmpty()) {
         continue;
       }
-      Plan plan = BertPlanner.plan(spec.get());
+      Plan plan = Planner.plan(spec.get());
       if (!ParameterPatterns.check(spec.get().optimizer(),
           plan.parameters().stream().map(p -> p.name()).toList(), processingEnv.getMessager())) {
         continue;

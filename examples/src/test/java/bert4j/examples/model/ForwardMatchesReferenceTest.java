@@ -10,6 +10,7 @@ import bert4j.examples.model.ReferenceBert.Config;
 import bert4j.runtime.Batch;
 import bert4j.runtime.Outputs;
 import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.model.LossTarget;
 import bert4j.runtime.model.GeneratedTransformer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,9 +42,25 @@ class ForwardMatchesReferenceTest {
     spec.config.parameterShapes().forEach((n, s) -> expected.add(n + Arrays.toString(s)));
     assertEquals(expected, actual);
     assertEquals(spec.config.vocab(), spec.layout.vocab());
-    assertEquals(spec.config.mask(), spec.layout.mask());
-    assertEquals(spec.config.mlm(), spec.layout.mlm());
-    assertEquals(spec.config.classes(), spec.layout.classes());
+    List<LossTarget> losses = new ArrayList<>();
+    if (spec.config.mlm()) {
+      LossTarget.Kind kind = switch (spec.config.mask()) {
+        case NONE -> LossTarget.Kind.TOKEN_LABELS;
+        case LM -> LossTarget.Kind.NEXT_TOKEN;
+        case UNILM -> LossTarget.Kind.NEXT_TARGET_TOKEN;
+      };
+      losses.add(new LossTarget(kind, spec.config.vocab(), "the MLM head ("
+          + (kind == LossTarget.Kind.TOKEN_LABELS ? "MASKED_LM" : kind) + ")"));
+    }
+    if (spec.config.classes() > 0) {
+      losses.add(new LossTarget(LossTarget.Kind.SEQUENCE_LABELS, spec.config.classes(),
+          "the classification head"));
+    }
+    if (spec.config.tokenClasses() > 0) {
+      losses.add(new LossTarget(LossTarget.Kind.TOKEN_LABELS, spec.config.tokenClasses(),
+          "the token-classification head"));
+    }
+    assertEquals(losses, spec.layout.losses(), "the losses of the mask and heads");
   }
 
   @ParameterizedTest
@@ -121,6 +138,7 @@ class ForwardMatchesReferenceTest {
     double pooled = Double.NaN;
     double mlm = Double.NaN;
     double classes = Double.NaN;
+    double tokenClasses = Double.NaN;
     if (c.pooler()) {
       assertArrayEquals(new int[] {batch, c.hidden()}, out.pooledOutput().shape());
       pooled = Harness.maxAbsError("pooled_output", out.pooledOutput(), ref.pooledOutput());
@@ -139,12 +157,22 @@ class ForwardMatchesReferenceTest {
     } else {
       assertNull(out.classLogits());
     }
+    if (c.tokenClasses() > 0) {
+      assertArrayEquals(new int[] {batch, seq, c.tokenClasses()}, out.tokenClassLogits().shape());
+      assertTrue(out.tokenClassLogits() == out.get("token_class_logits"), "by name and by accessor");
+      tokenClasses = Harness.maxAbsError("token_class_logits", out.tokenClassLogits(),
+          ref.tokenClassLogits());
+    } else {
+      assertNull(out.tokenClassLogits(), "no token-classification head, no token class logits");
+    }
     System.out.printf("[reftest] forward %-22s %-14s max abs error: sequence %.2e pooled %.2e"
-        + " mlm %.2e class %.2e%n", spec, what, sequence, pooled, mlm, classes);
+        + " mlm %.2e class %.2e token class %.2e%n", spec, what, sequence, pooled, mlm, classes,
+        tokenClasses);
     String where = spec + " " + what + ": max abs error ";
     assertTrue(sequence <= TOLERANCE, where + "of sequence_output " + sequence);
     assertTrue(!(pooled > TOLERANCE), where + "of pooled_output " + pooled);
     assertTrue(!(mlm > TOLERANCE), where + "of mlm_logits " + mlm);
     assertTrue(!(classes > TOLERANCE), where + "of class_logits " + classes);
+    assertTrue(!(tokenClasses > TOLERANCE), where + "of token_class_logits " + tokenClasses);
   }
 }

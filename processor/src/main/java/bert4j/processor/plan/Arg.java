@@ -2,8 +2,8 @@ package bert4j.processor.plan;
 
 /** One argument of a kernel call in the plan; the emitter turns each kind into a Java expression. */
 public sealed interface Arg {
-  /** An activation buffer's slice. */
-  record Buf(Buffer buffer) implements Arg {}
+  /** An activation buffer's slice and how the call uses it. */
+  record Buf(Buffer buffer, Access access) implements Arg {}
 
   /** A parameter's slice. */
   record Param(Parameter parameter) implements Arg {}
@@ -29,11 +29,14 @@ public sealed interface Arg {
   /** No value (a null slice or activation). */
   record None() implements Arg {}
 
-  /** A host array the model's base class fills for this call: tokenIds, segmentIds, mlmTargets, .... */
+  /** A host id array the model's base class fills for each call: tokenIds, segmentIds, positionIds. */
   record Host(String name) implements Arg {}
 
-  /** A loss head's scale for this call (1 / counted targets), a method of the base class. */
-  record LossScale(String name) implements Arg {}
+  /** The host target array of loss {@code loss} (in the order of the plan's losses). */
+  record Targets(int loss) implements Arg {}
+
+  /** The scale of loss {@code loss} for this call (1 / counted targets), from the base class. */
+  record LossScale(int loss) implements Arg {}
 
   /** The dropout seed of site {@code site} for this step; site −1 (no dropout) is the constant 0. */
   record Seed(int site) implements Arg {}

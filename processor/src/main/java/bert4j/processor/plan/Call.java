@@ -1,21 +1,26 @@
 package bert4j.processor.plan;
 
+import bert4j.processor.ops.KernelOp;
 import java.util.List;
 
 /**
- * One kernel call of the forward or backward pass: the {@code Kernels} method, its arguments, and a
- * comment for the reader of the generated code. {@code trainingOnly} calls (dropout) run in training
- * mode only. A call with a {@code lossScale} returns a loss sum that the forward adds to the loss after
- * multiplying by the named host value.
+ * One line of the generated forward or backward pass: a typed kernel op, the comment a reader sees
+ * above it, the layer it belongs to ({@link Buffer#GLOBAL} for none), whether it runs in training mode
+ * only, and the index of the loss it returns (−1 for none).
  */
-public record Call(String kernel, List<Arg> args, String comment, boolean trainingOnly,
-    String lossScale) {
-  public Call {
-    args = List.copyOf(args);
+public record Call(KernelOp op, String comment, int layer, boolean trainingOnly, int loss) {
+  /** The {@code Kernels} method. */
+  public String kernel() {
+    return op.kernel();
+  }
+
+  /** The arguments, in the method's order. */
+  public List<Arg> args() {
+    return op.args();
   }
 
   /** The buffers this call touches. */
   public List<Buffer> buffers() {
-    return args.stream().filter(a -> a instanceof Arg.Buf).map(a -> ((Arg.Buf) a).buffer()).toList();
+    return args().stream().filter(a -> a instanceof Arg.Buf).map(a -> ((Arg.Buf) a).buffer()).toList();
   }
 }

@@ -1,34 +1,68 @@
 package bert4j.processor.plan;
 
+import bert4j.processor.heads.HeadOutput;
+import bert4j.processor.heads.Loss;
+import bert4j.processor.ops.Flops;
 import bert4j.processor.spec.ModelSpec;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Stage 2's result, plain data: the parameters in flat-buffer order, every activation buffer placed in
- * the arena, the forward calls in order and the backward calls in order, which buffers hold the
- * outputs, and the counts a user reads in the report. The emitter writes this down and decides nothing.
+ * Stage 2's result, plain data: the parameters in flat-buffer order, the forward calls and the derived
+ * backward calls in order, each buffer's arena column, the outputs and losses of the heads, each layer's
+ * input (and its gradient), and the counts of the report. With recompute, each layer's backward starts
+ * by replaying the layer's forward calls ({@link #timeline()} shows them). The emitter writes this down
+ * and decides nothing.
  */
 public record Plan(
     ModelSpec spec,
     List<Parameter> parameters,
-    List<Buffer> buffers,
     List<Call> forward,
     List<Call> backward,
-    OutputBuffers outputs,
+    Map<Buffer, Column> columns,
+    List<HeadOutput> outputs,
+    List<Loss> losses,
+    List<LayerPorts> layers,
     int tokenWidth,
     int sequenceWidth,
     int pairWidth,
-    long flopsPerTokenFixed,
-    long flopsPerTokenPerPosition) {
+    Flops flops) {
 
-  /** The buffers that hold each output after a forward pass; null where the spec has no such head. */
-  public record OutputBuffers(Buffer sequence, Buffer pooled, Buffer mlmLogits, Buffer classLogits) {}
+  /** What layer {@code index} reads from outside itself: its input, and its input's gradient (or null). */
+  public record LayerPorts(int index, Buffer input, Buffer inputGradient) {}
 
   public Plan {
     parameters = List.copyOf(parameters);
-    buffers = List.copyOf(buffers);
     forward = List.copyOf(forward);
     backward = List.copyOf(backward);
+    columns = Map.copyOf(columns);
+    outputs = List.copyOf(outputs);
+    losses = List.copyOf(losses);
+    layers = List.copyOf(layers);
+  }
+
+  /** Whether each layer's backward replays its forward (the spec's {@code recompute}). */
+  public boolean recompute() {
+    return spec.recompute();
+  }
+
+  /**
+   * Every call a training step makes, in order: the forward, then the backward with each layer's
+   * replayed forward (under recompute) just before the layer's backward calls.
+   */
+  public List<Call> timeline() {
+    List<Call> all = new ArrayList<>(forward);
+    int previous = Buffer.GLOBAL;
+    for (Call call : backward) {
+      if (recompute() && call.layer() != Buffer.GLOBAL && call.layer() != previous) {
+        int layer = call.layer();
+        forward.stream().filter(c -> c.layer() == layer).forEach(all::add);
+      }
+      previous = call.layer();
+      all.add(call);
+    }
+    return all;
   }
 
   /** Total number of parameters (floats of the flat parameter buffer). */
@@ -38,7 +72,7 @@ public record Plan(
 
   /** Forward FLOPs per token at sequence length {@code seq}. */
   public long flopsPerToken(int seq) {
-    return flopsPerTokenFixed + flopsPerTokenPerPosition * seq;
+    return flops.perToken() + flops.perTokenPerPosition() * seq;
   }
 
   /** Bytes of the activation arena for {@code batch} sequences of length {@code seq}. */

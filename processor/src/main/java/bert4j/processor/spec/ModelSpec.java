@@ -3,10 +3,11 @@ package bert4j.processor.spec;
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Objective;
 
 /**
  * Everything the annotations of one interface say, defaults filled and validated: the input of the
- * planner. {@code packageName} and {@code interfaceName} locate the spec; the generated class is
+ * planner. {@code objective} is resolved (never {@code BY_MASK}). {@code packageName} and {@code interfaceName} locate the spec; the generated class is
  * {@code interfaceName + "Impl"} in the same package.
  */
 public record ModelSpec(
@@ -24,13 +25,16 @@ public record ModelSpec(
     double hiddenDropout,
     double layerNormEps,
     double initializerRange,
+    boolean recompute,
     Mask mask,
     double attentionDropout,
     int keySize,
     boolean attentionScale,
     boolean pooler,
     boolean mlm,
+    Objective objective,
     int classes,
+    int tokenClasses,
     OptimizerSpec optimizer) {
 
   /** Width of each head's values: hidden / heads. */

@@ -3,6 +3,7 @@ package bert4j.processor.spec;
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Objective;
 import bert4j.dsl.Position;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,9 +110,12 @@ public final class SpecReader {
       scale = attention.booleanValue("scale");
     }
 
+    boolean recompute = transformer.booleanValue("recompute");
     boolean pooler = false;
     boolean mlm = false;
+    Objective objective = Objective.BY_MASK;
     int classes = 0;
+    int tokenClasses = 0;
     if (heads != null) {
       pooler = heads.booleanValue("pooler");
       mlm = heads.booleanValue("mlm");
@@ -120,6 +124,32 @@ public final class SpecReader {
         heads.error("classes", "a classification head needs at least 2 classes (or 0 for none), got classes="
             + classes);
       }
+      tokenClasses = heads.intValue("tokenClasses");
+      if (tokenClasses == 1 || tokenClasses < 0) {
+        heads.error("tokenClasses", "a token-classification head needs at least 2 classes (or 0 for "
+            + "none), got tokenClasses=" + tokenClasses);
+      }
+      objective = heads.enumValue("objective", Objective.class);
+      if (objective != Objective.BY_MASK && !mlm) {
+        heads.error("objective", "objective=" + objective + " is the MLM head's loss: declare mlm = true");
+      }
+    }
+    Objective resolved = objective != Objective.BY_MASK ? objective : switch (mask) {
+      case NONE -> Objective.MASKED_LM;
+      case LM -> Objective.NEXT_TOKEN;
+      case UNILM -> Objective.NEXT_TARGET_TOKEN;
+    };
+    if (heads != null && mlm && mask == Mask.NONE && resolved != Objective.MASKED_LM) {
+      heads.error("objective", "objective=" + resolved + " with mask=NONE lets every position see "
+          + "the token it predicts: use @Attention(mask = LM or UNILM)");
+    }
+    if (heads != null && mlm && resolved == Objective.NEXT_TARGET_TOKEN && segments < 2) {
+      heads.error("objective", "objective=NEXT_TARGET_TOKEN counts the tokens of segment 1: it needs "
+          + "segments >= 2, got segments=" + segments);
+    }
+    if (heads != null && mlm && resolved == Objective.MASKED_LM && tokenClasses > 0) {
+      heads.error("tokenClasses", "tokenClasses=" + tokenClasses + " and the masked-LM head both "
+          + "train on Batch.tokenLabels: give the MLM head another objective or drop one head");
     }
 
     OptimizerSpec optimizerSpec =
@@ -135,8 +165,8 @@ public final class SpecReader {
         pkg.isUnnamed() ? "" : pkg.getQualifiedName().toString(),
         type.getSimpleName().toString(),
         architecture, layers, hidden, heads_, intermediate, vocab, maxPosition, segments, activation,
-        hiddenDropout, eps, initializerRange, mask, attentionDropout, keySize, scale, pooler, mlm,
-        classes, optimizerSpec));
+        hiddenDropout, eps, initializerRange, recompute, mask, attentionDropout, keySize, scale,
+        pooler, mlm, resolved, classes, tokenClasses, optimizerSpec));
   }
 
   private boolean checkType(TypeElement type) {

@@ -1,22 +1,22 @@
 package bert4j.runtime.model;
 
-import bert4j.dsl.Mask;
 import bert4j.runtime.Batch;
+import java.util.List;
 
 /**
  * The host-side inputs of one call, flattened into arrays allocated once for the model's maximum batch
- * and length: token, segment and position ids, the MLM targets derived for the spec's mask, class
- * labels, and the loss scales (1 / number of counted targets). {@link #stage} checks the batch and
+ * and length: token, segment and position ids, the targets of each loss (given labels, or the next
+ * tokens), and the loss scales (1 / number of counted targets). {@link #stage} checks the batch and
  * fails with a message naming the offending row and value.
  */
 final class BatchInputs {
   final int[] tokenIds;
   final int[] segmentIds;
   final int[] positionIds;
-  final int[] mlmTargets;
-  final int[] labels;
-  float mlmLossScale;
-  float classLossScale;
+  /** The targets of each loss of the layout, by index: one per token or one per sequence. */
+  final int[][] targets;
+  /** Each loss's scale: 1 / its counted targets (0 when none counts). */
+  final float[] lossScales;
   /** Size of the staged batch; 0 when none is staged (or the last one failed its checks). */
   int batch;
   int seq;
@@ -33,8 +33,12 @@ final class BatchInputs {
     tokenIds = new int[maxTokens];
     segmentIds = new int[maxTokens];
     positionIds = new int[maxTokens];
-    mlmTargets = new int[maxTokens];
-    labels = new int[maxBatch];
+    List<LossTarget> losses = layout.losses();
+    targets = new int[losses.size()][];
+    for (int i = 0; i < targets.length; i++) {
+      targets[i] = new int[losses.get(i).kind().perToken() ? maxTokens : maxBatch];
+    }
+    lossScales = new float[losses.size()];
   }
 
   /** Checks and copies {@code input}; with {@code training}, also the targets of every loss. */
@@ -100,42 +104,45 @@ final class BatchInputs {
   }
 
   private void stageTargets(Batch input) {
-    if (!layout.mlm() && layout.classes() == 0) {
+    List<LossTarget> losses = layout.losses();
+    if (losses.isEmpty()) {
       throw new IllegalStateException(layout.specName() + " has no head with a loss: declare "
-          + "@Heads(mlm = true) or @Heads(classes = N) to train it");
+          + "@Heads(mlm = true), @Heads(classes = N) or @Heads(tokenClasses = N) to train it");
     }
-    if (layout.mlm()) {
-      int counted = switch (layout.mask()) {
-        case NONE -> maskedLmTargets(input.tokenLabels());
-        case LM -> nextTokenTargets(false);
-        case UNILM -> nextTokenTargets(true);
+    for (int i = 0; i < losses.size(); i++) {
+      LossTarget loss = losses.get(i);
+      int counted = switch (loss.kind()) {
+        case SEQUENCE_LABELS -> sequenceLabels(loss, input.labels(), targets[i]);
+        case TOKEN_LABELS -> tokenLabels(loss, input.tokenLabels(), targets[i]);
+        case NEXT_TOKEN -> nextTokenTargets(false, targets[i]);
+        case NEXT_TARGET_TOKEN -> nextTokenTargets(true, targets[i]);
       };
-      mlmLossScale = counted == 0 ? 0f : 1f / counted;
-    }
-    if (layout.classes() > 0) {
-      int[] given = input.labels();
-      if (given == null) {
-        throw new IllegalArgumentException("training " + layout.specName()
-            + " needs a class label per sequence: use Batch.withLabels");
-      }
-      if (given.length != batch) {
-        throw new IllegalArgumentException(given.length + " labels for a batch of " + batch);
-      }
-      for (int b = 0; b < batch; b++) {
-        if (given[b] < 0 || given[b] >= layout.classes()) {
-          throw new IllegalArgumentException("label " + given[b] + " of sequence " + b
-              + " is outside [0, " + layout.classes() + ")");
-        }
-        labels[b] = given[b];
-      }
-      classLossScale = 1f / batch;
+      lossScales[i] = counted == 0 ? 0f : 1f / counted;
     }
   }
 
-  private int maskedLmTargets(int[][] tokenLabels) {
+  private int sequenceLabels(LossTarget loss, int[] given, int[] into) {
+    if (given == null) {
+      throw new IllegalArgumentException("training " + loss.head() + " of " + layout.specName()
+          + " needs a class label per sequence: use Batch.withLabels");
+    }
+    if (given.length != batch) {
+      throw new IllegalArgumentException(given.length + " labels for a batch of " + batch);
+    }
+    for (int b = 0; b < batch; b++) {
+      if (given[b] < 0 || given[b] >= loss.classes()) {
+        throw new IllegalArgumentException("label " + given[b] + " of sequence " + b
+            + " is outside [0, " + loss.classes() + ")");
+      }
+      into[b] = given[b];
+    }
+    return batch;
+  }
+
+  private int tokenLabels(LossTarget loss, int[][] tokenLabels, int[] into) {
     if (tokenLabels == null) {
-      throw new IllegalArgumentException("training the masked-LM head of " + layout.specName()
-          + " (mask NONE) needs tokenLabels: use Batch.withTokenLabels (−1 = not counted)");
+      throw new IllegalArgumentException("training " + loss.head() + " of " + layout.specName()
+          + " needs tokenLabels: use Batch.withTokenLabels (−1 = not counted)");
     }
     if (tokenLabels.length != batch) {
       throw new IllegalArgumentException("tokenLabels has " + tokenLabels.length
@@ -149,11 +156,11 @@ final class BatchInputs {
       }
       for (int i = 0; i < seq; i++) {
         int target = tokenLabels[b][i];
-        if (target < -1 || target >= layout.vocab()) {
+        if (target < -1 || target >= loss.classes()) {
           throw new IllegalArgumentException("token label " + target + " at [" + b + "][" + i
-              + "] is outside [−1, " + layout.vocab() + ")");
+              + "] is outside [−1, " + loss.classes() + ")");
         }
-        mlmTargets[b * seq + i] = target;
+        into[b * seq + i] = target;
         counted += target >= 0 ? 1 : 0;
       }
     }
@@ -164,14 +171,14 @@ final class BatchInputs {
    * Position i predicts token i + 1 when that token is not padding; for UniLM only where it is a
    * target token (segment 1), as bert4keras's seq2seq loss.
    */
-  private int nextTokenTargets(boolean targetSegmentOnly) {
+  private int nextTokenTargets(boolean targetSegmentOnly, int[] into) {
     int counted = 0;
     for (int b = 0; b < batch; b++) {
       for (int i = 0; i < seq; i++) {
         int r = b * seq + i;
         boolean counts = i + 1 < seq && tokenIds[r + 1] != 0
             && (!targetSegmentOnly || segmentIds[r + 1] == 1);
-        mlmTargets[r] = counts ? tokenIds[r + 1] : -1;
+        into[r] = counts ? tokenIds[r + 1] : -1;
         counted += counts ? 1 : 0;
       }
     }

@@ -57,8 +57,6 @@ public abstract class GeneratedTransformer implements TransformerModel {
   protected final int[] tokenIds;
   protected final int[] segmentIds;
   protected final int[] positionIds;
-  protected final int[] mlmTargets;
-  protected final int[] labels;
 
   protected GeneratedTransformer(Kernels kernels, ModelLayout layout, int maxBatch, int maxLength) {
     if (kernels == null) {
@@ -103,8 +101,6 @@ public abstract class GeneratedTransformer implements TransformerModel {
     this.tokenIds = inputs.tokenIds;
     this.segmentIds = inputs.segmentIds;
     this.positionIds = inputs.positionIds;
-    this.mlmTargets = inputs.mlmTargets;
-    this.labels = inputs.labels;
     initialize(0);
   }
 
@@ -118,7 +114,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
   protected abstract void backwardPass(int batch, int seq);
 
   /** Reads the outputs of the last forward pass. */
-  protected abstract Outputs readOutputs(int batch, int seq);
+  protected abstract Outputs readOutputs();
 
   /** The slice of a parameter at {@code offset} in the flat buffer. */
   protected final Slice param(long offset) {
@@ -148,14 +144,28 @@ public abstract class GeneratedTransformer implements TransformerModel {
         + (long) column * tokens * maxLength);
   }
 
-  /** The MLM loss's scale: 1 / number of counted target positions (0 when none). */
-  protected final float mlmLossScale() {
-    return inputs.mlmLossScale;
+  /** The host targets of loss {@code loss} (the layout's order) for the current training call. */
+  protected final int[] targets(int loss) {
+    return inputs.targets[loss];
   }
 
-  /** The classification loss's scale: 1 / batch. */
-  protected final float classLossScale() {
-    return inputs.classLossScale;
+  /** The scale of loss {@code loss}: 1 / its counted targets (0 when none counts). */
+  protected final float lossScale(int loss) {
+    return inputs.lossScales[loss];
+  }
+
+  /** Sequences in the last forward pass; an error before the first. */
+  protected final int lastBatch() {
+    if (inputs.batch == 0) {
+      throw new IllegalStateException("no forward pass has run yet");
+    }
+    return inputs.batch;
+  }
+
+  /** Length of the sequences of the last forward pass. */
+  protected final int lastSeq() {
+    lastBatch();
+    return inputs.seq;
   }
 
   /** The dropout seed of one site in the current training call. */
@@ -274,15 +284,13 @@ public abstract class GeneratedTransformer implements TransformerModel {
   public Outputs forward(Batch batch) {
     inputs.stage(batch, false);
     forwardPass(false, inputs.batch, inputs.seq);
-    return readOutputs(inputs.batch, inputs.seq);
+    return readOutputs();
   }
 
   @Override
   public Outputs lastOutputs() {
-    if (inputs.batch == 0) {
-      throw new IllegalStateException("no forward pass has run yet");
-    }
-    return readOutputs(inputs.batch, inputs.seq);
+    lastBatch();
+    return readOutputs();
   }
 
   @Override

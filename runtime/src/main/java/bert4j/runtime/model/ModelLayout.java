@@ -1,14 +1,14 @@
 package bert4j.runtime.model;
 
-import bert4j.dsl.Mask;
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.optim.OptimizerProgram;
 import java.util.List;
 
 /**
- * What a generated model tells its runtime base class: the spec's sizes and heads, the parameters in
- * flat-buffer order, the arena's region widths (floats per token, per sequence, per token pair) and the
- * plan's FLOP counts, and the compiled optimizer.
+ * What a generated model tells its runtime base class: the spec's sizes, the parameters in
+ * flat-buffer order, the losses of its heads (none: the model cannot train), the arena's region
+ * widths (floats per token, per sequence, per token pair), the plan's FLOP counts, and the compiled
+ * optimizer.
  */
 public record ModelLayout(
     String specName,
@@ -16,11 +16,9 @@ public record ModelLayout(
     int hidden,
     int maxPosition,
     int segments,
-    Mask mask,
-    boolean mlm,
-    int classes,
     double initializerRange,
     List<ParameterInfo> parameters,
+    List<LossTarget> losses,
     int tokenWidth,
     int sequenceWidth,
     int pairWidth,
@@ -30,6 +28,7 @@ public record ModelLayout(
 
   public ModelLayout {
     parameters = List.copyOf(parameters);
+    losses = List.copyOf(losses);
   }
 
   /** Total number of parameters. */

@@ -1,0 +1,233 @@
+package bert4j.processor.emit;
+
+import bert4j.processor.plan.Arg;
+import bert4j.processor.plan.Buffer;
+import bert4j.processor.plan.Call;
+import bert4j.processor.plan.Column;
+import bert4j.processor.plan.Parameter;
+import bert4j.processor.plan.Plan;
+import com.squareup.javapoet.ClassName;
+import com.squareup.javapoet.CodeBlock;
+import com.squareup.javapoet.FieldSpec;
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.TypeSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes the generated model's inner class {@code Layer}: the slices of one layer (parameters at
+ * {@code first + index × stride}, buffers at their arena columns, the input through {@code connect}) and
+ * its {@code forward} and {@code backward}, written once from layer 0's calls. Every layer's calls must
+ * be layer 0's with its own slices; anything else is a planner bug, reported here.
+ */
+final class LayerEmitter {
+  static final ClassName SLICE = ClassName.get("bert4j.runtime.kernels", "Slice");
+
+  private final Plan plan;
+  private final ClassName layerClass;
+  private final int seedsPerLayer;
+  private final long parameterStride;
+
+  LayerEmitter(Plan plan, ClassName layerClass) {
+    this.plan = plan;
+    this.layerClass = layerClass;
+    this.seedsPerLayer = (int) plan.forward().stream().filter(c -> c.layer() == 0)
+        .flatMap(c -> c.args().stream())
+        .filter(a -> a instanceof Arg.Seed s && s.site() >= 0).map(a -> ((Arg.Seed) a).site())
+        .distinct().count();
+    this.parameterStride = plan.spec().layers() < 2 ? 0
+        : first(1).offset() - first(0).offset();
+    check();
+  }
+
+  /** The first parameter of layer {@code l}. */
+  private Parameter first(int l) {
+    return plan.parameters().stream().filter(p -> p.layer() == l).findFirst()
+        .orElseThrow(() -> new IllegalStateException("layer " + l + " has no parameters"));
+  }
+
+  /** Layer 0's parameters, in flat-buffer order. */
+  List<Parameter> parameters() {
+    return plan.parameters().stream().filter(p -> p.layer() == 0).toList();
+  }
+
+  /** The offset of layer 0's first parameter, and how far each layer's parameters follow. */
+  long firstOffset() {
+    return first(0).offset();
+  }
+
+  long parameterStride() {
+    return parameterStride;
+  }
+
+  private List<Buffer> buffers(int l) {
+    Set<Buffer> buffers = new LinkedHashSet<>();
+    for (Call c : plan.timeline()) {
+      c.buffers().stream().filter(b -> b.layer() == l).forEach(buffers::add);
+    }
+    return new ArrayList<>(buffers);
+  }
+
+  private List<CodeBlock> rendered(int l, boolean forward) {
+    CallRenderer renderer = CallRenderer.layer(plan.layers().get(l), seedsPerLayer);
+    List<CodeBlock> lines = new ArrayList<>();
+    for (Call c : forward ? plan.forward() : plan.backward()) {
+      if (c.layer() == l) {
+        lines.add(renderer.statement(c));
+      }
+    }
+    return lines;
+  }
+
+  private void check() {
+    List<CodeBlock> forward = rendered(0, true);
+    List<CodeBlock> backward = rendered(0, false);
+    List<String> names = buffers(0).stream().map(Buffer::name).toList();
+    List<Parameter> params = parameters();
+    for (int l = 1; l < plan.spec().layers(); l++) {
+      int layer = l;
+      require(forward.equals(rendered(l, true)), "forward", l);
+      require(backward.equals(rendered(l, false)), "backward", l);
+      require(names.equals(buffers(l).stream().map(Buffer::name).toList()), "buffers", l);
+      List<Parameter> own = plan.parameters().stream().filter(p -> p.layer() == layer).toList();
+      require(own.size() == params.size(), "parameters", l);
+      for (int i = 0; i < own.size(); i++) {
+        Parameter p = own.get(i);
+        require(p.field().equals(params.get(i).field())
+            && p.offset() == params.get(i).offset() + l * parameterStride, "parameter offsets", l);
+      }
+      for (Buffer b : buffers(l)) {
+        Column c = plan.columns().get(b);
+        require(c.equals(plan.columns().get(new Buffer(b.name(), 0, b.extent(), b.width()))),
+            "columns", l);
+      }
+      Plan.LayerPorts ports = plan.layers().get(l);
+      Plan.LayerPorts previous = plan.layers().get(l - 1);
+      require(ports.input().layer() == l - 1
+          && (l == 1 || ports.input().name().equals(previous.input().name())), "input", l);
+      require(Objects.equals(ports.inputGradient() == null ? null : ports.inputGradient().name(),
+          l == 1 ? ports.inputGradient() == null ? null : ports.inputGradient().name()
+              : previous.inputGradient() == null ? null : previous.inputGradient().name())
+          && (ports.inputGradient() == null || ports.inputGradient().layer() == l - 1),
+          "input gradient", l);
+    }
+  }
+
+  private static void require(boolean ok, String what, int layer) {
+    if (!ok) {
+      throw new IllegalStateException("layer " + layer + "'s " + what + " differ from layer 0's: "
+          + "the generated Layer class cannot serve it");
+    }
+  }
+
+  /** The Layer class. */
+  TypeSpec type() {
+    boolean trains = !plan.backward().isEmpty();
+    TypeSpec.Builder type = TypeSpec.classBuilder(layerClass)
+        .addJavadoc("One encoder layer: its parameters, their gradients and its activations (at its "
+            + "arena columns), and its\nforward and backward. The input is the previous layer's "
+            + "output (the embeddings' for layer 0).\n")
+        .addModifiers(Modifier.PRIVATE, Modifier.FINAL)
+        .addField(int.class, "index", Modifier.PRIVATE, Modifier.FINAL);
+    MethodSpec.Builder constructor = MethodSpec.constructorBuilder()
+        .addParameter(int.class, "index")
+        .addStatement("this.index = index");
+    for (Parameter p : parameters()) {
+      type.addField(SLICE, p.field(), Modifier.PRIVATE, Modifier.FINAL);
+      constructor.addStatement("$N = param($LL + index * $LL)", p.field(), p.offset(),
+          parameterStride);
+    }
+    if (trains) {
+      for (Parameter p : parameters()) {
+        type.addField(SLICE, p.gradField(), Modifier.PRIVATE, Modifier.FINAL);
+        constructor.addStatement("$N = grad($LL + index * $LL)", p.gradField(), p.offset(),
+            parameterStride);
+      }
+    }
+    for (Buffer b : buffers(0)) {
+      type.addField(SLICE, b.name(), Modifier.PRIVATE, Modifier.FINAL);
+      constructor.addStatement("$N = $L($L)", b.name(), ModelEmitter.region(b.extent()),
+          column(plan.columns().get(b)));
+    }
+    type.addField(FieldSpec.builder(SLICE, "input", Modifier.PRIVATE).build());
+    MethodSpec.Builder connect = MethodSpec.methodBuilder("connect")
+        .addJavadoc("Sets the slices this layer reads from the layer below.\n")
+        .addParameter(SLICE, "input")
+        .addStatement("this.input = input");
+    if (trains) {
+      type.addField(FieldSpec.builder(SLICE, "inputGrad", Modifier.PRIVATE).build());
+      connect.addParameter(SLICE, "inputGrad").addStatement("this.inputGrad = inputGrad");
+    }
+    type.addMethod(constructor.build());
+    type.addMethod(connect.build());
+    type.addMethod(forward());
+    type.addMethod(backward());
+    return type.build();
+  }
+
+  private CodeBlock column(Column c) {
+    if (c.slots() == 1) {
+      return CodeBlock.of("$L", c.base());
+    }
+    if (c.slots() == plan.spec().layers()) {
+      return CodeBlock.of("$L + index * $L", c.base(), c.width());
+    }
+    return CodeBlock.of("$L + index % $L * $L", c.base(), c.slots(), c.width());
+  }
+
+  private MethodSpec forward() {
+    MethodSpec.Builder method = MethodSpec.methodBuilder("forward")
+        .addJavadoc("This layer's forward pass (dropout on in training).\n")
+        .addParameter(boolean.class, "training")
+        .addParameter(int.class, "batch")
+        .addParameter(int.class, "seq")
+        .addStatement("int rows = batch * seq");
+    ModelEmitter.addCalls(method, plan.forward().stream().filter(c -> c.layer() == 0).toList(),
+        CallRenderer.layer(plan.layers().get(0), seedsPerLayer));
+    return method.build();
+  }
+
+  private MethodSpec backward() {
+    MethodSpec.Builder method = MethodSpec.methodBuilder("backward")
+        .addJavadoc("This layer's backward pass: the gradients of its parameters (accumulated) and of "
+            + "its input.\n")
+        .addParameter(int.class, "batch")
+        .addParameter(int.class, "seq");
+    List<Call> calls = plan.backward().stream().filter(c -> c.layer() == 0).toList();
+    if (calls.isEmpty()) {
+      return method.addComment("no head has a loss: nothing to differentiate").build();
+    }
+    if (plan.recompute()) {
+      method.addComment("recompute: replay this layer's forward from its kept input (the same "
+          + "dropout masks)");
+      method.addStatement("forward(true, batch, seq)");
+    }
+    method.addStatement("int rows = batch * seq");
+    ModelEmitter.addCalls(method, calls, CallRenderer.layer(plan.layers().get(0), seedsPerLayer));
+    return method.build();
+  }
+
+  /** {@code layers[l].connect(...)} for every layer, in the model's constructor. */
+  CodeBlock connections() {
+    Plan.LayerPorts first = plan.layers().get(0);
+    CallRenderer model = CallRenderer.model();
+    CodeBlock input0 = model.buffer(first.input());
+    CodeBlock grad0 = first.inputGradient() == null ? null : model.buffer(first.inputGradient());
+    if (plan.layers().size() == 1) {
+      return grad0 == null ? CodeBlock.of("layers[0].connect($L)", input0)
+          : CodeBlock.of("layers[0].connect($L, $L)", input0, grad0);
+    }
+    Plan.LayerPorts second = plan.layers().get(1);
+    CodeBlock input = CodeBlock.of("l == 0 ? $L : layers[l - 1].$N", input0, second.input().name());
+    if (grad0 == null) {
+      return CodeBlock.of("layers[l].connect($L)", input);
+    }
+    Objects.requireNonNull(second.inputGradient(), "layer 1's input gradient");
+    return CodeBlock.of("layers[l].connect($L,$W$L)", input,
+        CodeBlock.of("l == 0 ? $L : layers[l - 1].$N", grad0, second.inputGradient().name()));
+  }
+}

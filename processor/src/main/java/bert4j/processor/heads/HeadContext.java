@@ -1,0 +1,84 @@
+package bert4j.processor.heads;
+
+import bert4j.processor.ops.SoftmaxCrossEntropy;
+import bert4j.processor.plan.Parameter;
+import bert4j.processor.spec.ModelSpec;
+import bert4j.processor.tape.Tape;
+import bert4j.processor.tape.Value;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What heads build on and hand back: the tape, the spec, the encoder's sequence output and token
+ * embedding (for tied decoders), the pooled output once the pooler has built it, and the outputs and
+ * losses the heads declare, in order.
+ */
+public final class HeadContext {
+  private final Tape tape;
+  private final ModelSpec spec;
+  private final Value sequence;
+  private final Parameter wordEmbeddings;
+  private final List<HeadOutput> outputs = new ArrayList<>();
+  private final List<Loss> losses = new ArrayList<>();
+  private Value pooled;
+
+  public HeadContext(Tape tape, ModelSpec spec, Value sequence, Parameter wordEmbeddings) {
+    this.tape = tape;
+    this.spec = spec;
+    this.sequence = sequence;
+    this.wordEmbeddings = wordEmbeddings;
+    output("sequence_output", "sequenceOutput", sequence);
+  }
+
+  public Tape tape() {
+    return tape;
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  /** The encoder's output, {@code [batch, seq, hidden]}. */
+  public Value sequence() {
+    return sequence;
+  }
+
+  /** The token embedding, {@code [vocab, hidden]}. */
+  public Parameter wordEmbeddings() {
+    return wordEmbeddings;
+  }
+
+  /** The pooler's output, or null when the spec has no pooler. */
+  public Value pooled() {
+    return pooled;
+  }
+
+  void pooled(Value value) {
+    pooled = value;
+  }
+
+  /** Declares an output read after every forward pass. */
+  public void output(String name, String accessor, Value value) {
+    outputs.add(new HeadOutput(name, accessor, value.buffer()));
+  }
+
+  /**
+   * Records the softmax cross-entropy of {@code logits} against the targets of a new loss, in
+   * training only, and returns the loss's index.
+   */
+  public int softmaxLoss(Value logits, int classes, String kind, String head) {
+    int index = losses.size();
+    losses.add(new Loss(kind, classes, head));
+    Value dLogits = tape.buffer(logits.buffer().name() + "Grad", logits.buffer().extent(), classes);
+    tape.record(new SoftmaxCrossEntropy(logits, index, classes, dLogits));
+    return index;
+  }
+
+  public List<HeadOutput> outputs() {
+    return List.copyOf(outputs);
+  }
+
+  public List<Loss> losses() {
+    return List.copyOf(losses);
+  }
+}

@@ -1,0 +1,64 @@
+package bert4j.processor.plan;
+
+import bert4j.processor.blocks.Bert;
+import bert4j.processor.blocks.Embeddings;
+import bert4j.processor.heads.Head;
+import bert4j.processor.heads.HeadContext;
+import bert4j.processor.heads.HeadOutput;
+import bert4j.processor.heads.SpecHeads;
+import bert4j.processor.ops.Flops;
+import bert4j.processor.ops.LossOp;
+import bert4j.processor.spec.ModelSpec;
+import bert4j.processor.tape.Gradients;
+import bert4j.processor.tape.Tape;
+import bert4j.processor.tape.Value;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Stage 2 of the processor: records the spec's architecture and heads on a {@link Tape}, derives the
+ * backward ({@link Gradients}), and reads the tape for everything else: liveness and arena columns
+ * (over the replayed forward too, under recompute), FLOPs, the layers' inputs.
+ */
+public final class Planner {
+  private Planner() {}
+
+  public static Plan plan(ModelSpec spec) {
+    Tape tape = new Tape();
+    Embeddings.Result encoder = Bert.build(tape, spec);
+    HeadContext heads = new HeadContext(tape, spec, encoder.output(), encoder.wordEmbeddings());
+    for (Head head : SpecHeads.of(spec)) {
+      head.build(heads);
+    }
+    Gradients.Result backward = Gradients.derive(tape);
+
+    List<Call> forward = new ArrayList<>();
+    Flops flops = Flops.NONE;
+    for (Tape.Entry e : tape.entries()) {
+      int loss = e.op() instanceof LossOp l ? l.loss() : -1;
+      forward.add(new Call(e.op(), e.comment(), e.layer(), e.op().trainingOnly(), loss));
+      flops = flops.plus(e.op().flops());
+    }
+    List<Plan.LayerPorts> ports = new ArrayList<>();
+    for (Map.Entry<Integer, Value> input : tape.layerInputs().entrySet()) {
+      ports.add(new Plan.LayerPorts(input.getKey(), input.getValue().buffer(),
+          backward.gradients().get(input.getValue())));
+    }
+    ports.sort((a, b) -> Integer.compare(a.index(), b.index()));
+
+    Set<Buffer> outputs = new LinkedHashSet<>();
+    for (HeadOutput o : heads.outputs()) {
+      outputs.add(o.buffer());
+    }
+    Plan unplaced = new Plan(spec, tape.parameters(), forward, backward.calls(), Map.of(),
+        heads.outputs(), heads.losses(), ports, 0, 0, 0, flops);
+    ArenaPlanner.Placement placement =
+        ArenaPlanner.place(unplaced.timeline(), outputs, spec.layers());
+    return new Plan(spec, tape.parameters(), forward, backward.calls(), placement.columns(),
+        heads.outputs(), heads.losses(), ports, placement.widths().get(Extent.TOKENS),
+        placement.widths().get(Extent.SEQUENCES), placement.widths().get(Extent.PAIRS), flops);
+  }
+}

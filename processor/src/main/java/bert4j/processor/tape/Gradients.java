@@ -1,0 +1,203 @@
+package bert4j.processor.tape;
+
+import bert4j.processor.ops.Fill;
+import bert4j.processor.ops.ForwardOp;
+import bert4j.processor.ops.KernelOp;
+import bert4j.processor.ops.LossOp;
+import bert4j.processor.plan.Arg;
+import bert4j.processor.plan.Buffer;
+import bert4j.processor.plan.Call;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Derives the backward pass from a {@link Tape}: walks the forward ops in reverse, starting from the
+ * losses, and lets each op whose outputs carry a gradient record its backward. It owns the gradient
+ * buffers: a gradient is written by the first contribution and accumulated by the next ones (a value
+ * used twice, a parameter used twice is accumulated by the kernels themselves), shared where two values
+ * have the same gradient (a residual connection, an accumulating embedding), and taken over in place
+ * where nothing else still needs it. Ops that reach no loss get no backward.
+ */
+public final class Gradients {
+  /** Where a backward op writes a gradient, and whether it adds to what is there. */
+  public record Target(Buffer buffer, boolean accumulate) {}
+
+  /** The derived backward calls and the gradient buffer of every value that has one. */
+  public record Result(List<Call> calls, Map<Value, Buffer> gradients) {}
+
+  private final List<Tape.Entry> entries;
+  private final Map<Value, Buffer> gradient = new LinkedHashMap<>();
+  /** For each gradient buffer, the values it holds the gradient of whose backward has not run yet. */
+  private final Map<Buffer, Set<Value>> pending = new HashMap<>();
+  private final Set<Buffer> allocated = new HashSet<>();
+  private final Set<Value> needsGradient = new HashSet<>();
+  private final Map<Value, Integer> producer = new HashMap<>();
+  private final Map<Value, List<Integer>> consumers = new HashMap<>();
+  private final List<Call> calls = new ArrayList<>();
+  private int current;
+  private String comment;
+
+  private Gradients(Tape tape) {
+    this.entries = tape.entries();
+    allocated.addAll(tape.buffers());
+    for (int i = 0; i < entries.size(); i++) {
+      ForwardOp op = entries.get(i).op();
+      boolean hasParameters = op.args().stream().anyMatch(a -> a instanceof Arg.Param);
+      boolean fromGradient = op.inputs().stream().anyMatch(needsGradient::contains);
+      for (Value in : op.inputs()) {
+        consumers.computeIfAbsent(in, v -> new ArrayList<>()).add(i);
+      }
+      for (Value out : op.outputs()) {
+        producer.put(out, i);
+        if (hasParameters || fromGradient) {
+          needsGradient.add(out);
+        }
+      }
+    }
+  }
+
+  /** The backward of {@code tape}: empty when no op of it is a loss. */
+  public static Result derive(Tape tape) {
+    Gradients g = new Gradients(tape);
+    for (g.current = g.entries.size() - 1; g.current >= 0; g.current--) {
+      Tape.Entry entry = g.entries.get(g.current);
+      ForwardOp op = entry.op();
+      if (!(op instanceof LossOp) && op.outputs().stream().noneMatch(g.gradient::containsKey)) {
+        continue;
+      }
+      g.comment = entry.comment();
+      op.backward(g);
+      for (Value out : op.outputs()) {
+        Buffer b = g.gradient.get(out);
+        if (b != null) {
+          g.pending.get(b).remove(out);
+        }
+      }
+    }
+    return new Result(List.copyOf(g.calls), Map.copyOf(g.gradient));
+  }
+
+  /** The gradient of {@code out}, an output of the op being differentiated. */
+  public Buffer of(Value out) {
+    Buffer b = gradient.get(out);
+    if (b == null) {
+      throw new IllegalStateException(out.buffer().id() + " has no gradient in the backward of "
+          + entries.get(current).op().kernel());
+    }
+    return b;
+  }
+
+  /**
+   * Where to write the gradient of {@code x}: a new buffer on the first contribution (zero-filled first
+   * when the kernel writes only some rows), the existing one, accumulated, after that; null when x
+   * carries no gradient.
+   */
+  public Target target(Value x, boolean kernelAccumulates, boolean partial) {
+    if (!needsGradient.contains(x)) {
+      return null;
+    }
+    Buffer g = gradient.get(x);
+    if (g == null) {
+      g = allocate(x);
+      define(x, g);
+      if (partial) {
+        record(new Fill(g, 0f));
+      }
+      return new Target(g, partial);
+    }
+    if (!kernelAccumulates) {
+      throw new IllegalStateException("the gradient of " + x.buffer().id() + " has two contributions, "
+          + "and " + entries.get(current).op().kernel() + "'s backward cannot add to one");
+    }
+    return new Target(g, true);
+  }
+
+  /** A new gradient buffer for {@code x}, for a kernel that overwrites. */
+  public Buffer fresh(Value x) {
+    Target t = target(x, false, false);
+    if (t == null) {
+      throw new IllegalStateException(entries.get(current).op().kernel()
+          + "'s backward writes the gradient of " + x.buffer().id() + ", which has none");
+    }
+    return t.buffer();
+  }
+
+  /**
+   * The buffer for the gradient of {@code in} computed elementwise from that of {@code out}: the same
+   * buffer when no other pending value shares it, otherwise a new one.
+   */
+  public Buffer inPlace(Value out, Value in) {
+    Buffer g = of(out);
+    boolean alone = pending.get(g).equals(Set.of(out));
+    boolean sameShape = g.extent() == in.buffer().extent() && g.width() == in.buffer().width();
+    if (alone && sameShape && !gradient.containsKey(in) && needsGradient.contains(in)) {
+      define(in, g);
+      return g;
+    }
+    return fresh(in);
+  }
+
+  /**
+   * The buffer for the gradient of {@code x + residual} (the same for both): one buffer shared by the
+   * two when that is safe (the residual's other uses come before x is produced, so their backward
+   * adds to it only after x's has read it), else x's own.
+   */
+  public Buffer sum(Value x, Value residual) {
+    if (residual == null) {
+      return fresh(x);
+    }
+    boolean residualFree = !gradient.containsKey(residual) && needsGradient.contains(residual);
+    int xFrom = producer.getOrDefault(x, -1);
+    boolean ordered = consumers.get(residual).stream().allMatch(i -> i == current || i < xFrom);
+    if (residualFree && ordered && !gradient.containsKey(x)) {
+      Buffer g = allocate(residual);
+      define(residual, g);
+      define(x, g);
+      return g;
+    }
+    throw new IllegalStateException("the residual " + residual.buffer().id() + " of "
+        + x.buffer().id() + " is used after it is produced: its gradient would need an add kernel");
+  }
+
+  /** Gives {@code onto} the gradient of {@code out} (an accumulating op: out = onto + ...). */
+  public void share(Value out, Value onto) {
+    if (gradient.containsKey(onto)) {
+      throw new IllegalStateException("the gradient of " + onto.buffer().id() + " is already set");
+    }
+    define(onto, of(out));
+  }
+
+  /** A loss's gradient of its logits, written by the loss call itself. */
+  public void seed(Value logits, Buffer dLogits) {
+    if (gradient.containsKey(logits)) {
+      throw new IllegalStateException(logits.buffer().id() + " feeds two losses");
+    }
+    define(logits, dLogits);
+  }
+
+  /** Appends a backward call in the scope of the op being differentiated. */
+  public void record(KernelOp op) {
+    calls.add(new Call(op, comment, entries.get(current).layer(), false, -1));
+    comment = null;
+  }
+
+  private Buffer allocate(Value x) {
+    Buffer b = x.buffer();
+    String base = b.name() + "Grad";
+    Buffer g = new Buffer(base, b.layer(), b.extent(), b.width());
+    for (int n = 2; !allocated.add(g); n++) {
+      g = new Buffer(base + n, b.layer(), b.extent(), b.width());
+    }
+    return g;
+  }
+
+  private void define(Value v, Buffer g) {
+    gradient.put(v, g);
+    pending.computeIfAbsent(g, b -> new HashSet<>()).add(v);
+  }
+}

@@ -1,0 +1,114 @@
+package bert4j.processor.tape;
+
+import bert4j.processor.ops.ForwardOp;
+import bert4j.processor.plan.Buffer;
+import bert4j.processor.plan.Extent;
+import bert4j.processor.plan.Parameter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The plan-time tape: blocks declare parameters and buffers on it and record the forward ops of the
+ * model in order, each in the scope of a layer or of none. Nothing is computed here; the backward is
+ * derived from the tape by {@link Gradients}, and liveness, placement and the report read it.
+ */
+public final class Tape {
+  /** One recorded forward op, the layer it belongs to, and the comment for the generated code. */
+  public record Entry(ForwardOp op, int layer, String comment) {}
+
+  private final List<Entry> entries = new ArrayList<>();
+  private final List<Parameter> parameters = new ArrayList<>();
+  private final Map<Integer, Value> layerInputs = new LinkedHashMap<>();
+  private final Set<Buffer> buffers = new HashSet<>();
+  private final Set<String> names = new HashSet<>();
+  private int layer = Buffer.GLOBAL;
+  private String prefix = "";
+  private String comment;
+  private long nextOffset;
+  private int nextValue;
+  private int nextSite;
+
+  /**
+   * Opens layer {@code index}: parameters declared until {@link #exitLayer} are named
+   * {@code prefix + localName}, buffers belong to the layer, and {@code input} (a value of the scope
+   * before) is the layer's input.
+   */
+  public void enterLayer(int index, String namePrefix, Value input) {
+    if (layer != Buffer.GLOBAL) {
+      throw new IllegalStateException("layer " + layer + " is still open");
+    }
+    layer = index;
+    prefix = namePrefix;
+    layerInputs.put(index, input);
+  }
+
+  public void exitLayer() {
+    layer = Buffer.GLOBAL;
+    prefix = "";
+  }
+
+  /** A new buffer of the current scope and its first value. */
+  public Value buffer(String name, Extent extent, int width) {
+    Buffer buffer = new Buffer(name, layer, extent, width);
+    if (!buffers.add(buffer)) {
+      throw new IllegalStateException("buffer " + buffer.id() + " declared twice");
+    }
+    return new Value(nextValue++, buffer);
+  }
+
+  /** A new value of {@code value}'s buffer: what an in-place op writes. */
+  public Value next(Value value) {
+    return new Value(nextValue++, value.buffer());
+  }
+
+  /** A parameter of the current scope, placed next in the flat buffer. */
+  public Parameter parameter(String localName, String field, int... shape) {
+    String name = prefix + localName;
+    if (!names.add(name)) {
+      throw new IllegalStateException("parameter " + name + " declared twice");
+    }
+    Parameter p = new Parameter(name, localName, field, layer, shape, nextOffset);
+    parameters.add(p);
+    nextOffset += p.size();
+    return p;
+  }
+
+  /** A new dropout seed site. */
+  public int seedSite() {
+    return nextSite++;
+  }
+
+  /** The comment of the next recorded op. */
+  public void comment(String text) {
+    comment = text;
+  }
+
+  /** Records {@code op} in the current scope and returns it. */
+  public <T extends ForwardOp> T record(T op) {
+    entries.add(new Entry(op, layer, comment));
+    comment = null;
+    return op;
+  }
+
+  public List<Entry> entries() {
+    return List.copyOf(entries);
+  }
+
+  /** Every buffer declared on the tape. */
+  public Set<Buffer> buffers() {
+    return Set.copyOf(buffers);
+  }
+
+  public List<Parameter> parameters() {
+    return List.copyOf(parameters);
+  }
+
+  /** Each layer's input value, by layer index. */
+  public Map<Integer, Value> layerInputs() {
+    return Map.copyOf(layerInputs);
+  }
+}

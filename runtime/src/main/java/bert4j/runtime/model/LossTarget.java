@@ -1,0 +1,25 @@
+package bert4j.runtime.model;
+
+/**
+ * One loss of a generated model, as its targets are staged from a {@link bert4j.runtime.Batch}: where
+ * they come from ({@link Kind}), the range they lie in ([0, classes)), and the head's name for error
+ * messages. Each loss's scale is 1 / the number of counted targets, so each is a mean.
+ */
+public record LossTarget(Kind kind, int classes, String head) {
+  /** Where a loss's targets come from. */
+  public enum Kind {
+    /** {@code Batch.labels}: one class per sequence. */
+    SEQUENCE_LABELS,
+    /** {@code Batch.tokenLabels}: one class per position, −1 = not counted. */
+    TOKEN_LABELS,
+    /** The token ids: position i predicts token i + 1 unless that is padding. */
+    NEXT_TOKEN,
+    /** As NEXT_TOKEN, counted only where token i + 1 is in segment 1 (UniLM's targets). */
+    NEXT_TARGET_TOKEN;
+
+    /** Whether the targets are one per token (else one per sequence). */
+    public boolean perToken() {
+      return this != SEQUENCE_LABELS;
+    }
+  }
+}
