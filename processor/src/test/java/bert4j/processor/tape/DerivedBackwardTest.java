@@ -1,0 +1,316 @@
+package bert4j.processor.tape;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bert4j.dsl.Activation;
+import bert4j.dsl.Mask;
+import bert4j.processor.ops.Attention;
+import bert4j.processor.ops.AttentionShape;
+import bert4j.processor.ops.DoubleKernels;
+import bert4j.processor.ops.Dropout;
+import bert4j.processor.ops.Embedding;
+import bert4j.processor.ops.KernelOp;
+import bert4j.processor.ops.LayerNorm;
+import bert4j.processor.ops.Linear;
+import bert4j.processor.ops.SoftmaxCrossEntropy;
+import bert4j.processor.plan.Arg;
+import bert4j.processor.plan.Buffer;
+import bert4j.processor.plan.Call;
+import bert4j.processor.plan.Extent;
+import bert4j.processor.plan.Parameter;
+import bert4j.runtime.kernels.Kernels;
+import bert4j.runtime.kernels.Slice;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Each typed forward op's derived backward, op by op, against central finite differences in double
+ * precision. A case records one op on a {@link Tape} whose differentiable inputs are looked up from
+ * parameter tables (so they carry gradients), then a softmax cross-entropy of its output; the
+ * {@link Gradients} derivation is run, and forward and backward calls are executed by reflection on
+ * {@link DoubleKernels} — which also checks each op's kernel name and arguments against
+ * {@code Kernels}. Every parameter's derived gradient must match the finite differences of the loss.
+ */
+class DerivedBackwardTest {
+  private static final int BATCH = 2;
+  private static final int SEQ = 3;
+  private static final int ROWS = BATCH * SEQ;
+  private static final int[] TOKENS = {2, 5, 0, 0, 7, 9};
+  private static final int[] SEGMENTS = {0, 1, 0, 0, 0, 1};
+
+  /** One op under test, recorded by {@code build} on a tape that already has the inputs' tables. */
+  record Case(String name, Function<Tape, Value> build) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** An input of width {@code width}: rows looked up from a parameter table, so it has a gradient. */
+  static Value input(Tape tape, String name, int width) {
+    Parameter table = tape.parameter(name + ".table", name + "Table", ROWS, width);
+    Value v = tape.buffer(name, Extent.TOKENS, width);
+    tape.record(new Embedding("inputIds", table, width, null, v));
+    return v;
+  }
+
+  static Stream<Case> cases() {
+    List<Case> cases = new ArrayList<>();
+    for (Activation a : new Activation[] {null, Activation.GELU, Activation.GELU_TANH,
+        Activation.RELU, Activation.SWISH, Activation.TANH}) {
+      cases.add(new Case("linear " + a, t -> {
+        Value x = input(t, "x", 4);
+        Parameter w = t.parameter("w", "w", 3, 4);
+        Parameter b = t.parameter("b", "b", 3);
+        Value pre = a == null ? null : t.buffer("pre", Extent.TOKENS, 3);
+        Value out = t.buffer("out", Extent.TOKENS, 3);
+        t.record(new Linear(x, false, w, b, a, pre, out, 4, 3));
+        return out;
+      }));
+    }
+    cases.add(new Case("linear on [CLS] rows, no bias", t -> {
+      Value x = input(t, "x", 4);
+      Parameter w = t.parameter("w", "w", 3, 4);
+      Value out = t.buffer("out", Extent.SEQUENCES, 3);
+      t.record(new Linear(x, true, w, null, null, null, out, 4, 3));
+      return out;
+    }));
+    cases.add(new Case("linear, input used twice (accumulated gradient)", t -> {
+      Value x = input(t, "x", 4);
+      Parameter w1 = t.parameter("w1", "w1", 4, 4);
+      Value y = t.buffer("y", Extent.TOKENS, 4);
+      t.record(new Linear(x, false, w1, null, Activation.TANH, t.buffer("yPre", Extent.TOKENS, 4), y,
+          4, 4));
+      Parameter w2 = t.parameter("w2", "w2", 3, 4);
+      Value z = t.buffer("z", Extent.TOKENS, 3);
+      t.record(new Linear(x, false, w2, null, null, null, z, 4, 3));
+      Value h = t.next(z);
+      Value out = t.buffer("out", Extent.TOKENS, 3);
+      Parameter g = t.parameter("g", "g", 3);
+      Parameter b = t.parameter("b", "b", 3);
+      Parameter w3 = t.parameter("w3", "w3", 3, 4);
+      Value y3 = t.buffer("y3", Extent.TOKENS, 3);
+      t.record(new Linear(y, false, w3, null, null, null, y3, 4, 3));
+      t.record(new LayerNorm(z, y3, g, b, 1e-5f, h, out, t.buffer("mean", Extent.TOKENS, 1),
+          t.buffer("rstd", Extent.TOKENS, 1), 3));
+      return out;
+    }));
+    for (boolean residual : new boolean[] {false, true}) {
+      cases.add(new Case("layer norm, residual " + residual, t -> {
+        Value x = input(t, "x", 5);
+        Value r = residual ? input(t, "r", 5) : null;
+        Parameter g = t.parameter("g", "g", 5);
+        Parameter b = t.parameter("b", "b", 5);
+        Value out = t.buffer("out", Extent.TOKENS, 5);
+        t.record(new LayerNorm(x, r, g, b, 1e-5f, t.next(x), out, t.buffer("mean", Extent.TOKENS, 1),
+            t.buffer("rstd", Extent.TOKENS, 1), 5));
+        return out;
+      }));
+    }
+    for (Mask mask : Mask.values()) {
+      for (float dropout : new float[] {0f, 0.3f}) {
+        cases.add(new Case("attention " + mask + " dropout " + dropout, t -> {
+          Value q = input(t, "q", 4);
+          Value k = input(t, "k", 4);
+          Value v = input(t, "v", 6);
+          Value probs = t.buffer("probs", Extent.PAIRS, 2);
+          Value ctx = t.buffer("ctx", Extent.TOKENS, 6);
+          t.record(new Attention(new AttentionShape(2, 2, 3, 0.7f), mask, q, k, v, probs, ctx,
+              dropout, dropout > 0 ? t.seedSite() : -1));
+          return ctx;
+        }));
+      }
+    }
+    cases.add(new Case("dropout, in place", t -> {
+      Value x = input(t, "x", 4);
+      Value out = t.next(x);
+      t.record(new Dropout(x, out, 0.4f, t.seedSite()));
+      return out;
+    }));
+    cases.add(new Case("embedding, accumulated onto", t -> {
+      Value x = input(t, "x", 4);
+      Parameter table = t.parameter("extra", "extra", 10, 4);
+      Value out = t.next(x);
+      t.record(new Embedding("tokenIds", table, 4, x, out));
+      return out;
+    }));
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void derivedGradientsMatchFiniteDifferences(Case c) throws Exception {
+    Tape tape = new Tape();
+    Value out = c.build().apply(tape);
+    Value dOut = tape.buffer("outGrad", out.buffer().extent(), out.buffer().width());
+    tape.record(new SoftmaxCrossEntropy(out, 0, out.buffer().width(), dOut));
+    Gradients.Result backward = Gradients.derive(tape);
+    List<Call> forward = tape.entries().stream()
+        .map(e -> new Call(e.op(), null, e.layer(), true, -1)).toList();
+
+    Run run = new Run(tape, out.buffer().extent() == Extent.SEQUENCES ? BATCH : ROWS,
+        out.buffer().width());
+    run.execute(forward);
+    run.execute(backward.calls());
+    double[] analytic = run.kernels.doubles(run.grads, run.parameterCount);
+    double[] params = run.kernels.doubles(run.params, run.parameterCount);
+    double worst = 0;
+    double step = 1e-5;
+    for (int i = 0; i < params.length; i++) {
+      double keep = params[i];
+      params[i] = keep + step;
+      run.kernels.setDoubles(run.params, params);
+      double plus = run.execute(forward);
+      params[i] = keep - step;
+      run.kernels.setDoubles(run.params, params);
+      double minus = run.execute(forward);
+      params[i] = keep;
+      double numeric = (plus - minus) / (2 * step);
+      double error = Math.abs(numeric - analytic[i]) / Math.max(1e-3, Math.abs(numeric));
+      worst = Math.max(worst, error);
+    }
+    assertTrue(worst < 1e-6, c + ": worst relative error " + worst + " over " + params.length
+        + " parameters");
+    assertTrue(Arrays.stream(analytic).anyMatch(g -> g != 0), c + ": some gradient is non-zero");
+  }
+
+  /** Executes plan calls on {@link DoubleKernels}, one memory per buffer, returning the loss. */
+  private static final class Run {
+    final DoubleKernels kernels = new DoubleKernels();
+    final Map<Buffer, Slice> buffers = new HashMap<>();
+    final Slice params;
+    final Slice grads;
+    final int parameterCount;
+    final Map<String, int[]> hosts = new HashMap<>();
+    final int[] targets;
+
+    Run(Tape tape, int lossRows, int classes) {
+      parameterCount = (int) tape.parameters().stream().mapToLong(Parameter::size).sum();
+      params = new Slice(kernels.allocate(parameterCount), 0);
+      grads = new Slice(kernels.allocate(parameterCount), 0);
+      Random random = new Random(7);
+      double[] values = new double[parameterCount];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = random.nextGaussian();
+      }
+      kernels.setDoubles(params, values);
+      int[] identity = new int[ROWS];
+      Arrays.setAll(identity, i -> i);
+      hosts.put("inputIds", identity);
+      hosts.put("tokenIds", TOKENS);
+      hosts.put("segmentIds", SEGMENTS);
+      targets = new int[lossRows];
+      for (int r = 0; r < lossRows; r++) {
+        targets[r] = r == 1 ? -1 : random.nextInt(classes);
+      }
+      this.parameterOffsets = new HashMap<>();
+      for (Parameter p : tape.parameters()) {
+        parameterOffsets.put(p, p.offset());
+      }
+    }
+
+    final Map<Parameter, Long> parameterOffsets;
+
+    double execute(List<Call> calls) throws Exception {
+      double loss = 0;
+      for (Call call : calls) {
+        Method method = kernelMethod(call.op());
+        Object[] args = new Object[call.args().size()];
+        for (int i = 0; i < args.length; i++) {
+          args[i] = value(call.args().get(i), method.getParameterTypes()[i]);
+        }
+        Object result = method.invoke(kernels, args);
+        if (call.kernel().equals("softmaxCrossEntropy")) {
+          loss += (Double) result;
+        }
+      }
+      return loss;
+    }
+
+    private static Method kernelMethod(KernelOp op) {
+      List<Method> named = Arrays.stream(Kernels.class.getMethods())
+          .filter(m -> m.getName().equals(op.kernel())).toList();
+      if (named.size() != 1) {
+        throw new AssertionError(op.kernel() + " names " + named.size() + " Kernels methods");
+      }
+      Method m = named.get(0);
+      if (m.getParameterCount() != op.args().size()) {
+        throw new AssertionError(op.kernel() + " takes " + m.getParameterCount() + " arguments, the op "
+            + "passes " + op.args().size());
+      }
+      return m;
+    }
+
+    private Object value(Arg arg, Class<?> type) {
+      Object v;
+      if (arg instanceof Arg.Buf b) {
+        v = buffers.computeIfAbsent(b.buffer(), this::allocate);
+      } else if (arg instanceof Arg.Param p) {
+        v = params.plus(p.parameter().offset());
+      } else if (arg instanceof Arg.Grad g) {
+        v = grads.plus(g.parameter().offset());
+      } else if (arg instanceof Arg.Dim d) {
+        v = (int) (d.factor() * units(d.extent()));
+      } else if (arg instanceof Arg.IntConst i) {
+        v = i.value();
+      } else if (arg instanceof Arg.FloatConst f) {
+        v = f.value();
+      } else if (arg instanceof Arg.BoolConst b) {
+        v = b.value();
+      } else if (arg instanceof Arg.EnumConst e) {
+        v = e.value();
+      } else if (arg instanceof Arg.None) {
+        v = null;
+      } else if (arg instanceof Arg.Host h) {
+        v = hosts.get(h.name());
+      } else if (arg instanceof Arg.Targets) {
+        v = targets;
+      } else if (arg instanceof Arg.LossScale) {
+        v = 1f;
+      } else if (arg instanceof Arg.Seed s) {
+        v = s.site() < 0 ? 0L : 1234L + s.site();
+      } else if (arg instanceof Arg.TrainingRate r) {
+        v = r.rate();
+      } else if (arg instanceof Arg.ClsStride c) {
+        v = SEQ * c.width();
+      } else if (arg instanceof Arg.Shape s) {
+        v = new bert4j.runtime.kernels.AttentionShape(BATCH, SEQ, s.heads(), s.keySize(),
+            s.headSize(), s.scale());
+      } else {
+        throw new AssertionError("no value for " + arg);
+      }
+      if (v == null && type.isPrimitive() || v != null && !box(type).isInstance(v)
+          && !(v instanceof Integer && type == long.class)) {
+        throw new AssertionError(arg + " cannot be passed as " + type);
+      }
+      return v;
+    }
+
+    private Slice allocate(Buffer b) {
+      return new Slice(kernels.allocate(units(b.extent()) * b.width()), 0);
+    }
+
+    private static long units(Extent extent) {
+      return switch (extent) {
+        case TOKENS -> ROWS;
+        case SEQUENCES -> BATCH;
+        case PAIRS -> (long) ROWS * SEQ;
+      };
+    }
+
+    private static Class<?> box(Class<?> type) {
+      return type == int.class ? Integer.class : type == long.class ? Long.class
+          : type == float.class ? Float.class : type == boolean.class ? Boolean.class
+          : type == double.class ? Double.class : type;
+    }
+  }
+}
