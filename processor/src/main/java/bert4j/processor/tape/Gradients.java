@@ -4,6 +4,7 @@ import bert4j.processor.ops.Fill;
 import bert4j.processor.ops.ForwardOp;
 import bert4j.processor.ops.KernelOp;
 import bert4j.processor.ops.LossOp;
+import bert4j.processor.plan.Access;
 import bert4j.processor.plan.Arg;
 import bert4j.processor.plan.Buffer;
 import bert4j.processor.plan.Call;
@@ -39,14 +40,19 @@ public final class Gradients {
   private final Map<Value, Integer> producer = new HashMap<>();
   private final Map<Value, List<Integer>> consumers = new HashMap<>();
   private final List<Call> calls = new ArrayList<>();
+  /** Each entry's block: the last comment at or before it in the forward, which heads its backward. */
+  private final List<String> blocks = new ArrayList<>();
+  private String lastBlock;
   private int current;
-  private String comment;
 
   private Gradients(Tape tape) {
     this.entries = tape.entries();
     allocated.addAll(tape.buffers());
+    String block = null;
     for (int i = 0; i < entries.size(); i++) {
       ForwardOp op = entries.get(i).op();
+      block = entries.get(i).comment() != null ? entries.get(i).comment() : block;
+      blocks.add(block);
       boolean hasParameters = op.args().stream().anyMatch(a -> a instanceof Arg.Param);
       boolean fromGradient = op.inputs().stream().anyMatch(needsGradient::contains);
       for (Value in : op.inputs()) {
@@ -70,8 +76,9 @@ public final class Gradients {
       if (!(op instanceof LossOp) && op.outputs().stream().noneMatch(g.gradient::containsKey)) {
         continue;
       }
-      g.comment = entry.comment();
+      int before = g.calls.size();
       op.backward(g);
+      g.checkSaved(op, g.calls.subList(before, g.calls.size()));
       for (Value out : op.outputs()) {
         Buffer b = g.gradient.get(out);
         if (b != null) {
@@ -182,8 +189,26 @@ public final class Gradients {
 
   /** Appends a backward call in the scope of the op being differentiated. */
   public void record(KernelOp op) {
-    calls.add(new Call(op, comment, entries.get(current).layer(), false, -1));
-    comment = null;
+    String block = blocks.get(current);
+    int layer = entries.get(current).layer();
+    boolean newScope = calls.isEmpty() || calls.get(calls.size() - 1).layer() != layer;
+    calls.add(new Call(op, block != null && (newScope || !block.equals(lastBlock)) ? block : null,
+        layer, false, -1));
+    lastBlock = block;
+  }
+
+  /** A backward may read only what its op declares saved, and gradients. */
+  private void checkSaved(ForwardOp op, List<Call> recorded) {
+    Set<Buffer> gradients = new HashSet<>(gradient.values());
+    for (Call call : recorded) {
+      for (Arg arg : call.args()) {
+        if (arg instanceof Arg.Buf b && b.access() == Access.READ
+            && !op.saved().contains(b.buffer()) && !gradients.contains(b.buffer())) {
+          throw new IllegalStateException(op.kernel() + "'s backward reads " + b.buffer().id()
+              + ", which it neither saves nor is a gradient");
+        }
+      }
+    }
   }
 
   private Buffer allocate(Value x) {
