@@ -21,9 +21,11 @@ import java.util.SplittableRandom;
 
 /**
  * Times BERT-base ({@link BertBase}, random weights) on the CPU backend: forward at batch 1 and 8 ×
- * seq 128 and an Adam training step at batch 8 × seq 128, next to the machine's sgemm rate on the
- * model's own GEMM shapes, measured alternately with the model in the same run (so both see the same
- * machine load), then a per-kernel breakdown of one forward and one training step. Prints Markdown.
+ * seq 128 and an Adam training step at batch 8 × seq 128, also with recompute
+ * ({@link BertBaseRecompute}, the same weights), next to the machine's sgemm rate on the model's own
+ * GEMM shapes, measured alternately with the model in the same run (so both see the same machine
+ * load); then the two arenas and the recompute step's time against the plain step's, and a per-kernel
+ * breakdown of one forward and one training step. Prints Markdown.
  *
  * <p>Run: {@code mvn -B -q -f examples/pom.xml exec:java -Dexec.mainClass=bert4j.examples.Benchmark}
  */
@@ -37,8 +39,11 @@ public final class Benchmark {
   public static void main(String[] args) {
     int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     try (ProfilingKernels kernels = new ProfilingKernels(Backend.cpu());
-        BertBaseImpl model = BertBaseImpl.create(kernels, 8, SEQ)) {
+        BertBaseImpl model = BertBaseImpl.create(kernels, 8, SEQ);
+        ProfilingKernels recomputeKernels = new ProfilingKernels(Backend.cpu());
+        BertBaseRecomputeImpl recompute = BertBaseRecomputeImpl.create(recomputeKernels, 8, SEQ)) {
       model.seedDropout(1);
+      recompute.seedDropout(1);
       Batch one = batch(1, 1);
       Batch eight = batch(8, 2);
       long tokenFlops = model.flopsPerToken(SEQ);
@@ -53,17 +58,28 @@ public final class Benchmark {
           new LayerGemms(SEQ, false));
       row("forward, batch 8 × 128", tokenFlops * 8 * SEQ, repeats, () -> model.forward(eight),
           new LayerGemms(8 * SEQ, false));
-      row("train step (Adam), batch 8 × 128", 3 * tokenFlops * 8 * SEQ, repeats,
+      double plainStep = row("train step (Adam), batch 8 × 128", 3 * tokenFlops * 8 * SEQ, repeats,
           () -> model.trainStep(eight), new LayerGemms(8 * SEQ, true));
-      System.out.printf("%npeak heap %,d bytes; direct (off-heap) memory %,d bytes; arena %,d bytes%n",
-          peakHeap(), directMemory(), model.arenaBytes());
+      // the FLOPs counted are the plain step's: the replayed forward is extra work, not extra rate
+      double recomputeStep = row("train step (Adam), batch 8 × 128, recompute",
+          3 * tokenFlops * 8 * SEQ, repeats, () -> recompute.trainStep(eight),
+          new LayerGemms(8 * SEQ, true));
+      System.out.printf("%nrecompute: arena %,d bytes, without %,d bytes (%.2f×); train step %.2f× the"
+          + " time of the plain step%n", recompute.arenaBytes(), model.arenaBytes(),
+          (double) recompute.arenaBytes() / model.arenaBytes(), recomputeStep / plainStep);
+      System.out.printf("%npeak heap %,d bytes; direct (off-heap) memory %,d bytes (both models);"
+          + " arena %,d bytes (recompute %,d bytes)%n", peakHeap(), directMemory(), model.arenaBytes(),
+          recompute.arenaBytes());
       breakdown("forward, batch 8 × 128", kernels, () -> model.forward(eight));
       breakdown("train step, batch 8 × 128", kernels, () -> model.trainStep(eight));
     }
   }
 
-  /** Times {@code run} and the sgemm comparison alternately, and prints their medians and ratio. */
-  private static void row(String name, long flops, int repeats, Runnable run, LayerGemms gemms) {
+  /**
+   * Times {@code run} and the sgemm comparison alternately, prints their medians and ratio, and returns
+   * the median of {@code run} in milliseconds.
+   */
+  private static double row(String name, long flops, int repeats, Runnable run, LayerGemms gemms) {
     run.run();
     gemms.run();
     double[] runTimes = new double[repeats];
@@ -77,6 +93,7 @@ public final class Benchmark {
     double gemmRate = gemms.flops() / median(gemmTimes) / 1e6;
     System.out.printf("| %s | %.1f | %.1f | %.1f | %.2f |%n", name, millis, rate, gemmRate,
         rate / gemmRate);
+    return millis;
   }
 
   /** One pass of {@code run} with every kernel timed: where the time goes. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.examples.model.specs.RefLmImpl;
 import bert4j.examples.model.specs.RefNoneImpl;
+import bert4j.examples.model.specs.RefTokenClassesImpl;
 import bert4j.runtime.Backend;
 import bert4j.runtime.Batch;
 import bert4j.runtime.FloatTensor;
@@ -216,6 +217,31 @@ class BadInputTest {
         "tokenLabels has 1 rows for a batch of 2");
     rejects(new Batch(goodTokens, goodSegments, goodLabels, new int[][] {{-1, 4, -1, -1, -1},
         {-1, -1}}), false, "tokenLabels row 1 has 2 labels");
+  }
+
+  /** The token-classification head's labels lie in [−1, tokenClasses), and it needs them to train. */
+  @Test
+  void tokenClassLabelsMissingOrOutOfRange() {
+    try (GeneratedTransformer tagger =
+        RefTokenClassesImpl.create(Backend.cpu(), MAX_BATCH, MAX_LENGTH)) {
+      Harness.randomizeWeights(tagger, 3);
+      int[][] good = {{-1, 4, 0, 2, -1}, {1, -1, 3, -1, -1}};
+      float loss = tagger.computeGradients(new Batch(goodTokens, goodSegments, goodLabels, good));
+      assertTrue(Float.isFinite(loss) && loss > 0, "loss " + loss);
+      float[] before = tagger.parameter("token_classifier.weight").data();
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> tagger.computeGradients(Batch.withLabels(goodTokens, goodSegments, goodLabels)));
+      assertTrue(e.getMessage().contains("token-classification head")
+          && e.getMessage().contains("needs tokenLabels"), e.getMessage());
+      for (int bad : new int[] {5, -2}) {
+        int[][] labels = {{-1, bad, 0, 2, -1}, {1, -1, 3, -1, -1}};
+        e = assertThrows(IllegalArgumentException.class,
+            () -> tagger.trainStep(new Batch(goodTokens, goodSegments, goodLabels, labels)));
+        assertTrue(e.getMessage().contains("token label " + bad + " at [0][1]"), e.getMessage());
+      }
+      assertArrayEquals(before, tagger.parameter("token_classifier.weight").data(),
+          "rejected steps leave the weights");
+    }
   }
 
   @Test

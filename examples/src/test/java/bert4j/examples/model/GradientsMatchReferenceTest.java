@@ -82,13 +82,43 @@ class GradientsMatchReferenceTest {
   }
 
   /**
+   * Token classification with no labelled position: its loss counts nothing (0, not NaN), only the
+   * sequence classifier trains, and the token classifier's gradients are exactly zero. Then every real
+   * position labelled, and also a padding position, which counts like any other labelled position.
+   */
+  @ParameterizedTest
+  @EnumSource(value = TestModels.class, names = {"TOKEN_CLASSES"})
+  void tokenClassificationWithNoneOrEveryPositionLabelled(TestModels spec) {
+    try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
+      ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 33));
+      Inputs in = Harness.inputs(spec.config, 9, new int[] {9, 6, 4}, 34);
+      for (int[] row : in.tokenLabels()) {
+        Arrays.fill(row, -1);
+      }
+      compare(spec, model, reference, in, "no token label");
+      for (String name : List.of("token_classifier.weight", "token_classifier.bias")) {
+        assertTrue(Harness.allZero(model.gradient(name).data()), name + " reaches no loss here");
+      }
+      int[] lengths = {9, 6, 4};
+      for (int b = 0; b < lengths.length; b++) {
+        for (int i = 0; i < 9; i++) {
+          in.tokenLabels()[b][i] = i < lengths[b] ? (b + i) % spec.config.tokenClasses() : -1;
+        }
+      }
+      compare(spec, model, reference, in, "all labelled");
+      in.tokenLabels()[2][7] = 1;
+      compare(spec, model, reference, in, "padding label");
+    }
+  }
+
+  /**
    * Independent of the reference: the model's gradient is the derivative of the model's own loss. For a
    * few tensors, the directional derivative along the model's gradient g (unit direction d = g/‖g‖)
    * from central differences of {@code computeGradients}' loss, in float32 with a step of 1e-2, must
    * equal ‖g‖ within 2%.
    */
   @ParameterizedTest
-  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM"})
+  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "TOKEN_CLASSES"})
   void modelGradientIsTheDerivativeOfItsOwnLoss(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       Harness.randomizeWeights(model, 27);
@@ -144,7 +174,7 @@ class GradientsMatchReferenceTest {
   /** The reference's gradients against central differences of its own loss, a few entries per tensor. */
   @ParameterizedTest
   @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "KEY_SIZE_4",
-      "MLM_AND_CLS_SWISH", "GELU_TANH_EPS_NOSCALE"})
+      "MLM_AND_CLS_SWISH", "GELU_TANH_EPS_NOSCALE", "TOKEN_CLASSES"})
   void referenceGradientsMatchFiniteDifferences(TestModels spec) {
     Random random = new Random(31);
     Map<String, double[]> weights = new LinkedHashMap<>();
@@ -201,7 +231,8 @@ class GradientsMatchReferenceTest {
         || name.equals("encoder.layer.0.attention.self.value.weight")
         || name.equals("encoder.layer.1.intermediate.dense.weight")
         || name.equals("encoder.layer.1.output.LayerNorm.weight")
-        || name.startsWith("pooler.") || name.startsWith("cls.") || name.startsWith("classifier.");
+        || name.startsWith("pooler.") || name.startsWith("cls.") || name.startsWith("classifier.")
+        || name.startsWith("token_classifier.");
   }
 
   private static double norm(double[] a) {

@@ -73,7 +73,9 @@ final class Harness {
    * A batch of {@code lengths.length} rows of length {@code seq}: row b has {@code lengths[b]} real tokens
    * (ids in [1, vocab), [CLS] = 2 first) then padding (0). Segments: a pair, segment 0 then 1 over the
    * real tokens (for UNILM: source then target), padding in segment 0. Class labels in [0, classes);
-   * MLM token labels on about a third of the real positions, −1 elsewhere.
+   * MLM token labels on about a third of the real positions, −1 elsewhere; for a token-classification
+   * head instead, labels in [0, tokenClasses) on about three quarters of the real positions, −1
+   * elsewhere (drawn from a second stream, so the other inputs are those of a spec without the head).
    */
   static Inputs inputs(Config config, int seq, int[] lengths, long seed) {
     Random random = new Random(seed);
@@ -98,8 +100,22 @@ final class Harness {
       labels[b] = config.classes() > 0 ? random.nextInt(config.classes()) : 0;
     }
     tokenLabels[0][1] = 5; // at least one counted position
+    boolean maskedLm = config.mlm() && config.mask() == Mask.NONE;
+    if (config.tokenClasses() > 0) {
+      if (maskedLm) {
+        throw new IllegalArgumentException("masked LM and token classification both read tokenLabels");
+      }
+      Random classes = new Random(seed ^ 0x70c1a55L);
+      for (int b = 0; b < batch; b++) {
+        for (int i = 0; i < seq; i++) {
+          tokenLabels[b][i] = i < lengths[b] && classes.nextInt(4) != 0
+              ? classes.nextInt(config.tokenClasses()) : -1;
+        }
+      }
+      tokenLabels[0][1] = config.tokenClasses() - 1; // at least one counted position
+    }
     return new Inputs(tokens, segments, config.classes() > 0 ? labels : null,
-        config.mlm() && config.mask() == Mask.NONE ? tokenLabels : null);
+        maskedLm || config.tokenClasses() > 0 ? tokenLabels : null);
   }
 
   /** max |actual − expected|, after checking the sizes agree. */

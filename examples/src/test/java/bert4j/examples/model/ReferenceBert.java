@@ -20,9 +20,10 @@ import java.util.Map;
  *     (LM) j ≤ i, (UNILM) c[j] ≤ c[i] with c = cumsum(seg); masked keys get p = 0, a row with no
  *     allowed key is uniform; ctx = Σ p v; x1 = LN(ctx·Woᵀ + bo + x); x2 = LN(act(x1·Wiᵀ + bi)·Wᵀ + b + x1)
  *   pooled = tanh([CLS]·Wpᵀ + bp); mlm = LN(act(x·Wtᵀ + bt))·W_tokᵀ + bias
- *   class = (pooled or [CLS])·Wcᵀ + bc
+ *   class = (pooled or [CLS])·Wcᵀ + bc; tokenClass = x·Wtcᵀ + btc (every position, no dropout)
  *   loss = mean CE of the classes over the batch + mean CE of the MLM targets: tokenLabels ≥ 0 (NONE),
  *     the next token where it is not padding (LM), and also in segment 1 (UNILM)
+ *     + mean CE of the token classes over the positions with tokenLabels ≥ 0
  * </pre>
  */
 final class ReferenceBert {
@@ -30,7 +31,15 @@ final class ReferenceBert {
   /** The spec, written by hand from the annotations of the spec under test. */
   record Config(int layers, int hidden, int heads, int keySize, int intermediate, int vocab,
       int maxPosition, int segments, Activation activation, double eps, Mask mask, boolean pooler,
-      boolean mlm, int classes, boolean scale) {
+      boolean mlm, int classes, boolean scale, int tokenClasses) {
+    /** Without a token-classification head. */
+    Config(int layers, int hidden, int heads, int keySize, int intermediate, int vocab,
+        int maxPosition, int segments, Activation activation, double eps, Mask mask, boolean pooler,
+        boolean mlm, int classes, boolean scale) {
+      this(layers, hidden, heads, keySize, intermediate, vocab, maxPosition, segments, activation, eps,
+          mask, pooler, mlm, classes, scale, 0);
+    }
+
     int headSize() {
       return hidden / heads;
     }
@@ -67,6 +76,9 @@ final class ReferenceBert {
       if (classes > 0) {
         linear(shapes, "classifier", classes, hidden);
       }
+      if (tokenClasses > 0) {
+        linear(shapes, "token_classifier", tokenClasses, hidden);
+      }
       return shapes;
     }
 
@@ -76,9 +88,12 @@ final class ReferenceBert {
     }
   }
 
-  /** Outputs ([batch, seq, hidden], [batch, hidden], [batch, seq, vocab], [batch, classes]; null when absent). */
+  /**
+   * Outputs ([batch, seq, hidden], [batch, hidden], [batch, seq, vocab], [batch, classes],
+   * [batch, seq, tokenClasses]; null when absent).
+   */
   record Result(double[] sequenceOutput, double[] pooledOutput, double[] mlmLogits,
-      double[] classLogits, double loss, Map<String, double[]> gradients) {}
+      double[] classLogits, double[] tokenClassLogits, double loss, Map<String, double[]> gradients) {}
 
   private final Config config;
   private final Map<String, double[]> weights;
@@ -105,7 +120,8 @@ final class ReferenceBert {
 
   /**
    * Training: outputs, loss, and gradients. {@code labels} for a classification head,
-   * {@code tokenLabels} (−1 = not counted) for the MLM head with mask NONE.
+   * {@code tokenLabels} (−1 = not counted) for the MLM head with mask NONE and for a
+   * token-classification head.
    */
   Result train(int[][] tok, int[][] seg, int[] labels, int[][] tokenLabels) {
     return run(tok, seg, labels, tokenLabels, true);
@@ -195,6 +211,22 @@ final class ReferenceBert {
         loss = loss == null ? ce : tape.add(loss, ce);
       }
     }
+    Node tokenClassLogits = null;
+    if (c.tokenClasses() > 0) {
+      tokenClassLogits = linear(tape, p, sequence, "token_classifier");
+      if (tokenLabels != null) {
+        int[] targets = new int[rows];
+        int counted = 0;
+        for (int b = 0; b < batch; b++) {
+          for (int i = 0; i < seq; i++) {
+            targets[b * seq + i] = tokenLabels[b][i];
+            counted += tokenLabels[b][i] >= 0 ? 1 : 0;
+          }
+        }
+        Node ce = tape.crossEntropy(tokenClassLogits, targets, counted == 0 ? 0 : 1.0 / counted);
+        loss = loss == null ? ce : tape.add(loss, ce);
+      }
+    }
 
     Map<String, double[]> grads = null;
     if (gradients) {
@@ -209,7 +241,7 @@ final class ReferenceBert {
     }
     return new Result(sequence.value, pooled == null ? null : pooled.value,
         mlmLogits == null ? null : mlmLogits.value, classLogits == null ? null : classLogits.value,
-        loss == null ? Double.NaN : loss.value[0], grads);
+        tokenClassLogits == null ? null : tokenClassLogits.value, loss == null ? Double.NaN : loss.value[0], grads);
   }
 
   private static Node linear(Tape tape, Map<String, Node> p, Node x, String prefix) {

@@ -9,6 +9,7 @@ import bert4j.examples.model.specs.RefKeySizeImpl;
 import bert4j.examples.model.specs.RefLmImpl;
 import bert4j.examples.model.specs.RefMlmAndClsImpl;
 import bert4j.examples.model.specs.RefNoneImpl;
+import bert4j.examples.model.specs.RefTokenClassesImpl;
 import bert4j.examples.model.specs.RefUnilmImpl;
 import bert4j.runtime.Backend;
 import bert4j.runtime.kernels.Kernels;
@@ -41,7 +42,10 @@ enum TestModels {
       config(8, Activation.SWISH, 1e-12, Mask.UNILM, false, true, 2, true)),
   /** {@link bert4j.examples.model.specs.RefGeluTanh}. */
   GELU_TANH_EPS_NOSCALE(RefGeluTanhImpl::create, RefGeluTanhImpl.LAYOUT,
-      config(8, Activation.GELU_TANH, 1e-3, Mask.NONE, true, true, 3, false));
+      config(8, Activation.GELU_TANH, 1e-3, Mask.NONE, true, true, 3, false)),
+  /** {@link bert4j.examples.model.specs.RefTokenClasses}. */
+  TOKEN_CLASSES(RefTokenClassesImpl::create, RefTokenClassesImpl.LAYOUT,
+      config(8, Activation.GELU, 1e-12, Mask.NONE, true, false, 3, true, 5));
 
   /** The generated {@code create(Kernels, maxBatch, maxLength)}. */
   interface Factory {
@@ -66,7 +70,12 @@ enum TestModels {
   /** Every spec here: layers 2, hidden 32, heads 4, intermediate 64, vocab 60, maxPosition 16, segments 2. */
   private static Config config(int keySize, Activation activation, double eps, Mask mask,
       boolean pooler, boolean mlm, int classes, boolean scale) {
+    return config(keySize, activation, eps, mask, pooler, mlm, classes, scale, 0);
+  }
+
+  private static Config config(int keySize, Activation activation, double eps, Mask mask,
+      boolean pooler, boolean mlm, int classes, boolean scale, int tokenClasses) {
     return new Config(2, 32, 4, keySize, 64, 60, 16, 2, activation, eps, mask, pooler, mlm, classes,
-        scale);
+        scale, tokenClasses);
   }
 }
