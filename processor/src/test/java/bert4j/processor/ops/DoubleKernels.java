@@ -1,0 +1,600 @@
+package bert4j.processor.ops;
+
+import bert4j.dsl.Activation;
+import bert4j.dsl.Mask;
+import bert4j.runtime.kernels.AttentionShape;
+import bert4j.runtime.kernels.Kernels;
+import bert4j.runtime.kernels.Memory;
+import bert4j.runtime.kernels.Slice;
+import bert4j.runtime.optim.BoundOptimizer;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A naive double-precision {@link Kernels}, written from the interface's javadoc alone: every
+ * kernel is a plain loop in double over {@link DoubleMemory}, for tests that run a sequence of
+ * kernel calls and compare the gradients they derive with central finite differences. Each kernel
+ * reads all its inputs before it writes, so every aliasing the javadoc allows works. Only the
+ * extent and type of each slice are checked. {@link #doubles} and {@link #setDoubles} move values
+ * without float rounding.
+ */
+public final class DoubleKernels implements Kernels {
+  private static final double SQRT_HALF = Math.sqrt(0.5);
+  private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+  private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+  private static final double INV_SQRT_PI = 1 / Math.sqrt(Math.PI);
+  private static final double GELU_TANH_CUBIC = 0.044715;
+
+  /** Memory of this backend: one {@code double[]}, one double per float of the interface. */
+  public static final class DoubleMemory implements Memory {
+    private double[] values;
+    private final long size;
+
+    DoubleMemory(long floats) {
+      if (floats < 0 || floats > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("cannot allocate " + floats + " doubles");
+      }
+      this.values = new double[(int) floats];
+      this.size = floats;
+    }
+
+    @Override
+    public long size() {
+      return size;
+    }
+
+    @Override
+    public void close() {
+      values = null;
+    }
+
+    double[] values() {
+      if (values == null) {
+        throw new IllegalStateException("double memory of " + size + " values used after close()");
+      }
+      return values;
+    }
+  }
+
+  /** The {@code n} values from {@code s}, in double. */
+  public double[] doubles(Slice s, int n) {
+    return load(s, n);
+  }
+
+  /** Writes {@code values} from {@code s} on, in double. */
+  public void setDoubles(Slice s, double[] values) {
+    store(s, values);
+  }
+
+  @Override
+  public String name() {
+    return "double (naive reference)";
+  }
+
+  @Override
+  public Memory allocate(long floats) {
+    return new DoubleMemory(floats);
+  }
+
+  @Override
+  public void write(float[] source, int sourceOffset, Slice target, int count) {
+    double[] v = new double[count];
+    for (int i = 0; i < count; i++) {
+      v[i] = source[sourceOffset + i];
+    }
+    store(target, v);
+  }
+
+  @Override
+  public void read(Slice source, float[] target, int targetOffset, int count) {
+    double[] v = load(source, count);
+    for (int i = 0; i < count; i++) {
+      target[targetOffset + i] = (float) v[i];
+    }
+  }
+
+  @Override
+  public void fill(Slice target, long count, float value) {
+    double[] v = new double[Math.toIntExact(count)];
+    Arrays.fill(v, value);
+    store(target, v);
+  }
+
+  @Override
+  public void embedding(int[] ids, int rows, Slice table, int width, Slice out,
+      boolean accumulate) {
+    double[] t = load(table, (long) (maxId(ids, rows) + 1) * width);
+    double[] o = accumulate ? load(out, (long) rows * width) : new double[rows * width];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < width; c++) {
+        o[r * width + c] += t[ids[r] * width + c];
+      }
+    }
+    store(out, o);
+  }
+
+  @Override
+  public void embeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable) {
+    double[] d = load(dOut, (long) rows * width);
+    double[] t = load(dTable, (long) (maxId(ids, rows) + 1) * width);
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < width; c++) {
+        t[ids[r] * width + c] += d[r * width + c];
+      }
+    }
+    store(dTable, t);
+  }
+
+  @Override
+  public void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation, Slice pre,
+      Slice out, int rows, int in, int outWidth) {
+    double[] xs = load(x, extent(rows, xStride, in));
+    double[] ws = load(w, (long) outWidth * in);
+    double[] b = bias == null ? null : load(bias, outWidth);
+    double[] p = new double[rows * outWidth];
+    double[] o = new double[rows * outWidth];
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < outWidth; j++) {
+        double s = b == null ? 0 : b[j];
+        for (int c = 0; c < in; c++) {
+          s += xs[r * xStride + c] * ws[j * in + c];
+        }
+        p[r * outWidth + j] = s;
+        o[r * outWidth + j] = activate(activation, s);
+      }
+    }
+    store(pre, p);
+    store(out, o);
+  }
+
+  @Override
+  public void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
+      boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
+    double[] dp = load(dPre, (long) rows * outWidth);
+    double[] xs = load(x, extent(rows, xStride, in));
+    double[] ws = load(w, (long) outWidth * in);
+    if (dx != null) {
+      double[] d = load(dx, extent(rows, dxStride, in));
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < in; c++) {
+          double s = 0;
+          for (int j = 0; j < outWidth; j++) {
+            s += dp[r * outWidth + j] * ws[j * in + c];
+          }
+          d[r * dxStride + c] = (accumulateDx ? d[r * dxStride + c] : 0) + s;
+        }
+      }
+      for (int r = 0; r < rows; r++) {
+        store(dx.plus((long) r * dxStride), Arrays.copyOfRange(d, r * dxStride, r * dxStride + in));
+      }
+    }
+    double[] g = load(dw, (long) outWidth * in);
+    for (int j = 0; j < outWidth; j++) {
+      for (int c = 0; c < in; c++) {
+        for (int r = 0; r < rows; r++) {
+          g[j * in + c] += dp[r * outWidth + j] * xs[r * xStride + c];
+        }
+      }
+    }
+    store(dw, g);
+    if (dBias != null) {
+      double[] gb = load(dBias, outWidth);
+      for (int j = 0; j < outWidth; j++) {
+        for (int r = 0; r < rows; r++) {
+          gb[j] += dp[r * outWidth + j];
+        }
+      }
+      store(dBias, gb);
+    }
+  }
+
+  @Override
+  public void activationBackward(Activation activation, Slice pre, Slice dOut, Slice dPre,
+      long count) {
+    double[] p = load(pre, count);
+    double[] d = load(dOut, count);
+    for (int i = 0; i < d.length; i++) {
+      d[i] *= derivative(activation, p[i]);
+    }
+    store(dPre, d);
+  }
+
+  @Override
+  public void layerNorm(Slice x, Slice residual, Slice gamma, Slice beta, float eps, Slice out,
+      Slice mean, Slice rstd, int rows, int width) {
+    double[] h = load(x, (long) rows * width);
+    double[] res = residual == null ? null : load(residual, (long) rows * width);
+    double[] g = load(gamma, width);
+    double[] b = load(beta, width);
+    double[] o = new double[rows * width];
+    double[] mu = new double[rows];
+    double[] rs = new double[rows];
+    for (int r = 0; r < rows; r++) {
+      double sum = 0;
+      for (int c = 0; c < width; c++) {
+        if (res != null) {
+          h[r * width + c] += res[r * width + c];
+        }
+        sum += h[r * width + c];
+      }
+      mu[r] = sum / width;
+      double squares = 0;
+      for (int c = 0; c < width; c++) {
+        double centred = h[r * width + c] - mu[r];
+        squares += centred * centred;
+      }
+      rs[r] = 1 / Math.sqrt(squares / width + eps);
+      for (int c = 0; c < width; c++) {
+        o[r * width + c] = g[c] * (h[r * width + c] - mu[r]) * rs[r] + b[c];
+      }
+    }
+    store(x, h);
+    store(out, o);
+    store(mean, mu);
+    store(rstd, rs);
+  }
+
+  @Override
+  public void layerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gamma,
+      Slice dH, Slice dGamma, Slice dBeta, int rows, int width) {
+    double[] d = load(dOut, (long) rows * width);
+    double[] hs = load(h, (long) rows * width);
+    double[] mu = load(mean, rows);
+    double[] rs = load(rstd, rows);
+    double[] g = load(gamma, width);
+    double[] dg = load(dGamma, width);
+    double[] db = load(dBeta, width);
+    double[] dh = new double[rows * width];
+    for (int r = 0; r < rows; r++) {
+      double meanG = 0;
+      double meanGx = 0;
+      for (int c = 0; c < width; c++) {
+        double xhat = (hs[r * width + c] - mu[r]) * rs[r];
+        double gd = d[r * width + c] * g[c];
+        meanG += gd / width;
+        meanGx += gd * xhat / width;
+        dg[c] += d[r * width + c] * xhat;
+        db[c] += d[r * width + c];
+      }
+      for (int c = 0; c < width; c++) {
+        double xhat = (hs[r * width + c] - mu[r]) * rs[r];
+        dh[r * width + c] = rs[r] * (d[r * width + c] * g[c] - meanG - xhat * meanGx);
+      }
+    }
+    store(dGamma, dg);
+    store(dBeta, db);
+    store(dH, dh);
+  }
+
+  @Override
+  public void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
+      Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
+    requireRate(dropout);
+    int n = shape.seq();
+    int heads = shape.heads();
+    int ks = shape.keySize();
+    int hs = shape.headSize();
+    int qkw = shape.qkWidth();
+    int vw = shape.vWidth();
+    int tokens = shape.batch() * n;
+    double[] qs = load(q, (long) tokens * qkw);
+    double[] kk = load(k, (long) tokens * qkw);
+    double[] vs = load(v, (long) tokens * vw);
+    double[] p = new double[shape.batch() * heads * n * n];
+    double[] c = new double[tokens * vw];
+    for (int b = 0; b < shape.batch(); b++) {
+      boolean[][] allowed = allowed(mask, tokenIds, segmentIds, b, n);
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < n; i++) {
+          int row = ((b * heads + h) * n + i) * n;
+          double[] logits = new double[n];
+          double max = Double.NEGATIVE_INFINITY;
+          for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int e = 0; e < ks; e++) {
+              s += qs[(b * n + i) * qkw + h * ks + e] * kk[(b * n + j) * qkw + h * ks + e];
+            }
+            logits[j] = s * shape.scale();
+            if (allowed[i][j]) {
+              max = Math.max(max, logits[j]);
+            }
+          }
+          if (!anyKey(allowed[i])) {
+            Arrays.fill(p, row, row + n, 1.0 / n);
+          } else {
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+              p[row + j] = allowed[i][j] ? Math.exp(logits[j] - max) : 0;
+              sum += p[row + j];
+            }
+            for (int j = 0; j < n; j++) {
+              p[row + j] /= sum;
+            }
+          }
+          for (int e = 0; e < hs; e++) {
+            double s = 0;
+            for (int j = 0; j < n; j++) {
+              s += p[row + j] * keep(seed, row + j, dropout) * vs[(b * n + j) * vw + h * hs + e];
+            }
+            c[(b * n + i) * vw + h * hs + e] = s;
+          }
+        }
+      }
+    }
+    store(probs, p);
+    store(ctx, c);
+  }
+
+  @Override
+  public void attentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk,
+      Slice dv, float dropout, long seed) {
+    requireRate(dropout);
+    int n = shape.seq();
+    int heads = shape.heads();
+    int ks = shape.keySize();
+    int hs = shape.headSize();
+    int qkw = shape.qkWidth();
+    int vw = shape.vWidth();
+    int tokens = shape.batch() * n;
+    double scale = shape.scale();
+    double[] qs = load(q, (long) tokens * qkw);
+    double[] kk = load(k, (long) tokens * qkw);
+    double[] vs = load(v, (long) tokens * vw);
+    double[] p = load(probs, (long) shape.batch() * heads * n * n);
+    double[] dc = load(dCtx, (long) tokens * vw);
+    double[] gq = new double[tokens * qkw];
+    double[] gk = new double[tokens * qkw];
+    double[] gv = new double[tokens * vw];
+    for (int b = 0; b < shape.batch(); b++) {
+      boolean[][] allowed = allowed(mask, tokenIds, segmentIds, b, n);
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < n; i++) {
+          int row = ((b * heads + h) * n + i) * n;
+          double[] dp = new double[n];
+          for (int j = 0; j < n; j++) {
+            double f = keep(seed, row + j, dropout);
+            double s = 0;
+            for (int e = 0; e < hs; e++) {
+              double g = dc[(b * n + i) * vw + h * hs + e];
+              s += g * vs[(b * n + j) * vw + h * hs + e];
+              gv[(b * n + j) * vw + h * hs + e] += p[row + j] * f * g;
+            }
+            dp[j] = s * f;
+          }
+          if (!anyKey(allowed[i])) {
+            continue;
+          }
+          double dot = 0;
+          for (int j = 0; j < n; j++) {
+            dot += p[row + j] * dp[j];
+          }
+          for (int j = 0; j < n; j++) {
+            double dLogit = p[row + j] * (dp[j] - dot) * scale;
+            for (int e = 0; e < ks; e++) {
+              gq[(b * n + i) * qkw + h * ks + e] += dLogit * kk[(b * n + j) * qkw + h * ks + e];
+              gk[(b * n + j) * qkw + h * ks + e] += dLogit * qs[(b * n + i) * qkw + h * ks + e];
+            }
+          }
+        }
+      }
+    }
+    store(dq, gq);
+    store(dk, gk);
+    store(dv, gv);
+  }
+
+  @Override
+  public void dropout(Slice x, Slice out, long count, float p, long seed) {
+    store(out, dropped(load(x, count), p, seed));
+  }
+
+  @Override
+  public void dropoutBackward(Slice dOut, Slice dx, long count, float p, long seed) {
+    store(dx, dropped(load(dOut, count), p, seed));
+  }
+
+  @Override
+  public double softmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes,
+      Slice dLogits, float gradScale) {
+    for (int r = 0; r < rows; r++) {
+      if (targets[r] < -1 || targets[r] >= classes) {
+        throw new IllegalArgumentException("softmaxCrossEntropy: targets[" + r + "] = "
+            + targets[r] + " is outside [-1, " + classes + ")");
+      }
+    }
+    double[] l = load(logits, (long) rows * classes);
+    double[] d = new double[rows * classes];
+    double loss = 0;
+    for (int r = 0; r < rows; r++) {
+      int t = targets[r];
+      if (t < 0) {
+        continue;
+      }
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < classes; c++) {
+        max = Math.max(max, l[r * classes + c]);
+      }
+      double sum = 0;
+      for (int c = 0; c < classes; c++) {
+        sum += Math.exp(l[r * classes + c] - max);
+      }
+      loss += Math.log(sum) + max - l[r * classes + t];
+      for (int c = 0; c < classes; c++) {
+        double softmax = Math.exp(l[r * classes + c] - max) / sum;
+        d[r * classes + c] = (softmax - (c == t ? 1 : 0)) * gradScale;
+      }
+    }
+    store(dLogits, d);
+    return loss;
+  }
+
+  @Override
+  public void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads, Slice[] state,
+      long call) {
+    throw new UnsupportedOperationException("not needed for gradient tests");
+  }
+
+  /** Nothing to release: memory is garbage collected. */
+  @Override
+  public void close() {}
+
+  /** act(x); the identity for a null activation. */
+  private static double activate(Activation activation, double x) {
+    if (activation == null) {
+      return x;
+    }
+    return switch (activation) {
+      case GELU -> 0.5 * x * (1 + erf(x * SQRT_HALF));
+      case GELU_TANH ->
+          0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + GELU_TANH_CUBIC * x * x * x)));
+      case RELU -> Math.max(0, x);
+      case SWISH -> x * sigmoid(x);
+      case TANH -> Math.tanh(x);
+    };
+  }
+
+  /** act'(x); 1 for a null activation, and 0 for RELU at 0. */
+  private static double derivative(Activation activation, double x) {
+    if (activation == null) {
+      return 1;
+    }
+    return switch (activation) {
+      case GELU -> 0.5 * (1 + erf(x * SQRT_HALF)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+      case GELU_TANH -> {
+        double t = Math.tanh(SQRT_2_OVER_PI * (x + GELU_TANH_CUBIC * x * x * x));
+        double du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_CUBIC * x * x);
+        yield 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du;
+      }
+      case RELU -> x > 0 ? 1 : 0;
+      case SWISH -> sigmoid(x) * (1 + x * (1 - sigmoid(x)));
+      case TANH -> 1 - Math.tanh(x) * Math.tanh(x);
+    };
+  }
+
+  private static double sigmoid(double x) {
+    return 1 / (1 + Math.exp(-x));
+  }
+
+  /**
+   * erf(x) to double precision by its everywhere-convergent series of positive terms, erf(x) =
+   * 2/√π·e^{−x²}·Σ 2ⁿx^{2n+1}/(1·3···(2n+1)); ±1 beyond |x| = 6, where erfc is below 1e-16.
+   */
+  private static double erf(double x) {
+    if (Math.abs(x) > 6) {
+      return Math.signum(x);
+    }
+    double term = x;
+    double sum = x;
+    for (int n = 1; Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= 2 * x * x / (2 * n + 1);
+      sum += term;
+    }
+    return 2 * INV_SQRT_PI * Math.exp(-x * x) * sum;
+  }
+
+  /**
+   * Dropout's factor for element {@code index}: 1/(1 − p) where the documented SplitMix64 draw
+   * keeps it, else 0.
+   */
+  private static double keep(long seed, long index, float p) {
+    long z = seed ^ (index * 0x9E3779B97F4A7C15L);
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z ^= z >>> 31;
+    double u = (z >>> 40) * 0x1.0p-24;
+    return u >= p ? 1 / (1 - (double) p) : 0;
+  }
+
+  private static double[] dropped(double[] x, float p, long seed) {
+    requireRate(p);
+    for (int i = 0; i < x.length; i++) {
+      x[i] *= keep(seed, i, p);
+    }
+    return x;
+  }
+
+  private static void requireRate(float p) {
+    if (!(p >= 0 && p < 1)) {
+      throw new IllegalArgumentException("dropout rate must be in [0, 1), got " + p);
+    }
+  }
+
+  /** allowed[i][j]: whether query i of sequence b may attend to key j under {@code mask}. */
+  private static boolean[][] allowed(Mask mask, int[] tokenIds, int[] segmentIds, int b, int n) {
+    Objects.requireNonNull(mask, "mask");
+    int[] runningSum = new int[n];
+    if (mask == Mask.UNILM) {
+      int sum = 0;
+      for (int j = 0; j < n; j++) {
+        sum += segmentIds[b * n + j];
+        runningSum[j] = sum;
+      }
+    }
+    boolean[][] allowed = new boolean[n][n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        allowed[i][j] = tokenIds[b * n + j] != 0 && switch (mask) {
+          case NONE -> true;
+          case LM -> j <= i;
+          case UNILM -> runningSum[j] <= runningSum[i];
+        };
+      }
+    }
+    return allowed;
+  }
+
+  private static boolean anyKey(boolean[] allowedKeys) {
+    for (boolean a : allowedKeys) {
+      if (a) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static int maxId(int[] ids, int rows) {
+    int max = 0;
+    for (int r = 0; r < rows; r++) {
+      if (ids[r] < 0) {
+        throw new IllegalArgumentException("ids[" + r + "] = " + ids[r] + " is negative");
+      }
+      max = Math.max(max, ids[r]);
+    }
+    return max;
+  }
+
+  /** The values a {@code rows × width} matrix with row stride {@code stride} spans. */
+  private static long extent(int rows, int stride, int width) {
+    if (stride < width) {
+      throw new IllegalArgumentException("stride " + stride + " is below the row width " + width);
+    }
+    return rows == 0 ? 0 : (long) (rows - 1) * stride + width;
+  }
+
+  /** A copy of the {@code n} values from {@code s}. */
+  private static double[] load(Slice s, long n) {
+    int from = start(s, n);
+    return Arrays.copyOfRange(memory(s).values(), from, from + (int) n);
+  }
+
+  private static void store(Slice s, double[] values) {
+    System.arraycopy(values, 0, memory(s).values(), start(s, values.length), values.length);
+  }
+
+  /** The index of {@code s} in its array, checked to have {@code n} values from there. */
+  private static int start(Slice s, long n) {
+    if (n < 0 || s.offset() + n > s.memory().size()) {
+      throw new IllegalArgumentException("slice at " + s.offset() + " cannot hold " + n
+          + " values: its memory holds " + s.memory().size());
+    }
+    return (int) s.offset();
+  }
+
+  private static DoubleMemory memory(Slice s) {
+    if (!(s.memory() instanceof DoubleMemory m)) {
+      throw new IllegalArgumentException("not DoubleKernels memory: " + s.memory().getClass());
+    }
+    return m;
+  }
+}
