@@ -1,23 +1,40 @@
 // Golden file of GoldenSourceTest: what bert4j generates for tiny.TinyGolden
 // (1 layer, hidden 8, 2 heads, intermediate 16, vocab 10, maxPosition 8, mask NONE, classes 2,
-// no dropout). Compared as a syntax tree (comments and formatting are not compared). Checked by eye
-// against the plan: forward = embeddings, Q/K/V, attention, output dense, residual LN, FFN, residual
-// LN, classifier on [CLS], loss; backward = the same in reverse, with buffer columns reused only
-// where lifetimes do not overlap. If the generator changes on purpose, check the new output the
-// same way before replacing this file.
+// no dropout, no recompute). Compared as a syntax tree (comments and formatting are not compared).
+// Structure: the model class holds the global slices (embeddings, classifier, their gradients, the
+// global activations) and an array of the inner class Layer, whose constructor places one layer's
+// parameters at first + index × stride and its buffers at their arena columns (base, or
+// base + index % slots × width); connect() hands each layer its input and input gradient.
+// forwardPass = embeddings (3 embedding lookups, layer norm), a loop over the layers, the classifier
+// on [CLS] (row stride seq × hidden) and the loss (loss 0, SEQUENCE_LABELS, scaled by lossScale(0));
+// Layer.forward = Q/K/V, attention, output dense, residual LN, FFN (GELU), residual LN.
+// backwardPass = the classifier's backward into the zero-filled gradient of the sequence output, the
+// layers in reverse, the embeddings' LN backward and the three embedding backwards; Layer.backward is
+// Layer.forward in reverse, with one gradient shared by each residual sum (dH of a layer norm) that
+// the branch's backward then adds to (accumulate = true). Checked by eye against the plan: backward
+// buffer columns are reused only where lifetimes do not overlap (contextGrad takes attentionSum's
+// columns after the attention LN backward read it, queryGrad context's after the output dense's
+// backward, keyGrad/valueGrad attentionMean/Rstd's and intermediatePre's, embeddingOutputGrad
+// attentionNormed's, embeddingSumGrad embeddingOutput's once layer 0's backward is done).
+// If the generator changes on purpose, check the new output the same way before replacing this file.
 package tiny;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.runtime.FloatTensor;
 import bert4j.runtime.Outputs;
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.model.GeneratedTransformer;
+import bert4j.runtime.model.LossTarget;
 import bert4j.runtime.model.ModelLayout;
 import bert4j.runtime.optim.OptimizerProgram;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.annotation.processing.Generated;
 
 /**
@@ -30,35 +47,12 @@ import javax.annotation.processing.Generated;
 @Generated("bert4j.processor.TransformerProcessor")
 public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGolden {
   /**
-   * Sizes, parameters (Hugging Face names, flat-buffer offsets), arena widths (floats per token, per sequence,
-   * per token pair), forward FLOPs per token (fixed, per position) and the compiled optimizer.
+   * Sizes, parameters (Hugging Face names, flat-buffer offsets), the losses' targets, arena widths (floats per
+   * token, per sequence, per token pair), forward FLOPs per token (fixed, per position) and the compiled optimizer.
    */
-  public static final ModelLayout LAYOUT = new ModelLayout("tiny.TinyGolden",
-      10, 8, 8, 2, Mask.NONE, false, 2, 0.02,
-      List.of(
-        new ParameterInfo("embeddings.word_embeddings.weight", new int[] {10, 8}, 0L),
-        new ParameterInfo("embeddings.position_embeddings.weight", new int[] {8, 8}, 80L),
-        new ParameterInfo("embeddings.token_type_embeddings.weight", new int[] {2, 8}, 144L),
-        new ParameterInfo("embeddings.LayerNorm.weight", new int[] {8}, 160L),
-        new ParameterInfo("embeddings.LayerNorm.bias", new int[] {8}, 168L),
-        new ParameterInfo("encoder.layer.0.attention.self.query.weight", new int[] {8, 8}, 176L),
-        new ParameterInfo("encoder.layer.0.attention.self.query.bias", new int[] {8}, 240L),
-        new ParameterInfo("encoder.layer.0.attention.self.key.weight", new int[] {8, 8}, 248L),
-        new ParameterInfo("encoder.layer.0.attention.self.key.bias", new int[] {8}, 312L),
-        new ParameterInfo("encoder.layer.0.attention.self.value.weight", new int[] {8, 8}, 320L),
-        new ParameterInfo("encoder.layer.0.attention.self.value.bias", new int[] {8}, 384L),
-        new ParameterInfo("encoder.layer.0.attention.output.dense.weight", new int[] {8, 8}, 392L),
-        new ParameterInfo("encoder.layer.0.attention.output.dense.bias", new int[] {8}, 456L),
-        new ParameterInfo("encoder.layer.0.attention.output.LayerNorm.weight", new int[] {8}, 464L),
-        new ParameterInfo("encoder.layer.0.attention.output.LayerNorm.bias", new int[] {8}, 472L),
-        new ParameterInfo("encoder.layer.0.intermediate.dense.weight", new int[] {16, 8}, 480L),
-        new ParameterInfo("encoder.layer.0.intermediate.dense.bias", new int[] {16}, 608L),
-        new ParameterInfo("encoder.layer.0.output.dense.weight", new int[] {8, 16}, 624L),
-        new ParameterInfo("encoder.layer.0.output.dense.bias", new int[] {8}, 752L),
-        new ParameterInfo("encoder.layer.0.output.LayerNorm.weight", new int[] {8}, 760L),
-        new ParameterInfo("encoder.layer.0.output.LayerNorm.bias", new int[] {8}, 768L),
-        new ParameterInfo("classifier.weight", new int[] {2, 8}, 776L),
-        new ParameterInfo("classifier.bias", new int[] {2}, 792L)),
+  public static final ModelLayout LAYOUT = new ModelLayout("tiny.TinyGolden", 10, 8, 8, 2, 0.02,
+      parameterTable(),
+      List.of(new LossTarget(LossTarget.Kind.SEQUENCE_LABELS, 2, "the classification head")),
       150, 4, 2, 1024L, 32L,
       OptimizerProgram.adam(0.001, 0.9, 0.999, 1.0E-6, true));
 
@@ -71,38 +65,6 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
   private final Slice embeddingNormWeight;
 
   private final Slice embeddingNormBias;
-
-  private final Slice layer0QueryWeight;
-
-  private final Slice layer0QueryBias;
-
-  private final Slice layer0KeyWeight;
-
-  private final Slice layer0KeyBias;
-
-  private final Slice layer0ValueWeight;
-
-  private final Slice layer0ValueBias;
-
-  private final Slice layer0AttentionOutputWeight;
-
-  private final Slice layer0AttentionOutputBias;
-
-  private final Slice layer0AttentionNormWeight;
-
-  private final Slice layer0AttentionNormBias;
-
-  private final Slice layer0IntermediateWeight;
-
-  private final Slice layer0IntermediateBias;
-
-  private final Slice layer0OutputWeight;
-
-  private final Slice layer0OutputBias;
-
-  private final Slice layer0OutputNormWeight;
-
-  private final Slice layer0OutputNormBias;
 
   private final Slice classifierWeight;
 
@@ -118,38 +80,6 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
 
   private final Slice embeddingNormBiasGrad;
 
-  private final Slice layer0QueryWeightGrad;
-
-  private final Slice layer0QueryBiasGrad;
-
-  private final Slice layer0KeyWeightGrad;
-
-  private final Slice layer0KeyBiasGrad;
-
-  private final Slice layer0ValueWeightGrad;
-
-  private final Slice layer0ValueBiasGrad;
-
-  private final Slice layer0AttentionOutputWeightGrad;
-
-  private final Slice layer0AttentionOutputBiasGrad;
-
-  private final Slice layer0AttentionNormWeightGrad;
-
-  private final Slice layer0AttentionNormBiasGrad;
-
-  private final Slice layer0IntermediateWeightGrad;
-
-  private final Slice layer0IntermediateBiasGrad;
-
-  private final Slice layer0OutputWeightGrad;
-
-  private final Slice layer0OutputBiasGrad;
-
-  private final Slice layer0OutputNormWeightGrad;
-
-  private final Slice layer0OutputNormBiasGrad;
-
   private final Slice classifierWeightGrad;
 
   private final Slice classifierBiasGrad;
@@ -162,57 +92,18 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
 
   private final Slice embeddingRstd;
 
-  private final Slice layer0Query;
-
-  private final Slice layer0Key;
-
-  private final Slice layer0Value;
-
-  private final Slice layer0Probs;
-
-  private final Slice layer0Context;
-
-  private final Slice layer0AttentionSum;
-
-  private final Slice layer0AttentionNormed;
-
-  private final Slice layer0AttentionMean;
-
-  private final Slice layer0AttentionRstd;
-
-  private final Slice layer0IntermediatePre;
-
-  private final Slice layer0Intermediate;
-
-  private final Slice layer0OutputSum;
-
-  private final Slice layer0Output;
-
-  private final Slice layer0OutputMean;
-
-  private final Slice layer0OutputRstd;
-
   private final Slice classLogits;
 
-  private final Slice dClassLogits;
+  private final Slice classLogitsGrad;
 
-  private final Slice dSequenceOutput;
+  private final Slice embeddingOutputGrad;
 
-  private final Slice dLayer0OutputSum;
+  private final Slice embeddingSumGrad;
 
-  private final Slice dLayer0Intermediate;
-
-  private final Slice dLayer0AttentionSum;
-
-  private final Slice dLayer0Context;
-
-  private final Slice dLayer0Query;
-
-  private final Slice dLayer0Key;
-
-  private final Slice dLayer0Value;
-
-  private final Slice dEmbeddingSum;
+  /**
+   * The encoder's layers, bottom first.
+   */
+  private final Layer[] layers = new Layer[1];
 
   private TinyGoldenImpl(Kernels kernels, int maxBatch, int maxLength) {
     super(kernels, LAYOUT, maxBatch, maxLength);
@@ -221,22 +112,6 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     segmentEmbeddings = param(144L);
     embeddingNormWeight = param(160L);
     embeddingNormBias = param(168L);
-    layer0QueryWeight = param(176L);
-    layer0QueryBias = param(240L);
-    layer0KeyWeight = param(248L);
-    layer0KeyBias = param(312L);
-    layer0ValueWeight = param(320L);
-    layer0ValueBias = param(384L);
-    layer0AttentionOutputWeight = param(392L);
-    layer0AttentionOutputBias = param(456L);
-    layer0AttentionNormWeight = param(464L);
-    layer0AttentionNormBias = param(472L);
-    layer0IntermediateWeight = param(480L);
-    layer0IntermediateBias = param(608L);
-    layer0OutputWeight = param(624L);
-    layer0OutputBias = param(752L);
-    layer0OutputNormWeight = param(760L);
-    layer0OutputNormBias = param(768L);
     classifierWeight = param(776L);
     classifierBias = param(792L);
     wordEmbeddingsGrad = grad(0L);
@@ -244,54 +119,20 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     segmentEmbeddingsGrad = grad(144L);
     embeddingNormWeightGrad = grad(160L);
     embeddingNormBiasGrad = grad(168L);
-    layer0QueryWeightGrad = grad(176L);
-    layer0QueryBiasGrad = grad(240L);
-    layer0KeyWeightGrad = grad(248L);
-    layer0KeyBiasGrad = grad(312L);
-    layer0ValueWeightGrad = grad(320L);
-    layer0ValueBiasGrad = grad(384L);
-    layer0AttentionOutputWeightGrad = grad(392L);
-    layer0AttentionOutputBiasGrad = grad(456L);
-    layer0AttentionNormWeightGrad = grad(464L);
-    layer0AttentionNormBiasGrad = grad(472L);
-    layer0IntermediateWeightGrad = grad(480L);
-    layer0IntermediateBiasGrad = grad(608L);
-    layer0OutputWeightGrad = grad(624L);
-    layer0OutputBiasGrad = grad(752L);
-    layer0OutputNormWeightGrad = grad(760L);
-    layer0OutputNormBiasGrad = grad(768L);
     classifierWeightGrad = grad(776L);
     classifierBiasGrad = grad(792L);
     embeddingSum = tokens(0);
     embeddingOutput = tokens(8);
     embeddingMean = tokens(16);
     embeddingRstd = tokens(17);
-    layer0Query = tokens(18);
-    layer0Key = tokens(26);
-    layer0Value = tokens(34);
-    layer0Probs = pairs(0);
-    layer0Context = tokens(42);
-    layer0AttentionSum = tokens(50);
-    layer0AttentionNormed = tokens(58);
-    layer0AttentionMean = tokens(66);
-    layer0AttentionRstd = tokens(67);
-    layer0IntermediatePre = tokens(68);
-    layer0Intermediate = tokens(84);
-    layer0OutputSum = tokens(100);
-    layer0Output = tokens(108);
-    layer0OutputMean = tokens(116);
-    layer0OutputRstd = tokens(117);
     classLogits = sequences(0);
-    dClassLogits = sequences(2);
-    dSequenceOutput = tokens(118);
-    dLayer0OutputSum = tokens(126);
-    dLayer0Intermediate = tokens(134);
-    dLayer0AttentionSum = tokens(58);
-    dLayer0Context = tokens(50);
-    dLayer0Query = tokens(42);
-    dLayer0Key = tokens(66);
-    dLayer0Value = tokens(74);
-    dEmbeddingSum = tokens(8);
+    classLogitsGrad = sequences(2);
+    embeddingOutputGrad = tokens(58);
+    embeddingSumGrad = tokens(8);
+    for (int l = 0; l < layers.length; l++) {
+      layers[l] = new Layer(l);
+    }
+    layers[0].connect(embeddingOutput, embeddingOutputGrad);
   }
 
   /**
@@ -300,6 +141,38 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
    */
   public static TinyGoldenImpl create(Kernels kernels, int maxBatch, int maxLength) {
     return new TinyGoldenImpl(kernels, maxBatch, maxLength);
+  }
+
+  private static List<ParameterInfo> parameterTable() {
+    List<ParameterInfo> table = new ArrayList<>();
+    table.add(new ParameterInfo("embeddings.word_embeddings.weight", new int[] {10, 8}, 0L));
+    table.add(new ParameterInfo("embeddings.position_embeddings.weight", new int[] {8, 8}, 80L));
+    table.add(new ParameterInfo("embeddings.token_type_embeddings.weight", new int[] {2, 8}, 144L));
+    table.add(new ParameterInfo("embeddings.LayerNorm.weight", new int[] {8}, 160L));
+    table.add(new ParameterInfo("embeddings.LayerNorm.bias", new int[] {8}, 168L));
+    for (int l = 0; l < 1; l++) {
+      String prefix = "encoder.layer." + l + ".";
+      long offset = 176L + l * 0L;
+      table.add(new ParameterInfo(prefix + "attention.self.query.weight", new int[] {8, 8}, offset));
+      table.add(new ParameterInfo(prefix + "attention.self.query.bias", new int[] {8}, offset + 64L));
+      table.add(new ParameterInfo(prefix + "attention.self.key.weight", new int[] {8, 8}, offset + 72L));
+      table.add(new ParameterInfo(prefix + "attention.self.key.bias", new int[] {8}, offset + 136L));
+      table.add(new ParameterInfo(prefix + "attention.self.value.weight", new int[] {8, 8}, offset + 144L));
+      table.add(new ParameterInfo(prefix + "attention.self.value.bias", new int[] {8}, offset + 208L));
+      table.add(new ParameterInfo(prefix + "attention.output.dense.weight", new int[] {8, 8}, offset + 216L));
+      table.add(new ParameterInfo(prefix + "attention.output.dense.bias", new int[] {8}, offset + 280L));
+      table.add(new ParameterInfo(prefix + "attention.output.LayerNorm.weight", new int[] {8}, offset + 288L));
+      table.add(new ParameterInfo(prefix + "attention.output.LayerNorm.bias", new int[] {8}, offset + 296L));
+      table.add(new ParameterInfo(prefix + "intermediate.dense.weight", new int[] {16, 8}, offset + 304L));
+      table.add(new ParameterInfo(prefix + "intermediate.dense.bias", new int[] {16}, offset + 432L));
+      table.add(new ParameterInfo(prefix + "output.dense.weight", new int[] {8, 16}, offset + 448L));
+      table.add(new ParameterInfo(prefix + "output.dense.bias", new int[] {8}, offset + 576L));
+      table.add(new ParameterInfo(prefix + "output.LayerNorm.weight", new int[] {8}, offset + 584L));
+      table.add(new ParameterInfo(prefix + "output.LayerNorm.bias", new int[] {8}, offset + 592L));
+    }
+    table.add(new ParameterInfo("classifier.weight", new int[] {2, 8}, 776L));
+    table.add(new ParameterInfo("classifier.bias", new int[] {2}, 792L));
+    return List.copyOf(table);
   }
 
   @Override
@@ -312,36 +185,16 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     kernels.embedding(segmentIds, rows, segmentEmbeddings, 8, embeddingSum, true);
     kernels.layerNorm(embeddingSum, null, embeddingNormWeight, embeddingNormBias, 1.0E-12f,
         embeddingOutput, embeddingMean, embeddingRstd, rows, 8);
-    // layer 0: self-attention
-    kernels.linear(embeddingOutput, 8, layer0QueryWeight, layer0QueryBias, null, layer0Query,
-        layer0Query, rows, 8, 8);
-    kernels.linear(embeddingOutput, 8, layer0KeyWeight, layer0KeyBias, null, layer0Key, layer0Key,
-        rows, 8, 8);
-    kernels.linear(embeddingOutput, 8, layer0ValueWeight, layer0ValueBias, null, layer0Value,
-        layer0Value, rows, 8, 8);
-    kernels.attention(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE, tokenIds,
-        segmentIds, layer0Query, layer0Key, layer0Value, layer0Probs, layer0Context, 0.0f, 0L);
-    kernels.linear(layer0Context, 8, layer0AttentionOutputWeight, layer0AttentionOutputBias, null,
-        layer0AttentionSum, layer0AttentionSum, rows, 8, 8);
-    // layer 0: residual + layer norm
-    kernels.layerNorm(layer0AttentionSum, embeddingOutput, layer0AttentionNormWeight,
-        layer0AttentionNormBias, 1.0E-12f, layer0AttentionNormed, layer0AttentionMean,
-        layer0AttentionRstd, rows, 8);
-    // layer 0: feed-forward
-    kernels.linear(layer0AttentionNormed, 8, layer0IntermediateWeight, layer0IntermediateBias,
-        Activation.GELU, layer0IntermediatePre, layer0Intermediate, rows, 8, 16);
-    kernels.linear(layer0Intermediate, 16, layer0OutputWeight, layer0OutputBias, null,
-        layer0OutputSum, layer0OutputSum, rows, 16, 8);
-    // layer 0: residual + layer norm
-    kernels.layerNorm(layer0OutputSum, layer0AttentionNormed, layer0OutputNormWeight,
-        layer0OutputNormBias, 1.0E-12f, layer0Output, layer0OutputMean, layer0OutputRstd, rows, 8);
+    for (Layer layer : layers) {
+      layer.forward(training, batch, seq);
+    }
     // classifier on [CLS]
-    kernels.linear(layer0Output, seq * 8, classifierWeight, classifierBias, null, classLogits,
+    kernels.linear(layers[0].output, seq * 8, classifierWeight, classifierBias, null, classLogits,
         classLogits, batch, 8, 2);
     // classification loss: mean cross-entropy over the batch
     if (training) {
-      loss += kernels.softmaxCrossEntropy(classLogits, labels, batch, 2, dClassLogits,
-          classLossScale()) * classLossScale();
+      loss += kernels.softmaxCrossEntropy(classLogits, targets(0), batch, 2, classLogitsGrad,
+          lossScale(0)) * lossScale(0);
     }
     return loss;
   }
@@ -349,48 +202,285 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
   @Override
   protected void backwardPass(int batch, int seq) {
     int rows = batch * seq;
-    // the classifier reaches the sequence output at [CLS] only
-    kernels.fill(dSequenceOutput, rows * 8, 0.0f);
-    kernels.linearBackward(dClassLogits, layer0Output, seq * 8, classifierWeight, dSequenceOutput,
-        seq * 8, true, classifierWeightGrad, classifierBiasGrad, batch, 8, 2);
-    // layer 0: feed-forward
-    kernels.layerNormBackward(dSequenceOutput, layer0OutputSum, layer0OutputMean, layer0OutputRstd,
-        layer0OutputNormWeight, dLayer0OutputSum, layer0OutputNormWeightGrad,
-        layer0OutputNormBiasGrad, rows, 8);
-    kernels.linearBackward(dLayer0OutputSum, layer0Intermediate, 16, layer0OutputWeight,
-        dLayer0Intermediate, 16, false, layer0OutputWeightGrad, layer0OutputBiasGrad, rows, 16, 8);
-    kernels.activationBackward(Activation.GELU, layer0IntermediatePre, dLayer0Intermediate,
-        dLayer0Intermediate, rows * 16);
-    kernels.linearBackward(dLayer0Intermediate, layer0AttentionNormed, 8, layer0IntermediateWeight,
-        dLayer0OutputSum, 8, true, layer0IntermediateWeightGrad, layer0IntermediateBiasGrad, rows,
-        8, 16);
-    // layer 0: self-attention
-    kernels.layerNormBackward(dLayer0OutputSum, layer0AttentionSum, layer0AttentionMean,
-        layer0AttentionRstd, layer0AttentionNormWeight, dLayer0AttentionSum,
-        layer0AttentionNormWeightGrad, layer0AttentionNormBiasGrad, rows, 8);
-    kernels.linearBackward(dLayer0AttentionSum, layer0Context, 8, layer0AttentionOutputWeight,
-        dLayer0Context, 8, false, layer0AttentionOutputWeightGrad, layer0AttentionOutputBiasGrad,
-        rows, 8, 8);
-    kernels.attentionBackward(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE, tokenIds,
-        segmentIds, layer0Query, layer0Key, layer0Value, layer0Probs, dLayer0Context, dLayer0Query,
-        dLayer0Key, dLayer0Value, 0.0f, 0L);
-    kernels.linearBackward(dLayer0Query, embeddingOutput, 8, layer0QueryWeight, dLayer0AttentionSum,
-        8, true, layer0QueryWeightGrad, layer0QueryBiasGrad, rows, 8, 8);
-    kernels.linearBackward(dLayer0Key, embeddingOutput, 8, layer0KeyWeight, dLayer0AttentionSum, 8,
-        true, layer0KeyWeightGrad, layer0KeyBiasGrad, rows, 8, 8);
-    kernels.linearBackward(dLayer0Value, embeddingOutput, 8, layer0ValueWeight, dLayer0AttentionSum,
-        8, true, layer0ValueWeightGrad, layer0ValueBiasGrad, rows, 8, 8);
-    // embeddings
-    kernels.layerNormBackward(dLayer0AttentionSum, embeddingSum, embeddingMean, embeddingRstd,
-        embeddingNormWeight, dEmbeddingSum, embeddingNormWeightGrad, embeddingNormBiasGrad, rows,
+    // classifier on [CLS]
+    kernels.fill(layers[0].outputGrad, rows * 8, 0.0f);
+    kernels.linearBackward(classLogitsGrad, layers[0].output, seq * 8, classifierWeight,
+        layers[0].outputGrad, seq * 8, true, classifierWeightGrad, classifierBiasGrad, batch, 8, 2);
+    for (int l = layers.length - 1; l >= 0; l--) {
+      layers[l].backward(batch, seq);
+    }
+    // token + position + segment embeddings
+    kernels.layerNormBackward(embeddingOutputGrad, embeddingSum, embeddingMean, embeddingRstd,
+        embeddingNormWeight, embeddingSumGrad, embeddingNormWeightGrad, embeddingNormBiasGrad, rows,
         8);
-    kernels.embeddingBackward(tokenIds, rows, dEmbeddingSum, 8, wordEmbeddingsGrad);
-    kernels.embeddingBackward(positionIds, rows, dEmbeddingSum, 8, positionEmbeddingsGrad);
-    kernels.embeddingBackward(segmentIds, rows, dEmbeddingSum, 8, segmentEmbeddingsGrad);
+    kernels.embeddingBackward(segmentIds, rows, embeddingSumGrad, 8, segmentEmbeddingsGrad);
+    kernels.embeddingBackward(positionIds, rows, embeddingSumGrad, 8, positionEmbeddingsGrad);
+    kernels.embeddingBackward(tokenIds, rows, embeddingSumGrad, 8, wordEmbeddingsGrad);
   }
 
   @Override
-  protected Outputs readOutputs(int batch, int seq) {
-    return new Outputs(read(layer0Output, batch, seq, 8), null, null, read(classLogits, batch, 2));
+  protected Outputs readOutputs() {
+    Map<String, FloatTensor> outputs = new LinkedHashMap<>();
+    outputs.put("sequence_output", sequenceOutput());
+    outputs.put("class_logits", classLogits());
+    return new Outputs(outputs);
+  }
+
+  /**
+   * The {@code sequence_output} of the last forward pass (a training step's included), {@code [batch, seq, 8]}.
+   */
+  public FloatTensor sequenceOutput() {
+    return read(layers[0].output, lastBatch(), lastSeq(), 8);
+  }
+
+  /**
+   * The {@code class_logits} of the last forward pass (a training step's included), {@code [batch, 2]}.
+   */
+  public FloatTensor classLogits() {
+    return read(classLogits, lastBatch(), 2);
+  }
+
+  /**
+   * One encoder layer: its parameters, their gradients and its activations (at its arena columns), and its
+   * forward and backward. The input is the previous layer's output (the embeddings' for layer 0).
+   */
+  private final class Layer {
+    private final int index;
+
+    private final Slice queryWeight;
+
+    private final Slice queryBias;
+
+    private final Slice keyWeight;
+
+    private final Slice keyBias;
+
+    private final Slice valueWeight;
+
+    private final Slice valueBias;
+
+    private final Slice attentionOutputWeight;
+
+    private final Slice attentionOutputBias;
+
+    private final Slice attentionNormWeight;
+
+    private final Slice attentionNormBias;
+
+    private final Slice intermediateWeight;
+
+    private final Slice intermediateBias;
+
+    private final Slice outputWeight;
+
+    private final Slice outputBias;
+
+    private final Slice outputNormWeight;
+
+    private final Slice outputNormBias;
+
+    private final Slice queryWeightGrad;
+
+    private final Slice queryBiasGrad;
+
+    private final Slice keyWeightGrad;
+
+    private final Slice keyBiasGrad;
+
+    private final Slice valueWeightGrad;
+
+    private final Slice valueBiasGrad;
+
+    private final Slice attentionOutputWeightGrad;
+
+    private final Slice attentionOutputBiasGrad;
+
+    private final Slice attentionNormWeightGrad;
+
+    private final Slice attentionNormBiasGrad;
+
+    private final Slice intermediateWeightGrad;
+
+    private final Slice intermediateBiasGrad;
+
+    private final Slice outputWeightGrad;
+
+    private final Slice outputBiasGrad;
+
+    private final Slice outputNormWeightGrad;
+
+    private final Slice outputNormBiasGrad;
+
+    private final Slice query;
+
+    private final Slice key;
+
+    private final Slice value;
+
+    private final Slice probs;
+
+    private final Slice context;
+
+    private final Slice attentionSum;
+
+    private final Slice attentionNormed;
+
+    private final Slice attentionMean;
+
+    private final Slice attentionRstd;
+
+    private final Slice intermediatePre;
+
+    private final Slice intermediate;
+
+    private final Slice outputSum;
+
+    private final Slice output;
+
+    private final Slice outputMean;
+
+    private final Slice outputRstd;
+
+    private final Slice outputGrad;
+
+    private final Slice attentionNormedGrad;
+
+    private final Slice intermediateGrad;
+
+    private final Slice contextGrad;
+
+    private final Slice queryGrad;
+
+    private final Slice keyGrad;
+
+    private final Slice valueGrad;
+
+    private Slice input;
+
+    private Slice inputGrad;
+
+    Layer(int index) {
+      this.index = index;
+      queryWeight = param(176L + index * 0L);
+      queryBias = param(240L + index * 0L);
+      keyWeight = param(248L + index * 0L);
+      keyBias = param(312L + index * 0L);
+      valueWeight = param(320L + index * 0L);
+      valueBias = param(384L + index * 0L);
+      attentionOutputWeight = param(392L + index * 0L);
+      attentionOutputBias = param(456L + index * 0L);
+      attentionNormWeight = param(464L + index * 0L);
+      attentionNormBias = param(472L + index * 0L);
+      intermediateWeight = param(480L + index * 0L);
+      intermediateBias = param(608L + index * 0L);
+      outputWeight = param(624L + index * 0L);
+      outputBias = param(752L + index * 0L);
+      outputNormWeight = param(760L + index * 0L);
+      outputNormBias = param(768L + index * 0L);
+      queryWeightGrad = grad(176L + index * 0L);
+      queryBiasGrad = grad(240L + index * 0L);
+      keyWeightGrad = grad(248L + index * 0L);
+      keyBiasGrad = grad(312L + index * 0L);
+      valueWeightGrad = grad(320L + index * 0L);
+      valueBiasGrad = grad(384L + index * 0L);
+      attentionOutputWeightGrad = grad(392L + index * 0L);
+      attentionOutputBiasGrad = grad(456L + index * 0L);
+      attentionNormWeightGrad = grad(464L + index * 0L);
+      attentionNormBiasGrad = grad(472L + index * 0L);
+      intermediateWeightGrad = grad(480L + index * 0L);
+      intermediateBiasGrad = grad(608L + index * 0L);
+      outputWeightGrad = grad(624L + index * 0L);
+      outputBiasGrad = grad(752L + index * 0L);
+      outputNormWeightGrad = grad(760L + index * 0L);
+      outputNormBiasGrad = grad(768L + index * 0L);
+      query = tokens(18);
+      key = tokens(26);
+      value = tokens(34);
+      probs = pairs(0);
+      context = tokens(42);
+      attentionSum = tokens(50);
+      attentionNormed = tokens(58);
+      attentionMean = tokens(66);
+      attentionRstd = tokens(67);
+      intermediatePre = tokens(68);
+      intermediate = tokens(84);
+      outputSum = tokens(100);
+      output = tokens(108);
+      outputMean = tokens(116);
+      outputRstd = tokens(117);
+      outputGrad = tokens(118);
+      attentionNormedGrad = tokens(126);
+      intermediateGrad = tokens(134);
+      contextGrad = tokens(50);
+      queryGrad = tokens(42);
+      keyGrad = tokens(66);
+      valueGrad = tokens(74);
+    }
+
+    /**
+     * Sets the slices this layer reads from the layer below.
+     */
+    void connect(Slice input, Slice inputGrad) {
+      this.input = input;
+      this.inputGrad = inputGrad;
+    }
+
+    /**
+     * This layer's forward pass (dropout on in training).
+     */
+    void forward(boolean training, int batch, int seq) {
+      int rows = batch * seq;
+      // self-attention
+      kernels.linear(input, 8, queryWeight, queryBias, null, query, query, rows, 8, 8);
+      kernels.linear(input, 8, keyWeight, keyBias, null, key, key, rows, 8, 8);
+      kernels.linear(input, 8, valueWeight, valueBias, null, value, value, rows, 8, 8);
+      kernels.attention(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE, tokenIds,
+          segmentIds, query, key, value, probs, context, 0.0f, 0L);
+      kernels.linear(context, 8, attentionOutputWeight, attentionOutputBias, null, attentionSum,
+          attentionSum, rows, 8, 8);
+      // residual + layer norm
+      kernels.layerNorm(attentionSum, input, attentionNormWeight, attentionNormBias, 1.0E-12f,
+          attentionNormed, attentionMean, attentionRstd, rows, 8);
+      // feed-forward
+      kernels.linear(attentionNormed, 8, intermediateWeight, intermediateBias, Activation.GELU,
+          intermediatePre, intermediate, rows, 8, 16);
+      kernels.linear(intermediate, 16, outputWeight, outputBias, null, outputSum, outputSum, rows,
+          16, 8);
+      // residual + layer norm
+      kernels.layerNorm(outputSum, attentionNormed, outputNormWeight, outputNormBias, 1.0E-12f,
+          output, outputMean, outputRstd, rows, 8);
+    }
+
+    /**
+     * This layer's backward pass: the gradients of its parameters (accumulated) and of its input.
+     */
+    void backward(int batch, int seq) {
+      int rows = batch * seq;
+      // residual + layer norm
+      kernels.layerNormBackward(outputGrad, outputSum, outputMean, outputRstd, outputNormWeight,
+          attentionNormedGrad, outputNormWeightGrad, outputNormBiasGrad, rows, 8);
+      // feed-forward
+      kernels.linearBackward(attentionNormedGrad, intermediate, 16, outputWeight, intermediateGrad,
+          16, false, outputWeightGrad, outputBiasGrad, rows, 16, 8);
+      kernels.activationBackward(Activation.GELU, intermediatePre, intermediateGrad,
+          intermediateGrad, rows * 16);
+      kernels.linearBackward(intermediateGrad, attentionNormed, 8, intermediateWeight,
+          attentionNormedGrad, 8, true, intermediateWeightGrad, intermediateBiasGrad, rows, 8, 16);
+      // residual + layer norm
+      kernels.layerNormBackward(attentionNormedGrad, attentionSum, attentionMean, attentionRstd,
+          attentionNormWeight, inputGrad, attentionNormWeightGrad, attentionNormBiasGrad, rows, 8);
+      // self-attention
+      kernels.linearBackward(inputGrad, context, 8, attentionOutputWeight, contextGrad, 8, false,
+          attentionOutputWeightGrad, attentionOutputBiasGrad, rows, 8, 8);
+      kernels.attentionBackward(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE, tokenIds,
+          segmentIds, query, key, value, probs, contextGrad, queryGrad, keyGrad, valueGrad, 0.0f,
+          0L);
+      kernels.linearBackward(valueGrad, input, 8, valueWeight, inputGrad, 8, true, valueWeightGrad,
+          valueBiasGrad, rows, 8, 8);
+      kernels.linearBackward(keyGrad, input, 8, keyWeight, inputGrad, 8, true, keyWeightGrad,
+          keyBiasGrad, rows, 8, 8);
+      kernels.linearBackward(queryGrad, input, 8, queryWeight, inputGrad, 8, true, queryWeightGrad,
+          queryBiasGrad, rows, 8, 8);
+    }
   }
 }

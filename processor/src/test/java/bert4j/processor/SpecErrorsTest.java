@@ -135,6 +135,85 @@ class SpecErrorsTest {
         "a classification head needs at least 2 classes (or 0 for none), got classes=" + classes);
   }
 
+  @ParameterizedTest(name = "tokenClasses = {0}")
+  @CsvSource({"1", "-1"})
+  void tokenClassificationNeedsTwoClasses(int tokenClasses) {
+    JavaFileObject source = source("Bad",
+        "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10)",
+        "@Heads(",
+        "    classes = 2,",
+        "    tokenClasses = " + tokenClasses + ")",
+        "public interface Bad {}");
+    assertOneError(source, "tokenClasses = ",
+        "a token-classification head needs at least 2 classes (or 0 for none), got tokenClasses="
+            + tokenClasses);
+  }
+
+  @Test
+  void maskedLmAndTokenClassesBothReadTokenLabels() {
+    // mask NONE (the default) resolves the MLM objective to MASKED_LM, which trains on tokenLabels.
+    JavaFileObject source = source("Bad",
+        "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10)",
+        "@Heads(",
+        "    mlm = true,",
+        "    tokenClasses = 3)",
+        "public interface Bad {}");
+    assertOneError(source, "tokenClasses = 3",
+        "tokenClasses=3 and the masked-LM head both train on Batch.tokenLabels: give the MLM head "
+            + "another objective or drop one head");
+  }
+
+  @Test
+  void objectiveWithoutTheMlmHead() {
+    JavaFileObject source = source("Bad",
+        "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10)",
+        "@Attention(mask = Mask.LM)",
+        "@Heads(",
+        "    classes = 2,",
+        "    objective = Objective.NEXT_TOKEN)",
+        "public interface Bad {}");
+    assertOneError(source, "objective = Objective.NEXT_TOKEN",
+        "objective=NEXT_TOKEN is the MLM head's loss: declare mlm = true");
+  }
+
+  @Test
+  void nextTokenObjectiveWithoutACausalMask() {
+    JavaFileObject source = source("Bad",
+        "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10)",
+        "@Heads(",
+        "    mlm = true,",
+        "    objective = Objective.NEXT_TOKEN)",
+        "public interface Bad {}");
+    assertOneError(source, "objective = Objective.NEXT_TOKEN",
+        "objective=NEXT_TOKEN with mask=NONE lets every position see the token it predicts: "
+            + "use @Attention(mask = LM or UNILM)");
+  }
+
+  @Test
+  void tokenClassesAndRecomputeAreValid() {
+    // The counterparts of the errors above compile, without a warning.
+    JavaFileObject tokens = source("Tokens",
+        "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10)",
+        "@Heads(",
+        "    tokenClasses = 5)",
+        "public interface Tokens {}");
+    assertThat(compile(tokens)).succeededWithoutWarnings();
+    JavaFileObject recompute = source("Recompute",
+        "@Transformer(layers = 2, hidden = 8, heads = 2, intermediate = 16, vocab = 10,",
+        "    recompute = true)",
+        "@Heads(classes = 2)",
+        "public interface Recompute {}");
+    assertThat(compile(recompute)).succeededWithoutWarnings();
+    JavaFileObject lmAndTokens = source("LmTokens",
+        "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10)",
+        "@Attention(mask = Mask.LM)",
+        "@Heads(",
+        "    mlm = true,",
+        "    tokenClasses = 3)",
+        "public interface LmTokens {}");
+    assertThat(compile(lmAndTokens)).succeededWithoutWarnings();
+  }
+
   @ParameterizedTest(name = "layerNormEps = {0}")
   @CsvSource({"0.0", "-1.0E-5"})
   void layerNormEpsMustBePositive(String value) {

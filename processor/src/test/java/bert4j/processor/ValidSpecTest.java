@@ -53,8 +53,14 @@ class ValidSpecTest {
     String generated = assertCompilesCleanly(source, "test", "Full");
     assertTrue(generated.contains("Mask." + mask + ","), "the attention call carries the mask");
     assertTrue(generated.contains("kernels.dropout("), "default dropouts are planned");
-    assertTrue(generated.contains("mlmLossScale()") && generated.contains("classLossScale()"),
-        "both losses are computed");
+    assertTrue(generated.contains("* lossScale(0)") && generated.contains("* lossScale(1)")
+        && !generated.contains("lossScale(2)"), "both losses are computed, and no other");
+    assertTrue(generated.contains("LossTarget.Kind." + switch (mask) {
+      case NONE -> "TOKEN_LABELS";
+      case LM -> "NEXT_TOKEN";
+      case UNILM -> "NEXT_TARGET_TOKEN";
+    } + ", 30,") && generated.contains("LossTarget.Kind.SEQUENCE_LABELS, 3,"),
+        "the MLM loss is the mask's objective, the classifier's is per sequence");
   }
 
   @ParameterizedTest(name = "activation = {0}")

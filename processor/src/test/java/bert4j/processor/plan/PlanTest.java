@@ -10,12 +10,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Objective;
+import bert4j.processor.heads.HeadOutput;
+import bert4j.processor.heads.Loss;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.spec.OptimizerSpec;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The plan of a spec, checked without a compiler against quantities the test computes on its own: the
  * parameter count (closed-form BERT formula, and bert-base-chinese's well-known count), the forward
- * FLOPs, arena placement by liveness recomputed from the calls, and the shape of the backward.
+ * FLOPs, arena placement by def–use liveness recomputed from the training step's timeline, the losses
+ * and outputs of the heads, and the shape of the backward (recompute's replayed forward included).
  */
 class PlanTest {
 
@@ -47,6 +51,8 @@ class PlanTest {
     boolean pooler = true;
     boolean mlm = true;
     int classes = 3;
+    int tokenClasses;
+    boolean recompute;
 
     Spec layers(int v) { layers = v; return this; }
     Spec hidden(int v) { hidden = v; return this; }
@@ -68,20 +74,31 @@ class PlanTest {
       this.classes = classes;
       return this;
     }
+    Spec tokenClasses(int v) { tokenClasses = v; return this; }
+    Spec recompute(boolean v) { recompute = v; return this; }
 
     int effectiveKeySize() {
       return keySize > 0 ? keySize : hidden / heads;
     }
 
+    /** The objective SpecReader resolves from the mask (BY_MASK); any one without the MLM head. */
+    Objective objective() {
+      return switch (mask) {
+        case NONE -> Objective.MASKED_LM;
+        case LM -> Objective.NEXT_TOKEN;
+        case UNILM -> Objective.NEXT_TARGET_TOKEN;
+      };
+    }
+
     ModelSpec build() {
       return new ModelSpec("test", "Spec", Architecture.BERT, layers, hidden, heads, intermediate,
-          vocab, maxPosition, segments, Activation.GELU, hiddenDropout, 1e-12, 0.02, mask,
-          attentionDropout, effectiveKeySize(), true, pooler, mlm, classes,
+          vocab, maxPosition, segments, Activation.GELU, hiddenDropout, 1e-12, 0.02, recompute, mask,
+          attentionDropout, effectiveKeySize(), true, pooler, mlm, objective(), classes, tokenClasses,
           OptimizerSpec.defaults());
     }
 
     Plan plan() {
-      return BertPlanner.plan(build());
+      return Planner.plan(build());
     }
 
     @Override
@@ -89,12 +106,19 @@ class PlanTest {
       return "L" + layers + " H" + hidden + " A" + heads + " I" + intermediate + " V" + vocab
           + " P" + maxPosition + " S" + segments + " " + mask + " dropout " + hiddenDropout + "/"
           + attentionDropout + " keySize " + effectiveKeySize() + " pooler " + pooler + " mlm "
-          + mlm + " classes " + classes;
+          + mlm + " classes " + classes + " tokenClasses " + tokenClasses
+          + (recompute ? " recompute" : "");
     }
   }
 
   private static Spec spec() {
     return new Spec();
+  }
+
+  /** BERT-base's sizes (bert-base-chinese's vocabulary), heads left to the caller. */
+  private static Spec bertBase() {
+    return spec().layers(12).hidden(768).heads(12).intermediate(3072).vocab(21128)
+        .maxPosition(512).segments(2);
   }
 
   static Stream<Spec> specs() {
@@ -106,7 +130,12 @@ class PlanTest {
         spec().keySize(2).heads(true, false, 5).dropout(0, 0.1),
         spec().layers(3).segments(1).heads(false, false, 0),
         spec().layers(4).hidden(24).heads(6).intermediate(96).vocab(50).maxPosition(32)
-            .dropout(0.1, 0.1));
+            .dropout(0.1, 0.1),
+        spec().heads(false, false, 0).tokenClasses(4),
+        spec().mask(Mask.LM).heads(true, true, 2).tokenClasses(3).dropout(0.1, 0.1),
+        spec().recompute(true),
+        spec().layers(3).mask(Mask.UNILM).recompute(true).tokenClasses(2).dropout(0.1, 0.1),
+        spec().layers(1).recompute(true).heads(false, false, 2).dropout(0.1, 0.1));
   }
 
   /** The BERT parameter count, written from the architecture, not from the planner. */
@@ -120,7 +149,9 @@ class PlanTest {
     long pooler = s.pooler ? h * h + h : 0;
     long mlm = s.mlm ? (h * h + h) + 2 * h + s.vocab : 0; // decoder weight tied to the embedding
     long classifier = s.classes > 0 ? h * s.classes + s.classes : 0;
-    return embeddings + s.layers * (attention + feedForward) + pooler + mlm + classifier;
+    long tokenClassifier = s.tokenClasses > 0 ? h * s.tokenClasses + s.tokenClasses : 0;
+    return embeddings + s.layers * (attention + feedForward) + pooler + mlm + classifier
+        + tokenClassifier;
   }
 
   @ParameterizedTest(name = "{0}")
@@ -131,8 +162,7 @@ class PlanTest {
 
   @Test
   void bertBaseChineseHasItsWellKnownParameterCount() {
-    Spec base = spec().layers(12).hidden(768).heads(12).intermediate(3072).vocab(21128)
-        .maxPosition(512).segments(2);
+    Spec base = bertBase();
     // Hugging Face's BertModel for bert-base-chinese (embeddings, 12 blocks, pooler): 102,267,648.
     Plan withPooler = base.heads(true, false, 0).plan();
     assertEquals(102_267_648L, withPooler.parameterCount());
@@ -141,6 +171,8 @@ class PlanTest {
     Plan withMlm = base.heads(true, true, 0).plan();
     assertEquals(102_267_648L + (768L * 768 + 768) + 2 * 768 + 21128, withMlm.parameterCount());
     assertEquals(bertParameters(base), withMlm.parameterCount());
+    // Recompute changes the schedule, not the model.
+    assertEquals(withMlm.parameterCount(), base.recompute(true).plan().parameterCount());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -149,14 +181,46 @@ class PlanTest {
     Plan plan = s.plan();
     long offset = 0;
     Set<String> names = new HashSet<>();
-    Set<String> fields = new HashSet<>();
     for (Parameter p : plan.parameters()) {
       assertEquals(offset, p.offset(), p.name() + " starts where the previous parameter ends");
       assertTrue(names.add(p.name()), "duplicate parameter " + p.name());
-      assertTrue(fields.add(p.field()), "duplicate field " + p.field());
       offset += p.size();
     }
     assertEquals(plan.parameterCount(), offset);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("specs")
+  void parameterFieldsAreUniquePerScope(Spec s) {
+    // The model class holds the global slices, the Layer class one layer's: a field name may repeat
+    // across layers (the same field of each Layer) but not within one scope, and each layer's
+    // parameters are layer 0's, in the same order, shifted by one stride.
+    Plan plan = s.plan();
+    Map<Integer, List<Parameter>> byLayer = new LinkedHashMap<>();
+    for (Parameter p : plan.parameters()) {
+      byLayer.computeIfAbsent(p.layer(), l -> new ArrayList<>()).add(p);
+    }
+    for (Map.Entry<Integer, List<Parameter>> scope : byLayer.entrySet()) {
+      Set<String> fields = new HashSet<>();
+      for (Parameter p : scope.getValue()) {
+        assertTrue(fields.add(p.field()), "duplicate field " + p.field() + " in scope " + scope.getKey());
+        if (p.layer() >= 0) {
+          assertEquals("encoder.layer." + p.layer() + "." + p.localName(), p.name());
+        }
+      }
+    }
+    List<Parameter> first = byLayer.get(0);
+    assertNotNull(first, "layer 0 has parameters");
+    long stride = s.layers > 1 ? byLayer.get(1).get(0).offset() - first.get(0).offset() : 0;
+    for (int l = 1; l < s.layers; l++) {
+      List<Parameter> own = byLayer.get(l);
+      assertEquals(first.size(), own.size(), "layer " + l + "'s parameter count");
+      for (int i = 0; i < own.size(); i++) {
+        assertEquals(first.get(i).field(), own.get(i).field());
+        assertEquals(first.get(i).offset() + l * stride, own.get(i).offset(),
+            own.get(i).name() + "'s offset");
+      }
+    }
   }
 
   @ParameterizedTest(name = "{0}")
@@ -169,43 +233,60 @@ class PlanTest {
       long v = h;
       long i = s.intermediate;
       // Multiply-adds per token of each matmul of one block: the projections, the attention scores
-      // (one query against seq keys) and the weighted sum of seq values, the feed-forward.
+      // (one query against seq keys) and the weighted sum of seq values, the feed-forward. The heads
+      // on every token (MLM, token classifier) count; those on [CLS] only (pooler, classifier) do not.
       long block = h * qk + h * qk + h * v + v * h + seq * qk + seq * v + h * i + i * h;
       long mlm = s.mlm ? h * h + h * s.vocab : 0;
-      long expected = 2 * (s.layers * block + mlm);
+      long tokenClassifier = h * s.tokenClasses;
+      long expected = 2 * (s.layers * block + mlm + tokenClassifier);
       assertEquals(expected, plan.flopsPerToken(seq), "seq " + seq);
     }
   }
 
   @Test
   void bertBaseForwardFlopsAtLength128() {
-    Plan plan = spec().layers(12).hidden(768).heads(12).intermediate(3072).vocab(21128)
-        .maxPosition(512).heads(true, false, 0).plan();
+    Plan plan = bertBase().heads(true, false, 0).plan();
     // 2 × the 12 blocks' matmul weights (84,934,656) + 2 × 12 × 128 × 2 × 768 for attention.
     assertEquals(2L * 12 * (4 * 768 * 768 + 2 * 768 * 3072) + 2L * 12 * 128 * 2 * 768,
         plan.flopsPerToken(128));
   }
 
-  /** Each buffer's [first, last] call index over forward then backward; outputs live to the forward's end. */
-  private static Map<String, int[]> lives(Plan plan) {
-    List<Call> all = new ArrayList<>(plan.forward());
-    all.addAll(plan.backward());
-    Map<String, int[]> lives = new LinkedHashMap<>();
-    for (int i = 0; i < all.size(); i++) {
-      for (Arg arg : all.get(i).args()) {
+  // ---- liveness and the arena -------------------------------------------------------------------
+
+  /**
+   * Each buffer's def–use intervals [first, last] over the training step's timeline, computed here
+   * from the accesses: a call that only writes a buffer starts a new value, any call that reads it
+   * (READ or UPDATE) extends the current one, and a read with no value before it is a planner bug.
+   * Outputs stay live to the end of the step: they are read after it.
+   */
+  private static Map<Buffer, List<int[]>> intervals(Plan plan) {
+    List<Call> timeline = plan.timeline();
+    Map<Buffer, List<int[]>> lives = new LinkedHashMap<>();
+    for (int i = 0; i < timeline.size(); i++) {
+      Set<Buffer> written = new LinkedHashSet<>();
+      Set<Buffer> read = new LinkedHashSet<>();
+      for (Arg arg : timeline.get(i).args()) {
         if (arg instanceof Arg.Buf b) {
-          int step = i;
-          lives.computeIfAbsent(b.buffer().name(), n -> new int[] {step, step})[1] = i;
+          (b.access() == Access.WRITE ? written : read).add(b.buffer());
         }
       }
-    }
-    Plan.OutputBuffers o = plan.outputs();
-    for (Buffer out : new Buffer[] {o.sequence(), o.pooled(), o.mlmLogits(), o.classLogits()}) {
-      if (out != null) {
-        int[] life = lives.get(out.name());
-        assertNotNull(life, "output " + out.name() + " is written by some call");
-        life[1] = Math.max(life[1], plan.forward().size() - 1);
+      for (Buffer b : read) {
+        List<int[]> values = lives.get(b);
+        if (values == null) {
+          fail("call " + i + " (" + timeline.get(i).kernel() + ") reads " + b.id()
+              + " before any call writes it");
+        }
+        values.get(values.size() - 1)[1] = i;
       }
+      written.removeAll(read);
+      for (Buffer b : written) {
+        lives.computeIfAbsent(b, x -> new ArrayList<>()).add(new int[] {i, i});
+      }
+    }
+    for (HeadOutput o : plan.outputs()) {
+      List<int[]> values = lives.get(o.buffer());
+      assertNotNull(values, "output " + o.name() + " is written by some call");
+      values.get(values.size() - 1)[1] = timeline.size() - 1;
     }
     return lives;
   }
@@ -218,21 +299,62 @@ class PlanTest {
     };
   }
 
+  /** The first arena column of {@code b} (its layer's copy). */
+  private static int column(Plan plan, Buffer b) {
+    Column c = plan.columns().get(b);
+    assertNotNull(c, b.id() + " has a column");
+    return c.of(b.layer());
+  }
+
+  private static String describe(Plan plan, Buffer b, List<int[]> life) {
+    int col = column(plan, b);
+    StringBuilder s = new StringBuilder(b.id() + " [" + col + ", " + (col + b.width()) + ") live");
+    for (int[] in : life) {
+      s.append(' ').append(in[0]).append("..").append(in[1]);
+    }
+    return s.toString();
+  }
+
+  private static boolean together(List<int[]> a, List<int[]> b) {
+    for (int[] x : a) {
+      for (int[] y : b) {
+        if (x[0] <= y[1] && y[0] <= x[1]) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Every buffer a call of the timeline touches. */
+  private static Set<Buffer> touched(Plan plan) {
+    Set<Buffer> buffers = new LinkedHashSet<>();
+    for (Call call : plan.timeline()) {
+      buffers.addAll(call.buffers());
+    }
+    return buffers;
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("specs")
   void liveBuffersNeverShareColumns(Spec s) {
     Plan plan = s.plan();
-    Map<String, int[]> lives = lives(plan);
-    Map<String, Buffer> placed = new HashMap<>();
-    for (Buffer b : plan.buffers()) {
-      assertTrue(placed.put(b.name(), b) == null, "buffer " + b.name() + " placed twice");
-      assertTrue(b.column() >= 0, b.name() + " has a column");
-      assertTrue(b.column() + b.width() <= regionWidth(plan, b.extent()),
-          b.name() + " fits in its region");
-      assertTrue(lives.containsKey(b.name()), b.name() + " is used by some call");
+    Map<Buffer, List<int[]>> lives = intervals(plan);
+    assertEquals(touched(plan), plan.columns().keySet(), "every buffer a call uses is placed, no other");
+    assertEquals(lives.keySet(), plan.columns().keySet(), "every placed buffer has a life");
+    for (Buffer b : plan.columns().keySet()) {
+      Column c = plan.columns().get(b);
+      assertEquals(b.width(), c.width(), b.id() + "'s column has its width");
+      assertTrue(c.slots() >= 1 && c.slots() <= Math.max(1, s.layers), b.id() + " has 1..layers slots");
+      if (b.layer() == Buffer.GLOBAL) {
+        assertEquals(1, c.slots(), "global " + b.id() + " has one slot");
+      }
+      assertTrue(column(plan, b) >= 0, b.id() + " has a column");
+      assertTrue(column(plan, b) + b.width() <= regionWidth(plan, b.extent()),
+          b.id() + " fits in its region");
     }
-    assertEquals(lives.keySet(), placed.keySet(), "every buffer a call uses is placed");
-    List<Buffer> buffers = plan.buffers();
+    List<Buffer> buffers = new ArrayList<>(plan.columns().keySet());
+    int pairs = 0;
     for (int i = 0; i < buffers.size(); i++) {
       for (int j = i + 1; j < buffers.size(); j++) {
         Buffer a = buffers.get(i);
@@ -240,16 +362,29 @@ class PlanTest {
         if (a.extent() != b.extent()) {
           continue;
         }
-        int[] la = lives.get(a.name());
-        int[] lb = lives.get(b.name());
-        boolean together = la[0] <= lb[1] && lb[0] <= la[1];
-        boolean overlap = a.column() < b.column() + b.width() && b.column() < a.column() + a.width();
-        if (together && overlap) {
-          fail(a.name() + " [" + a.column() + ", " + (a.column() + a.width()) + ") live " + la[0]
-              + ".." + la[1] + " overlaps " + b.name() + " [" + b.column() + ", "
-              + (b.column() + b.width()) + ") live " + lb[0] + ".." + lb[1]);
+        int ca = column(plan, a);
+        int cb = column(plan, b);
+        boolean overlap = ca < cb + b.width() && cb < ca + a.width();
+        if (overlap && together(lives.get(a), lives.get(b))) {
+          fail(describe(plan, a, lives.get(a)) + " overlaps " + describe(plan, b, lives.get(b)));
+        }
+        if (overlap) {
+          pairs++;
         }
       }
+    }
+    assertTrue(pairs > 0, "some buffers share columns");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("specs")
+  void bufferNamesAreUniquePerScope(Spec s) {
+    // A buffer is a field of the model class (global) or of the Layer class: one name, one size.
+    Map<String, Buffer> byField = new LinkedHashMap<>();
+    for (Buffer b : s.plan().columns().keySet()) {
+      String field = (b.layer() == Buffer.GLOBAL ? "model." : "layer" + b.layer() + ".") + b.name();
+      Buffer other = byField.put(field, b);
+      assertTrue(other == null, field + " is two buffers: " + b + " and " + other);
     }
   }
 
@@ -258,8 +393,8 @@ class PlanTest {
   void regionWidthIsTheHighestColumnUsed(Spec s) {
     Plan plan = s.plan();
     for (Extent e : Extent.values()) {
-      int top = plan.buffers().stream().filter(b -> b.extent() == e)
-          .mapToInt(b -> b.column() + b.width()).max().orElse(0);
+      int top = plan.columns().keySet().stream().filter(b -> b.extent() == e)
+          .mapToInt(b -> column(plan, b) + b.width()).max().orElse(0);
       assertEquals(top, regionWidth(plan, e), e + " region");
     }
   }
@@ -268,14 +403,14 @@ class PlanTest {
   @MethodSource("specs")
   void arenaReusesColumns(Spec s) {
     Plan plan = s.plan();
-    int tokenSum = plan.buffers().stream().filter(b -> b.extent() == Extent.TOKENS)
+    int tokenSum = plan.columns().keySet().stream().filter(b -> b.extent() == Extent.TOKENS)
         .mapToInt(Buffer::width).sum();
     assertTrue(plan.tokenWidth() < tokenSum,
         "token region " + plan.tokenWidth() + " < sum of token buffers " + tokenSum);
     long unshared = 0;
     int batch = 4;
     int seq = s.maxPosition;
-    for (Buffer b : plan.buffers()) {
+    for (Buffer b : plan.columns().keySet()) {
       long units = switch (b.extent()) {
         case TOKENS -> (long) batch * seq;
         case SEQUENCES -> batch;
@@ -293,14 +428,94 @@ class PlanTest {
     // columns of layer l + 1's activations: the region grows slower than the buffers.
     Plan one = spec().layers(1).plan();
     Plan four = spec().layers(4).plan();
-    int sumOne = one.buffers().stream().filter(b -> b.extent() == Extent.TOKENS)
+    int sumOne = one.columns().keySet().stream().filter(b -> b.extent() == Extent.TOKENS)
         .mapToInt(Buffer::width).sum();
-    int sumFour = four.buffers().stream().filter(b -> b.extent() == Extent.TOKENS)
+    int sumFour = four.columns().keySet().stream().filter(b -> b.extent() == Extent.TOKENS)
         .mapToInt(Buffer::width).sum();
     assertTrue((double) four.tokenWidth() / sumFour < (double) one.tokenWidth() / sumOne,
         "reuse ratio: 1 layer " + one.tokenWidth() + "/" + sumOne + ", 4 layers "
             + four.tokenWidth() + "/" + sumFour);
   }
+
+  // ---- recompute -------------------------------------------------------------------------------
+
+  @Test
+  void recomputeShrinksBertBaseArenaAtLeastFourfold() {
+    Spec base = bertBase().heads(true, false, 2);
+    long kept = base.recompute(false).plan().arenaBytes(8, 128);
+    long recomputed = base.recompute(true).plan().arenaBytes(8, 128);
+    System.out.printf("BERT-base arena at 8 x 128: %,d bytes, %,d with recompute%n", kept, recomputed);
+    assertTrue(4 * recomputed <= kept,
+        "BERT-base arena at batch 8 × seq 128: " + String.format("%,d", kept)
+            + " bytes keeping activations, " + String.format("%,d", recomputed)
+            + " bytes with recompute (" + String.format("%.2f", (double) kept / recomputed) + "×)");
+  }
+
+  @ParameterizedTest(name = "layers = {0}")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3})
+  void recomputeReplaysEachLayersForwardBeforeItsBackward(int layers) {
+    Plan plan = spec().layers(layers).recompute(true).dropout(0.1, 0.1).plan();
+    assertTrue(plan.recompute());
+    List<Call> timeline = plan.timeline();
+    assertEquals(plan.forward(), timeline.subList(0, plan.forward().size()),
+        "the timeline starts with the forward");
+    int replayed = 0;
+    for (int l = 0; l < layers; l++) {
+      int layer = l;
+      List<Call> layerForward = plan.forward().stream().filter(c -> c.layer() == layer).toList();
+      List<Call> layerBackward = plan.backward().stream().filter(c -> c.layer() == layer).toList();
+      assertFalse(layerForward.isEmpty(), "layer " + l + " has forward calls");
+      assertFalse(layerBackward.isEmpty(), "layer " + l + " has backward calls");
+      int firstBackward = -1;
+      for (int i = plan.forward().size(); i < timeline.size(); i++) {
+        if (timeline.get(i) == layerBackward.get(0)) {
+          firstBackward = i;
+          break;
+        }
+      }
+      assertTrue(firstBackward >= layerForward.size(), "layer " + l + "'s backward is on the timeline");
+      assertEquals(layerForward, timeline.subList(firstBackward - layerForward.size(), firstBackward),
+          "layer " + l + "'s forward is replayed just before its backward");
+      // And its backward follows in one run.
+      assertEquals(layerBackward,
+          timeline.subList(firstBackward, firstBackward + layerBackward.size()),
+          "layer " + l + "'s backward runs in one piece after the replay");
+      replayed += layerForward.size();
+    }
+    assertEquals(plan.forward().size() + replayed + plan.backward().size(), timeline.size(),
+        "the timeline is the forward, the backward and one replay of each layer");
+    Plan kept = spec().layers(layers).dropout(0.1, 0.1).plan();
+    assertEquals(kept.forward().size() + kept.backward().size(), kept.timeline().size(),
+        "without recompute nothing is replayed");
+  }
+
+  @Test
+  void recomputeKeepsOnlyEachLayersInputAcrossTheStep() {
+    // Under recompute, a layer buffer whose copies are all live at once (one slot per layer) is only
+    // what the replay cannot rebuild: the layer's input, i.e. the previous layer's output.
+    int layers = 4;
+    Plan plan = spec().layers(layers).recompute(true).dropout(0.1, 0.1).plan();
+    Set<String> perLayer = new LinkedHashSet<>();
+    for (Map.Entry<Buffer, Column> e : plan.columns().entrySet()) {
+      if (e.getKey().layer() >= 0 && e.getValue().slots() == layers) {
+        perLayer.add(e.getKey().name());
+      }
+    }
+    Set<String> inputs = new LinkedHashSet<>();
+    for (Plan.LayerPorts ports : plan.layers()) {
+      if (ports.input().layer() >= 0) {
+        inputs.add(ports.input().name());
+      }
+    }
+    assertEquals(inputs, perLayer, "layer buffers kept for every layer");
+    Plan kept = spec().layers(layers).dropout(0.1, 0.1).plan();
+    long keptPerLayer = kept.columns().entrySet().stream()
+        .filter(e -> e.getKey().layer() == 0 && e.getValue().slots() == layers).count();
+    assertTrue(keptPerLayer > perLayer.size(),
+        "without recompute the backward keeps more per layer: " + keptPerLayer);
+  }
+
+  // ---- the backward ------------------------------------------------------------------------------
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("specs")
@@ -308,8 +523,47 @@ class PlanTest {
     for (Call call : s.plan().backward()) {
       assertTrue(call.kernel().endsWith("Backward") || call.kernel().equals("fill"),
           "backward calls " + call.kernel());
-      assertEquals(null, call.lossScale(), "no loss in the backward");
+      assertEquals(-1, call.loss(), "no loss in the backward");
+      assertFalse(call.trainingOnly(), "the backward runs in training only anyway");
     }
+  }
+
+  /** The layers of {@code calls} as runs: [-1, 0, 1, -1] for globals, layer 0, layer 1, globals. */
+  private static List<Integer> runs(List<Call> calls) {
+    List<Integer> runs = new ArrayList<>();
+    for (Call call : calls) {
+      if (runs.isEmpty() || !runs.get(runs.size() - 1).equals(call.layer())) {
+        runs.add(call.layer());
+      }
+    }
+    return runs;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("specs")
+  void layerCallsFormOneRunPerLayerInOrder(Spec s) {
+    // The emitter writes the model's calls with every layer call replaced by one loop over the
+    // layers (bottom up in the forward, top down in the backward): the plan must have that shape.
+    Plan plan = s.plan();
+    List<Integer> forward = new ArrayList<>(List.of(Buffer.GLOBAL));
+    for (int l = 0; l < s.layers; l++) {
+      forward.add(l);
+    }
+    forward.add(Buffer.GLOBAL);
+    List<Integer> planned = runs(plan.forward());
+    if (planned.get(planned.size() - 1) != Buffer.GLOBAL) {
+      forward.remove(forward.size() - 1);
+    }
+    assertEquals(forward, planned, "forward: embeddings, layers 0.., heads");
+    if (plan.backward().isEmpty()) {
+      return;
+    }
+    List<Integer> backward = new ArrayList<>(List.of(Buffer.GLOBAL));
+    for (int l = s.layers - 1; l >= 0; l--) {
+      backward.add(l);
+    }
+    backward.add(Buffer.GLOBAL);
+    assertEquals(backward, runs(plan.backward()), "backward: heads, layers ..0, embeddings");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -335,63 +589,165 @@ class PlanTest {
           ranks.add(rank);
           assertTrue(rank <= previous, "backward ranks " + ranks);
           previous = rank;
+          if (rank >= 0 && rank < s.layers) {
+            assertEquals(rank, call.layer(), call.kernel() + " of " + name + " is in its layer's scope");
+          }
         }
       }
     }
     assertEquals(-1, previous, "the backward ends in the embeddings");
   }
 
-  @Test
-  void everyParameterThatReachesALossGetsAGradient() {
-    Plan plan = spec().heads(true, true, 3).dropout(0.1, 0.1).plan();
-    Set<String> withGradient = new HashSet<>();
+  private static Set<String> withGradient(Plan plan) {
+    Set<String> names = new HashSet<>();
     for (Call call : plan.backward()) {
       for (Arg arg : call.args()) {
         if (arg instanceof Arg.Grad g) {
-          withGradient.add(g.parameter().name());
+          names.add(g.parameter().name());
         }
       }
     }
-    for (Parameter p : plan.parameters()) {
-      assertTrue(withGradient.contains(p.name()), p.name() + " has a gradient");
+    return names;
+  }
+
+  @Test
+  void everyParameterThatReachesALossGetsAGradient() {
+    for (Spec s : List.of(spec().heads(true, true, 3).dropout(0.1, 0.1),
+        spec().mask(Mask.LM).heads(true, true, 3).tokenClasses(4).dropout(0.1, 0.1).recompute(true))) {
+      Set<String> withGradient = withGradient(s.plan());
+      for (Parameter p : s.plan().parameters()) {
+        assertTrue(withGradient.contains(p.name()), s + ": " + p.name() + " has a gradient");
+      }
     }
   }
 
   @Test
   void poolerWithoutClassifierGetsNoGradient() {
-    Plan plan = spec().heads(true, true, 0).plan();
-    for (Call call : plan.backward()) {
-      for (Arg arg : call.args()) {
-        if (arg instanceof Arg.Grad g) {
-          assertFalse(g.parameter().name().startsWith("pooler."),
-              "the pooler reaches no loss, yet " + call.kernel() + " writes its gradient");
+    for (Spec s : List.of(spec().heads(true, true, 0), spec().heads(true, false, 0).tokenClasses(2))) {
+      Plan plan = s.plan();
+      assertFalse(plan.backward().isEmpty(), s + " trains");
+      for (Call call : plan.backward()) {
+        for (Arg arg : call.args()) {
+          if (arg instanceof Arg.Grad g) {
+            assertFalse(g.parameter().name().startsWith("pooler."),
+                "the pooler reaches no loss, yet " + call.kernel() + " writes its gradient");
+          }
         }
       }
     }
+  }
+
+  // ---- heads: losses and outputs -------------------------------------------------------------------
+
+  /** The losses the heads of {@code s} declare, in order: kind and class count. */
+  private static List<String> expectedLosses(Spec s) {
+    List<String> expected = new ArrayList<>();
+    if (s.mlm) {
+      String kind = switch (s.objective()) {
+        case MASKED_LM -> "TOKEN_LABELS";
+        case NEXT_TOKEN -> "NEXT_TOKEN";
+        case NEXT_TARGET_TOKEN -> "NEXT_TARGET_TOKEN";
+        case BY_MASK -> throw new AssertionError();
+      };
+      expected.add(kind + "/" + s.vocab);
+    }
+    if (s.classes > 0) {
+      expected.add("SEQUENCE_LABELS/" + s.classes);
+    }
+    if (s.tokenClasses > 0) {
+      expected.add("TOKEN_LABELS/" + s.tokenClasses);
+    }
+    return expected;
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("specs")
   void lossCallsMatchTheHeads(Spec s) {
     Plan plan = s.plan();
-    List<String> scales = plan.forward().stream().map(Call::lossScale)
-        .filter(x -> x != null).toList();
-    List<String> expected = new ArrayList<>();
-    if (s.mlm) {
-      expected.add("mlmLossScale");
+    List<String> expected = expectedLosses(s);
+    assertEquals(expected, plan.losses().stream().map(l -> l.kind() + "/" + l.classes()).toList());
+    List<Integer> indices = plan.forward().stream().map(Call::loss).filter(i -> i >= 0).toList();
+    List<Integer> inOrder = new ArrayList<>();
+    for (int i = 0; i < expected.size(); i++) {
+      inOrder.add(i);
     }
-    if (s.classes > 0) {
-      expected.add("classLossScale");
-    }
-    assertEquals(expected, scales);
+    assertEquals(inOrder, indices, "one loss call per loss, in order");
     for (Call call : plan.forward()) {
-      if (call.lossScale() != null) {
+      if (call.loss() >= 0) {
         assertTrue(call.trainingOnly(), "a loss is computed in training only");
         assertEquals("softmaxCrossEntropy", call.kernel());
+        assertEquals(Buffer.GLOBAL, call.layer(), "losses belong to the heads");
+        assertTrue(call.args().contains(new Arg.Targets(call.loss())), "reads its own targets");
+        assertTrue(call.args().contains(new Arg.LossScale(call.loss())), "scales by its own scale");
+      } else {
+        assertFalse(call.args().stream().anyMatch(a -> a instanceof Arg.Targets
+            || a instanceof Arg.LossScale), call.kernel() + " is no loss");
       }
+    }
+    for (Loss loss : plan.losses()) {
+      assertNotNull(loss.head());
     }
     assertEquals(expected.isEmpty(), plan.backward().isEmpty(),
         "a model trains exactly when it has a loss");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("specs")
+  void outputsMatchTheHeads(Spec s) {
+    Plan plan = s.plan();
+    List<String> expected = new ArrayList<>(List.of("sequence_output/TOKENS/" + s.hidden));
+    if (s.pooler) {
+      expected.add("pooled_output/SEQUENCES/" + s.hidden);
+    }
+    if (s.mlm) {
+      expected.add("mlm_logits/TOKENS/" + s.vocab);
+    }
+    if (s.classes > 0) {
+      expected.add("class_logits/SEQUENCES/" + s.classes);
+    }
+    if (s.tokenClasses > 0) {
+      expected.add("token_class_logits/TOKENS/" + s.tokenClasses);
+    }
+    assertEquals(expected, plan.outputs().stream()
+        .map(o -> o.name() + "/" + o.buffer().extent() + "/" + o.buffer().width()).toList());
+    Set<String> accessors = new HashSet<>();
+    for (HeadOutput o : plan.outputs()) {
+      assertTrue(accessors.add(o.accessor()), "accessor " + o.accessor() + " once");
+      assertTrue(o.accessor().matches("[a-z][A-Za-z]*"), o.accessor());
+    }
+    HeadOutput sequence = plan.outputs().get(0);
+    assertEquals(plan.layers().get(s.layers - 1).index(), s.layers - 1);
+    assertEquals(s.layers - 1, sequence.buffer().layer(), "the sequence output is the last layer's");
+  }
+
+  @Test
+  void tokenClassifierHasATokenLabelsLossAndGradients() {
+    Spec s = spec().heads(false, false, 0).tokenClasses(5).dropout(0.1, 0.1);
+    Plan plan = s.plan();
+    assertEquals(1, plan.losses().size());
+    Loss loss = plan.losses().get(0);
+    assertEquals("TOKEN_LABELS", loss.kind());
+    assertEquals(5, loss.classes());
+    HeadOutput logits = plan.outputs().stream().filter(o -> o.name().equals("token_class_logits"))
+        .findFirst().orElseThrow(() -> new AssertionError("no token_class_logits output"));
+    assertEquals(Extent.TOKENS, logits.buffer().extent(), "one row of logits per token");
+    assertEquals(5, logits.buffer().width());
+    Call lossCall = plan.forward().stream().filter(c -> c.loss() == 0).findFirst().orElseThrow();
+    assertTrue(lossCall.args().contains(new Arg.Buf(logits.buffer(), Access.READ)),
+        "the loss reads the token logits");
+    assertTrue(lossCall.args().contains(new Arg.Dim(Extent.TOKENS, 1)), "over every token");
+    Set<String> withGradient = withGradient(plan);
+    Set<String> classifier = new HashSet<>();
+    for (Parameter p : plan.parameters()) {
+      if (p.name().startsWith("token_classifier.")) {
+        classifier.add(p.name());
+      }
+    }
+    assertEquals(Set.of("token_classifier.weight", "token_classifier.bias"), classifier);
+    assertTrue(withGradient.containsAll(classifier), "token classifier gradients: " + withGradient);
+    for (Parameter p : plan.parameters()) {
+      assertTrue(withGradient.contains(p.name()), p.name() + " has a gradient");
+    }
   }
 
   @Test
@@ -399,13 +755,15 @@ class PlanTest {
     Plan plan = spec().heads(false, false, 0).dropout(0.1, 0.1).plan();
     assertFalse(plan.forward().isEmpty());
     for (Call call : plan.forward()) {
-      assertEquals(null, call.lossScale(), call.kernel() + " computes no loss");
+      assertEquals(-1, call.loss(), call.kernel() + " computes no loss");
       assertNotEquals("softmaxCrossEntropy", call.kernel());
     }
     assertTrue(plan.backward().isEmpty(), "no backward without a loss");
-    assertEquals(null, plan.outputs().mlmLogits());
-    assertEquals(null, plan.outputs().classLogits());
-    assertEquals(null, plan.outputs().pooled());
+    assertTrue(plan.losses().isEmpty());
+    assertEquals(List.of("sequence_output"), plan.outputs().stream().map(HeadOutput::name).toList());
+    for (Plan.LayerPorts ports : plan.layers()) {
+      assertEquals(null, ports.inputGradient(), "no input gradient without a backward");
+    }
   }
 
   @Test
@@ -429,5 +787,30 @@ class PlanTest {
     assertEquals(1 + 2 * s.layers, dropouts);
     // Plus one attention-probability dropout per block.
     assertEquals(1 + 3 * s.layers, sites.size());
+    // The backward uses the forward's sites again (the same masks), and no other.
+    Set<Integer> backwardSites = new HashSet<>();
+    for (Call call : plan.backward()) {
+      for (Arg arg : call.args()) {
+        if (arg instanceof Arg.Seed seed && seed.site() >= 0) {
+          backwardSites.add(seed.site());
+        }
+      }
+    }
+    assertEquals(sites, backwardSites, "each dropout's backward reads its forward's seed");
+  }
+
+  @Test
+  void layerPortsChainTheLayers() {
+    Plan plan = spec().layers(3).dropout(0.1, 0.1).plan();
+    assertEquals(3, plan.layers().size());
+    for (int l = 0; l < 3; l++) {
+      Plan.LayerPorts ports = plan.layers().get(l);
+      assertEquals(l, ports.index());
+      assertEquals(l - 1, ports.input().layer(), "layer " + l + " reads the scope below");
+      assertNotNull(ports.inputGradient(), "layer " + l + " hands a gradient down");
+      assertEquals(ports.input().extent(), ports.inputGradient().extent());
+      assertEquals(ports.input().width(), ports.inputGradient().width());
+      assertEquals(l - 1, ports.inputGradient().layer());
+    }
   }
 }
