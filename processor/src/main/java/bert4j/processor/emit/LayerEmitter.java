@@ -138,14 +138,12 @@ final class LayerEmitter {
         .addStatement("this.index = index");
     for (Parameter p : parameters()) {
       type.addField(SLICE, p.field(), Modifier.PRIVATE, Modifier.FINAL);
-      constructor.addStatement("$N = param($LL + index * $LL)", p.field(), p.offset(),
-          parameterStride);
+      constructor.addStatement("$N = param($L)", p.field(), offset(p.offset()));
     }
     if (trains) {
       for (Parameter p : parameters()) {
         type.addField(SLICE, p.gradField(), Modifier.PRIVATE, Modifier.FINAL);
-        constructor.addStatement("$N = grad($LL + index * $LL)", p.gradField(), p.offset(),
-            parameterStride);
+        constructor.addStatement("$N = grad($L)", p.gradField(), offset(p.offset()));
       }
     }
     for (Buffer b : buffers(0)) {
@@ -173,10 +171,15 @@ final class LayerEmitter {
     if (c.slots() == 1) {
       return CodeBlock.of("$L", c.base());
     }
-    if (c.slots() == plan.spec().layers()) {
-      return CodeBlock.of("$L + index * $L", c.base(), c.width());
-    }
-    return CodeBlock.of("$L + index % $L * $L", c.base(), c.slots(), c.width());
+    String slot = c.slots() == plan.spec().layers() ? "index" : "index % " + c.slots();
+    String copy = c.width() == 1 ? slot : slot + " * " + c.width();
+    return c.base() == 0 ? CodeBlock.of("$L", copy) : CodeBlock.of("$L + $L", c.base(), copy);
+  }
+
+  /** {@code first + index × stride}, the stride left out for a single layer. */
+  private CodeBlock offset(long first) {
+    return parameterStride == 0 ? CodeBlock.of("$LL", first)
+        : CodeBlock.of("$LL + index * $LL", first, parameterStride);
   }
 
   private MethodSpec forward() {

@@ -195,7 +195,9 @@ public final class ModelEmitter {
         method.beginControlFlow("for (int l = 0; l < $L; l++)", plan.spec().layers())
             .addStatement("String prefix = $S + l + $S", prefix.substring(0, at),
                 prefix.substring(at + 1))
-            .addStatement("long offset = $LL + l * $LL", layer.firstOffset(), layer.parameterStride());
+            .addStatement("long offset = $L", layer.parameterStride() == 0
+                ? CodeBlock.of("$LL", layer.firstOffset())
+                : CodeBlock.of("$LL + l * $LL", layer.firstOffset(), layer.parameterStride()));
         for (Parameter q : layer.parameters()) {
           long delta = q.offset() - layer.firstOffset();
           method.addStatement("table.add(new $T(prefix + $S, new int[] {$L}, offset$L))",

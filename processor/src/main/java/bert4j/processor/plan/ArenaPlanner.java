@@ -36,6 +36,12 @@ final class ArenaPlanner {
     for (Map.Entry<String, List<Buffer>> group : grouped.entrySet()) {
       List<Buffer> members = group.getValue();
       Buffer first = members.get(0);
+      for (Buffer b : members) {
+        if (b.extent() != first.extent() || b.width() != first.width()) {
+          throw new IllegalStateException("buffer " + b.name() + " is planned with two sizes: "
+              + first + " and " + b);
+        }
+      }
       int slots = first.layer() == Buffer.GLOBAL ? 1 : slots(members, lives, layers);
       List<int[]> life = new ArrayList<>();
       for (Buffer b : members) {

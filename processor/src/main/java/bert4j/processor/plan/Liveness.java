@@ -9,7 +9,8 @@ import java.util.Set;
 /**
  * The live intervals of every buffer over a sequence of calls: a call that writes a buffer without
  * reading it starts a new value (a new interval), a call that reads it (or updates it) extends the
- * current one. Outputs stay live to the end, so they can be read after a training step.
+ * current one. Outputs stay live from their first write to the end, never lent to another buffer (a
+ * recomputed layer rewrites its output with the same values), so they can be read after a step.
  */
 public final class Liveness {
   private Liveness() {}
@@ -42,7 +43,9 @@ public final class Liveness {
       if (intervals == null) {
         throw new IllegalStateException("output " + out.id() + " is never written");
       }
-      intervals.get(intervals.size() - 1)[1] = calls.size() - 1;
+      int first = intervals.get(0)[0];
+      intervals.clear();
+      intervals.add(new int[] {first, calls.size() - 1});
     }
     return lives;
   }

@@ -35,7 +35,8 @@ public final class Gradients {
   private final Map<Value, Buffer> gradient = new LinkedHashMap<>();
   /** For each gradient buffer, the values it holds the gradient of whose backward has not run yet. */
   private final Map<Buffer, Set<Value>> pending = new HashMap<>();
-  private final Set<Buffer> allocated = new HashSet<>();
+  /** The ids of every buffer so far, forward and gradient: a new gradient buffer takes a free one. */
+  private final Set<String> allocated = new HashSet<>();
   private final Set<Value> needsGradient = new HashSet<>();
   private final Map<Value, Integer> producer = new HashMap<>();
   private final Map<Value, List<Integer>> consumers = new HashMap<>();
@@ -47,7 +48,7 @@ public final class Gradients {
 
   private Gradients(Tape tape) {
     this.entries = tape.entries();
-    allocated.addAll(tape.buffers());
+    tape.buffers().forEach(b -> allocated.add(b.id()));
     String block = null;
     for (int i = 0; i < entries.size(); i++) {
       ForwardOp op = entries.get(i).op();
@@ -215,7 +216,7 @@ public final class Gradients {
     Buffer b = x.buffer();
     String base = b.name() + "Grad";
     Buffer g = new Buffer(base, b.layer(), b.extent(), b.width());
-    for (int n = 2; !allocated.add(g); n++) {
+    for (int n = 2; !allocated.add(g.id()); n++) {
       g = new Buffer(base + n, b.layer(), b.extent(), b.width());
     }
     return g;

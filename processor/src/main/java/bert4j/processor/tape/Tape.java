@@ -24,6 +24,7 @@ public final class Tape {
   private final List<Parameter> parameters = new ArrayList<>();
   private final Map<Integer, Value> layerInputs = new LinkedHashMap<>();
   private final Set<Buffer> buffers = new HashSet<>();
+  private final Set<String> bufferIds = new HashSet<>();
   private final Set<String> names = new HashSet<>();
   private int layer = Buffer.GLOBAL;
   private String prefix = "";
@@ -54,7 +55,7 @@ public final class Tape {
   /** A new buffer of the current scope and its first value. */
   public Value buffer(String name, Extent extent, int width) {
     Buffer buffer = new Buffer(name, layer, extent, width);
-    if (!buffers.add(buffer)) {
+    if (!bufferIds.add(buffer.id()) || !buffers.add(buffer)) {
       throw new IllegalStateException("buffer " + buffer.id() + " declared twice");
     }
     return new Value(nextValue++, buffer);

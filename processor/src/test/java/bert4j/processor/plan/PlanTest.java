@@ -257,7 +257,8 @@ class PlanTest {
    * Each buffer's def–use intervals [first, last] over the training step's timeline, computed here
    * from the accesses: a call that only writes a buffer starts a new value, any call that reads it
    * (READ or UPDATE) extends the current one, and a read with no value before it is a planner bug.
-   * Outputs stay live to the end of the step: they are read after it.
+   * Outputs stay live from their first write to the end of the step: they are read after it, and a
+   * recomputed layer rewrites its output in the backward, so its columns are never lent meanwhile.
    */
   private static Map<Buffer, List<int[]>> intervals(Plan plan) {
     List<Call> timeline = plan.timeline();
@@ -286,7 +287,9 @@ class PlanTest {
     for (HeadOutput o : plan.outputs()) {
       List<int[]> values = lives.get(o.buffer());
       assertNotNull(values, "output " + o.name() + " is written by some call");
-      values.get(values.size() - 1)[1] = timeline.size() - 1;
+      int first = values.get(0)[0];
+      values.clear();
+      values.add(new int[] {first, timeline.size() - 1});
     }
     return lives;
   }
