@@ -37,7 +37,9 @@ unity="$out/emulated_kernels.cpp"
   for cu in "$kernels"/*.cu; do echo "#include \"$cu\""; done
   echo "#include \"$here/emulator_jni.cpp\""
 } > "$unity"
-flags=(-std=c++17 -O2 -fPIC -x c++ -include "$here/cuda_emulator.h" -I"$here" -I"$kernels"
+# No FMA contraction: each multiply and add rounds, as in Java, so the emulated kernels compute what
+# the CPU backend computes (the optimizer tests compare them bit for bit).
+flags=(-std=c++17 -O2 -ffp-contract=off -fPIC -x c++ -include "$here/cuda_emulator.h" -I"$here" -I"$kernels"
        -I"$out" -I"$java_home/include" -I"$java_home/include/linux" -Wno-unknown-pragmas)
 # Every extern "C" kernel, as the preprocessor expands the kernel macros.
 for cu in "$kernels"/*.cu; do echo "#include \"$cu\""; done > "$out/kernels_only.cpp"

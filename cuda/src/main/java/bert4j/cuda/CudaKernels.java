@@ -2,7 +2,6 @@ package bert4j.cuda;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
-import bert4j.dsl.Method;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.CheckedKernels;
 import bert4j.runtime.kernels.Kernels;
@@ -41,7 +40,7 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
   private final DeviceScratch maskRanks;
   private final AttentionMaskRanks ranks = new AttentionMaskRanks();
   private final EmbeddingOrder embeddingOrder = new EmbeddingOrder();
-  private final HostOptimizer hostOptimizer;
+  private final DeviceOptimizer deviceOptimizer;
   private final long[] stateAt = new long[StateRegion.COUNT];
   private double[] rowLoss = new double[0];
   private boolean closed;
@@ -54,7 +53,7 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     this.floats = new DeviceScratch(device);
     this.doubles = new DeviceScratch(device);
     this.maskRanks = new DeviceScratch(device);
-    this.hostOptimizer = new HostOptimizer(device);
+    this.deviceOptimizer = new DeviceOptimizer(device, args);
   }
 
   /** The first GPU, TF32 as the system property {@code bert4j.cuda.tf32} says (default off). */
@@ -313,48 +312,14 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     return loss;
   }
 
-  /**
-   * A bare Adam or SGD update (no extension but a schedule) runs as one kernel on the device. Every
-   * other program runs on host copies of the buffers ({@link HostOptimizer}).
-   */
+  /** Every method and extension on the device ({@link DeviceOptimizer}). */
   @Override
   protected void doOptimizerStep(BoundOptimizer optimizer, OptimizerStep step, Slice params,
       Slice grads, Slice[] state) {
-    int n = optimizer.size();
-    long paramsAt = address(params);
-    long gradsAt = address(grads);
     for (int r = 0; r < StateRegion.COUNT; r++) {
       stateAt[r] = optimizer.regionFloats(StateRegion.of(r)) == 0 ? 0 : address(state[r]);
     }
-    if (!plain(optimizer)) {
-      hostOptimizer.step(optimizer, step, paramsAt, gradsAt, stateAt);
-      return;
-    }
-    long m = stateAt[StateRegion.M.ordinal()];
-    if (optimizer.program().method() == Method.ADAM) {
-      launch("adam_step", elementwiseBlocks(n), THREADS, args.clear().address(paramsAt)
-          .address(gradsAt).address(m).address(stateAt[StateRegion.V.ordinal()]).i32(n)
-          .f32(step.beta1()).f32(step.beta2()).f32(step.oneMinusBeta1())
-          .f32(step.oneMinusBeta2()).f32(step.firstMomentScale()).f32(step.secondMomentScale())
-          .f32(step.rate()).f32(step.epsilon()));
-    } else {
-      launch("sgd_step", elementwiseBlocks(n), THREADS, args.clear().address(paramsAt)
-          .address(gradsAt).address(step.momentum() > 0 ? m : 0).i32(n).f32(step.rate())
-          .f32(step.momentum()).i32(optimizer.program().nesterov() ? 1 : 0));
-    }
-  }
-
-  /** Whether the program is a bare Adam or SGD, a schedule allowed. */
-  private static boolean plain(BoundOptimizer optimizer) {
-    Method method = optimizer.program().method();
-    boolean plain = (method == Method.ADAM || method == Method.SGD)
-        && optimizer.accumulationSteps() == 1 && optimizer.program().clipNorm() == 0
-        && !optimizer.program().hasLayerAdaptation() && !optimizer.program().hasLookahead()
-        && !optimizer.program().hasEma();
-    for (int t = 0; plain && t < optimizer.tensorCount(); t++) {
-      plain = !optimizer.decays(t) && !optimizer.lazy(t) && optimizer.multiplier(t) == 1;
-    }
-    return plain;
+    deviceOptimizer.step(optimizer, step, address(params), address(grads), stateAt);
   }
 
   /** Waits for every launched kernel; copies to the host wait anyway. */
@@ -382,6 +347,7 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     floats.release();
     doubles.release();
     maskRanks.release();
+    deviceOptimizer.release();
     closed = true;
     device.close();
   }

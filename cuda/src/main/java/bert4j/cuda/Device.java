@@ -26,6 +26,9 @@ interface Device extends AutoCloseable {
   /** Copies {@code count} ints from {@code source[offset..]} to the device at {@code address}. */
   void copyIn(int[] source, int offset, long address, int count);
 
+  /** Copies {@code count} doubles from {@code source[offset..]} to the device at {@code address}. */
+  void copyIn(double[] source, int offset, long address, int count);
+
   /** Copies {@code count} floats from {@code address} on the device to {@code target[offset..]}. */
   void copyOut(long address, float[] target, int offset, int count);
 

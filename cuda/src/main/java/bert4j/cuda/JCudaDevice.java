@@ -162,6 +162,13 @@ final class JCudaDevice implements Device {
   }
 
   @Override
+  public void copyIn(double[] source, int offset, long address, int count) {
+    makeCurrent();
+    check(cuMemcpyHtoD(pointer(address), Pointer.to(source).withByteOffset(8L * offset),
+        8L * count), "cuMemcpyHtoD");
+  }
+
+  @Override
   public void copyOut(long address, float[] target, int offset, int count) {
     makeCurrent();
     check(cuMemcpyDtoH(Pointer.to(target).withByteOffset(4L * offset), pointer(address),

@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  */
 final class LaunchArgs {
   /** The most parameters a bert4j kernel takes. */
-  static final int SLOTS = 24;
+  static final int SLOTS = 32;
 
   private final ByteBuffer slots =
       ByteBuffer.allocateDirect(8 * SLOTS).order(ByteOrder.nativeOrder());
@@ -36,6 +36,12 @@ final class LaunchArgs {
 
   LaunchArgs f32(float value) {
     slots.putFloat(next(), value);
+    return this;
+  }
+
+  /** A {@code double} parameter. */
+  LaunchArgs f64(double value) {
+    slots.putDouble(next(), value);
     return this;
   }
 

@@ -15,11 +15,15 @@ import org.junit.jupiter.api.Nested;
 /**
  * The CUDA backend's test suite, run once per device kind: the runtime's kernel contract
  * (bert4j.runtime.kernels.contract), large shapes against double references in float32 and TF32, the
- * CUDA-only checks, and a generated tiny BERT against the CPU backend. Subclasses say which device.
+ * CUDA-only checks, and the optimizer step (every method and extension) and a generated tiny BERT
+ * against the CPU backend. Subclasses say which device.
  */
 abstract class CudaContractSuite {
   /** The backend under test, with TF32 matrix products or not. */
   abstract Kernels backend(boolean tf32);
+
+  /** The relative error the optimizer step may show against the CPU backend's. */
+  abstract double optimizerTolerance();
 
   @Nested
   class Attention extends AttentionContract {
@@ -106,6 +110,19 @@ abstract class CudaContractSuite {
     @Override
     protected Kernels createKernels() {
       return backend(false);
+    }
+  }
+
+  @Nested
+  class OptimizerAgreement extends OptimizerAgreementContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+
+    @Override
+    protected double tolerance() {
+      return optimizerTolerance();
     }
   }
 

@@ -79,6 +79,11 @@ final class EmulatedDevice implements Device {
   }
 
   @Override
+  public void copyIn(double[] source, int offset, long address, int count) {
+    copyInNative(source, 8L * offset, address, 8L * count);
+  }
+
+  @Override
   public void copyOut(long address, float[] target, int offset, int count) {
     copyOutNative(address, target, 4L * offset, 4L * count);
   }
