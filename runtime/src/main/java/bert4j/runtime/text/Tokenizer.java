@@ -82,7 +82,7 @@ public final class Tokenizer {
 
   private Tokenizer(Vocabulary vocabulary, boolean lowercase, int maxWordLength) {
     this.vocabulary = vocabulary;
-    this.trie = new WordPieceTrie(vocabulary);
+    this.trie = new WordPieceTrie(vocabulary, maxWordLength);
     this.lowercase = lowercase;
     this.maxWordLength = maxWordLength;
     this.unkId = vocabulary.id(Vocabulary.UNK);

@@ -6,6 +6,11 @@ import java.util.Arrays;
  * The vocabulary as a character trie, for greedy longest-match WordPiece without building a substring
  * per attempt. Node 0 is the root; the node reached by {@code ##} is the root of word continuations.
  * Edges live in one open-addressing hash table keyed by (node, UTF-16 char).
+ *
+ * <p>Only tokens that can match get a path: a piece is part of a word of at most {@code maxWordLength}
+ * code points, so a token longer than that (not counting a leading {@code ##}) is left out. A hostile
+ * vocabulary line of millions of characters would otherwise cost tens of bytes of trie per character;
+ * its id in the {@link Vocabulary} is unaffected.
  */
 final class WordPieceTrie {
   private static final long EMPTY = -1L;
@@ -18,7 +23,7 @@ final class WordPieceTrie {
   private int nodes = 1;
   private final int continuationRoot;
 
-  WordPieceTrie(Vocabulary vocabulary) {
+  WordPieceTrie(Vocabulary vocabulary, int maxWordLength) {
     int capacity = Integer.highestOneBit(Math.max(16, vocabulary.size() * 8)) * 2;
     keys = new long[capacity];
     Arrays.fill(keys, EMPTY);
@@ -28,6 +33,9 @@ final class WordPieceTrie {
     Arrays.fill(tokenIds, -1);
     for (int id = 0; id < vocabulary.size(); id++) {
       String token = vocabulary.token(id);
+      if (!canMatch(token, maxWordLength)) {
+        continue;
+      }
       int node = 0;
       for (int i = 0; i < token.length(); i++) {
         node = childOrAdd(node, token.charAt(i));
@@ -36,6 +44,15 @@ final class WordPieceTrie {
     }
     int hashes = child(0, '#');
     continuationRoot = hashes < 0 ? -1 : child(hashes, '#');
+  }
+
+  /**
+   * Whether {@code token} fits in a word of {@code maxWordLength} code points: a piece never has more
+   * code points than its word, so a longer token can never come out of tokenization.
+   */
+  private static boolean canMatch(String token, int maxWordLength) {
+    int stem = token.startsWith("##") ? 2 : 0;
+    return token.codePointCount(stem, token.length()) <= maxWordLength;
   }
 
   /** The root of pieces that start a word. */
