@@ -21,8 +21,20 @@ public record TokenSpan(int start, int end) {
     return start < 0;
   }
 
-  /** The characters of {@code text} this span covers ("" for {@link #NONE}). */
+  /**
+   * The characters of {@code text} this span covers ("" for {@link #NONE}).
+   *
+   * @throws IllegalArgumentException if {@code text} is null or shorter than the span: it is not the
+   *     text the span came from
+   */
   public String of(String text) {
+    if (text == null) {
+      throw new IllegalArgumentException("the text of span [" + start + ", " + end + ") is null");
+    }
+    if (end > text.length()) {
+      throw new IllegalArgumentException("span [" + start + ", " + end + ") is outside a text of "
+          + text.length() + " characters: not the text it came from");
+    }
     return isNone() ? "" : text.substring(start, end);
   }
 }

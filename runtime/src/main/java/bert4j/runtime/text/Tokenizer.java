@@ -181,8 +181,13 @@ public final class Tokenizer {
     return sepId;
   }
 
-  /** The id of a token, or the id of [UNK] if the vocabulary lacks it (bert4keras token_to_id). */
+  /**
+   * The id of a token, or the id of [UNK] if the vocabulary lacks it (bert4keras token_to_id).
+   *
+   * @throws IllegalArgumentException if {@code token} is null
+   */
   public int tokenToId(String token) {
+    requireNonNull(token, "token");
     int id = vocabulary.id(token);
     return id < 0 ? unkId : id;
   }
@@ -192,12 +197,16 @@ public final class Tokenizer {
     return vocabulary.token(id);
   }
 
-  /** {@link #tokenToId} of each token. */
+  /** {@link #tokenToId} of each token; a null token is an {@link IllegalArgumentException}. */
   public int[] tokensToIds(List<String> tokens) {
     requireNonNull(tokens, "tokens");
     int[] ids = new int[tokens.size()];
     for (int i = 0; i < ids.length; i++) {
-      ids[i] = tokenToId(tokens.get(i));
+      String token = tokens.get(i);
+      if (token == null) {
+        throw new IllegalArgumentException("token " + i + " is null");
+      }
+      ids[i] = tokenToId(token);
     }
     return ids;
   }
@@ -234,6 +243,7 @@ public final class Tokenizer {
 
   /** {@code [CLS] text [SEP]} with at most {@code maxLen} tokens in all (≥ 2), cut at {@code from}. */
   public Encoding encode(String text, int maxLen, Truncation from) {
+    requireNonNull(from, "truncation");
     if (maxLen < 2) {
       throw new IllegalArgumentException("maxLen must be >= 2 to hold [CLS] and [SEP], got " + maxLen);
     }
@@ -255,6 +265,7 @@ public final class Tokenizer {
 
   /** As {@link #encode(String, String, int)}, losing tokens at {@code from}. */
   public Encoding encode(String first, String second, int maxLen, Truncation from) {
+    requireNonNull(from, "truncation");
     if (maxLen < 3) {
       throw new IllegalArgumentException("maxLen must be >= 3 to hold [CLS], [SEP] and [SEP], got "
           + maxLen);
@@ -319,7 +330,8 @@ public final class Tokenizer {
    * {@link TokenSpan#NONE}. A token the vocabulary lacks matches an [UNK] (so bert4keras-style tokens
    * that spell out an unknown word work too).
    *
-   * @throws IllegalArgumentException if a token does not occur in the rest of the text
+   * @throws IllegalArgumentException if the text, the list or a token is null, or a token does not
+   *     occur in the rest of the text
    */
   public List<TokenSpan> rematch(String text, List<String> tokens) {
     requireNonNull(tokens, "tokens");
@@ -328,6 +340,9 @@ public final class Tokenizer {
     int next = 0;
     for (int t = 0; t < tokens.size(); t++) {
       String token = tokens.get(t);
+      if (token == null) {
+        throw new IllegalArgumentException("token " + t + " to rematch is null");
+      }
       if (isSpecial(token) && !Vocabulary.UNK.equals(token)) {
         spans.add(TokenSpan.NONE);
         continue;

@@ -58,8 +58,12 @@ public final class Vocabulary {
    *
    * @throws VocabularyException if the file is missing, unreadable, empty, not UTF-8, has an empty or
    *     duplicate line, or lacks [UNK], [CLS] or [SEP]; the message names the file
+   * @throws IllegalArgumentException if {@code file} is null
    */
   public static Vocabulary load(Path file) throws VocabularyException {
+    if (file == null) {
+      throw new IllegalArgumentException("the vocabulary file is null");
+    }
     String source = file.toString();
     if (!Files.exists(file)) {
       throw new VocabularyException(source, "file not found");
