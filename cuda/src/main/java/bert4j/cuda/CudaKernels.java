@@ -43,6 +43,7 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
   private final DeviceOptimizer deviceOptimizer;
   private final long[] stateAt = new long[StateRegion.COUNT];
   private double[] rowLoss = new double[0];
+  private final double[] firstNonFinite = new double[1];
   private boolean closed;
 
   CudaKernels(Device device, boolean tf32) {
@@ -310,6 +311,26 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
       loss += rowLoss[r];
     }
     return loss;
+  }
+
+  /**
+   * Two launches (non_finite.cu): each block's lowest index into 8-byte partials, then the lowest of
+   * those as one double, the only value copied to the host.
+   */
+  @Override
+  protected long doFirstNonFinite(Slice x, long count) {
+    if (count == 0) {
+      return -1;
+    }
+    int blocks = elementwiseBlocks(count);
+    long partials = doubles.reserve(8L * (blocks + 1));
+    long result = partials + 8L * blocks;
+    launch("non_finite_partials", blocks, THREADS, args.clear().address(address(x)).i64(count)
+        .address(partials));
+    launch("non_finite_first", 1, THREADS, args.clear().address(partials).i32(blocks).i64(count)
+        .address(result));
+    device.copyOut(result, firstNonFinite, 0, 1);
+    return (long) firstNonFinite[0];
   }
 
   /** Every method and extension on the device ({@link DeviceOptimizer}). */

@@ -10,6 +10,7 @@ import bert4j.runtime.kernels.contract.HostCopyContract;
 import bert4j.runtime.kernels.contract.LayerNormContract;
 import bert4j.runtime.kernels.contract.LinearContract;
 import bert4j.runtime.kernels.contract.MemoryContract;
+import bert4j.runtime.kernels.contract.NonFiniteContract;
 import org.junit.jupiter.api.Nested;
 
 /**
@@ -83,6 +84,14 @@ abstract class CudaContractSuite {
 
   @Nested
   class Memory extends MemoryContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class NonFinite extends NonFiniteContract {
     @Override
     protected Kernels createKernels() {
       return backend(false);

@@ -20,7 +20,7 @@ final class ProfilingKernels implements Kernels {
   enum Kernel {
     EMBEDDING, EMBEDDING_BACKWARD, LINEAR, LINEAR_BACKWARD, ACTIVATION_BACKWARD, LAYER_NORM,
     LAYER_NORM_BACKWARD, ATTENTION, ATTENTION_BACKWARD, DROPOUT, DROPOUT_BACKWARD, CROSS_ENTROPY,
-    OPTIMIZER, FILL, COPY
+    OPTIMIZER, NON_FINITE_CHECK, FILL, COPY
   }
 
   private final Kernels delegate;
@@ -182,6 +182,14 @@ final class ProfilingKernels implements Kernels {
     long t = System.nanoTime();
     delegate.optimizerStep(optimizer, params, grads, state, call);
     add(Kernel.OPTIMIZER, t);
+  }
+
+  @Override
+  public long firstNonFinite(Slice x, long count) {
+    long t = System.nanoTime();
+    long first = delegate.firstNonFinite(x, count);
+    add(Kernel.NON_FINITE_CHECK, t);
+    return first;
   }
 
   @Override

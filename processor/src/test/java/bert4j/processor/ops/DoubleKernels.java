@@ -435,6 +435,17 @@ public final class DoubleKernels implements Kernels {
     throw new UnsupportedOperationException("not needed for gradient tests");
   }
 
+  @Override
+  public long firstNonFinite(Slice x, long count) {
+    double[] v = load(x, count);
+    for (int i = 0; i < v.length; i++) {
+      if (!Double.isFinite(v[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** Nothing to release: memory is garbage collected. */
   @Override
   public void close() {}

@@ -322,6 +322,20 @@ class DoubleKernelsTest {
   }
 
   @Test
+  void firstNonFiniteMatchesTheCpu() {
+    float[] x = uniform(40);
+    x[13] = Float.NaN;
+    x[29] = Float.NEGATIVE_INFINITY;
+    Tensors t = new Tensors().put("x", x);
+    for (int count : new int[] {13, 14, 40}) {
+      long want = count > 13 ? 13 : -1;
+      t.run((k, s) -> assertEquals(want, k.firstNonFinite(s.apply("x"), count),
+          k.name() + ", count " + count));
+    }
+    t.run((k, s) -> assertEquals(15, k.firstNonFinite(s.apply("x").plus(14), 26), k.name()));
+  }
+
+  @Test
   void dropoutMatchesTheCpu() {
     int n = 1000;
     Tensors t = new Tensors().random("x", n).zeros("out", n).random("same", n);

@@ -30,6 +30,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final EmbeddingKernels embedding;
   private final DropoutKernels dropout;
   private final CrossEntropyKernels crossEntropy;
+  private final NonFiniteScan nonFinite;
   private final OptimizerThreads optimizerThreads;
   private final FloatBuffer[] optimizerState = new FloatBuffer[StateRegion.COUNT];
   /** The update of each bound optimizer this backend has run, kept while the optimizer lives. */
@@ -57,6 +58,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.embedding = new EmbeddingKernels(pool, scratch);
     this.dropout = new DropoutKernels(pool, scratch);
     this.crossEntropy = new CrossEntropyKernels(pool, scratch);
+    this.nonFinite = new NonFiniteScan(pool, scratch);
     this.optimizerThreads = new OptimizerThreads(pool);
   }
 
@@ -181,6 +183,11 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
       Slice dLogits, float gradScale) {
     return crossEntropy.run(cpu(logits).floats(), offset(logits), targets, rows, classes,
         cpu(dLogits).floats(), offset(dLogits), gradScale);
+  }
+
+  @Override
+  protected long doFirstNonFinite(Slice x, long count) {
+    return nonFinite.first(cpu(x).floats(), offset(x), count);
   }
 
   /** {@link CpuOptimizerStep} on the backend's threads. */

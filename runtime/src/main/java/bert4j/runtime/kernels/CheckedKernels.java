@@ -276,6 +276,14 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     doOptimizerStep(optimizer, optimizer.step(call), params, grads, state);
   }
 
+  @Override
+  public final long firstNonFinite(Slice x, long count) {
+    requireOpen();
+    KernelArguments.nonNegative("firstNonFinite", "count", count);
+    checkSlice("firstNonFinite", "x", x, count);
+    return doFirstNonFinite(x, count);
+  }
+
   /** {@link #write} on checked arguments. */
   protected abstract void doWrite(float[] source, int sourceOffset, Slice target, int count);
 
@@ -336,6 +344,9 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   /** {@link #optimizerStep} on checked arguments: {@code step} of {@code optimizer}. */
   protected abstract void doOptimizerStep(BoundOptimizer optimizer, OptimizerStep step,
       Slice params, Slice grads, Slice[] state);
+
+  /** {@link #firstNonFinite} on checked arguments. */
+  protected abstract long doFirstNonFinite(Slice x, long count);
 
   /** Checks that {@code slice} lies in this backend's memory and holds {@code extent} floats. */
   private void checkSlice(String kernel, String name, Slice slice, long extent) {

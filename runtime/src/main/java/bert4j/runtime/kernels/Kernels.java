@@ -143,6 +143,13 @@ public interface Kernels extends AutoCloseable {
    */
   void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads, Slice[] state, long call);
 
+  /**
+   * The index, counted from {@code x}, of the first of {@code count} floats that is NaN or ±∞; −1
+   * when all are finite. Training checks its gradients with it before each update, where they live,
+   * so one number crosses to the host rather than the buffer.
+   */
+  long firstNonFinite(Slice x, long count);
+
   /** Releases backend resources (thread pools, device contexts). */
   @Override
   void close();

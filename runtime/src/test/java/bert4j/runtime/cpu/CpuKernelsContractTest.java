@@ -10,6 +10,7 @@ import bert4j.runtime.kernels.contract.HostCopyContract;
 import bert4j.runtime.kernels.contract.LayerNormContract;
 import bert4j.runtime.kernels.contract.LinearContract;
 import bert4j.runtime.kernels.contract.MemoryContract;
+import bert4j.runtime.kernels.contract.NonFiniteContract;
 import org.junit.jupiter.api.Nested;
 
 /** The kernel contract (bert4j.runtime.kernels.contract) on the CPU backend, two threads. */
@@ -76,6 +77,14 @@ class CpuKernelsContractTest {
 
   @Nested
   class Memory extends MemoryContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class NonFinite extends NonFiniteContract {
     @Override
     protected Kernels createKernels() {
       return cpu();
