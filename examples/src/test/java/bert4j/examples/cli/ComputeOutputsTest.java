@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.examples.ComputeOutputs;
+import bert4j.examples.InputException;
 import bert4j.examples.specs.TinyUnilmImpl;
 import bert4j.runtime.Backend;
 import bert4j.runtime.Batch;
@@ -48,8 +49,8 @@ class ComputeOutputsTest {
         + " \"segment_ids\": [[0, 0, 0, 1, 1, 0], [0, 0, 1, 1, 0, 0]]}");
     Path outputs = dir.resolve("outputs.safetensors");
 
-    ComputeOutputs.main(new String[] {SPEC, weights.toString(), input.toString(),
-        outputs.toString()});
+    assertEquals(0, ComputeOutputs.execute(new String[] {SPEC, weights.toString(), input.toString(),
+        outputs.toString()}, System.out, System.err));
 
     try (SafeTensorsReader reader = SafeTensorsReader.open(outputs)) {
       assertEquals(List.of("sequence_output", "pooled_output", "mlm_logits", "class_logits"),
@@ -63,7 +64,7 @@ class ComputeOutputsTest {
   }
 
   @Test
-  void acceptsTheImplClassNameToo() throws IOException {
+  void acceptsTheImplClassNameToo() throws IOException, InputException {
     Path weights = dir.resolve("weights.safetensors");
     try (Kernels kernels = Backend.cpu();
         TinyUnilmImpl model = TinyUnilmImpl.create(kernels, 1, 3)) {
@@ -79,26 +80,26 @@ class ComputeOutputsTest {
   void malformedInputIsNamed() throws IOException {
     Path input = dir.resolve("input.json");
     Files.writeString(input, "{\"token_ids\": [[2, 9, \"x\"]]}");
-    IllegalArgumentException notAnInt = assertThrows(IllegalArgumentException.class,
+    InputException notAnInt = assertThrows(InputException.class,
         () -> ComputeOutputs.run(SPEC, dir.resolve("w.safetensors"), input));
     assertTrue(notAnInt.getMessage().contains("token_ids[0][2]"), notAnInt.getMessage());
 
     Files.writeString(input, "{\"token_ids\": [[2, 9");
-    IllegalArgumentException notJson = assertThrows(IllegalArgumentException.class,
+    InputException notJson = assertThrows(InputException.class,
         () -> ComputeOutputs.run(SPEC, dir.resolve("w.safetensors"), input));
     assertTrue(notJson.getMessage().contains("is not valid JSON"), notJson.getMessage());
 
     Files.writeString(input, "{\"segment_ids\": [[0]]}");
-    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+    InputException missing = assertThrows(InputException.class,
         () -> ComputeOutputs.run(SPEC, dir.resolve("w.safetensors"), input));
-    assertTrue(missing.getMessage().contains("token_ids must be an array"), missing.getMessage());
+    assertTrue(missing.getMessage().contains("token_ids is missing"), missing.getMessage());
   }
 
   @Test
   void anUnknownSpecIsNamed() throws IOException {
     Path input = dir.resolve("input.json");
     Files.writeString(input, "{\"token_ids\": [[2, 9]]}");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+    InputException e = assertThrows(InputException.class,
         () -> ComputeOutputs.run("com.acme.NoSuchSpec", dir.resolve("w.safetensors"), input));
     assertTrue(e.getMessage().contains("no generated model com.acme.NoSuchSpecImpl"), e.getMessage());
   }
