@@ -2,10 +2,12 @@ package bert4j.runtime.io;
 
 import bert4j.runtime.FloatTensor;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.ShortBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -64,6 +66,8 @@ public final class SafeTensorsReader implements AutoCloseable {
       readFully(file, channel, json, 8, "the header");
       SafeTensorsHeader header = SafeTensorsHeader.parse(file, json.array(), size - 8 - headerBytes);
       return new SafeTensorsReader(file, channel, 8 + headerBytes, header);
+    } catch (ClosedByInterruptException e) {
+      throw interrupted(file, "opening it", e);
     } catch (Throwable t) {
       try {
         channel.close();
@@ -186,11 +190,24 @@ public final class SafeTensorsReader implements AutoCloseable {
     }
   }
 
+  /** The interrupt that closed the channel, as an {@link InterruptedIOException} naming the file. */
+  private static InterruptedIOException interrupted(Path file, String doing, ClosedByInterruptException cause) {
+    InterruptedIOException interrupted = new InterruptedIOException(file + ": the thread was interrupted while "
+        + doing);
+    interrupted.initCause(cause);
+    return interrupted;
+  }
+
   private static void readFully(Path file, FileChannel channel, ByteBuffer target, long position, String what)
       throws IOException {
     long at = position;
     while (target.hasRemaining()) {
-      int n = channel.read(target, at);
+      int n;
+      try {
+        n = channel.read(target, at);
+      } catch (ClosedByInterruptException e) {
+        throw interrupted(file, "reading " + what + "; the reader is closed", e);
+      }
       if (n < 0) {
         throw new SafeTensorsFormatException(file, "file ended at byte " + at + " while reading " + what
             + " (was it truncated while open?)");

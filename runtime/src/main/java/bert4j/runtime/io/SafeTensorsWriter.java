@@ -2,24 +2,25 @@ package bert4j.runtime.io;
 
 import bert4j.runtime.FloatTensor;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
+import java.nio.channels.FileLockInterruptionException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Writes float32 tensors as a safetensors file, atomically: the bytes go to a temporary file beside the
- * target ({@code <name>.tmp-<random>}), are forced to disk, and the temporary file is then renamed over
- * the target. On any failure the temporary file is deleted and an existing target is left as it was.
+ * Writes float32 tensors as a safetensors file, atomically: the bytes go to a {@link TemporaryFile} beside
+ * the target ({@code <name>.tmp-<random>}), are forced to disk, and the temporary file is then renamed
+ * over the target. On any failure the temporary file is deleted and an existing target is left as it
+ * was; after a success, the temporary files of earlier saves to the same target that were killed before
+ * they could clean up are deleted.
  */
 public final class SafeTensorsWriter {
   private static final int CHUNK_BYTES = 1 << 20;
@@ -30,32 +31,27 @@ public final class SafeTensorsWriter {
    * Writes {@code tensors} as F32, in the map's iteration order, with {@code metadata} as the header's
    * {@code __metadata__} (left out when empty), replacing {@code target} if it exists.
    *
+   * @throws InterruptedIOException if the thread is interrupted while writing (the target is unchanged,
+   *     the thread stays interrupted)
    * @throws IllegalArgumentException if a tensor is named {@code __metadata__}
    * @throws NullPointerException if a name, tensor, metadata key or value is null
    */
   public static void write(Path target, Map<String, FloatTensor> tensors, Map<String, String> metadata)
       throws IOException {
-    Path directory = target.toAbsolutePath().getParent();
-    Path temporary = directory.resolve(target.getFileName() + ".tmp-"
-        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-    FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    try {
-      try (out) {
-        Map<String, FloatTensor> snapshot = new LinkedHashMap<>(tensors);
-        writeHeader(out, layout(snapshot, metadata));
-        writeData(out, snapshot);
-        out.force(true);
-      }
-      moveIntoPlace(temporary, target);
-    } catch (Throwable t) {
-      try {
-        Files.deleteIfExists(temporary);
-      } catch (IOException e) {
-        t.addSuppressed(e);
-      }
-      throw t;
+    try (TemporaryFile temporary = TemporaryFile.create(target)) {
+      Map<String, FloatTensor> snapshot = new LinkedHashMap<>(tensors);
+      writeHeader(temporary.channel(), layout(snapshot, metadata));
+      writeData(temporary.channel(), snapshot);
+      temporary.channel().force(true);
+      temporary.moveTo(target);
+    } catch (ClosedByInterruptException | FileLockInterruptionException e) {
+      InterruptedIOException interrupted = new InterruptedIOException(target
+          + ": the thread was interrupted while saving; the file was left as it was");
+      interrupted.initCause(e);
+      throw interrupted;
     }
-    syncDirectory(directory);
+    syncDirectory(target.toAbsolutePath().getParent());
+    TemporaryFile.removeStale(target);
   }
 
   /** The header: each tensor's F32 byte range, one after another from offset 0. */
@@ -105,14 +101,6 @@ public final class SafeTensorsWriter {
   private static void writeFully(FileChannel out, ByteBuffer bytes) throws IOException {
     while (bytes.hasRemaining()) {
       out.write(bytes);
-    }
-  }
-
-  private static void moveIntoPlace(Path temporary, Path target) throws IOException {
-    try {
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 

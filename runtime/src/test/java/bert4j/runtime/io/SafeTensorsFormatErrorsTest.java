@@ -8,10 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import bert4j.runtime.FloatTensor;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,7 +78,7 @@ class SafeTensorsFormatErrorsTest {
         Arguments.of("[1, 2]", "header is not a JSON object but an array"),
         Arguments.of("\"text\"", "header is not a JSON object but a string"),
         Arguments.of("{} {}", "header is not valid JSON"),
-        Arguments.of("{\"a\":{" + ok + "},\"a\":{" + ok + "}}", "Duplicate field 'a'"),
+        Arguments.of("{\"a\":{" + ok + "},\"a\":{" + ok + "}}", "duplicate tensor \"a\""),
         Arguments.of("{\"a\":5}", "tensor \"a\": entry must be an object, not a number"),
         Arguments.of("{\"a\":{\"shape\":[2],\"data_offsets\":[0,8]}}", "tensor \"a\": missing \"dtype\""),
         Arguments.of("{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", "tensor \"a\": missing \"shape\""),
@@ -85,11 +90,11 @@ class SafeTensorsFormatErrorsTest {
         Arguments.of("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":{\"begin\":0}}}",
             "\"data_offsets\" must be an array, not an object"),
         Arguments.of("{\"a\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}",
-            "\"shape\" [2.5] holds a number 2.5, not an integer"),
+            "\"shape\" holds a number 2.5, not an integer"),
         Arguments.of("{\"a\":{\"dtype\":\"F32\",\"shape\":[\"2\"],\"data_offsets\":[0,8]}}",
             "holds a string \"2\", not an integer"),
         Arguments.of("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}",
-            "tensor \"a\": \"shape\" [-2] holds the negative dimension -2"),
+            "tensor \"a\": \"shape\" holds the negative dimension -2"),
         Arguments.of("{\"a\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999],\"data_offsets\":[0,8]}}",
             "holds 99999999999999999999, too large"),
         Arguments.of("{\"a\":{\"dtype\":\"F128\",\"shape\":[2],\"data_offsets\":[0,8]}}",
@@ -121,12 +126,78 @@ class SafeTensorsFormatErrorsTest {
   }
 
   @Test
-  void emptyTensorsOverlapNothing() throws IOException {
-    String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-        + "\"none\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[4,4]}}";
+  void emptyTensorsSitWhereOneTensorEndsAndTheNextBegins() throws IOException {
+    String header = "{\"first\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},"
+        + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+        + "\"last\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[8,8]}}";
     Path path = SafeTensorsBytes.write(dir.resolve("ok.safetensors"), file(header, new byte[8]));
     try (SafeTensorsReader reader = SafeTensorsReader.open(path)) {
-      assertEquals(0, reader.read("none").data().length);
+      assertEquals(0, reader.read("first").data().length);
+      assertEquals(0, reader.read("last").data().length);
     }
+    String inside = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+        + "\"none\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[4,4]}}";
+    assertMessageContains(openFails(file(inside, new byte[8])),
+        "tensors \"a\" (bytes 0..8) and \"none\" (bytes 4..4) overlap");
+  }
+
+  static Stream<Arguments> uncoveredBytes() {
+    String a = "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}";
+    String b = "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}";
+    return Stream.of(
+        Arguments.of("{" + a + "," + b + "}", 12,
+            "bytes 4..8 of the data section belong to no tensor (a gap before \"b\")"),
+        Arguments.of("{" + b + "}", 12, "bytes 0..8 of the data section belong to no tensor"),
+        Arguments.of("{" + a + "}", 5,
+            "the data section is 5 bytes, but its tensors end at byte 4: 1 trailing byte(s)"),
+        Arguments.of("{}", 8, "the data section is 8 bytes, but its tensors end at byte 0"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("uncoveredBytes")
+  void tensorsMustCoverTheDataSectionExactly(String header, int dataBytes, String expected) throws IOException {
+    assertMessageContains(openFails(file(header, new byte[dataBytes])), expected);
+  }
+
+  @Test
+  void aHeaderLengthOffByOneIsRejected() throws IOException {
+    // Padded with spaces as writers do, so one byte less is still valid JSON: the data would start early.
+    byte[] header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}    "
+        .getBytes(StandardCharsets.US_ASCII);
+    byte[] data = SafeTensorsBytes.f32(1.5f, 2.5f);
+    Path good = SafeTensorsBytes.write(dir.resolve("good.safetensors"), file(header, data));
+    SafeTensorsReader.open(good).close();
+    assertMessageContains(openFails(concat(le64(header.length - 1), header, data)), "1 trailing byte(s)");
+    openFails(concat(le64(header.length + 1), header, data));
+
+    Path written = dir.resolve("written.safetensors");
+    SafeTensorsWriter.write(written, Map.of("w", new FloatTensor(new int[] {3}, new float[] {1, 2, 3})),
+        Map.of("k", "v"));
+    byte[] bytes = Files.readAllBytes(written);
+    long length = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+    for (long lie : new long[] {length - 1, length + 1}) {
+      System.arraycopy(le64(lie), 0, bytes, 0, 8);
+      openFails(bytes);
+    }
+  }
+
+  static Stream<Arguments> duplicateKeys() {
+    String entry = "{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
+    return Stream.of(
+        Arguments.of("{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+            "tensor \"a\": \"dtype\" given twice"),
+        Arguments.of("{\"a\":" + entry + ",\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}}",
+            "__metadata__ holds the key \"k\" twice"),
+        Arguments.of("{\"__metadata__\":{},\"a\":" + entry + ",\"__metadata__\":{}}",
+            "duplicate key \"__metadata__\""),
+        Arguments.of("{\"a\":" + entry + "} {}", "more data after the object"),
+        Arguments.of("{\"a\":" + entry + ",\"x\":{\"dtype\":\"F32\",\"shape\":[1,2,3],"
+            + "\"data_offsets\":[0,0,0]}}", "\"data_offsets\" must hold 2 numbers, not more"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("duplicateKeys")
+  void duplicateKeysAndExtraData(String header, String expected) throws IOException {
+    assertMessageContains(openFails(file(header, new byte[8])), expected);
   }
 }

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.runtime.FloatTensor;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -159,15 +160,17 @@ class SafeTensorsReaderTest {
 
   @Test
   void readsOnlyTheRequestedBytesOfAFileLargerThan2GiB() throws IOException {
-    // A sparse 3 GiB file: a tensor at the start, a gap, a tensor past the 2^31 boundary, a trailing gap.
+    // A sparse 3 GiB file: a tensor at the start, a 3 GiB tensor of bytes, a tensor past the 2^31 boundary.
     long tailOffset = 3L << 30;
     String header = String.format(
         "{\"head\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-            + "\"tail\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[%d,%d]}}", tailOffset, tailOffset + 4);
+            + "\"bytes\":{\"dtype\":\"U8\",\"shape\":[%d],\"data_offsets\":[8,%d]},"
+            + "\"tail\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[%d,%d]}}",
+        tailOffset - 8, tailOffset, tailOffset, tailOffset + 4);
     Path path = SafeTensorsBytes.write(dir.resolve("sparse.safetensors"), file(header, f32(7, 8)));
     long dataStart = Files.size(path) - 8;
     try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
-      raf.setLength(dataStart + tailOffset + 1024);
+      raf.setLength(dataStart + tailOffset + 4);
       raf.seek(dataStart + tailOffset);
       raf.write(u16(0x4040, 0xBF80)); // 3, -1
     }
@@ -202,6 +205,20 @@ class SafeTensorsReaderTest {
         }
       });
     }
+  }
+
+  @Test
+  void anInterruptedReadSaysSo() throws IOException {
+    Path path = SafeTensorsBytes.write(dir.resolve("file.safetensors"),
+        file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", f32(1)));
+    Thread.currentThread().interrupt();
+    InterruptedIOException e;
+    try {
+      e = assertThrows(InterruptedIOException.class, () -> SafeTensorsReader.open(path).close());
+    } finally {
+      assertTrue(Thread.interrupted(), "the thread stays interrupted");
+    }
+    assertTrue(e.getMessage().startsWith(path + ": the thread was interrupted while "), e.getMessage());
   }
 
   @Test

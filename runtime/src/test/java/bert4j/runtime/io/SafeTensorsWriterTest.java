@@ -8,8 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import bert4j.runtime.FloatTensor;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -21,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,6 +148,62 @@ class SafeTensorsWriterTest {
     try (SafeTensorsReader reader = SafeTensorsReader.open(relative)) {
       assertEquals(ONE, reader.read("w", 1));
     }
+  }
+
+  @Test
+  void aSuccessfulSaveRemovesTheTemporaryFilesOfKilledSavesToTheSameTarget() throws IOException {
+    Path target = dir.resolve("model.safetensors");
+    List<String> stale = List.of("model.safetensors.tmp-1a2b3c", "model.safetensors.tmp-ffffffffffffffff");
+    List<String> others = List.of("model.safetensors.tmp-xyz", "model.safetensors.tmp-12.bak",
+        "model.safetensors2.tmp-12", "other.safetensors.tmp-12", "model.safetensors.tmp-");
+    for (String name : concat(stale, others)) {
+      Files.write(dir.resolve(name), new byte[100]);
+    }
+    SafeTensorsWriter.write(target, Map.of("w", ONE), Map.of());
+    assertEquals(concat(List.of("model.safetensors"), others).stream().sorted().toList(), files(dir));
+  }
+
+  @Test
+  void aTemporaryFileThatAnotherProcessHoldsLockedIsKept() throws Exception {
+    Path target = dir.resolve("model.safetensors");
+    Path live = dir.resolve("model.safetensors.tmp-abc123");
+    Process holder = ChildJvm.start(List.of(), HoldLock.class, live.toString());
+    try {
+      BufferedReader output = new BufferedReader(new InputStreamReader(holder.getInputStream(),
+          StandardCharsets.UTF_8));
+      assertEquals("locked", output.readLine());
+      SafeTensorsWriter.write(target, Map.of("w", ONE), Map.of());
+      assertTrue(Files.exists(live), "a save in progress elsewhere keeps its temporary file");
+    } finally {
+      holder.getOutputStream().close();
+      assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
+    }
+    SafeTensorsWriter.write(target, Map.of("w", ONE), Map.of());
+    assertEquals(List.of("model.safetensors"), files(dir), "once that process is gone, its file is stale");
+  }
+
+  @Test
+  void anInterruptedSaveSaysSoAndLeavesTheFileAsItWas() throws IOException {
+    Path target = dir.resolve("model.safetensors");
+    SafeTensorsWriter.write(target, Map.of("w", ONE), Map.of());
+    byte[] before = Files.readAllBytes(target);
+    Thread.currentThread().interrupt();
+    InterruptedIOException e;
+    try {
+      e = assertThrows(InterruptedIOException.class, () -> SafeTensorsWriter.write(target,
+          Map.of("w", new FloatTensor(new int[] {2}, new float[] {3, 4})), Map.of()));
+      assertTrue(Thread.currentThread().isInterrupted(), "the thread stays interrupted");
+    } finally {
+      Thread.interrupted();
+    }
+    assertEquals(target + ": the thread was interrupted while saving; the file was left as it was",
+        e.getMessage());
+    assertArrayEquals(before, Files.readAllBytes(target));
+    assertEquals(List.of("model.safetensors"), files(dir));
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    return Stream.concat(a.stream(), b.stream()).toList();
   }
 
   private static List<String> files(Path directory) {
