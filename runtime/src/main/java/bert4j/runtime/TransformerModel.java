@@ -12,7 +12,13 @@ import java.util.List;
  *
  * <p>Input checks (each a clear {@link IllegalArgumentException}): token ids in [0, vocab), segment ids
  * in [0, segments), rows of one length, no longer than maxLength (≤ maxPosition), batch size ≤ maxBatch,
- * and the labels the heads need.
+ * and the labels the heads need; a null batch, parameter name or tensor.
+ *
+ * <p>A model is single-threaded: make one call at a time (from one thread, or from several that
+ * hand it over with their own synchronization); concurrent calls are not supported. The one
+ * exception is {@link #close}, which any thread may call at any time: it waits for the call in
+ * progress to return, then frees the memory, and every later call is an
+ * {@link IllegalStateException}.
  */
 public interface TransformerModel extends AutoCloseable {
 
@@ -72,13 +78,18 @@ public interface TransformerModel extends AutoCloseable {
    */
   Outputs lastOutputs();
 
-  /** Forward in training mode, loss, and the backward into the gradients, without an update. */
+  /**
+   * Forward in training mode, loss, and the backward into the gradients, without an update; a NaN or
+   * ±∞ loss or gradient is a {@link NonFiniteException} naming the first such parameter.
+   */
   float computeGradients(Batch batch);
 
   /**
    * One training step: {@link #computeGradients} then the compiled optimizer's fused update (or, with
    * gradient accumulation, the accumulation of the gradient, and the update every k-th step); returns
-   * the loss. Fails while {@link #applyEma} is in effect.
+   * the loss. Fails while {@link #applyEma} is in effect. A NaN or ±∞ loss or gradient stops the step
+   * before the update with a {@link NonFiniteException} naming the step and the first such parameter,
+   * so the weights stay as they were.
    */
   float trainStep(Batch batch);
 
@@ -108,7 +119,10 @@ public interface TransformerModel extends AutoCloseable {
   /** Whether {@link #applyEma} is in effect. */
   boolean emaApplied();
 
-  /** Releases the model's memory. */
+  /**
+   * Releases the model's memory; safe from any thread: waits for a call in progress to return, and
+   * makes every later call an {@link IllegalStateException}. Idempotent.
+   */
   @Override
   void close();
 }

@@ -2,6 +2,7 @@ package bert4j.runtime.model;
 
 import bert4j.runtime.Batch;
 import bert4j.runtime.FloatTensor;
+import bert4j.runtime.NonFiniteException;
 import bert4j.runtime.Outputs;
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.TransformerModel;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The runtime half of every generated model: memory (flat parameters, gradients and optimizer state,
@@ -52,6 +54,9 @@ public abstract class GeneratedTransformer implements TransformerModel {
   /** Training steps taken (each one an update, or an accumulation when accumulating). */
   private long trainingSteps;
   private double lastLearningRate;
+  /** Held by each call that uses the model's memory, and by {@link #close} while it frees it. */
+  private final ReentrantLock inUse = new ReentrantLock();
+  private volatile boolean closed;
 
   /** Host inputs of the current call, read by the generated kernel calls. */
   protected final int[] tokenIds;
@@ -69,6 +74,10 @@ public abstract class GeneratedTransformer implements TransformerModel {
       throw new IllegalArgumentException("maxLength=" + maxLength + " must be in [1, maxPosition="
           + layout.maxPosition() + "]");
     }
+    if ((long) maxBatch * maxLength > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("maxBatch=" + maxBatch + " × maxLength=" + maxLength + " = "
+          + (long) maxBatch * maxLength + " tokens; this version supports up to " + Integer.MAX_VALUE);
+    }
     long count = layout.parameterCount();
     if (count > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(layout.specName() + " has " + count
@@ -82,26 +91,46 @@ public abstract class GeneratedTransformer implements TransformerModel {
     for (ParameterInfo p : layout.parameters()) {
       byName.put(p.name(), p);
     }
-    this.params = kernels.allocate(count);
-    this.grads = kernels.allocate(count);
-    this.paramsSlice = new Slice(params, 0);
-    this.gradsSlice = new Slice(grads, 0);
     this.optimizer = layout.optimizer().bind(layout.parameters());
     this.state = new Memory[StateRegion.values().length];
     this.stateSlices = new Slice[state.length];
-    for (StateRegion region : StateRegion.values()) {
-      long floats = optimizer.regionFloats(region);
-      if (floats > 0) {
-        state[region.ordinal()] = kernels.allocate(floats);
-        stateSlices[region.ordinal()] = new Slice(state[region.ordinal()], 0);
+    try {
+      this.params = kernels.allocate(count);
+      this.grads = kernels.allocate(count);
+      for (StateRegion region : StateRegion.values()) {
+        long floats = optimizer.regionFloats(region);
+        if (floats > 0) {
+          state[region.ordinal()] = kernels.allocate(floats);
+          stateSlices[region.ordinal()] = new Slice(state[region.ordinal()], 0);
+        }
       }
+      this.arena = allocateArena(Math.max(1, layout.arenaFloats(maxBatch, maxLength)));
+      this.inputs = new BatchInputs(layout, maxBatch, maxLength);
+    } catch (RuntimeException | Error e) {
+      free();
+      throw e;
     }
-    this.arena = kernels.allocate(Math.max(1, layout.arenaFloats(maxBatch, maxLength)));
-    this.inputs = new BatchInputs(layout, maxBatch, maxLength);
+    this.paramsSlice = new Slice(params, 0);
+    this.gradsSlice = new Slice(grads, 0);
     this.tokenIds = inputs.tokenIds;
     this.segmentIds = inputs.segmentIds;
     this.positionIds = inputs.positionIds;
     initialize(0);
+  }
+
+  /**
+   * The activation arena: memory the backend cannot give ({@link OutOfMemoryError} or its own
+   * failure) is an {@link IllegalArgumentException} naming maxBatch, maxLength and the bytes.
+   */
+  private Memory allocateArena(long floats) {
+    try {
+      return kernels.allocate(floats);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      throw new IllegalArgumentException("maxBatch=" + maxBatch + " × maxLength=" + maxLength
+          + " needs an activation arena of " + 4 * floats + " bytes (" + (4 * floats >> 20)
+          + " MiB) for " + layout.specName() + ", which " + kernels.name() + " could not allocate ("
+          + e + "): lower maxBatch or maxLength, or give the backend more memory", e);
+    }
   }
 
   /**
@@ -215,12 +244,24 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public void setParameter(String name, FloatTensor values) {
+    if (name == null) {
+      throw new IllegalArgumentException("setParameter: the parameter name must not be null");
+    }
+    if (values == null) {
+      throw new IllegalArgumentException("setParameter: the values for " + name
+          + " must not be null");
+    }
     ParameterInfo p = info(name);
     if (!Arrays.equals(p.shape(), values.shape())) {
       throw new IllegalArgumentException("parameter " + name + " has shape " + p.shapeText()
           + ", got values of shape " + Arrays.toString(values.shape()));
     }
-    kernels.write(values.data(), 0, new Slice(params, p.offset()), p.size());
+    enter("setParameter");
+    try {
+      kernels.write(values.data(), 0, new Slice(params, p.offset()), p.size());
+    } finally {
+      exit();
+    }
   }
 
   @Override
@@ -282,9 +323,15 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public Outputs forward(Batch batch) {
-    inputs.stage(batch, false);
-    forwardPass(false, inputs.batch, inputs.seq);
-    return readOutputs();
+    requireBatch(batch, "forward");
+    enter("forward");
+    try {
+      inputs.stage(batch, false);
+      forwardPass(false, inputs.batch, inputs.seq);
+      return readOutputs();
+    } finally {
+      exit();
+    }
   }
 
   @Override
@@ -295,26 +342,112 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public float computeGradients(Batch batch) {
-    inputs.stage(batch, true);
-    kernels.fill(new Slice(grads, 0), parameterCount, 0f);
-    double loss = forwardPass(true, inputs.batch, inputs.seq);
-    backwardPass(inputs.batch, inputs.seq);
-    dropoutCalls++;
-    return (float) loss;
+    requireBatch(batch, "computeGradients");
+    enter("computeGradients");
+    try {
+      return gradients(batch);
+    } finally {
+      exit();
+    }
   }
 
   @Override
   public float trainStep(Batch batch) {
-    if (emaApplied) {
-      throw new IllegalStateException("the moving average is applied: call restore() before training");
+    requireBatch(batch, "trainStep");
+    enter("trainStep");
+    try {
+      if (emaApplied) {
+        throw new IllegalStateException(
+            "the moving average is applied: call restore() before training");
+      }
+      float loss = gradients(batch);
+      trainingSteps++;
+      kernels.optimizerStep(optimizer, paramsSlice, gradsSlice, stateSlices, trainingSteps);
+      if (optimizer.updates(trainingSteps)) {
+        lastLearningRate = optimizer.lastLearningRate();
+      }
+      return loss;
+    } finally {
+      exit();
     }
-    float loss = computeGradients(batch);
-    trainingSteps++;
-    kernels.optimizerStep(optimizer, paramsSlice, gradsSlice, stateSlices, trainingSteps);
-    if (optimizer.updates(trainingSteps)) {
-      lastLearningRate = optimizer.lastLearningRate();
+  }
+
+  /**
+   * {@link #computeGradients} inside a call already entered: the loss and the gradients, then the
+   * check that both are finite, which fails before any update could spread a NaN.
+   */
+  private float gradients(Batch batch) {
+    inputs.stage(batch, true);
+    kernels.fill(gradsSlice, parameterCount, 0f);
+    double loss = forwardPass(true, inputs.batch, inputs.seq);
+    backwardPass(inputs.batch, inputs.seq);
+    dropoutCalls++;
+    requireFinite(trainingSteps + 1, loss);
+    return (float) loss;
+  }
+
+  /**
+   * A {@link NonFiniteException} when the loss or a gradient of training step {@code step} is NaN
+   * or ±∞: one scan of the gradients on the backend per step, and of the parameters only then.
+   */
+  private void requireFinite(long step, double loss) {
+    long gradient = kernels.firstNonFinite(gradsSlice, parameterCount);
+    if (gradient < 0 && Float.isFinite((float) loss)) {
+      return;
     }
-    return loss;
+    StringBuilder message = new StringBuilder("training step ").append(step).append(" of ")
+        .append(layout.specName()).append(": ");
+    if (gradient >= 0) {
+      message.append("the first non-finite gradient is ").append(element(gradsSlice, gradient))
+          .append("; ");
+    }
+    message.append("the loss is ").append((float) loss);
+    long parameter = kernels.firstNonFinite(paramsSlice, parameterCount);
+    if (parameter >= 0) {
+      message.append("; the parameter ").append(element(paramsSlice, parameter))
+          .append(" is itself non-finite");
+    }
+    message.append(". No update was applied: the weights are as they were before this step");
+    throw new NonFiniteException(step, gradient < 0 ? "loss" : parameterAt(gradient).name(),
+        message.toString());
+  }
+
+  /** "name[i, j] = value": float {@code index} of a buffer laid out as the parameters. */
+  private String element(Slice buffer, long index) {
+    ParameterInfo p = parameterAt(index);
+    int[] shape = p.shape();
+    int[] at = new int[shape.length];
+    long rest = index - p.offset();
+    for (int d = shape.length - 1; d >= 0; d--) {
+      at[d] = (int) (rest % shape[d]);
+      rest /= shape[d];
+    }
+    float[] value = new float[1];
+    kernels.read(buffer.plus(index), value, 0, 1);
+    return p.name() + Arrays.toString(at) + " = " + value[0];
+  }
+
+  /** The parameter holding float {@code index} of the flat buffer. */
+  private ParameterInfo parameterAt(long index) {
+    List<ParameterInfo> all = layout.parameters();
+    int lo = 0;
+    int hi = all.size() - 1;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (all.get(mid).offset() <= index) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return all.get(lo);
+  }
+
+  /** A null batch is an {@link IllegalArgumentException} naming the call. */
+  private static void requireBatch(Batch batch, String call) {
+    if (batch == null) {
+      throw new IllegalArgumentException(call + ": the batch must not be null");
+    }
   }
 
   @Override
@@ -441,19 +574,51 @@ public abstract class GeneratedTransformer implements TransformerModel {
     return 4 * layout.arenaFloats(maxBatch, maxLength);
   }
 
+  /**
+   * Frees the model's memory once a call in progress on another thread has returned; every call
+   * after it is an {@link IllegalStateException}. Idempotent.
+   */
   @Override
   public void close() {
-    params.close();
-    grads.close();
+    closed = true;
+    inUse.lock();
+    try {
+      free();
+    } finally {
+      inUse.unlock();
+    }
+  }
+
+  /** Closes every memory allocated so far (the constructor's cleanup when an allocation fails). */
+  private void free() {
+    for (Memory m : new Memory[] {params, grads, emaBackup, arena}) {
+      if (m != null) {
+        m.close();
+      }
+    }
     for (Memory m : state) {
       if (m != null) {
         m.close();
       }
     }
-    if (emaBackup != null) {
-      emaBackup.close();
+  }
+
+  /**
+   * Starts a call that uses the model's memory, to be ended by {@link #exit} in a finally: an
+   * {@link IllegalStateException} once the model is closed; otherwise {@link #close} waits for it.
+   */
+  void enter(String call) {
+    inUse.lock();
+    if (closed) {
+      inUse.unlock();
+      throw new IllegalStateException(call + ": the model " + layout.specName()
+          + " is closed");
     }
-    arena.close();
+  }
+
+  /** Ends a call started by {@link #enter}. */
+  void exit() {
+    inUse.unlock();
   }
 
   ParameterInfo info(String name) {
