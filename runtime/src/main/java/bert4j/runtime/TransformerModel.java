@@ -1,5 +1,6 @@
 package bert4j.runtime;
 
+import bert4j.runtime.io.NonFinite;
 import bert4j.runtime.text.KeepTokens;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -50,24 +51,53 @@ public interface TransformerModel extends AutoCloseable {
    * Loads weights (safetensors, Hugging Face BERT names, with or without the {@code bert.} prefix).
    * When the file also holds optimizer state saved for this model's optimizer, the training state is
    * restored too (moments, step counters, dropout stream), so training resumes exactly; otherwise the
-   * optimizer starts fresh.
+   * optimizer starts fresh. All or nothing: the whole file is checked (names, shapes, dtypes, metadata,
+   * and that its tensors cover its data section exactly) and every value read before anything changes,
+   * so a load that fails leaves the model as it was. NaN or infinite values fail the load; see
+   * {@link #load(Path, NonFinite)}.
+   *
+   * @throws bert4j.runtime.io.SafeTensorsFormatException if the file is malformed or does not fit the
+   *     model (the message names the file and the tensor or metadata key)
+   * @throws IllegalArgumentException if {@code weights} is null
    */
-  void load(Path weights) throws IOException;
+  default void load(Path weights) throws IOException {
+    load(weights, NonFinite.REJECT);
+  }
+
+  /** {@link #load(Path)}, with NaN and infinite values rejected (naming the tensors) or allowed. */
+  void load(Path weights, NonFinite nonFinite) throws IOException;
 
   /**
    * Loads weights for a simplified vocabulary: the checkpoint's token embedding and MLM bias have the
    * full vocabulary, and only the rows {@code keepTokens} lists are loaded (bert4keras's
-   * {@code keep_tokens}); the spec's vocab must equal {@code keepTokens.size()}.
+   * {@code keep_tokens}); the spec's vocab must equal {@code keepTokens.size()}. All or nothing, as
+   * {@link #load(Path)}.
    */
-  void load(Path weights, KeepTokens keepTokens) throws IOException;
+  default void load(Path weights, KeepTokens keepTokens) throws IOException {
+    load(weights, keepTokens, NonFinite.REJECT);
+  }
+
+  /** {@link #load(Path, KeepTokens)}, with NaN and infinite values rejected or allowed. */
+  void load(Path weights, KeepTokens keepTokens, NonFinite nonFinite) throws IOException;
 
   /**
    * Saves weights as safetensors, and, once the model has trained, its optimizer state under
    * {@code optimizer.<slot>.<parameter>} with the step counters in the metadata; atomic: a crash never
-   * leaves a partial file under {@code path}. While {@link #applyEma} is in effect the averaged weights
-   * are saved.
+   * leaves a partial file under {@code path}, and a successful save removes the temporary files that
+   * killed saves to the same path left behind. While {@link #applyEma} is in effect the averaged weights
+   * are saved. A tensor holding NaN or infinity is refused (an {@link IllegalStateException} naming it,
+   * nothing written); see {@link #save(Path, NonFinite)}.
+   *
+   * @throws java.io.InterruptedIOException if the thread is interrupted while saving (the file is left
+   *     as it was)
+   * @throws IllegalArgumentException if {@code weights} is null
    */
-  void save(Path weights) throws IOException;
+  default void save(Path weights) throws IOException {
+    save(weights, NonFinite.REJECT);
+  }
+
+  /** {@link #save(Path)}, with NaN and infinite values refused or written as they are. */
+  void save(Path weights, NonFinite nonFinite) throws IOException;
 
   /** Inference: every output of the spec, dropout off. */
   Outputs forward(Batch batch);
@@ -109,7 +139,8 @@ public interface TransformerModel extends AutoCloseable {
   /**
    * Swaps the bias-corrected moving average e / (1 − μᵗ) into the parameters, for evaluation (or for
    * saving the averaged weights); the current parameters are kept aside until {@link #restore}. Needs
-   * {@code ema = @Ema(...)} and at least one update.
+   * {@code ema = @Ema(...)} and at least one update; refuses (an {@link IllegalStateException} naming
+   * the parameter, nothing changed) when an averaged weight would be NaN or infinite.
    */
   void applyEma();
 

@@ -6,6 +6,7 @@ import bert4j.runtime.NonFiniteException;
 import bert4j.runtime.Outputs;
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.TransformerModel;
+import bert4j.runtime.io.NonFinite;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
@@ -304,21 +305,21 @@ public abstract class GeneratedTransformer implements TransformerModel {
   }
 
   @Override
-  public void load(Path weights) throws IOException {
-    ModelWeights.load(this, weights, null);
+  public void load(Path weights, NonFinite nonFinite) throws IOException {
+    ModelWeights.load(this, weights, null, nonFinite);
   }
 
   @Override
-  public void load(Path weights, KeepTokens keepTokens) throws IOException {
+  public void load(Path weights, KeepTokens keepTokens, NonFinite nonFinite) throws IOException {
     if (keepTokens == null) {
       throw new IllegalArgumentException("keepTokens must not be null: use load(Path) for all rows");
     }
-    ModelWeights.load(this, weights, keepTokens);
+    ModelWeights.load(this, weights, keepTokens, nonFinite);
   }
 
   @Override
-  public void save(Path weights) throws IOException {
-    ModelWeights.save(this, weights);
+  public void save(Path weights, NonFinite nonFinite) throws IOException {
+    ModelWeights.save(this, weights, nonFinite);
   }
 
   @Override
@@ -476,11 +477,12 @@ public abstract class GeneratedTransformer implements TransformerModel {
       throw new IllegalStateException("the moving average is already applied; restore() first");
     }
     double correction = optimizer.emaCorrection(updates());
+    Slice ema = stateSlices[StateRegion.EMA.ordinal()];
+    float[] buffer = new float[(int) Math.min(parameterCount, 1 << 20)];
+    checkEmaFinite(ema, correction, buffer);
     if (emaBackup == null) {
       emaBackup = kernels.allocate(parameterCount);
     }
-    Slice ema = stateSlices[StateRegion.EMA.ordinal()];
-    float[] buffer = new float[(int) Math.min(parameterCount, 1 << 20)];
     for (int start = 0; start < parameterCount; start += buffer.length) {
       int n = Math.min(buffer.length, parameterCount - start);
       kernels.read(new Slice(params, start), buffer, 0, n);
@@ -492,6 +494,28 @@ public abstract class GeneratedTransformer implements TransformerModel {
       kernels.write(buffer, 0, new Slice(params, start), n);
     }
     emaApplied = true;
+  }
+
+  /**
+   * Fails, naming the parameter, when an averaged weight (the moving average × {@code correction}, as
+   * {@link #applyEma} computes it) is NaN or infinite: swapping it in would poison every later output.
+   */
+  private void checkEmaFinite(Slice ema, double correction, float[] buffer) {
+    for (int start = 0; start < parameterCount; start += buffer.length) {
+      int n = Math.min(buffer.length, parameterCount - start);
+      kernels.read(ema.plus(start), buffer, 0, n);
+      for (int i = 0; i < n; i++) {
+        float averaged = (float) (buffer[i] * correction);
+        if (!Float.isFinite(averaged)) {
+          long index = start + i;
+          ParameterInfo p = layout.parameters().stream()
+              .filter(q -> q.offset() + q.size() > index).findFirst().orElseThrow();
+          throw new IllegalStateException("applyEma: the moving average of " + p.name() + " is " + averaged
+              + " at element " + (index - p.offset()) + " (" + buffer[i] + " × bias correction "
+              + correction + "); the parameters were left as they are");
+        }
+      }
+    }
   }
 
   @Override

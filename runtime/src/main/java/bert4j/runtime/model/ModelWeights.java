@@ -3,6 +3,7 @@ package bert4j.runtime.model;
 import bert4j.runtime.FloatTensor;
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.io.DType;
+import bert4j.runtime.io.NonFinite;
 import bert4j.runtime.io.SafeTensorsFormatException;
 import bert4j.runtime.io.SafeTensorsReader;
 import bert4j.runtime.io.SafeTensorsWriter;
@@ -22,8 +23,7 @@ import java.util.logging.Logger;
 /**
  * Loads and saves a model's parameters as safetensors with Hugging Face BERT names. Loading accepts
  * each encoder name with or without the {@code bert.} prefix and the old {@code LayerNorm.gamma/beta}
- * spelling; it checks every name, shape and dtype before it changes anything, and names every missing
- * tensor.
+ * spelling, and names every missing tensor.
  * With keep tokens (a simplified vocabulary, as bert4keras's {@code keep_tokens}) it loads only the
  * kept rows of the token embedding and the MLM bias.
  * Saving writes the encoder under {@code bert.} (as Hugging Face's task models do) and the heads
@@ -34,6 +34,10 @@ import java.util.logging.Logger;
  * {@code v_col}, {@code slow}, {@code ema}, {@code accumulated}), and in the metadata the optimizer's
  * description and step counters; loading it into a model with the same optimizer resumes training
  * exactly.
+ *
+ * <p>A load is all or nothing: it checks every name, shape, dtype and metadata value it uses, reads
+ * every value into the heap (one float32 copy of what it loads) and checks those, and only then writes
+ * the model; a load that fails leaves the parameters, the optimizer state and the counters as they were.
  */
 final class ModelWeights {
   private static final Logger LOG = Logger.getLogger(ModelWeights.class.getName());
@@ -50,6 +54,8 @@ final class ModelWeights {
   /** Metadata: the dropout seed and the number of training calls drawn from it. */
   static final String DROPOUT_SEED = "bert4j.dropout.seed";
   static final String DROPOUT_CALLS = "bert4j.dropout.calls";
+  /** How many tensors an error names before it only counts the rest. */
+  private static final int NAMED = 5;
 
   private ModelWeights() {}
 
@@ -59,42 +65,27 @@ final class ModelWeights {
 
   /**
    * Loads every parameter from {@code file}; with {@code keepTokens} (not null), the vocabulary-sized
-   * tensors are read at the checkpoint's full vocabulary and only the kept rows are loaded.
+   * tensors are read at the checkpoint's full vocabulary and only the kept rows are loaded. With
+   * {@link NonFinite#REJECT}, a NaN or infinite value in any loaded tensor fails the load.
    */
-  static void load(GeneratedTransformer model, Path file, KeepTokens keepTokens) throws IOException {
+  static void load(GeneratedTransformer model, Path file, KeepTokens keepTokens, NonFinite nonFinite)
+      throws IOException {
+    if (file == null) {
+      throw new IllegalArgumentException("the weights file to load must not be null");
+    }
+    if (nonFinite == null) {
+      throw new IllegalArgumentException("nonFinite must not be null: NonFinite.REJECT or NonFinite.ALLOW");
+    }
+    Map<ParameterInfo, FloatTensor> parameters = new LinkedHashMap<>();
+    Map<StateTensor, FloatTensor> state = null;
+    Counters counters = null;
     try (SafeTensorsReader reader = SafeTensorsReader.open(file)) {
-      Map<ParameterInfo, String> found = new LinkedHashMap<>();
-      List<String> missing = new ArrayList<>();
-      for (ParameterInfo p : model.parameters()) {
-        String name = candidates(p.name()).stream().filter(reader::contains).findFirst().orElse(null);
-        if (name == null) {
-          missing.add(p.name() + " " + p.shapeText());
-          continue;
-        }
-        long[] shape = reader.info(name).shape();
-        long[] expected = Arrays.stream(p.shape()).asLongStream().toArray();
-        if (keepTokens != null && VOCABULARY_ROWS.contains(p.name()) && shape.length > 0) {
-          expected[0] = shape[0];
-        }
-        if (!Arrays.equals(shape, expected)) {
-          throw new SafeTensorsFormatException(file, "tensor " + name + " has shape "
-              + Arrays.toString(shape) + ", " + model.specName() + " expects " + p.shapeText());
-        }
-        DType dtype = reader.info(name).dtype();
-        if (!dtype.readableAsFloat()) {
-          throw new SafeTensorsFormatException(file, "tensor " + name + " has dtype " + dtype
-              + ", which cannot be read as float32 (readable: F32, F16, BF16, F64)");
-        }
-        found.put(p, name);
-      }
-      if (!missing.isEmpty()) {
-        throw new SafeTensorsFormatException(file, "missing " + missing.size() + " tensor(s) "
-            + model.specName() + " needs (each also looked for with the 'bert.' prefix): "
-            + String.join(", ", missing.subList(0, Math.min(missing.size(), 12)))
-            + (missing.size() > 12 ? ", ..." : ""));
-      }
+      Map<ParameterInfo, String> found = parameterNames(model, reader, file, keepTokens);
       // a simplified vocabulary starts a new run: only a checkpoint of this very model resumes
-      Map<StateTensor, String> state = keepTokens == null ? optimizerState(model, reader, file) : null;
+      Map<StateTensor, String> stateNames = keepTokens == null ? optimizerState(model, reader, file) : null;
+      if (stateNames != null) {
+        counters = counters(reader.metadata(), file);
+      }
       Set<String> unused = new LinkedHashSet<>(reader.names());
       unused.removeAll(found.values());
       unused.removeIf(n -> n.startsWith(STATE_PREFIX));
@@ -102,39 +93,115 @@ final class ModelWeights {
         LOG.info("bert4j: " + file + " has " + unused.size() + " tensor(s) " + model.specName()
             + " does not use: " + unused);
       }
-      model.forgetEma();
+      Map<String, FloatTensor> read = new LinkedHashMap<>();
       for (Map.Entry<ParameterInfo, String> e : found.entrySet()) {
-        String name = e.getKey().name();
         FloatTensor values = reader.read(e.getValue());
-        if (keepTokens != null && VOCABULARY_ROWS.contains(name)) {
+        if (keepTokens != null && VOCABULARY_ROWS.contains(e.getKey().name())) {
           values = keepTokens.apply(e.getValue(), values);
         }
-        model.setParameter(name, values);
+        parameters.put(e.getKey(), values);
+        read.put(e.getValue(), values);
       }
-      model.resetOptimizer();
-      if (state != null) {
-        for (Map.Entry<StateTensor, String> e : state.entrySet()) {
-          model.setOptimizerState(e.getKey(), reader.read(e.getValue(), e.getKey().shape()));
+      if (stateNames != null) {
+        state = new LinkedHashMap<>();
+        for (Map.Entry<StateTensor, String> e : stateNames.entrySet()) {
+          FloatTensor values = reader.read(e.getValue());
+          state.put(e.getKey(), values);
+          read.put(e.getValue(), values);
         }
-        Map<String, String> meta = reader.metadata();
-        model.resumeAt(Long.parseLong(meta.get(STEPS)), Double.parseDouble(meta.get(LEARNING_RATE)));
-        if (meta.containsKey(DROPOUT_SEED) && meta.containsKey(DROPOUT_CALLS)) {
-          model.resumeDropout(Long.parseLong(meta.get(DROPOUT_SEED)),
-              Long.parseLong(meta.get(DROPOUT_CALLS)));
-        }
+      }
+      String nonFiniteTensors = nonFiniteTensors(read);
+      if (nonFinite == NonFinite.REJECT && nonFiniteTensors != null) {
+        throw new SafeTensorsFormatException(file, "NaN or infinity in " + nonFiniteTensors
+            + "; load(path, NonFinite.ALLOW) loads them anyway");
+      }
+    }
+    model.forgetEma();
+    for (Map.Entry<ParameterInfo, FloatTensor> e : parameters.entrySet()) {
+      model.setParameter(e.getKey().name(), e.getValue());
+    }
+    model.resetOptimizer();
+    if (state != null) {
+      for (Map.Entry<StateTensor, FloatTensor> e : state.entrySet()) {
+        model.setOptimizerState(e.getKey(), e.getValue());
+      }
+      model.resumeAt(counters.steps(), counters.learningRate());
+      if (counters.dropout()) {
+        model.resumeDropout(counters.dropoutSeed(), counters.dropoutCalls());
       }
     }
   }
 
   /**
+   * The name in {@code file} of every parameter of the model, checked: present, of the model's shape
+   * (the vocabulary rows aside, with keep tokens: those only need every kept id) and readable as float32.
+   */
+  private static Map<ParameterInfo, String> parameterNames(GeneratedTransformer model, SafeTensorsReader reader,
+      Path file, KeepTokens keepTokens) throws IOException {
+    Map<ParameterInfo, String> found = new LinkedHashMap<>();
+    List<String> missing = new ArrayList<>();
+    for (ParameterInfo p : model.parameters()) {
+      String name = candidates(p.name()).stream().filter(reader::contains).findFirst().orElse(null);
+      if (name == null) {
+        missing.add(p.name() + " " + p.shapeText());
+        continue;
+      }
+      long[] shape = reader.info(name).shape();
+      long[] expected = Arrays.stream(p.shape()).asLongStream().toArray();
+      if (keepTokens != null && VOCABULARY_ROWS.contains(p.name())) {
+        if (keepTokens.size() != p.shape()[0]) {
+          throw new IllegalArgumentException("keepTokens keeps " + keepTokens.size() + " tokens, but "
+              + model.specName() + " has a vocabulary of " + p.shape()[0]);
+        }
+        if (shape.length > 0) {
+          expected[0] = shape[0];
+          checkKeptRows(file, name, shape[0], keepTokens);
+        }
+      }
+      if (!Arrays.equals(shape, expected)) {
+        throw new SafeTensorsFormatException(file, "tensor " + name + " has shape "
+            + Arrays.toString(shape) + ", " + model.specName() + " expects " + p.shapeText());
+      }
+      checkReadable(file, reader, name, "tensor ");
+      found.put(p, name);
+    }
+    if (!missing.isEmpty()) {
+      throw new SafeTensorsFormatException(file, "missing " + missing.size() + " tensor(s) "
+          + model.specName() + " needs (each also looked for with the 'bert.' prefix): "
+          + String.join(", ", missing.subList(0, Math.min(missing.size(), 12)))
+          + (missing.size() > 12 ? ", ..." : ""));
+    }
+    return found;
+  }
+
+  private static void checkKeptRows(Path file, String name, long rows, KeepTokens keepTokens)
+      throws SafeTensorsFormatException {
+    int[] ids = keepTokens.ids();
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] >= rows) {
+        throw new SafeTensorsFormatException(file, "keep token " + i + " is old id " + ids[i] + ", but tensor "
+            + name + " has only " + rows + " rows");
+      }
+    }
+  }
+
+  private static void checkReadable(Path file, SafeTensorsReader reader, String name, String what)
+      throws SafeTensorsFormatException {
+    DType dtype = reader.info(name).dtype();
+    if (!dtype.readableAsFloat()) {
+      throw new SafeTensorsFormatException(file, what + name + " has dtype " + dtype
+          + ", which cannot be read as float32 (readable: F32, F16, BF16, F64)");
+    }
+  }
+
+  /**
    * The optimizer state tensors of {@code file} to load, each with its name there; null when the file
-   * has no state, or state of a different optimizer (logged). Checks every name and shape.
+   * has no state, or state of a different optimizer (logged). Checks every name, shape and dtype.
    */
   private static Map<StateTensor, String> optimizerState(GeneratedTransformer model,
       SafeTensorsReader reader, Path file) throws IOException {
-    Map<String, String> meta = reader.metadata();
-    String saved = meta.get(OPTIMIZER);
-    if (saved == null || !meta.containsKey(STEPS)) {
+    String saved = reader.metadata().get(OPTIMIZER);
+    if (saved == null) {
       return null;
     }
     String ours = model.optimizer().program().describe();
@@ -142,13 +209,6 @@ final class ModelWeights {
       LOG.info("bert4j: " + file + " holds optimizer state for " + saved + "; " + model.specName()
           + " trains with " + ours + ", so its optimizer starts fresh");
       return null;
-    }
-    try {
-      Long.parseLong(meta.get(STEPS));
-      Double.parseDouble(meta.getOrDefault(LEARNING_RATE, ""));
-    } catch (NumberFormatException e) {
-      throw new SafeTensorsFormatException(file, "metadata " + STEPS + "=" + meta.get(STEPS) + ", "
-          + LEARNING_RATE + "=" + meta.get(LEARNING_RATE) + " are not numbers");
     }
     Map<StateTensor, String> found = new LinkedHashMap<>();
     List<String> missing = new ArrayList<>();
@@ -163,6 +223,7 @@ final class ModelWeights {
             + Arrays.toString(shape) + ", " + model.specName() + " expects "
             + Arrays.toString(t.shape()));
       }
+      checkReadable(file, reader, t.name(), "optimizer state ");
       found.put(t, t.name());
     }
     if (!missing.isEmpty()) {
@@ -174,7 +235,74 @@ final class ModelWeights {
     return found;
   }
 
-  static void save(GeneratedTransformer model, Path file) throws IOException {
+  /**
+   * What a resumed run restores besides tensors: steps taken, the last learning rate, and (where the
+   * file has it) the dropout stream's seed and calls.
+   */
+  private record Counters(long steps, double learningRate, boolean dropout, long dropoutSeed,
+      long dropoutCalls) {}
+
+  /**
+   * The counters of the metadata, checked: steps ≥ 0, a finite learning rate, and the dropout seed and
+   * calls ≥ 0 together or not at all.
+   */
+  private static Counters counters(Map<String, String> meta, Path file) throws SafeTensorsFormatException {
+    long steps = whole(meta, STEPS, file, 0);
+    String rate = required(meta, LEARNING_RATE, file);
+    double learningRate;
+    try {
+      learningRate = Double.parseDouble(rate);
+    } catch (NumberFormatException e) {
+      learningRate = Double.NaN;
+    }
+    if (!Double.isFinite(learningRate)) {
+      throw new SafeTensorsFormatException(file, "metadata " + LEARNING_RATE + " = \"" + rate
+          + "\" is not a finite number");
+    }
+    if (meta.containsKey(DROPOUT_SEED) || meta.containsKey(DROPOUT_CALLS)) {
+      return new Counters(steps, learningRate, true, whole(meta, DROPOUT_SEED, file, Long.MIN_VALUE),
+          whole(meta, DROPOUT_CALLS, file, 0));
+    }
+    return new Counters(steps, learningRate, false, 0, 0);
+  }
+
+  /** The metadata value of {@code key} as a whole number of at least {@code min}. */
+  private static long whole(Map<String, String> meta, String key, Path file, long min)
+      throws SafeTensorsFormatException {
+    String text = required(meta, key, file);
+    try {
+      long value = Long.parseLong(text);
+      if (value >= min) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new SafeTensorsFormatException(file, "metadata " + key + " = \"" + text + "\" is not a whole number"
+        + (min == 0 ? " ≥ 0" : ""));
+  }
+
+  private static String required(Map<String, String> meta, String key, Path file)
+      throws SafeTensorsFormatException {
+    String text = meta.get(key);
+    if (text == null) {
+      throw new SafeTensorsFormatException(file, "its metadata names the optimizer (" + OPTIMIZER
+          + ") but has no " + key);
+    }
+    return text;
+  }
+
+  /**
+   * Saves every parameter and, once the model has trained, the optimizer state and counters; with
+   * {@link NonFinite#REJECT}, refuses (before writing anything) when a tensor holds NaN or infinity.
+   */
+  static void save(GeneratedTransformer model, Path file, NonFinite nonFinite) throws IOException {
+    if (file == null) {
+      throw new IllegalArgumentException("the weights file to save to must not be null");
+    }
+    if (nonFinite == null) {
+      throw new IllegalArgumentException("nonFinite must not be null: NonFinite.REJECT or NonFinite.ALLOW");
+    }
     Map<String, FloatTensor> tensors = new LinkedHashMap<>();
     for (ParameterInfo p : model.parameters()) {
       tensors.put(savedName(p.name()), model.parameter(p.name()));
@@ -193,7 +321,36 @@ final class ModelWeights {
       meta.put(DROPOUT_SEED, Long.toString(model.dropoutSeed()));
       meta.put(DROPOUT_CALLS, Long.toString(model.dropoutCalls()));
     }
+    String nonFiniteTensors = nonFiniteTensors(tensors);
+    if (nonFinite == NonFinite.REJECT && nonFiniteTensors != null) {
+      throw new IllegalStateException(file + " not saved: NaN or infinity in " + nonFiniteTensors
+          + "; save(path, NonFinite.ALLOW) saves them anyway");
+    }
     SafeTensorsWriter.write(file, tensors, meta);
+  }
+
+  /**
+   * The first few tensors that hold NaN or infinity, each with its first such value ({@code "bert.x"
+   * (NaN at element 3)}), and how many more; null when every value is finite.
+   */
+  private static String nonFiniteTensors(Map<String, FloatTensor> tensors) {
+    List<String> named = new ArrayList<>();
+    int count = 0;
+    for (Map.Entry<String, FloatTensor> e : tensors.entrySet()) {
+      float[] data = e.getValue().data();
+      for (int i = 0; i < data.length; i++) {
+        if (!Float.isFinite(data[i])) {
+          if (count++ < NAMED) {
+            named.add("\"" + e.getKey() + "\" (" + data[i] + " at element " + i + ")");
+          }
+          break;
+        }
+      }
+    }
+    if (count == 0) {
+      return null;
+    }
+    return count + " tensor(s): " + String.join(", ", named) + (count > NAMED ? ", ..." : "");
   }
 
   private static boolean isHead(String name) {
