@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * A load is all or nothing: each file here is wrong in one place that the loader reaches only after the
  * parameters (the optimizer state's dtype, a metadata value, one NaN), and the model that fails to load
  * it keeps every parameter, every state tensor and every counter bit for bit. Also NaN on save and in
- * {@code applyEma}, and null paths.
+ * {@code applyEma}, a closed model, and null paths.
  */
 class LoadAtomicityTest {
   /** A tensor late in the file, so a loader that writes as it reads has written the others. */
@@ -175,6 +175,15 @@ class LoadAtomicityTest {
     assertTrue(e.getMessage().contains("keep token 29 is old id 40, but tensor "
         + "bert.embeddings.word_embeddings.weight has only 30 rows"), e.getMessage());
     assertArrayEquals(before, fingerprint(model, dir.resolve("after.safetensors")));
+  }
+
+  @Test
+  void aClosedModelRefusesToLoadOrSave() {
+    model.close();
+    assertTrue(assertThrows(IllegalStateException.class, () -> model.load(saved)).getMessage()
+        .startsWith("load: the model"));
+    assertTrue(assertThrows(IllegalStateException.class, () -> model.save(dir.resolve("closed.safetensors")))
+        .getMessage().startsWith("save: the model"));
   }
 
   @Test

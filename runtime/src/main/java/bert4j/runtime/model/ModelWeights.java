@@ -76,6 +76,17 @@ final class ModelWeights {
     if (nonFinite == null) {
       throw new IllegalArgumentException("nonFinite must not be null: NonFinite.REJECT or NonFinite.ALLOW");
     }
+    model.enter("load");
+    try {
+      checkReadApply(model, file, keepTokens, nonFinite);
+    } finally {
+      model.exit();
+    }
+  }
+
+  /** The load itself, while the model is held against {@code close}: check, read, then write. */
+  private static void checkReadApply(GeneratedTransformer model, Path file, KeepTokens keepTokens,
+      NonFinite nonFinite) throws IOException {
     Map<ParameterInfo, FloatTensor> parameters = new LinkedHashMap<>();
     Map<StateTensor, FloatTensor> state = null;
     Counters counters = null;
@@ -304,10 +315,27 @@ final class ModelWeights {
       throw new IllegalArgumentException("nonFinite must not be null: NonFinite.REJECT or NonFinite.ALLOW");
     }
     Map<String, FloatTensor> tensors = new LinkedHashMap<>();
+    Map<String, String> meta = new LinkedHashMap<>();
+    model.enter("save");
+    try {
+      collect(model, tensors, meta);
+    } finally {
+      model.exit();
+    }
+    String nonFiniteTensors = nonFiniteTensors(tensors);
+    if (nonFinite == NonFinite.REJECT && nonFiniteTensors != null) {
+      throw new IllegalStateException(file + " not saved: NaN or infinity in " + nonFiniteTensors
+          + "; save(path, NonFinite.ALLOW) saves them anyway");
+    }
+    SafeTensorsWriter.write(file, tensors, meta);
+  }
+
+  /** Copies what a save writes, while the model is held against {@code close}. */
+  private static void collect(GeneratedTransformer model, Map<String, FloatTensor> tensors,
+      Map<String, String> meta) {
     for (ParameterInfo p : model.parameters()) {
       tensors.put(savedName(p.name()), model.parameter(p.name()));
     }
-    Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", "pt");
     meta.put("bert4j.spec", model.specName());
     if (model.trainingSteps() > 0) {
@@ -321,12 +349,6 @@ final class ModelWeights {
       meta.put(DROPOUT_SEED, Long.toString(model.dropoutSeed()));
       meta.put(DROPOUT_CALLS, Long.toString(model.dropoutCalls()));
     }
-    String nonFiniteTensors = nonFiniteTensors(tensors);
-    if (nonFinite == NonFinite.REJECT && nonFiniteTensors != null) {
-      throw new IllegalStateException(file + " not saved: NaN or infinity in " + nonFiniteTensors
-          + "; save(path, NonFinite.ALLOW) saves them anyway");
-    }
-    SafeTensorsWriter.write(file, tensors, meta);
   }
 
   /**
