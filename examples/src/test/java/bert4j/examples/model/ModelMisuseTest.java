@@ -51,8 +51,10 @@ class ModelMisuseTest {
 
   @Test
   void aClosedModelSaysSo() {
-    GeneratedTransformer model = RefNoneImpl.create(Backend.cpu(), 2, 8);
+    RefNoneImpl model = RefNoneImpl.create(Backend.cpu(), 2, 8);
     FloatTensor bias = model.parameter("pooler.dense.bias");
+    model.forward(Batch.of(new int[][] {{2, 5, 7}}, new int[1][3]));
+    String state = model.optimizer().stateTensors().get(0).name();
     model.close();
     model.close();
     Class<IllegalStateException> ise = IllegalStateException.class;
@@ -64,6 +66,14 @@ class ModelMisuseTest {
     assertFails(ise, () -> model.computeGradients(batch), "computeGradients: " + closed);
     assertFails(ise, () -> model.setParameter("pooler.dense.bias", bias),
         "setParameter: " + closed);
+    assertFails(ise, () -> model.parameter("pooler.dense.bias"), "parameter: " + closed);
+    assertFails(ise, () -> model.gradient("pooler.dense.bias"), "gradient: " + closed);
+    assertFails(ise, () -> model.initialize(3), "initialize: " + closed);
+    assertFails(ise, model::lastOutputs, "lastOutputs: " + closed);
+    assertFails(ise, model::classLogits, "reading an output: " + closed);
+    assertFails(ise, model::applyEma, "applyEma: " + closed);
+    assertFails(ise, model::restore, "restore: " + closed);
+    assertFails(ise, () -> model.optimizerState(state), "optimizerState: " + closed);
   }
 
   @Test

@@ -213,7 +213,12 @@ public abstract class GeneratedTransformer implements TransformerModel {
       n *= d;
     }
     float[] data = new float[n];
-    kernels.read(slice, data, 0, n);
+    enter("reading an output");
+    try {
+      kernels.read(slice, data, 0, n);
+    } finally {
+      exit();
+    }
     return new FloatTensor(shape, data);
   }
 
@@ -240,7 +245,12 @@ public abstract class GeneratedTransformer implements TransformerModel {
   @Override
   public FloatTensor parameter(String name) {
     ParameterInfo p = info(name);
-    return read(new Slice(params, p.offset()), p.shape());
+    enter("parameter");
+    try {
+      return read(new Slice(params, p.offset()), p.shape());
+    } finally {
+      exit();
+    }
   }
 
   @Override
@@ -268,12 +278,25 @@ public abstract class GeneratedTransformer implements TransformerModel {
   @Override
   public FloatTensor gradient(String name) {
     ParameterInfo p = info(name);
-    return read(new Slice(grads, p.offset()), p.shape());
+    enter("gradient");
+    try {
+      return read(new Slice(grads, p.offset()), p.shape());
+    } finally {
+      exit();
+    }
   }
 
   @Override
   public void initialize(long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
+    enter("initialize");
+    try {
+      initializeFrom(new SplittableRandom(seed));
+    } finally {
+      exit();
+    }
+  }
+
+  private void initializeFrom(SplittableRandom random) {
     for (ParameterInfo p : layout.parameters()) {
       float[] values = new float[p.size()];
       if (p.name().endsWith("LayerNorm.weight")) {
@@ -338,7 +361,12 @@ public abstract class GeneratedTransformer implements TransformerModel {
   @Override
   public Outputs lastOutputs() {
     lastBatch();
-    return readOutputs();
+    enter("lastOutputs");
+    try {
+      return readOutputs();
+    } finally {
+      exit();
+    }
   }
 
   @Override
@@ -473,6 +501,15 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public void applyEma() {
+    enter("applyEma");
+    try {
+      swapInEma();
+    } finally {
+      exit();
+    }
+  }
+
+  private void swapInEma() {
     if (emaApplied) {
       throw new IllegalStateException("the moving average is already applied; restore() first");
     }
@@ -520,6 +557,15 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public void restore() {
+    enter("restore");
+    try {
+      swapBack();
+    } finally {
+      exit();
+    }
+  }
+
+  private void swapBack() {
     if (!emaApplied) {
       throw new IllegalStateException("restore() undoes applyEma(), which was not called");
     }
@@ -541,7 +587,12 @@ public abstract class GeneratedTransformer implements TransformerModel {
   public FloatTensor optimizerState(String name) {
     for (StateTensor t : optimizer.stateTensors()) {
       if (t.name().equals(name)) {
-        return read(stateSlices[t.region().ordinal()].plus(t.offset()), t.shape());
+        enter("optimizerState");
+        try {
+          return read(stateSlices[t.region().ordinal()].plus(t.offset()), t.shape());
+        } finally {
+          exit();
+        }
       }
     }
     throw new IllegalArgumentException("no optimizer state '" + name + "' in " + layout.specName()
