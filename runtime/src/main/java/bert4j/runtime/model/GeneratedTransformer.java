@@ -2,7 +2,6 @@ package bert4j.runtime.model;
 
 import bert4j.runtime.Batch;
 import bert4j.runtime.FloatTensor;
-import bert4j.runtime.NonFiniteException;
 import bert4j.runtime.Outputs;
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.TransformerModel;
@@ -43,9 +42,9 @@ public abstract class GeneratedTransformer implements TransformerModel {
   private final Slice paramsSlice;
   private final Slice gradsSlice;
   private final BoundOptimizer optimizer;
-  /** The parameters saved while the moving average is applied; allocated on first use. */
-  private Memory emaBackup;
-  private boolean emaApplied;
+  /** applyEma / restore: the average swapped in, the parameters kept aside. */
+  private final EmaSwap ema;
+  private final NonFiniteCheck nonFinite;
   private final Memory arena;
   private final Map<String, ParameterInfo> byName = new LinkedHashMap<>();
   private final BatchInputs inputs;
@@ -92,11 +91,13 @@ public abstract class GeneratedTransformer implements TransformerModel {
     for (ParameterInfo p : layout.parameters()) {
       byName.put(p.name(), p);
     }
+    ParameterIndex parameterIndex = new ParameterIndex(layout.parameters());
     this.optimizer = layout.optimizer().bind(layout.parameters());
     this.state = new Memory[StateRegion.values().length];
     this.stateSlices = new Slice[state.length];
     try {
       this.params = kernels.allocate(count);
+      this.ema = new EmaSwap(kernels, params, parameterCount, parameterIndex);
       this.grads = kernels.allocate(count);
       for (StateRegion region : StateRegion.values()) {
         long floats = optimizer.regionFloats(region);
@@ -113,6 +114,8 @@ public abstract class GeneratedTransformer implements TransformerModel {
     }
     this.paramsSlice = new Slice(params, 0);
     this.gradsSlice = new Slice(grads, 0);
+    this.nonFinite = new NonFiniteCheck(kernels, layout.specName(), paramsSlice, gradsSlice,
+        parameterCount, parameterIndex);
     this.tokenIds = inputs.tokenIds;
     this.segmentIds = inputs.segmentIds;
     this.positionIds = inputs.positionIds;
@@ -385,7 +388,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
     requireBatch(batch, "trainStep");
     enter("trainStep");
     try {
-      if (emaApplied) {
+      if (ema.applied()) {
         throw new IllegalStateException(
             "the moving average is applied: call restore() before training");
       }
@@ -411,65 +414,8 @@ public abstract class GeneratedTransformer implements TransformerModel {
     double loss = forwardPass(true, inputs.batch, inputs.seq);
     backwardPass(inputs.batch, inputs.seq);
     dropoutCalls++;
-    requireFinite(trainingSteps + 1, loss);
+    nonFinite.require(trainingSteps + 1, loss);
     return (float) loss;
-  }
-
-  /**
-   * A {@link NonFiniteException} when the loss or a gradient of training step {@code step} is NaN
-   * or ±∞: one scan of the gradients on the backend per step, and of the parameters only then.
-   */
-  private void requireFinite(long step, double loss) {
-    long gradient = kernels.firstNonFinite(gradsSlice, parameterCount);
-    if (gradient < 0 && Float.isFinite((float) loss)) {
-      return;
-    }
-    StringBuilder message = new StringBuilder("training step ").append(step).append(" of ")
-        .append(layout.specName()).append(": ");
-    if (gradient >= 0) {
-      message.append("the first non-finite gradient is ").append(element(gradsSlice, gradient))
-          .append("; ");
-    }
-    message.append("the loss is ").append((float) loss);
-    long parameter = kernels.firstNonFinite(paramsSlice, parameterCount);
-    if (parameter >= 0) {
-      message.append("; the parameter ").append(element(paramsSlice, parameter))
-          .append(" is itself non-finite");
-    }
-    message.append(". No update was applied: the weights are as they were before this step");
-    throw new NonFiniteException(step, gradient < 0 ? "loss" : parameterAt(gradient).name(),
-        message.toString());
-  }
-
-  /** "name[i, j] = value": float {@code index} of a buffer laid out as the parameters. */
-  private String element(Slice buffer, long index) {
-    ParameterInfo p = parameterAt(index);
-    int[] shape = p.shape();
-    int[] at = new int[shape.length];
-    long rest = index - p.offset();
-    for (int d = shape.length - 1; d >= 0; d--) {
-      at[d] = (int) (rest % shape[d]);
-      rest /= shape[d];
-    }
-    float[] value = new float[1];
-    kernels.read(buffer.plus(index), value, 0, 1);
-    return p.name() + Arrays.toString(at) + " = " + value[0];
-  }
-
-  /** The parameter holding float {@code index} of the flat buffer. */
-  private ParameterInfo parameterAt(long index) {
-    List<ParameterInfo> all = layout.parameters();
-    int lo = 0;
-    int hi = all.size() - 1;
-    while (lo < hi) {
-      int mid = (lo + hi + 1) >>> 1;
-      if (all.get(mid).offset() <= index) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return all.get(lo);
   }
 
   /** A null batch is an {@link IllegalArgumentException} naming the call. */
@@ -503,55 +449,9 @@ public abstract class GeneratedTransformer implements TransformerModel {
   public void applyEma() {
     enter("applyEma");
     try {
-      swapInEma();
+      ema.apply(stateSlices[StateRegion.EMA.ordinal()], optimizer.emaCorrection(updates()));
     } finally {
       exit();
-    }
-  }
-
-  private void swapInEma() {
-    if (emaApplied) {
-      throw new IllegalStateException("the moving average is already applied; restore() first");
-    }
-    double correction = optimizer.emaCorrection(updates());
-    Slice ema = stateSlices[StateRegion.EMA.ordinal()];
-    float[] buffer = new float[(int) Math.min(parameterCount, 1 << 20)];
-    checkEmaFinite(ema, correction, buffer);
-    if (emaBackup == null) {
-      emaBackup = kernels.allocate(parameterCount);
-    }
-    for (int start = 0; start < parameterCount; start += buffer.length) {
-      int n = Math.min(buffer.length, parameterCount - start);
-      kernels.read(new Slice(params, start), buffer, 0, n);
-      kernels.write(buffer, 0, new Slice(emaBackup, start), n);
-      kernels.read(ema.plus(start), buffer, 0, n);
-      for (int i = 0; i < n; i++) {
-        buffer[i] = (float) (buffer[i] * correction);
-      }
-      kernels.write(buffer, 0, new Slice(params, start), n);
-    }
-    emaApplied = true;
-  }
-
-  /**
-   * Fails, naming the parameter, when an averaged weight (the moving average × {@code correction}, as
-   * {@link #applyEma} computes it) is NaN or infinite: swapping it in would poison every later output.
-   */
-  private void checkEmaFinite(Slice ema, double correction, float[] buffer) {
-    for (int start = 0; start < parameterCount; start += buffer.length) {
-      int n = Math.min(buffer.length, parameterCount - start);
-      kernels.read(ema.plus(start), buffer, 0, n);
-      for (int i = 0; i < n; i++) {
-        float averaged = (float) (buffer[i] * correction);
-        if (!Float.isFinite(averaged)) {
-          long index = start + i;
-          ParameterInfo p = layout.parameters().stream()
-              .filter(q -> q.offset() + q.size() > index).findFirst().orElseThrow();
-          throw new IllegalStateException("applyEma: the moving average of " + p.name() + " is " + averaged
-              + " at element " + (index - p.offset()) + " (" + buffer[i] + " × bias correction "
-              + correction + "); the parameters were left as they are");
-        }
-      }
     }
   }
 
@@ -559,28 +459,15 @@ public abstract class GeneratedTransformer implements TransformerModel {
   public void restore() {
     enter("restore");
     try {
-      swapBack();
+      ema.restore();
     } finally {
       exit();
     }
   }
 
-  private void swapBack() {
-    if (!emaApplied) {
-      throw new IllegalStateException("restore() undoes applyEma(), which was not called");
-    }
-    float[] buffer = new float[(int) Math.min(parameterCount, 1 << 20)];
-    for (int start = 0; start < parameterCount; start += buffer.length) {
-      int n = Math.min(buffer.length, parameterCount - start);
-      kernels.read(new Slice(emaBackup, start), buffer, 0, n);
-      kernels.write(buffer, 0, new Slice(params, start), n);
-    }
-    emaApplied = false;
-  }
-
   @Override
   public boolean emaApplied() {
-    return emaApplied;
+    return ema.applied();
   }
 
   /** Every tensor of optimizer state, read from the backend (for checkpoints and tests). */
@@ -636,7 +523,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   /** Marks the moving average as no longer applied (weights were replaced wholesale). */
   void forgetEma() {
-    emaApplied = false;
+    ema.forget();
   }
 
   /** Forward FLOPs per token at length {@code seq}, from the plan. */
@@ -666,10 +553,13 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   /** Closes every memory allocated so far (the constructor's cleanup when an allocation fails). */
   private void free() {
-    for (Memory m : new Memory[] {params, grads, emaBackup, arena}) {
+    for (Memory m : new Memory[] {params, grads, arena}) {
       if (m != null) {
         m.close();
       }
+    }
+    if (ema != null) {
+      ema.close();
     }
     for (Memory m : state) {
       if (m != null) {
