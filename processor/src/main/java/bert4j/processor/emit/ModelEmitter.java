@@ -156,7 +156,7 @@ public final class ModelEmitter {
     for (int i = 0; i < plan.losses().size(); i++) {
       Loss loss = plan.losses().get(i);
       losses.add(i == 0 ? "" : ",$W").add("new $T($T.Kind.$L, $L, $S)", LOSS_TARGET, LOSS_TARGET,
-          loss.kind(), loss.classes(), loss.head());
+          loss.kind().name(), loss.classes(), loss.head());
     }
     CodeBlock init = CodeBlock.builder()
         .add("new $T($S,$W$L, $L, $L, $L, $L,\n$>$>", LAYOUT, spec.qualifiedName(),

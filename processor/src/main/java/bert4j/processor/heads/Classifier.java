@@ -23,6 +23,6 @@ final class Classifier implements Head {
     }
     c.output("class_logits", "classLogits", logits);
     c.tape().comment("classification loss: mean cross-entropy over the batch");
-    c.softmaxLoss(logits, classes, "SEQUENCE_LABELS", "the classification head");
+    c.softmaxLoss(logits, classes, LossKind.SEQUENCE_LABELS, "the classification head");
   }
 }

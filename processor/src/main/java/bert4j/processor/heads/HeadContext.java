@@ -66,7 +66,7 @@ public final class HeadContext {
    * Records the softmax cross-entropy of {@code logits} against the targets of a new loss, in
    * training only, and returns the loss's index.
    */
-  public int softmaxLoss(Value logits, int classes, String kind, String head) {
+  public int softmaxLoss(Value logits, int classes, LossKind kind, String head) {
     int index = losses.size();
     losses.add(new Loss(kind, classes, head));
     Value dLogits = tape.buffer(logits.buffer().name() + "Grad", logits.buffer().extent(), classes);

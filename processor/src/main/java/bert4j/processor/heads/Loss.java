@@ -1,8 +1,7 @@
 package bert4j.processor.heads;
 
 /**
- * A loss of the model as the runtime stages its targets: {@code kind} names a constant of the runtime's
- * {@code LossTarget.Kind} (SEQUENCE_LABELS, TOKEN_LABELS, NEXT_TOKEN, NEXT_TARGET_TOKEN), targets lie in
- * [0, classes), and {@code head} names the head in error messages ("the classification head").
+ * A loss of the model as the runtime stages its targets: where they come from, the range they lie in
+ * ([0, classes)), and the head's name in error messages ("the classification head").
  */
-public record Loss(String kind, int classes, String head) {}
+public record Loss(LossKind kind, int classes, String head) {}

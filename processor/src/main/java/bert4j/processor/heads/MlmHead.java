@@ -39,7 +39,12 @@ final class MlmHead implements Head {
       case NEXT_TARGET_TOKEN -> "next target token";
       case BY_MASK -> throw new IllegalStateException("the spec reader resolves BY_MASK");
     } + "): mean cross-entropy over the target positions");
-    String kind = objective == Objective.MASKED_LM ? "TOKEN_LABELS" : objective.name();
+    LossKind kind = switch (objective) {
+      case MASKED_LM -> LossKind.TOKEN_LABELS;
+      case NEXT_TOKEN -> LossKind.NEXT_TOKEN;
+      case NEXT_TARGET_TOKEN -> LossKind.NEXT_TARGET_TOKEN;
+      case BY_MASK -> throw new IllegalStateException("the spec reader resolves BY_MASK");
+    };
     c.softmaxLoss(logits, vocab, kind, "the MLM head (" + objective + ")");
   }
 }

@@ -18,6 +18,6 @@ final class TokenClassifier implements Head {
     Value logits = dense.apply(c.tape(), c.sequence(), "tokenClassLogits");
     c.output("token_class_logits", "tokenClassLogits", logits);
     c.tape().comment("token classification loss: mean cross-entropy over the labelled positions");
-    c.softmaxLoss(logits, classes, "TOKEN_LABELS", "the token-classification head");
+    c.softmaxLoss(logits, classes, LossKind.TOKEN_LABELS, "the token-classification head");
   }
 }

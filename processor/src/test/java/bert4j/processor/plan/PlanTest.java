@@ -13,6 +13,7 @@ import bert4j.dsl.Mask;
 import bert4j.dsl.Objective;
 import bert4j.processor.heads.HeadOutput;
 import bert4j.processor.heads.Loss;
+import bert4j.processor.heads.LossKind;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.spec.OptimizerSpec;
 import java.util.ArrayList;
@@ -729,7 +730,7 @@ class PlanTest {
     Plan plan = s.plan();
     assertEquals(1, plan.losses().size());
     Loss loss = plan.losses().get(0);
-    assertEquals("TOKEN_LABELS", loss.kind());
+    assertEquals(LossKind.TOKEN_LABELS, loss.kind());
     assertEquals(5, loss.classes());
     HeadOutput logits = plan.outputs().stream().filter(o -> o.name().equals("token_class_logits"))
         .findFirst().orElseThrow(() -> new AssertionError("no token_class_logits output"));
