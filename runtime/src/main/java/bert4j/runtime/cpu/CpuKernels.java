@@ -26,10 +26,14 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final ActivationKernels activations;
   private final LinearKernels linear;
   private final LayerNormKernels layerNorm;
+  private final RmsNormKernels rmsNorm;
+  private final AddKernels add;
+  private final RotaryKernels rotary;
   private final AttentionKernels attention;
   private final EmbeddingKernels embedding;
   private final DropoutKernels dropout;
   private final CrossEntropyKernels crossEntropy;
+  private final SigmoidCrossEntropyKernels sigmoidCrossEntropy;
   private final NonFiniteScan nonFinite;
   private final OptimizerThreads optimizerThreads;
   private final FloatBuffer[] optimizerState = new FloatBuffer[StateRegion.COUNT];
@@ -54,10 +58,14 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.activations = new ActivationKernels(pool, scratch);
     this.linear = new LinearKernels(pool, scratch, activations);
     this.layerNorm = new LayerNormKernels(pool, scratch);
+    this.rmsNorm = new RmsNormKernels(pool, scratch);
+    this.add = new AddKernels(pool, scratch);
+    this.rotary = new RotaryKernels(pool, scratch);
     this.attention = new AttentionKernels(pool, scratch);
     this.embedding = new EmbeddingKernels(pool, scratch);
     this.dropout = new DropoutKernels(pool, scratch);
     this.crossEntropy = new CrossEntropyKernels(pool, scratch);
+    this.sigmoidCrossEntropy = new SigmoidCrossEntropyKernels(pool);
     this.nonFinite = new NonFiniteScan(pool, scratch);
     this.optimizerThreads = new OptimizerThreads(pool);
   }
@@ -149,6 +157,33 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   }
 
   @Override
+  protected void doRmsNorm(Slice x, Slice residual, Slice gamma, float eps, Slice out, Slice rstd,
+      int rows, int width) {
+    rmsNorm.forward(cpu(x).floats(), offset(x), floats(residual), offset(residual), floats(gamma),
+        offset(gamma), eps, cpu(out).floats(), offset(out), cpu(rstd).floats(), offset(rstd), rows,
+        width);
+  }
+
+  @Override
+  protected void doRmsNormBackward(Slice dOut, Slice h, Slice rstd, Slice gamma, Slice dH,
+      Slice dGamma, int rows, int width) {
+    rmsNorm.backward(cpu(dOut).floats(), offset(dOut), cpu(h).floats(), offset(h),
+        cpu(rstd).floats(), offset(rstd), floats(gamma), offset(gamma), cpu(dH).floats(),
+        offset(dH), floats(dGamma), offset(dGamma), rows, width);
+  }
+
+  @Override
+  protected void doAdd(Slice a, Slice b, Slice out, long count) {
+    add.add(cpu(a).floats(), offset(a), cpu(b).floats(), offset(b), cpu(out).floats(),
+        offset(out), count);
+  }
+
+  @Override
+  protected void doRotary(Slice x, int batch, int seq, int heads, int size, boolean inverse) {
+    rotary.apply(cpu(x).floats(), offset(x), batch, seq, heads, size, inverse);
+  }
+
+  @Override
   protected void doAttention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
       Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     attention.forward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(), shape.headSize(),
@@ -182,6 +217,13 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   protected double doSoftmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes,
       Slice dLogits, float gradScale) {
     return crossEntropy.run(cpu(logits).floats(), offset(logits), targets, rows, classes,
+        cpu(dLogits).floats(), offset(dLogits), gradScale);
+  }
+
+  @Override
+  protected double doSigmoidCrossEntropy(Slice logits, int[] targets, int rows, Slice dLogits,
+      float gradScale) {
+    return sigmoidCrossEntropy.run(cpu(logits).floats(), offset(logits), targets, rows,
         cpu(dLogits).floats(), offset(dLogits), gradScale);
   }
 
@@ -261,6 +303,11 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   /** The CPU memory behind a checked slice; null for a null slice (an absent optional argument). */
   private static CpuMemory cpu(Slice slice) {
     return slice == null ? null : (CpuMemory) slice.memory();
+  }
+
+  /** The floats behind a checked slice; null for a null slice (an absent optional argument). */
+  private static FloatBuffer floats(Slice slice) {
+    return slice == null ? null : cpu(slice).floats();
   }
 
   /** A checked slice's offset (CPU memory never exceeds int indices); 0 for a null slice. */

@@ -185,6 +185,73 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   }
 
   @Override
+  public final void rmsNorm(Slice x, Slice residual, Slice gamma, float eps, Slice out,
+      Slice rstd, int rows, int width) {
+    requireOpen();
+    String k = "rmsNorm";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
+    long size = (long) rows * width;
+    checkSlice(k, "x", x, size);
+    if (residual != null) {
+      checkSlice(k, "residual", residual, size);
+    }
+    if (gamma != null) {
+      checkSlice(k, "gamma", gamma, width);
+    }
+    checkSlice(k, "out", out, size);
+    checkSlice(k, "rstd", rstd, rows);
+    doRmsNorm(x, residual, gamma, eps, out, rstd, rows, width);
+  }
+
+  @Override
+  public final void rmsNormBackward(Slice dOut, Slice h, Slice rstd, Slice gamma, Slice dH,
+      Slice dGamma, int rows, int width) {
+    requireOpen();
+    String k = "rmsNormBackward";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
+    if ((gamma == null) != (dGamma == null)) {
+      throw new IllegalArgumentException(k + ": dGamma must be null exactly when gamma is (gamma "
+          + (gamma == null ? "null" : "given") + ", dGamma " + (dGamma == null ? "null" : "given")
+          + ")");
+    }
+    long size = (long) rows * width;
+    checkSlice(k, "dOut", dOut, size);
+    checkSlice(k, "h", h, size);
+    checkSlice(k, "rstd", rstd, rows);
+    if (gamma != null) {
+      checkSlice(k, "gamma", gamma, width);
+      checkSlice(k, "dGamma", dGamma, width);
+    }
+    checkSlice(k, "dH", dH, size);
+    doRmsNormBackward(dOut, h, rstd, gamma, dH, dGamma, rows, width);
+  }
+
+  @Override
+  public final void add(Slice a, Slice b, Slice out, long count) {
+    requireOpen();
+    String k = "add";
+    KernelArguments.nonNegative(k, "count", count);
+    checkSlice(k, "a", a, count);
+    checkSlice(k, "b", b, count);
+    checkSlice(k, "out", out, count);
+    doAdd(a, b, out, count);
+  }
+
+  @Override
+  public final void rotary(Slice x, int batch, int seq, int heads, int size, boolean inverse) {
+    requireOpen();
+    String k = "rotary";
+    KernelArguments.nonNegative(k, "batch", batch);
+    KernelArguments.positive(k, "seq", seq);
+    KernelArguments.positive(k, "heads", heads);
+    KernelArguments.even(k, "size", size);
+    checkSlice(k, "x", x, (long) batch * seq * heads * size);
+    doRotary(x, batch, seq, heads, size, inverse);
+  }
+
+  @Override
   public final void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
       Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     requireOpen();
@@ -249,6 +316,24 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     checkSlice(k, "logits", logits, size);
     checkSlice(k, "dLogits", dLogits, size);
     return doSoftmaxCrossEntropy(logits, targets, rows, classes, dLogits, gradScale);
+  }
+
+  @Override
+  public final double sigmoidCrossEntropy(Slice logits, int[] targets, int rows, Slice dLogits,
+      float gradScale) {
+    requireOpen();
+    String k = "sigmoidCrossEntropy";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.host(k, "targets", targets.length, 0, rows);
+    for (int r = 0; r < rows; r++) {
+      if (targets[r] < -1 || targets[r] > 1) {
+        throw new IllegalArgumentException(k + ": targets[" + r + "] = " + targets[r]
+            + " is not -1 (ignored), 0 or 1");
+      }
+    }
+    checkSlice(k, "logits", logits, rows);
+    checkSlice(k, "dLogits", dLogits, rows);
+    return doSigmoidCrossEntropy(logits, targets, rows, dLogits, gradScale);
   }
 
   /**
@@ -321,6 +406,21 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   protected abstract void doLayerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd,
       Slice gamma, Slice dH, Slice dGamma, Slice dBeta, int rows, int width);
 
+  /** {@link #rmsNorm} on checked arguments. */
+  protected abstract void doRmsNorm(Slice x, Slice residual, Slice gamma, float eps, Slice out,
+      Slice rstd, int rows, int width);
+
+  /** {@link #rmsNormBackward} on checked arguments. */
+  protected abstract void doRmsNormBackward(Slice dOut, Slice h, Slice rstd, Slice gamma,
+      Slice dH, Slice dGamma, int rows, int width);
+
+  /** {@link #add} on checked arguments. */
+  protected abstract void doAdd(Slice a, Slice b, Slice out, long count);
+
+  /** {@link #rotary} on checked arguments. */
+  protected abstract void doRotary(Slice x, int batch, int seq, int heads, int size,
+      boolean inverse);
+
   /** {@link #attention} on checked arguments. */
   protected abstract void doAttention(AttentionShape shape, Mask mask, int[] tokenIds,
       int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout,
@@ -340,6 +440,10 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   /** {@link #softmaxCrossEntropy} on checked arguments. */
   protected abstract double doSoftmaxCrossEntropy(Slice logits, int[] targets, int rows,
       int classes, Slice dLogits, float gradScale);
+
+  /** {@link #sigmoidCrossEntropy} on checked arguments. */
+  protected abstract double doSigmoidCrossEntropy(Slice logits, int[] targets, int rows,
+      Slice dLogits, float gradScale);
 
   /** {@link #optimizerStep} on checked arguments: {@code step} of {@code optimizer}. */
   protected abstract void doOptimizerStep(BoundOptimizer optimizer, OptimizerStep step,

@@ -49,6 +49,14 @@ public final class KernelArguments {
     }
   }
 
+  /** Checks that a width is ≥ 2 and even (a rotary head turns pairs of values). */
+  public static void even(String kernel, String name, int size) {
+    if (size < 2 || size % 2 != 0) {
+      throw new IllegalArgumentException(kernel + ": " + name + " must be even and >= 2, got "
+          + size);
+    }
+  }
+
   /** Checks that a row stride is at least the row width. */
   public static void stride(String kernel, String name, int stride, int width) {
     if (stride < width) {

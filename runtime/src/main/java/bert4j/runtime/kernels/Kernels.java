@@ -82,6 +82,34 @@ public interface Kernels extends AutoCloseable {
       Slice dGamma, Slice dBeta, int rows, int width);
 
   /**
+   * Residual add and RMS norm (RoFormer-V2, T5): h = x + residual (stored back into x; pass
+   * {@code residual == null} for none), out = γ ⊙ h / √(mean(h²) + eps), without centring or offset.
+   * {@code gamma} may be null for a norm without scale (RoFormer-V2's). Saves each row's
+   * 1/√(mean(h²) + eps) in {@code rstd} ({@code [rows]}) for the backward.
+   */
+  void rmsNorm(Slice x, Slice residual, Slice gamma, float eps, Slice out, Slice rstd, int rows,
+      int width);
+
+  /**
+   * Backward of {@link #rmsNorm}: dH (the gradient of x and of the residual, overwritten) from dOut,
+   * h and the saved rstd; dGamma accumulates (null when gamma is). dH may be dOut.
+   */
+  void rmsNormBackward(Slice dOut, Slice h, Slice rstd, Slice gamma, Slice dH, Slice dGamma,
+      int rows, int width);
+
+  /** out = a + b over {@code count} floats; out may be a or b. */
+  void add(Slice a, Slice b, Slice out, long count);
+
+  /**
+   * Rotary position embedding (RoFormer's), in place on x ({@code [batch, seq, heads·size]}, size
+   * even): in each head of the row at position p (the row's index in its sequence) the pair
+   * (x₂ᵢ, x₂ᵢ₊₁) turns by the angle p·θᵢ, θᵢ = 10000^(−2i/size): x₂ᵢ' = x₂ᵢ·cos − x₂ᵢ₊₁·sin,
+   * x₂ᵢ₊₁' = x₂ᵢ₊₁·cos + x₂ᵢ·sin. With {@code inverse} it turns by −p·θᵢ, which is the backward (the
+   * rotation is orthogonal).
+   */
+  void rotary(Slice x, int batch, int seq, int heads, int size, boolean inverse);
+
+  /**
    * Multi-head attention from projected q, k ({@code [batch, seq, heads·keySize]}) and v
    * ({@code [batch, seq, heads·headSize]}) into ctx ({@code [batch, seq, heads·headSize]}). Logits are
    * q·k·scale, masked by {@code mask} (padding keys, token id 0, are always masked; LM and UNILM are
@@ -131,6 +159,15 @@ public interface Kernels extends AutoCloseable {
    */
   double softmaxCrossEntropy(Slice logits, int[] targets, int rows, int classes, Slice dLogits,
       float gradScale);
+
+  /**
+   * Binary cross-entropy on one logit per row (ELECTRA's replaced-token detection): returns
+   * Σ softplus(z) − t·z (= −log σ(z) for t = 1, −log(1 − σ(z)) for t = 0) over rows with
+   * {@code targets[r]} 0 or 1, and writes dLogits = (σ(z) − t)·gradScale for those rows and 0 for
+   * ignored rows (target −1). Any other target is an {@link IllegalArgumentException} naming the row.
+   * dLogits may be logits.
+   */
+  double sigmoidCrossEntropy(Slice logits, int[] targets, int rows, Slice dLogits, float gradScale);
 
   /**
    * Training step {@code call} (counted from 1) of a model's bound optimizer, over the whole flat

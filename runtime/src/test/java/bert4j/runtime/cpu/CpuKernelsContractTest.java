@@ -1,6 +1,7 @@
 package bert4j.runtime.cpu;
 
 import bert4j.runtime.kernels.Kernels;
+import bert4j.runtime.kernels.contract.AddContract;
 import bert4j.runtime.kernels.contract.ArgumentChecksContract;
 import bert4j.runtime.kernels.contract.AttentionContract;
 import bert4j.runtime.kernels.contract.CrossEntropyContract;
@@ -11,6 +12,9 @@ import bert4j.runtime.kernels.contract.LayerNormContract;
 import bert4j.runtime.kernels.contract.LinearContract;
 import bert4j.runtime.kernels.contract.MemoryContract;
 import bert4j.runtime.kernels.contract.NonFiniteContract;
+import bert4j.runtime.kernels.contract.RmsNormContract;
+import bert4j.runtime.kernels.contract.RotaryContract;
+import bert4j.runtime.kernels.contract.SigmoidCrossEntropyContract;
 import org.junit.jupiter.api.Nested;
 
 /** The kernel contract (bert4j.runtime.kernels.contract) on the CPU backend, two threads. */
@@ -44,6 +48,30 @@ class CpuKernelsContractTest {
   }
 
   @Nested
+  class RmsNorm extends RmsNormContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class Add extends AddContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class Rotary extends RotaryContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
   class Embedding extends EmbeddingContract {
     @Override
     protected Kernels createKernels() {
@@ -53,6 +81,14 @@ class CpuKernelsContractTest {
 
   @Nested
   class CrossEntropy extends CrossEntropyContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class SigmoidCrossEntropy extends SigmoidCrossEntropyContract {
     @Override
     protected Kernels createKernels() {
       return cpu();

@@ -62,4 +62,24 @@ public abstract class ArgumentChecksContract extends KernelsContract {
     rejects(() -> kernels.softmaxCrossEntropy(x, new int[] {0, 0}, 2, 4, zeros(kernels, 7), 1f),
         "softmaxCrossEntropy: dLogits needs 8 floats");
   }
+
+  @Test
+  void rmsNormAddRotaryAndSigmoidCrossEntropyNameTheShortArgument() {
+    Slice x = zeros(kernels, 12);
+    rejects(() -> kernels.rmsNorm(x, null, zeros(kernels, 3), 1e-6f, x, zeros(kernels, 3), 3, 4),
+        "rmsNorm: gamma needs 4 floats");
+    rejects(() -> kernels.rmsNorm(x, zeros(kernels, 11), null, 1e-6f, x, zeros(kernels, 3), 3, 4),
+        "rmsNorm: residual needs 12 floats");
+    rejects(() -> kernels.rmsNormBackward(x, x, zeros(kernels, 2), null, x, null, 3, 4),
+        "rmsNormBackward: rstd needs 3 floats");
+    rejects(() -> kernels.rmsNormBackward(x, x, zeros(kernels, 3), zeros(kernels, 4), x, null, 3,
+        4), "rmsNormBackward: dGamma must be null exactly when gamma is");
+    rejects(() -> kernels.add(x, zeros(kernels, 11), x, 12), "add: b needs 12 floats");
+    rejects(() -> kernels.rotary(x, 1, 2, 2, 4, false), "rotary: x needs 16 floats");
+    rejects(() -> kernels.rotary(x, 1, 2, 2, 3, true), "rotary: size must be even and >= 2, got 3");
+    rejects(() -> kernels.sigmoidCrossEntropy(x, new int[] {0, 1}, 3, x, 1f),
+        "sigmoidCrossEntropy: targets of length 2 cannot hold 3 values");
+    rejects(() -> kernels.sigmoidCrossEntropy(x, new int[13], 13, x, 1f),
+        "sigmoidCrossEntropy: logits needs 13 floats");
+  }
 }
