@@ -19,8 +19,9 @@ final class ProfilingKernels implements Kernels {
   /** The kernels timed, one bucket each. */
   enum Kernel {
     EMBEDDING, EMBEDDING_BACKWARD, LINEAR, LINEAR_BACKWARD, ACTIVATION_BACKWARD, LAYER_NORM,
-    LAYER_NORM_BACKWARD, ATTENTION, ATTENTION_BACKWARD, DROPOUT, DROPOUT_BACKWARD, CROSS_ENTROPY,
-    OPTIMIZER, NON_FINITE_CHECK, FILL, COPY
+    LAYER_NORM_BACKWARD, RMS_NORM, RMS_NORM_BACKWARD, ADD, ROTARY, ATTENTION, ATTENTION_BACKWARD,
+    DROPOUT, DROPOUT_BACKWARD, CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, OPTIMIZER, NON_FINITE_CHECK,
+    FILL, COPY
   }
 
   private final Kernels delegate;
@@ -45,7 +46,7 @@ final class ProfilingKernels implements Kernels {
     java.util.Arrays.fill(nanos, 0);
   }
 
-  private void add(Kernel kernel, long start) {
+  private void record(Kernel kernel, long start) {
     nanos[kernel.ordinal()] += System.nanoTime() - start;
   }
 
@@ -63,35 +64,35 @@ final class ProfilingKernels implements Kernels {
   public void write(float[] source, int sourceOffset, Slice target, int count) {
     long t = System.nanoTime();
     delegate.write(source, sourceOffset, target, count);
-    add(Kernel.COPY, t);
+    record(Kernel.COPY, t);
   }
 
   @Override
   public void read(Slice source, float[] target, int targetOffset, int count) {
     long t = System.nanoTime();
     delegate.read(source, target, targetOffset, count);
-    add(Kernel.COPY, t);
+    record(Kernel.COPY, t);
   }
 
   @Override
   public void fill(Slice target, long count, float value) {
     long t = System.nanoTime();
     delegate.fill(target, count, value);
-    add(Kernel.FILL, t);
+    record(Kernel.FILL, t);
   }
 
   @Override
   public void embedding(int[] ids, int rows, Slice table, int width, Slice out, boolean accumulate) {
     long t = System.nanoTime();
     delegate.embedding(ids, rows, table, width, out, accumulate);
-    add(Kernel.EMBEDDING, t);
+    record(Kernel.EMBEDDING, t);
   }
 
   @Override
   public void embeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable) {
     long t = System.nanoTime();
     delegate.embeddingBackward(ids, rows, dOut, width, dTable);
-    add(Kernel.EMBEDDING_BACKWARD, t);
+    record(Kernel.EMBEDDING_BACKWARD, t);
   }
 
   @Override
@@ -99,7 +100,7 @@ final class ProfilingKernels implements Kernels {
       Slice out, int rows, int in, int outWidth) {
     long t = System.nanoTime();
     delegate.linear(x, xStride, w, bias, activation, pre, out, rows, in, outWidth);
-    add(Kernel.LINEAR, t);
+    record(Kernel.LINEAR, t);
   }
 
   @Override
@@ -108,7 +109,7 @@ final class ProfilingKernels implements Kernels {
     long t = System.nanoTime();
     delegate.linearBackward(dPre, x, xStride, w, dx, dxStride, accumulateDx, dw, dBias, rows, in,
         outWidth);
-    add(Kernel.LINEAR_BACKWARD, t);
+    record(Kernel.LINEAR_BACKWARD, t);
   }
 
   @Override
@@ -116,7 +117,7 @@ final class ProfilingKernels implements Kernels {
       long count) {
     long t = System.nanoTime();
     delegate.activationBackward(activation, pre, dOut, dPre, count);
-    add(Kernel.ACTIVATION_BACKWARD, t);
+    record(Kernel.ACTIVATION_BACKWARD, t);
   }
 
   @Override
@@ -124,7 +125,7 @@ final class ProfilingKernels implements Kernels {
       Slice mean, Slice rstd, int rows, int width) {
     long t = System.nanoTime();
     delegate.layerNorm(x, residual, gamma, beta, eps, out, mean, rstd, rows, width);
-    add(Kernel.LAYER_NORM, t);
+    record(Kernel.LAYER_NORM, t);
   }
 
   @Override
@@ -132,7 +133,37 @@ final class ProfilingKernels implements Kernels {
       Slice dGamma, Slice dBeta, int rows, int width) {
     long t = System.nanoTime();
     delegate.layerNormBackward(dOut, h, mean, rstd, gamma, dH, dGamma, dBeta, rows, width);
-    add(Kernel.LAYER_NORM_BACKWARD, t);
+    record(Kernel.LAYER_NORM_BACKWARD, t);
+  }
+
+  @Override
+  public void rmsNorm(Slice x, Slice residual, Slice gamma, float eps, Slice out, Slice rstd,
+      int rows, int width) {
+    long t = System.nanoTime();
+    delegate.rmsNorm(x, residual, gamma, eps, out, rstd, rows, width);
+    record(Kernel.RMS_NORM, t);
+  }
+
+  @Override
+  public void rmsNormBackward(Slice dOut, Slice h, Slice rstd, Slice gamma, Slice dH,
+      Slice dGamma, int rows, int width) {
+    long t = System.nanoTime();
+    delegate.rmsNormBackward(dOut, h, rstd, gamma, dH, dGamma, rows, width);
+    record(Kernel.RMS_NORM_BACKWARD, t);
+  }
+
+  @Override
+  public void add(Slice a, Slice b, Slice out, long count) {
+    long t = System.nanoTime();
+    delegate.add(a, b, out, count);
+    record(Kernel.ADD, t);
+  }
+
+  @Override
+  public void rotary(Slice x, int batch, int seq, int heads, int size, boolean inverse) {
+    long t = System.nanoTime();
+    delegate.rotary(x, batch, seq, heads, size, inverse);
+    record(Kernel.ROTARY, t);
   }
 
   @Override
@@ -140,7 +171,7 @@ final class ProfilingKernels implements Kernels {
       Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     long t = System.nanoTime();
     delegate.attention(shape, mask, tokenIds, segmentIds, q, k, v, probs, ctx, dropout, seed);
-    add(Kernel.ATTENTION, t);
+    record(Kernel.ATTENTION, t);
   }
 
   @Override
@@ -150,21 +181,21 @@ final class ProfilingKernels implements Kernels {
     long t = System.nanoTime();
     delegate.attentionBackward(shape, mask, tokenIds, segmentIds, q, k, v, probs, dCtx, dq, dk, dv,
         dropout, seed);
-    add(Kernel.ATTENTION_BACKWARD, t);
+    record(Kernel.ATTENTION_BACKWARD, t);
   }
 
   @Override
   public void dropout(Slice x, Slice out, long count, float p, long seed) {
     long t = System.nanoTime();
     delegate.dropout(x, out, count, p, seed);
-    add(Kernel.DROPOUT, t);
+    record(Kernel.DROPOUT, t);
   }
 
   @Override
   public void dropoutBackward(Slice dOut, Slice dx, long count, float p, long seed) {
     long t = System.nanoTime();
     delegate.dropoutBackward(dOut, dx, count, p, seed);
-    add(Kernel.DROPOUT_BACKWARD, t);
+    record(Kernel.DROPOUT_BACKWARD, t);
   }
 
   @Override
@@ -172,7 +203,16 @@ final class ProfilingKernels implements Kernels {
       Slice dLogits, float gradScale) {
     long t = System.nanoTime();
     double loss = delegate.softmaxCrossEntropy(logits, targets, rows, classes, dLogits, gradScale);
-    add(Kernel.CROSS_ENTROPY, t);
+    record(Kernel.CROSS_ENTROPY, t);
+    return loss;
+  }
+
+  @Override
+  public double sigmoidCrossEntropy(Slice logits, int[] targets, int rows, Slice dLogits,
+      float gradScale) {
+    long t = System.nanoTime();
+    double loss = delegate.sigmoidCrossEntropy(logits, targets, rows, dLogits, gradScale);
+    record(Kernel.SIGMOID_CROSS_ENTROPY, t);
     return loss;
   }
 
@@ -181,14 +221,14 @@ final class ProfilingKernels implements Kernels {
       long call) {
     long t = System.nanoTime();
     delegate.optimizerStep(optimizer, params, grads, state, call);
-    add(Kernel.OPTIMIZER, t);
+    record(Kernel.OPTIMIZER, t);
   }
 
   @Override
   public long firstNonFinite(Slice x, long count) {
     long t = System.nanoTime();
     long first = delegate.firstNonFinite(x, count);
-    add(Kernel.NON_FINITE_CHECK, t);
+    record(Kernel.NON_FINITE_CHECK, t);
     return first;
   }
 
