@@ -20,6 +20,7 @@
 package tiny;
 
 import bert4j.dsl.Activation;
+import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
 import bert4j.runtime.FloatTensor;
 import bert4j.runtime.Outputs;
@@ -50,7 +51,7 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
    * Sizes, parameters (Hugging Face names, flat-buffer offsets), the losses' targets, arena widths (floats per
    * token, per sequence, per token pair), forward FLOPs per token (fixed, per position) and the compiled optimizer.
    */
-  public static final ModelLayout LAYOUT = new ModelLayout("tiny.TinyGolden", 10, 8, 8, 2, 0.02,
+  public static final ModelLayout LAYOUT = new ModelLayout("tiny.TinyGolden", Architecture.BERT, 10, 8, 8, 2, 0.02,
       parameterTable(),
       List.of(new LossTarget(LossTarget.Kind.SEQUENCE_LABELS, 2, "the classification head")),
       150, 4, 2, 1024L, 32L,

@@ -42,4 +42,11 @@ public @interface Heads {
    * {@code Batch.tokenLabels} (−1 = not counted); 0 for none, otherwise at least 2.
    */
   int tokenClasses() default 0;
+
+  /**
+   * ELECTRA's replaced-token discriminator ({@code discriminator_predictions.*}: dense → activation →
+   * dense to one logit per token), trained by per-token sigmoid cross-entropy on
+   * {@code Batch.tokenLabels}: 1 = replaced, 0 = original, −1 = not counted. ELECTRA only.
+   */
+  boolean discriminator() default false;
 }

@@ -30,7 +30,14 @@ public @interface Transformer {
   /** Vocabulary size: rows of the token embedding. */
   int vocab();
 
-  /** Rows of the learned position embedding: the longest sequence the model accepts. */
+  /**
+   * Width of the token (and position, segment) embeddings when narrower than {@link #hidden()}:
+   * ALBERT's, ELECTRA's and RoFormer's factorized embedding, projected to the hidden width by a dense
+   * layer; 0 means {@code hidden}.
+   */
+  int embeddingSize() default 0;
+
+  /** The longest sequence the model accepts: rows of the learned position embedding. */
   int maxPosition() default 512;
 
   /** Rows of the segment (token type) embedding. */
@@ -38,15 +45,15 @@ public @interface Transformer {
 
   Architecture architecture() default Architecture.BERT;
 
-  Position position() default Position.LEARNED;
+  Position position() default Position.DEFAULT;
 
   Activation activation() default Activation.GELU;
 
   /** Dropout on embeddings and on each block's residual branches, in training only; in [0, 1). */
   double hiddenDropout() default 0.1;
 
-  /** Epsilon of every layer norm. */
-  double layerNormEps() default 1e-12;
+  /** Epsilon of every layer norm; 0 means the architecture's ({@link Architecture#defaultLayerNormEps()}). */
+  double layerNormEps() default 0;
 
   /** Standard deviation of the truncated-normal initialisation of weight matrices. */
   double initializerRange() default 0.02;

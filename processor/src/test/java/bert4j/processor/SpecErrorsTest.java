@@ -215,7 +215,7 @@ class SpecErrorsTest {
   }
 
   @ParameterizedTest(name = "layerNormEps = {0}")
-  @CsvSource({"0.0", "-1.0E-5"})
+  @CsvSource({"-1.0E-5", "-0.5"})
   void layerNormEpsMustBePositive(String value) {
     JavaFileObject source = source("Bad",
         "@Transformer(",

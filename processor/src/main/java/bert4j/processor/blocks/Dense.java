@@ -6,14 +6,48 @@ import bert4j.processor.plan.Extent;
 import bert4j.processor.plan.Parameter;
 import bert4j.processor.tape.Tape;
 import bert4j.processor.tape.Value;
+import java.util.ArrayList;
+import java.util.List;
 
-/** A dense layer's parameters ({@code <prefix>.weight [out, in]}, {@code <prefix>.bias}) and its use. */
+/**
+ * A dense layer's parameters ({@code <prefix>.weight [out, in]}, {@code <prefix>.bias}, which may be
+ * absent) and its use.
+ */
 public record Dense(Parameter weight, Parameter bias, int in, int out) {
 
   /** Declares {@code hfPrefix.weight} and {@code hfPrefix.bias} as fields {@code field + "Weight"}, .... */
   public static Dense declare(Tape tape, String hfPrefix, String field, int out, int in) {
+    return declare(tape, hfPrefix, field, out, in, true);
+  }
+
+  /** As {@link #declare(Tape, String, String, int, int)}, without the bias when {@code bias} is false. */
+  public static Dense declare(Tape tape, String hfPrefix, String field, int out, int in,
+      boolean bias) {
     return new Dense(tape.parameter(hfPrefix + ".weight", field + "Weight", out, in),
-        tape.parameter(hfPrefix + ".bias", field + "Bias", out), in, out);
+        bias ? tape.parameter(hfPrefix + ".bias", field + "Bias", out) : null, in, out);
+  }
+
+  /**
+   * One stored dense layer ({@code hfPrefix.weight [Σ outs, in]}, {@code .bias}) used as several whose
+   * outputs it concatenates (GPT's {@code attn.c_attn}: q, k, v): a view per part, fields
+   * {@code fields[i] + "Weight"}, ....
+   */
+  public static List<Dense> declareFused(Tape tape, String hfPrefix, String field, String[] fields,
+      int[] outs, int in) {
+    int total = 0;
+    for (int o : outs) {
+      total += o;
+    }
+    Parameter weight = tape.parameter(hfPrefix + ".weight", field + "Weight", total, in);
+    Parameter bias = tape.parameter(hfPrefix + ".bias", field + "Bias", total);
+    List<Dense> parts = new ArrayList<>();
+    int row = 0;
+    for (int i = 0; i < outs.length; i++) {
+      parts.add(new Dense(tape.view(weight, fields[i] + "Weight", (long) row * in, outs[i], in),
+          tape.view(bias, fields[i] + "Bias", row, outs[i]), in, outs[i]));
+      row += outs[i];
+    }
+    return parts;
   }
 
   /** out = x·wᵀ + b over every row of x, into a new buffer {@code name}. */

@@ -1,5 +1,7 @@
 package bert4j.processor.blocks;
 
+import bert4j.dsl.Architecture;
+import bert4j.dsl.Position;
 import bert4j.processor.ops.Embedding;
 import bert4j.processor.plan.Extent;
 import bert4j.processor.plan.Parameter;
@@ -7,31 +9,65 @@ import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.tape.Tape;
 import bert4j.processor.tape.Value;
 
-/** BERT's embeddings: token + learned position + segment, layer norm, dropout. */
+/**
+ * The embeddings: token + learned position (where the spec has them) + segment (where it has
+ * segments), the architecture's norm (none for GPT and GPT-2), dropout, and for a factorized
+ * embedding the projection to the hidden width (ALBERT's {@code embedding_hidden_mapping_in},
+ * ELECTRA's and RoFormer's {@code embeddings_project}).
+ */
 public final class Embeddings {
-  /** The token embedding (tied to the MLM decoder) and the embeddings' output. */
+  /** The token embedding (tied to the LM decoder) and the embeddings' output. */
   public record Result(Parameter wordEmbeddings, Value output) {}
 
   private Embeddings() {}
 
   public static Result build(Tape tape, ModelSpec spec) {
-    int h = spec.hidden();
-    Parameter words = tape.parameter("embeddings.word_embeddings.weight", "wordEmbeddings",
-        spec.vocab(), h);
-    Parameter positions = tape.parameter("embeddings.position_embeddings.weight",
-        "positionEmbeddings", spec.maxPosition(), h);
-    Parameter segments = tape.parameter("embeddings.token_type_embeddings.weight",
-        "segmentEmbeddings", spec.segments(), h);
-    Norm norm = Norm.declare(tape, "embeddings.LayerNorm", "embeddingNorm", h, spec.layerNormEps());
+    Architecture a = spec.architecture();
+    int e = spec.embeddingSize();
+    boolean gpt = a == Architecture.GPT;
+    boolean gpt2 = a == Architecture.GPT2;
+    Parameter words = tape.parameter(gpt ? "tokens_embed.weight" : gpt2 ? "wte.weight"
+        : "embeddings.word_embeddings.weight", "wordEmbeddings", spec.vocab(), e);
+    Parameter positions = spec.position() != Position.LEARNED ? null
+        : tape.parameter(gpt ? "positions_embed.weight" : gpt2 ? "wpe.weight"
+            : "embeddings.position_embeddings.weight", "positionEmbeddings", spec.maxPosition(), e);
+    Parameter segments = spec.segments() == 0 ? null
+        : tape.parameter("embeddings.token_type_embeddings.weight", "segmentEmbeddings",
+            spec.segments(), e);
+    Norm norm = a.causal() ? null : a == Architecture.ROFORMER_V2
+        ? Norm.parameterFree(e, spec.layerNormEps())
+        : Norm.declare(tape, "embeddings.LayerNorm", "embeddingNorm", e, spec.layerNormEps());
+    Dense projection = switch (a) {
+      case ALBERT, ALBERT_UNSHARED -> Dense.declare(tape, "encoder.embedding_hidden_mapping_in",
+          "embeddingMapping", spec.hidden(), e);
+      case ELECTRA, ROFORMER -> e == spec.hidden() ? null
+          : Dense.declare(tape, "embeddings_project", "embeddingProjection", spec.hidden(), e);
+      default -> null;
+    };
 
-    Value sum = tape.buffer("embeddingSum", Extent.TOKENS, h);
-    tape.comment("token + position + segment embeddings");
-    tape.record(new Embedding("tokenIds", words, h, null, sum));
-    Value withPositions = tape.next(sum);
-    tape.record(new Embedding("positionIds", positions, h, sum, withPositions));
-    Value withSegments = tape.next(sum);
-    tape.record(new Embedding("segmentIds", segments, h, withPositions, withSegments));
-    Value normed = norm.apply(tape, withSegments, null, "embedding", "embeddingOutput");
-    return new Result(words, HiddenDropout.apply(tape, normed, spec.hiddenDropout()));
+    Value sum = tape.buffer("embeddingSum", Extent.TOKENS, e);
+    tape.comment("token" + (positions != null ? " + position" : "")
+        + (segments != null ? " + segment" : "") + " embeddings");
+    tape.record(new Embedding("tokenIds", words, e, null, sum));
+    Value x = sum;
+    if (positions != null) {
+      Value next = tape.next(sum);
+      tape.record(new Embedding("positionIds", positions, e, x, next));
+      x = next;
+    }
+    if (segments != null) {
+      Value next = tape.next(sum);
+      tape.record(new Embedding("segmentIds", segments, e, x, next));
+      x = next;
+    }
+    if (norm != null) {
+      x = norm.apply(tape, x, null, "embedding", "embeddingOutput");
+    }
+    x = HiddenDropout.apply(tape, x, spec.hiddenDropout());
+    if (projection != null) {
+      tape.comment("projection of the factorized embedding to the hidden width");
+      x = projection.apply(tape, x, "embeddingProjected");
+    }
+    return new Result(words, x);
   }
 }

@@ -112,6 +112,10 @@ final class CallRenderer {
       return seed(s.site());
     } else if (arg instanceof Arg.TrainingRate r) {
       return r.rate() > 0 ? CodeBlock.of("training ? $Lf : 0.0f", r.rate()) : CodeBlock.of("0.0f");
+    } else if (arg instanceof Arg.Batch) {
+      return CodeBlock.of("batch");
+    } else if (arg instanceof Arg.SeqLength) {
+      return CodeBlock.of("seq");
     } else if (arg instanceof Arg.ClsStride c) {
       return CodeBlock.of("seq * $L", c.width());
     } else if (arg instanceof Arg.Shape s) {

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -39,7 +40,7 @@ final class LayerEmitter {
         .flatMap(c -> c.args().stream())
         .filter(a -> a instanceof Arg.Seed s && s.site() >= 0).map(a -> ((Arg.Seed) a).site())
         .distinct().count();
-    this.parameterStride = plan.spec().layers() < 2 ? 0
+    this.parameterStride = plan.spec().layers() < 2 || parameters().isEmpty() ? 0
         : first(1).offset() - first(0).offset();
     check();
   }
@@ -50,9 +51,18 @@ final class LayerEmitter {
         .orElseThrow(() -> new IllegalStateException("layer " + l + " has no parameters"));
   }
 
-  /** Layer 0's parameters, in flat-buffer order. */
+  /**
+   * Layer 0's parameters, in flat-buffer order; none where every layer shares the model's (ALBERT:
+   * the Layer class then reads the model's fields).
+   */
   List<Parameter> parameters() {
     return plan.parameters().stream().filter(p -> p.layer() == 0).toList();
+  }
+
+  /** Layer {@code l}'s parameters and the views of them, in declaration order. */
+  private List<Parameter> slices(int l) {
+    return Stream.concat(plan.parameters().stream(), plan.views().stream())
+        .filter(p -> p.layer() == l).toList();
   }
 
   /** The offset of layer 0's first parameter, and how far each layer's parameters follow. */
@@ -87,13 +97,13 @@ final class LayerEmitter {
     List<CodeBlock> forward = rendered(0, true);
     List<CodeBlock> backward = rendered(0, false);
     List<String> names = buffers(0).stream().map(Buffer::name).toList();
-    List<Parameter> params = parameters();
+    List<Parameter> params = slices(0);
     for (int l = 1; l < plan.spec().layers(); l++) {
       int layer = l;
       require(forward.equals(rendered(l, true)), "forward", l);
       require(backward.equals(rendered(l, false)), "backward", l);
       require(names.equals(buffers(l).stream().map(Buffer::name).toList()), "buffers", l);
-      List<Parameter> own = plan.parameters().stream().filter(p -> p.layer() == layer).toList();
+      List<Parameter> own = slices(layer);
       require(own.size() == params.size(), "parameters", l);
       for (int i = 0; i < own.size(); i++) {
         Parameter p = own.get(i);
@@ -136,12 +146,12 @@ final class LayerEmitter {
     MethodSpec.Builder constructor = MethodSpec.constructorBuilder()
         .addParameter(int.class, "index")
         .addStatement("this.index = index");
-    for (Parameter p : parameters()) {
+    for (Parameter p : slices(0)) {
       type.addField(SLICE, p.field(), Modifier.PRIVATE, Modifier.FINAL);
       constructor.addStatement("$N = param($L)", p.field(), offset(p.offset()));
     }
     if (trains) {
-      for (Parameter p : parameters()) {
+      for (Parameter p : slices(0)) {
         type.addField(SLICE, p.gradField(), Modifier.PRIVATE, Modifier.FINAL);
         constructor.addStatement("$N = grad($L)", p.gradField(), offset(p.offset()));
       }

@@ -23,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -75,8 +76,8 @@ public final class ModelEmitter {
         .addParameter(int.class, "maxBatch")
         .addParameter(int.class, "maxLength")
         .addStatement("super(kernels, LAYOUT, maxBatch, maxLength)");
-    List<Parameter> global = plan.parameters().stream().filter(p -> p.layer() == Buffer.GLOBAL)
-        .toList();
+    List<Parameter> global = Stream.concat(plan.parameters().stream(), plan.views().stream())
+        .filter(p -> p.layer() == Buffer.GLOBAL).toList();
     for (Parameter p : global) {
       type.addField(SLICE, p.field(), Modifier.PRIVATE, Modifier.FINAL);
       constructor.addStatement("$N = param($LL)", p.field(), p.offset());
@@ -159,8 +160,8 @@ public final class ModelEmitter {
           loss.kind().name(), loss.classes(), loss.head());
     }
     CodeBlock init = CodeBlock.builder()
-        .add("new $T($S,$W$L, $L, $L, $L, $L,\n$>$>", LAYOUT, spec.qualifiedName(),
-            spec.vocab(), spec.hidden(), spec.maxPosition(), spec.segments(),
+        .add("new $T($S, $T.$L,$W$L, $L, $L, $L, $L,\n$>$>", LAYOUT, spec.qualifiedName(),
+            ClassName.get("bert4j.dsl", "Architecture"), spec.architecture().name(), spec.vocab(), spec.hidden(), spec.maxPosition(), spec.segments(),
             spec.initializerRange())
         .add("parameterTable(),\n$T.of($L),\n", LIST, losses.build())
         .add("$L, $L, $L, $LL, $LL,\n", plan.tokenWidth(), plan.sequenceWidth(), plan.pairWidth(),
@@ -189,6 +190,7 @@ public final class ModelEmitter {
             shape(p), p.offset());
       } else if (!layersDone) {
         layersDone = true;
+        // layer parameters come as one block per layer, each laid out as layer 0's
         Parameter first = layer.parameters().get(0);
         String prefix = first.name().substring(0, first.name().length() - first.localName().length());
         int at = prefix.lastIndexOf('0');

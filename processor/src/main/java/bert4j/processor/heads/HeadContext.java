@@ -1,5 +1,6 @@
 package bert4j.processor.heads;
 
+import bert4j.processor.ops.SigmoidCrossEntropy;
 import bert4j.processor.ops.SoftmaxCrossEntropy;
 import bert4j.processor.plan.Parameter;
 import bert4j.processor.spec.ModelSpec;
@@ -43,7 +44,7 @@ public final class HeadContext {
     return sequence;
   }
 
-  /** The token embedding, {@code [vocab, hidden]}. */
+  /** The token embedding, {@code [vocab, embeddingSize]}. */
   public Parameter wordEmbeddings() {
     return wordEmbeddings;
   }
@@ -71,6 +72,18 @@ public final class HeadContext {
     losses.add(new Loss(kind, classes, head));
     Value dLogits = tape.buffer(logits.buffer().name() + "Grad", logits.buffer().extent(), classes);
     tape.record(new SoftmaxCrossEntropy(logits, index, classes, dLogits));
+    return index;
+  }
+
+  /**
+   * Records the binary (sigmoid) cross-entropy of one logit per row against the 0/1 targets of a new
+   * loss, in training only, and returns the loss's index.
+   */
+  public int sigmoidLoss(Value logits, LossKind kind, String head) {
+    int index = losses.size();
+    losses.add(new Loss(kind, 2, head));
+    Value dLogits = tape.buffer(logits.buffer().name() + "Grad", logits.buffer().extent(), 1);
+    tape.record(new SigmoidCrossEntropy(logits, index, dLogits));
     return index;
   }
 

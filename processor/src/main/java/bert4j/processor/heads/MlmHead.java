@@ -1,5 +1,8 @@
 package bert4j.processor.heads;
 
+import bert4j.dsl.Architecture;
+import bert4j.processor.spec.ModelSpec;
+
 import bert4j.dsl.Objective;
 import bert4j.processor.blocks.Dense;
 import bert4j.processor.blocks.Norm;
@@ -10,26 +13,38 @@ import bert4j.processor.tape.Tape;
 import bert4j.processor.tape.Value;
 
 /**
- * The MLM head: dense → activation → layer norm → the token embedding (tied) + bias
- * ({@code cls.predictions.*}), output {@code mlm_logits}; its loss is the spec's objective.
+ * The MLM (or LM) head: dense → activation → layer norm → the token embedding (tied) + bias
+ * ({@code cls.predictions.*}, ALBERT's {@code predictions.*}), or for GPT, GPT-2 and RoFormer-V2 the
+ * tied token embedding alone; output {@code mlm_logits}; its loss is the spec's objective.
  */
 final class MlmHead implements Head {
   @Override
   public void build(HeadContext c) {
     Tape tape = c.tape();
-    int h = c.spec().hidden();
-    int vocab = c.spec().vocab();
-    Dense transform = Dense.declare(tape, "cls.predictions.transform.dense", "mlmTransform", h, h);
-    Norm norm = Norm.declare(tape, "cls.predictions.transform.LayerNorm", "mlmNorm", h,
-        c.spec().layerNormEps());
-    Parameter bias = tape.parameter("cls.predictions.bias", "mlmBias", vocab);
-
-    tape.comment("MLM head: dense → activation → layer norm → tied embedding");
-    Value activated = transform.apply(tape, c.sequence(), c.spec().activation(), "mlmPre",
-        "mlmActivated");
-    Value normed = norm.apply(tape, activated, null, "mlm", "mlmNormed");
+    ModelSpec spec = c.spec();
+    int h = spec.hidden();
+    int e = spec.embeddingSize();
+    int vocab = spec.vocab();
     Value logits = tape.buffer("mlmLogits", Extent.TOKENS, vocab);
-    tape.record(new Linear(normed, false, c.wordEmbeddings(), bias, null, null, logits, h, vocab));
+    Architecture a = spec.architecture();
+    if (a.causal() || a == Architecture.ROFORMER_V2) {
+      tape.comment("LM head: the tied token embedding");
+      tape.record(new Linear(c.sequence(), false, c.wordEmbeddings(), null, null, null, logits, h,
+          vocab));
+    } else {
+      boolean albert = a == Architecture.ALBERT || a == Architecture.ALBERT_UNSHARED;
+      String prefix = albert ? "predictions." : "cls.predictions.";
+      Dense transform = Dense.declare(tape, prefix + (albert ? "dense" : "transform.dense"),
+          "mlmTransform", e, h);
+      Norm norm = Norm.declare(tape, prefix + (albert ? "LayerNorm" : "transform.LayerNorm"),
+          "mlmNorm", e, spec.layerNormEps());
+      Parameter bias = tape.parameter(prefix + "bias", "mlmBias", vocab);
+      tape.comment("MLM head: dense → activation → layer norm → tied embedding");
+      Value activated = transform.apply(tape, c.sequence(), spec.activation(), "mlmPre",
+          "mlmActivated");
+      Value normed = norm.apply(tape, activated, null, "mlm", "mlmNormed");
+      tape.record(new Linear(normed, false, c.wordEmbeddings(), bias, null, null, logits, e, vocab));
+    }
     c.output("mlm_logits", "mlmLogits", logits);
 
     Objective objective = c.spec().objective();

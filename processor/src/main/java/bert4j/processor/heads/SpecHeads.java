@@ -22,6 +22,9 @@ public final class SpecHeads {
     if (spec.tokenClasses() > 0) {
       heads.add(new TokenClassifier());
     }
+    if (spec.discriminator()) {
+      heads.add(new Discriminator());
+    }
     return heads;
   }
 }

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * {@code Kernels.layerNorm}: h = x + residual (stored back into x's buffer as the value {@code h}),
  * out = γ ⊙ (h − mean)/√(var + eps) + β, keeping each row's mean and 1/std. Backward: one
- * {@code layerNormBackward} whose dH is the gradient of x and of the residual alike.
+ * {@code layerNormBackward} whose dH is the gradient of x and of the residual alike, plus h's own
+ * gradient where h is used again (a pre-norm residual stream).
  */
 public record LayerNorm(Value x, Value residual, Parameter gamma, Parameter beta, float eps, Value h,
     Value out, Value mean, Value rstd, int width) implements ForwardOp {
@@ -57,5 +58,6 @@ public record LayerNorm(Value x, Value residual, Parameter gamma, Parameter beta
     Buffer dH = gradients.sum(x, residual);
     gradients.record(new LayerNormBackward(dOut, h.buffer(), mean.buffer(), rstd.buffer(), gamma, dH,
         beta, width));
+    gradients.addOwn(h, dH);
   }
 }

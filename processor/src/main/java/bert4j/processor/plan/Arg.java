@@ -44,6 +44,12 @@ public sealed interface Arg {
   /** A dropout rate that applies in training mode only (0 at inference). */
   record TrainingRate(float rate) implements Arg {}
 
+  /** The number of sequences of this call ({@code batch}). */
+  record Batch() implements Arg {}
+
+  /** The sequence length of this call ({@code seq}). */
+  record SeqLength() implements Arg {}
+
   /** The row stride of the [CLS] rows: seq × {@code width}. */
   record ClsStride(int width) implements Arg {}
 

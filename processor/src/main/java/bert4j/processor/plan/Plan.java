@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Stage 2's result, plain data: the parameters in flat-buffer order, the forward calls and the derived
+ * Stage 2's result, plain data: the parameters in flat-buffer order (and the views some calls take
+ * of them, {@link bert4j.processor.tape.Tape#view}), the forward calls and the derived
  * backward calls in order, each buffer's arena column, the outputs and losses of the heads, each layer's
  * input (and its gradient), and the counts of the report. With recompute, each layer's backward starts
  * by replaying the layer's forward calls ({@link #timeline()} shows them). The emitter writes this down
@@ -18,6 +19,7 @@ import java.util.Map;
 public record Plan(
     ModelSpec spec,
     List<Parameter> parameters,
+    List<Parameter> views,
     List<Call> forward,
     List<Call> backward,
     Map<Buffer, Column> columns,
@@ -34,6 +36,7 @@ public record Plan(
 
   public Plan {
     parameters = List.copyOf(parameters);
+    views = List.copyOf(views);
     forward = List.copyOf(forward);
     backward = List.copyOf(backward);
     columns = Map.copyOf(columns);

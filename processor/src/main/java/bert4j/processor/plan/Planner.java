@@ -1,6 +1,6 @@
 package bert4j.processor.plan;
 
-import bert4j.processor.blocks.Bert;
+import bert4j.processor.blocks.Encoder;
 import bert4j.processor.blocks.Embeddings;
 import bert4j.processor.heads.Head;
 import bert4j.processor.heads.HeadContext;
@@ -28,7 +28,7 @@ public final class Planner {
 
   public static Plan plan(ModelSpec spec) {
     Tape tape = new Tape();
-    Embeddings.Result encoder = Bert.build(tape, spec);
+    Embeddings.Result encoder = Encoder.build(tape, spec);
     HeadContext heads = new HeadContext(tape, spec, encoder.output(), encoder.wordEmbeddings());
     for (Head head : SpecHeads.of(spec)) {
       head.build(heads);
@@ -53,11 +53,11 @@ public final class Planner {
     for (HeadOutput o : heads.outputs()) {
       outputs.add(o.buffer());
     }
-    Plan unplaced = new Plan(spec, tape.parameters(), forward, backward.calls(), Map.of(),
+    Plan unplaced = new Plan(spec, tape.parameters(), tape.views(), forward, backward.calls(), Map.of(),
         heads.outputs(), heads.losses(), ports, 0, 0, 0, flops);
     ArenaPlanner.Placement placement =
         ArenaPlanner.place(unplaced.timeline(), outputs, spec.layers());
-    return new Plan(spec, tape.parameters(), forward, backward.calls(), placement.columns(),
+    return new Plan(spec, tape.parameters(), tape.views(), forward, backward.calls(), placement.columns(),
         heads.outputs(), heads.losses(), ports, placement.widths().get(Extent.TOKENS),
         placement.widths().get(Extent.SEQUENCES), placement.widths().get(Extent.PAIRS), flops);
   }

@@ -4,11 +4,15 @@ import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
 import bert4j.dsl.Objective;
+import bert4j.dsl.Position;
 
 /**
  * Everything the annotations of one interface say, defaults filled and validated: the input of the
- * planner. {@code objective} is resolved (never {@code BY_MASK}). {@code packageName} and {@code interfaceName} locate the spec; the generated class is
- * {@code interfaceName + "Impl"} in the same package.
+ * planner. Defaults that depend on the architecture are resolved: {@code objective} is never
+ * {@code BY_MASK}, {@code position} never {@code DEFAULT}, {@code embeddingSize} is the hidden width
+ * when the spec leaves it, {@code segments} is 0 for the GPT architectures (no segment embedding), and
+ * {@code layerNormEps} is the architecture's when left. {@code packageName} and {@code interfaceName}
+ * locate the spec; the generated class is {@code interfaceName + "Impl"} in the same package.
  */
 public record ModelSpec(
     String packageName,
@@ -19,8 +23,10 @@ public record ModelSpec(
     int heads,
     int intermediate,
     int vocab,
+    int embeddingSize,
     int maxPosition,
     int segments,
+    Position position,
     Activation activation,
     double hiddenDropout,
     double layerNormEps,
@@ -35,6 +41,7 @@ public record ModelSpec(
     Objective objective,
     int classes,
     int tokenClasses,
+    boolean discriminator,
     OptimizerSpec optimizer) {
 
   /** Width of each head's values: hidden / heads. */

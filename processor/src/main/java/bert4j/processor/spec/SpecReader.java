@@ -69,9 +69,28 @@ public final class SpecReader {
           "hidden=" + hidden + " is not divisible by heads=" + heads_);
     }
     Architecture architecture = transformer.enumValue("architecture", Architecture.class);
+    int embeddingSize = hidden;
+    int declaredEmbeddingSize = transformer.intValue("embeddingSize");
+    if (declaredEmbeddingSize < 0) {
+      transformer.error("embeddingSize", "embeddingSize=" + declaredEmbeddingSize
+          + " must be positive, or 0 for hidden");
+    } else if (declaredEmbeddingSize > 0) {
+      if (!architecture.factorizesEmbeddings() && declaredEmbeddingSize != hidden) {
+        transformer.error("embeddingSize", "embeddingSize=" + declaredEmbeddingSize + " is a "
+            + "factorized embedding, which " + architecture + " does not have (ALBERT, "
+            + "ALBERT_UNSHARED, ELECTRA and ROFORMER do)");
+      }
+      embeddingSize = declaredEmbeddingSize;
+    }
+    if (architecture.causal() && transformer.isSet("segments")) {
+      transformer.error("segments", architecture + " has no segment embedding: drop segments");
+    }
+    if (architecture.causal()) {
+      segments = 0;
+    }
     Position position = transformer.enumValue("position", Position.class);
-    if (architecture == Architecture.BERT && position != Position.LEARNED) {
-      transformer.error("position", "architecture=BERT uses position=LEARNED");
+    if (position == Position.DEFAULT) {
+      position = architecture.defaultPosition();
     }
     Activation activation = transformer.enumValue("activation", Activation.class);
     if (activation == Activation.TANH) {
@@ -80,8 +99,11 @@ public final class SpecReader {
     }
     double hiddenDropout = dropout(transformer, "hiddenDropout");
     double eps = transformer.doubleValue("layerNormEps");
-    if (!(eps > 0) || Double.isInfinite(eps)) {
-      transformer.error("layerNormEps", "layerNormEps=" + eps + " must be positive and finite");
+    if (eps == 0) {
+      eps = architecture.defaultLayerNormEps();
+    } else if (!(eps > 0) || Double.isInfinite(eps)) {
+      transformer.error("layerNormEps", "layerNormEps=" + eps
+          + " must be positive and finite, or 0 for the architecture's");
     }
     double initializerRange = transformer.doubleValue("initializerRange");
     if (!(initializerRange > 0) || Double.isInfinite(initializerRange)) {
@@ -89,15 +111,25 @@ public final class SpecReader {
           "initializerRange=" + initializerRange + " must be positive and finite");
     }
 
-    Mask mask = Mask.NONE;
+    Mask mask = architecture.causal() ? Mask.LM : Mask.NONE;
     double attentionDropout = 0.1;
     int keySize = hidden > 0 && heads_ > 0 ? hidden / heads_ : 0;
     boolean scale = true;
     if (attention != null) {
-      mask = attention.enumValue("mask", Mask.class);
-      if (mask == Mask.UNILM && segments < 2) {
+      if (attention.isSet("mask")) {
+        mask = attention.enumValue("mask", Mask.class);
+      }
+      if (mask == Mask.UNILM && segments < 2 && !architecture.causal()) {
         attention.error("mask", "mask=UNILM needs segments >= 2 (source and target), got segments="
             + segments);
+      }
+      if (architecture.causal() && mask != Mask.LM) {
+        attention.error("mask", architecture + " is a causal language model: its mask is LM, not "
+            + mask);
+      }
+      if (architecture == Architecture.ELECTRA && mask != Mask.NONE) {
+        attention.error("mask", "ELECTRA is a bidirectional encoder (its discriminator sees every "
+            + "token): mask=" + mask + " is not for it");
       }
       attentionDropout = dropout(attention, "dropout");
       int declaredKeySize = attention.intValue("keySize");
@@ -106,8 +138,21 @@ public final class SpecReader {
             + " must be positive, or 0 for hidden/heads");
       } else if (declaredKeySize > 0) {
         keySize = declaredKeySize;
+        if (architecture.causal() && keySize != hidden / heads_) {
+          attention.error("keySize", architecture + "'s fused attn.c_attn holds q, k and v of equal "
+              + "width: keySize=" + keySize + " must be hidden/heads=" + hidden / heads_);
+        }
       }
       scale = attention.booleanValue("scale");
+    }
+    if (position == Position.ROTARY && keySize % 2 != 0) {
+      String message = "rotary positions turn pairs of q and k: the key size " + keySize
+          + " must be even";
+      if (attention != null && attention.isSet("keySize")) {
+        attention.error("keySize", message);
+      } else {
+        transformer.error(transformer.isSet("position") ? "position" : "heads", message);
+      }
     }
 
     boolean recompute = transformer.booleanValue("recompute");
@@ -116,9 +161,18 @@ public final class SpecReader {
     Objective objective = Objective.BY_MASK;
     int classes = 0;
     int tokenClasses = 0;
+    boolean discriminator = false;
     if (heads != null) {
       pooler = heads.booleanValue("pooler");
+      if (pooler && (architecture.causal() || architecture == Architecture.ELECTRA)) {
+        heads.error("pooler", architecture + " has no pooler: classify from the first token "
+            + "(classes without pooler)");
+      }
       mlm = heads.booleanValue("mlm");
+      if (mlm && architecture == Architecture.ELECTRA) {
+        heads.error("mlm", "ELECTRA's MLM head belongs to its generator, a separate model: train the "
+            + "discriminator (discriminator = true), or declare the generator as BERT");
+      }
       classes = heads.intValue("classes");
       if (classes == 1 || classes < 0) {
         heads.error("classes", "a classification head needs at least 2 classes (or 0 for none), got classes="
@@ -128,6 +182,15 @@ public final class SpecReader {
       if (tokenClasses == 1 || tokenClasses < 0) {
         heads.error("tokenClasses", "a token-classification head needs at least 2 classes (or 0 for "
             + "none), got tokenClasses=" + tokenClasses);
+      }
+      discriminator = heads.booleanValue("discriminator");
+      if (discriminator && architecture != Architecture.ELECTRA) {
+        heads.error("discriminator", "the replaced-token discriminator is ELECTRA's: " + architecture
+            + " has none");
+      }
+      if (discriminator && tokenClasses > 0) {
+        heads.error("tokenClasses", "tokenClasses=" + tokenClasses + " and the discriminator both "
+            + "train on Batch.tokenLabels: drop one head");
       }
       objective = heads.enumValue("objective", Objective.class);
       if (objective != Objective.BY_MASK && !mlm) {
@@ -164,9 +227,10 @@ public final class SpecReader {
     return Optional.of(new ModelSpec(
         pkg.isUnnamed() ? "" : pkg.getQualifiedName().toString(),
         type.getSimpleName().toString(),
-        architecture, layers, hidden, heads_, intermediate, vocab, maxPosition, segments, activation,
-        hiddenDropout, eps, initializerRange, recompute, mask, attentionDropout, keySize, scale,
-        pooler, mlm, resolved, classes, tokenClasses, optimizerSpec));
+        architecture, layers, hidden, heads_, intermediate, vocab, embeddingSize, maxPosition,
+        segments, position, activation, hiddenDropout, eps, initializerRange, recompute, mask,
+        attentionDropout, keySize, scale, pooler, mlm, resolved, classes, tokenClasses, discriminator,
+        optimizerSpec));
   }
 
   private boolean checkType(TypeElement type) {

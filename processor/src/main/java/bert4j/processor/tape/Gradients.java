@@ -1,5 +1,6 @@
 package bert4j.processor.tape;
 
+import bert4j.processor.ops.AddGradient;
 import bert4j.processor.ops.Fill;
 import bert4j.processor.ops.ForwardOp;
 import bert4j.processor.ops.KernelOp;
@@ -32,6 +33,7 @@ public final class Gradients {
   public record Result(List<Call> calls, Map<Value, Buffer> gradients) {}
 
   private final List<Tape.Entry> entries;
+  private final Map<Integer, Value> layerInputs;
   private final Map<Value, Buffer> gradient = new LinkedHashMap<>();
   /** For each gradient buffer, the values it holds the gradient of whose backward has not run yet. */
   private final Map<Buffer, Set<Value>> pending = new HashMap<>();
@@ -48,6 +50,7 @@ public final class Gradients {
 
   private Gradients(Tape tape) {
     this.entries = tape.entries();
+    this.layerInputs = tape.layerInputs();
     tape.buffers().forEach(b -> allocated.add(b.id()));
     String block = null;
     for (int i = 0; i < entries.size(); i++) {
@@ -172,6 +175,41 @@ public final class Gradients {
         + x.buffer().id() + " is used after it is produced: its gradient would need an add kernel");
   }
 
+  /**
+   * The backward of out = x + residual: out's gradient becomes the gradient of both, shared when that
+   * is safe (as {@link #sum}: the residual's other uses come before x is produced).
+   */
+  public void passSum(Value out, Value x, Value residual) {
+    Buffer g = of(out);
+    boolean xFree = !gradient.containsKey(x);
+    boolean residualFree = !gradient.containsKey(residual);
+    int xFrom = producer.getOrDefault(x, -1);
+    boolean ordered = consumers.get(residual).stream().allMatch(i -> i == current || i < xFrom);
+    if (!xFree || !residualFree || !ordered) {
+      throw new IllegalStateException("the residual " + residual.buffer().id() + " of "
+          + x.buffer().id() + " is used after it is produced: its gradient cannot share "
+          + out.buffer().id() + "'s");
+    }
+    if (needsGradient.contains(x)) {
+      define(x, g);
+    }
+    if (needsGradient.contains(residual)) {
+      define(residual, g);
+    }
+  }
+
+  /**
+   * Adds the gradient {@code h} has of its own (where an op's pass-through output is used again, as
+   * the residual stream of a pre-norm block) into {@code into}, the gradient the op's backward just
+   * wrote for its inputs; nothing when h has none.
+   */
+  public void addOwn(Value h, Buffer into) {
+    Buffer own = gradient.get(h);
+    if (own != null) {
+      record(new AddGradient(own, into));
+    }
+  }
+
   /** Gives {@code onto} the gradient of {@code out} (an accumulating op: out = onto + ...). */
   public void share(Value out, Value onto) {
     if (gradient.containsKey(onto)) {
@@ -212,12 +250,22 @@ public final class Gradients {
     }
   }
 
+  /**
+   * A new gradient buffer for x, in the scope of the op that produced x (a layer's own values, the
+   * gradient of its input in the layer below). A value a layer writes into its input's buffer (a
+   * pre-norm block's residual stream) gets a gradient of that layer, named {@code layerInputGrad} in
+   * every layer alike.
+   */
   private Buffer allocate(Value x) {
     Buffer b = x.buffer();
-    String base = b.name() + "Grad";
-    Buffer g = new Buffer(base, b.layer(), b.extent(), b.width());
+    Integer from = producer.get(x);
+    int layer = from == null ? b.layer() : entries.get(from).layer();
+    Value input = layerInputs.get(layer);
+    String base = layer != b.layer() && input != null && input.buffer().equals(b)
+        ? "layerInputGrad" : b.name() + "Grad";
+    Buffer g = new Buffer(base, layer, b.extent(), b.width());
     for (int n = 2; !allocated.add(g.id()); n++) {
-      g = new Buffer(base + n, b.layer(), b.extent(), b.width());
+      g = new Buffer(base + n, layer, b.extent(), b.width());
     }
     return g;
   }

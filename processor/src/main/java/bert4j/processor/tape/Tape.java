@@ -22,6 +22,7 @@ public final class Tape {
 
   private final List<Entry> entries = new ArrayList<>();
   private final List<Parameter> parameters = new ArrayList<>();
+  private final List<Parameter> views = new ArrayList<>();
   private final Map<Integer, Value> layerInputs = new LinkedHashMap<>();
   private final Set<Buffer> buffers = new HashSet<>();
   private final Set<String> bufferIds = new HashSet<>();
@@ -78,6 +79,24 @@ public final class Tape {
     return p;
   }
 
+  /**
+   * A contiguous part of parameter {@code whole} used as a tensor of its own (q, k and v in GPT's fused
+   * {@code attn.c_attn}), with its own slice field; its gradient is the same part of the whole's.
+   * Views are not parameters: checkpoints and the optimizer see only the whole.
+   */
+  public Parameter view(Parameter whole, String field, long offset, int... shape) {
+    Parameter v = new Parameter(whole.name() + "@" + offset, whole.localName() + "@" + offset, field,
+        whole.layer(), shape, whole.offset() + offset);
+    if (offset < 0 || offset + v.size() > whole.size()) {
+      throw new IllegalArgumentException("view " + field + " lies outside " + whole.name());
+    }
+    if (!names.add(v.name())) {
+      throw new IllegalStateException("view " + v.name() + " declared twice");
+    }
+    views.add(v);
+    return v;
+  }
+
   /** A new dropout seed site. */
   public int seedSite() {
     return nextSite++;
@@ -106,6 +125,11 @@ public final class Tape {
 
   public List<Parameter> parameters() {
     return List.copyOf(parameters);
+  }
+
+  /** The parameter views, in declaration order. */
+  public List<Parameter> views() {
+    return List.copyOf(views);
   }
 
   /** Each layer's input value, by layer index. */

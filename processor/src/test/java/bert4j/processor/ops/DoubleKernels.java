@@ -267,6 +267,93 @@ public final class DoubleKernels implements Kernels {
   }
 
   @Override
+  public void rmsNorm(Slice x, Slice residual, Slice gamma, float eps, Slice out, Slice rstd,
+      int rows, int width) {
+    double[] h = load(x, (long) rows * width);
+    double[] res = residual == null ? null : load(residual, (long) rows * width);
+    double[] g = gamma == null ? null : load(gamma, width);
+    double[] o = new double[rows * width];
+    double[] rs = new double[rows];
+    for (int r = 0; r < rows; r++) {
+      double squares = 0;
+      for (int c = 0; c < width; c++) {
+        if (res != null) {
+          h[r * width + c] += res[r * width + c];
+        }
+        squares += h[r * width + c] * h[r * width + c];
+      }
+      rs[r] = 1 / Math.sqrt(squares / width + eps);
+      for (int c = 0; c < width; c++) {
+        o[r * width + c] = (g == null ? 1 : g[c]) * h[r * width + c] * rs[r];
+      }
+    }
+    store(x, h);
+    store(out, o);
+    store(rstd, rs);
+  }
+
+  @Override
+  public void rmsNormBackward(Slice dOut, Slice h, Slice rstd, Slice gamma, Slice dH, Slice dGamma,
+      int rows, int width) {
+    double[] d = load(dOut, (long) rows * width);
+    double[] hs = load(h, (long) rows * width);
+    double[] rs = load(rstd, rows);
+    double[] g = gamma == null ? null : load(gamma, width);
+    double[] dg = gamma == null ? null : load(dGamma, width);
+    double[] dh = new double[rows * width];
+    for (int r = 0; r < rows; r++) {
+      double meanDn = 0;
+      for (int c = 0; c < width; c++) {
+        double n = hs[r * width + c] * rs[r];
+        double dn = d[r * width + c] * (g == null ? 1 : g[c]);
+        meanDn += dn * n / width;
+        if (dg != null) {
+          dg[c] += d[r * width + c] * n;
+        }
+      }
+      for (int c = 0; c < width; c++) {
+        double n = hs[r * width + c] * rs[r];
+        double dn = d[r * width + c] * (g == null ? 1 : g[c]);
+        dh[r * width + c] = rs[r] * (dn - n * meanDn);
+      }
+    }
+    if (dg != null) {
+      store(dGamma, dg);
+    }
+    store(dH, dh);
+  }
+
+  @Override
+  public void add(Slice a, Slice b, Slice out, long count) {
+    double[] x = load(a, count);
+    double[] y = load(b, count);
+    for (int i = 0; i < x.length; i++) {
+      x[i] += y[i];
+    }
+    store(out, x);
+  }
+
+  @Override
+  public void rotary(Slice x, int batch, int seq, int heads, int size, boolean inverse) {
+    int width = heads * size;
+    double[] v = load(x, (long) batch * seq * width);
+    for (int r = 0; r < batch * seq; r++) {
+      int position = r % seq;
+      for (int head = 0; head < heads; head++) {
+        for (int i = 0; i < size / 2; i++) {
+          double angle = position * Math.pow(10000, -2.0 * i / size) * (inverse ? -1 : 1);
+          int at = r * width + head * size + 2 * i;
+          double even = v[at];
+          double odd = v[at + 1];
+          v[at] = even * Math.cos(angle) - odd * Math.sin(angle);
+          v[at + 1] = odd * Math.cos(angle) + even * Math.sin(angle);
+        }
+      }
+    }
+    store(x, v);
+  }
+
+  @Override
   public void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
       Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     requireRate(dropout);
@@ -424,6 +511,28 @@ public final class DoubleKernels implements Kernels {
         double softmax = Math.exp(l[r * classes + c] - max) / sum;
         d[r * classes + c] = (softmax - (c == t ? 1 : 0)) * gradScale;
       }
+    }
+    store(dLogits, d);
+    return loss;
+  }
+
+  @Override
+  public double sigmoidCrossEntropy(Slice logits, int[] targets, int rows, Slice dLogits,
+      float gradScale) {
+    double[] z = load(logits, rows);
+    double[] d = new double[rows];
+    double loss = 0;
+    for (int r = 0; r < rows; r++) {
+      int t = targets[r];
+      if (t < -1 || t > 1) {
+        throw new IllegalArgumentException("sigmoidCrossEntropy: targets[" + r + "] = " + t
+            + " is not -1, 0 or 1");
+      }
+      if (t < 0) {
+        continue;
+      }
+      loss += Math.log1p(Math.exp(z[r])) - t * z[r];
+      d[r] = (1 / (1 + Math.exp(-z[r])) - t) * gradScale;
     }
     store(dLogits, d);
     return loss;

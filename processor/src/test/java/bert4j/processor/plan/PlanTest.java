@@ -11,6 +11,7 @@ import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
 import bert4j.dsl.Objective;
+import bert4j.dsl.Position;
 import bert4j.processor.heads.HeadOutput;
 import bert4j.processor.heads.Loss;
 import bert4j.processor.heads.LossKind;
@@ -93,9 +94,9 @@ class PlanTest {
 
     ModelSpec build() {
       return new ModelSpec("test", "Spec", Architecture.BERT, layers, hidden, heads, intermediate,
-          vocab, maxPosition, segments, Activation.GELU, hiddenDropout, 1e-12, 0.02, recompute, mask,
-          attentionDropout, effectiveKeySize(), true, pooler, mlm, objective(), classes, tokenClasses,
-          OptimizerSpec.defaults());
+          vocab, hidden, maxPosition, segments, Position.LEARNED, Activation.GELU, hiddenDropout,
+          1e-12, 0.02, recompute, mask, attentionDropout, effectiveKeySize(), true, pooler, mlm,
+          objective(), classes, tokenClasses, false, OptimizerSpec.defaults());
     }
 
     Plan plan() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.processor.ops.Add;
 import bert4j.processor.ops.Attention;
 import bert4j.processor.ops.AttentionShape;
 import bert4j.processor.ops.DoubleKernels;
@@ -12,6 +13,10 @@ import bert4j.processor.ops.Embedding;
 import bert4j.processor.ops.KernelOp;
 import bert4j.processor.ops.LayerNorm;
 import bert4j.processor.ops.Linear;
+import bert4j.processor.ops.LossOp;
+import bert4j.processor.ops.RmsNorm;
+import bert4j.processor.ops.Rotary;
+import bert4j.processor.ops.SigmoidCrossEntropy;
 import bert4j.processor.ops.SoftmaxCrossEntropy;
 import bert4j.processor.plan.Arg;
 import bert4j.processor.plan.Buffer;
@@ -116,6 +121,60 @@ class DerivedBackwardTest {
         return out;
       }));
     }
+    for (boolean residual : new boolean[] {false, true}) {
+      for (boolean scaled : new boolean[] {false, true}) {
+        cases.add(new Case("rms norm, residual " + residual + ", gamma " + scaled, t -> {
+          Value x = input(t, "x", 5);
+          Value r = residual ? input(t, "r", 5) : null;
+          Parameter g = scaled ? t.parameter("g", "g", 5) : null;
+          Value out = t.buffer("out", Extent.TOKENS, 5);
+          t.record(new RmsNorm(x, r, g, 1e-5f, t.next(x), out, t.buffer("rstd", Extent.TOKENS, 1),
+              5));
+          return out;
+        }));
+      }
+    }
+    cases.add(new Case("rotary, in place on q", t -> {
+      Value x = input(t, "x", 8);
+      Value turned = t.next(x);
+      t.record(new Rotary(x, turned, 2, 4));
+      Parameter w = t.parameter("w", "w", 3, 8);
+      Value out = t.buffer("out", Extent.TOKENS, 3);
+      t.record(new Linear(turned, false, w, null, null, null, out, 8, 3));
+      return out;
+    }));
+    cases.add(new Case("pre-norm block: the norm's sum is the residual stream", t -> {
+      Value x = input(t, "x", 4);
+      Parameter g1 = t.parameter("g1", "g1", 4);
+      Parameter b1 = t.parameter("b1", "b1", 4);
+      Value h1 = t.next(x);
+      Value n1 = t.buffer("n1", Extent.TOKENS, 4);
+      t.record(new LayerNorm(x, null, g1, b1, 1e-5f, h1, n1, t.buffer("mean1", Extent.TOKENS, 1),
+          t.buffer("rstd1", Extent.TOKENS, 1), 4));
+      Parameter w1 = t.parameter("w1", "w1", 4, 4);
+      Value a = t.buffer("a", Extent.TOKENS, 4);
+      t.record(new Linear(n1, false, w1, null, Activation.TANH, t.buffer("aPre", Extent.TOKENS, 4), a,
+          4, 4));
+      Parameter g2 = t.parameter("g2", "g2", 4);
+      Value h2 = t.next(a);
+      Value n2 = t.buffer("n2", Extent.TOKENS, 4);
+      t.record(new RmsNorm(a, h1, g2, 1e-5f, h2, n2, t.buffer("rstd2", Extent.TOKENS, 1), 4));
+      Parameter w2 = t.parameter("w2", "w2", 4, 4);
+      Value m = t.buffer("m", Extent.TOKENS, 4);
+      t.record(new Linear(n2, false, w2, null, Activation.GELU, t.buffer("mPre", Extent.TOKENS, 4), m,
+          4, 4));
+      Value out = t.next(m);
+      t.record(new Add(m, h2, out));
+      return out;
+    }));
+    cases.add(new Case("sigmoid cross-entropy on one logit per row", t -> {
+      Value x = input(t, "x", 4);
+      Parameter w = t.parameter("w", "w", 1, 4);
+      Parameter b = t.parameter("b", "b", 1);
+      Value out = t.buffer("out", Extent.TOKENS, 1);
+      t.record(new Linear(x, false, w, b, null, null, out, 4, 1));
+      return out;
+    }));
     for (Mask mask : Mask.values()) {
       for (float dropout : new float[] {0f, 0.3f}) {
         cases.add(new Case("attention " + mask + " dropout " + dropout, t -> {
@@ -152,7 +211,11 @@ class DerivedBackwardTest {
     Tape tape = new Tape();
     Value out = c.build().apply(tape);
     Value dOut = tape.buffer("outGrad", out.buffer().extent(), out.buffer().width());
-    tape.record(new SoftmaxCrossEntropy(out, 0, out.buffer().width(), dOut));
+    if (out.buffer().width() == 1) {
+      tape.record(new SigmoidCrossEntropy(out, 0, dOut));
+    } else {
+      tape.record(new SoftmaxCrossEntropy(out, 0, out.buffer().width(), dOut));
+    }
     Gradients.Result backward = Gradients.derive(tape);
     List<Call> forward = tape.entries().stream()
         .map(e -> new Call(e.op(), null, e.layer(), true, -1)).toList();
@@ -210,7 +273,7 @@ class DerivedBackwardTest {
       hosts.put("segmentIds", SEGMENTS);
       targets = new int[lossRows];
       for (int r = 0; r < lossRows; r++) {
-        targets[r] = r == 1 ? -1 : random.nextInt(classes);
+        targets[r] = r == 1 ? -1 : random.nextInt(Math.max(2, classes));
       }
       this.parameterOffsets = new HashMap<>();
       for (Parameter p : tape.parameters()) {
@@ -229,7 +292,7 @@ class DerivedBackwardTest {
           args[i] = value(call.args().get(i), method.getParameterTypes()[i]);
         }
         Object result = method.invoke(kernels, args);
-        if (call.kernel().equals("softmaxCrossEntropy")) {
+        if (call.op() instanceof LossOp) {
           loss += (Double) result;
         }
       }
@@ -280,6 +343,10 @@ class DerivedBackwardTest {
         v = s.site() < 0 ? 0L : 1234L + s.site();
       } else if (arg instanceof Arg.TrainingRate r) {
         v = r.rate();
+      } else if (arg instanceof Arg.Batch) {
+        v = BATCH;
+      } else if (arg instanceof Arg.SeqLength) {
+        v = SEQ;
       } else if (arg instanceof Arg.ClsStride c) {
         v = SEQ * c.width();
       } else if (arg instanceof Arg.Shape s) {

@@ -81,9 +81,10 @@ final class BatchInputs {
           throw new IllegalArgumentException("token id " + token + " at [" + b + "][" + i
               + "] is outside the vocabulary [0, " + layout.vocab() + ")");
         }
-        if (segment < 0 || segment >= layout.segments()) {
+        if (segment < 0 || segment >= Math.max(1, layout.segments())) {
           throw new IllegalArgumentException("segment id " + segment + " at [" + b + "][" + i
-              + "] is outside [0, " + layout.segments() + ")");
+              + "] is outside [0, " + layout.segments() + ")"
+              + (layout.segments() == 0 ? ": this model has no segment embedding, leave them 0" : ""));
         }
         int r = b * length + i;
         tokenIds[r] = token;

@@ -302,7 +302,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
   private void initializeFrom(SplittableRandom random) {
     for (ParameterInfo p : layout.parameters()) {
       float[] values = new float[p.size()];
-      if (p.name().endsWith("LayerNorm.weight")) {
+      if (CheckpointNames.isNormScale(p.name())) {
         Arrays.fill(values, 1f);
       } else if (!p.name().endsWith("bias")) {
         for (int i = 0; i < values.length; i++) {

@@ -1,17 +1,20 @@
 package bert4j.runtime.model;
 
+import bert4j.dsl.Architecture;
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.optim.OptimizerProgram;
 import java.util.List;
 
 /**
- * What a generated model tells its runtime base class: the spec's sizes, the parameters in
+ * What a generated model tells its runtime base class: the spec's architecture (which decides the
+ * names and layout of its checkpoints) and sizes, the parameters in
  * flat-buffer order, the losses of its heads (none: the model cannot train), the arena's region
  * widths (floats per token, per sequence, per token pair), the plan's FLOP counts, and the compiled
  * optimizer.
  */
 public record ModelLayout(
     String specName,
+    Architecture architecture,
     int vocab,
     int hidden,
     int maxPosition,

@@ -21,13 +21,14 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * Loads and saves a model's parameters as safetensors with Hugging Face BERT names. Loading accepts
- * each encoder name with or without the {@code bert.} prefix and the old {@code LayerNorm.gamma/beta}
- * spelling, and names every missing tensor.
+ * Loads and saves a model's parameters as safetensors with Hugging Face names. Loading accepts
+ * each encoder name with or without the architecture's encoder prefix ({@code bert.}, ...), the old
+ * {@code LayerNorm.gamma/beta} spelling and GPT's {@code [in, out]} Conv1D layout
+ * ({@link CheckpointNames}), and names every missing tensor.
  * With keep tokens (a simplified vocabulary, as bert4keras's {@code keep_tokens}) it loads only the
  * kept rows of the token embedding and the MLM bias.
- * Saving writes the encoder under {@code bert.} (as Hugging Face's task models do) and the heads
- * ({@code cls.*}, {@code classifier.*}) as they are.
+ * Saving writes the encoder under that prefix (as Hugging Face's task models do; none for GPT and
+ * GPT-2) and the heads ({@code cls.*}, {@code classifier.*}, ...) as they are.
  *
  * <p>A trained model's file also holds its optimizer state: one tensor per parameter and slot, named
  * {@code optimizer.<slot>.<parameter>} (slots {@code m}, {@code v}, {@code velocity}, {@code v_row},
@@ -60,8 +61,8 @@ final class ModelWeights {
   private ModelWeights() {}
 
   /** The parameters whose first dimension is the vocabulary: what keep tokens select rows of. */
-  private static final Set<String> VOCABULARY_ROWS =
-      Set.of("embeddings.word_embeddings.weight", "cls.predictions.bias");
+  private static final Set<String> VOCABULARY_ROWS = Set.of("embeddings.word_embeddings.weight",
+      "cls.predictions.bias", "predictions.bias", "wte.weight", "tokens_embed.weight");
 
   /**
    * Loads every parameter from {@code file}; with {@code keepTokens} (not null), the vocabulary-sized
@@ -106,7 +107,7 @@ final class ModelWeights {
       }
       Map<String, FloatTensor> read = new LinkedHashMap<>();
       for (Map.Entry<ParameterInfo, String> e : found.entrySet()) {
-        FloatTensor values = reader.read(e.getValue());
+        FloatTensor values = names(model).fromStored(e.getKey().name(), reader.read(e.getValue()));
         if (keepTokens != null && VOCABULARY_ROWS.contains(e.getKey().name())) {
           values = keepTokens.apply(e.getValue(), values);
         }
@@ -152,13 +153,15 @@ final class ModelWeights {
     Map<ParameterInfo, String> found = new LinkedHashMap<>();
     List<String> missing = new ArrayList<>();
     for (ParameterInfo p : model.parameters()) {
-      String name = candidates(p.name()).stream().filter(reader::contains).findFirst().orElse(null);
+      String name = names(model).candidates(p.name()).stream().filter(reader::contains).findFirst()
+          .orElse(null);
       if (name == null) {
         missing.add(p.name() + " " + p.shapeText());
         continue;
       }
       long[] shape = reader.info(name).shape();
-      long[] expected = Arrays.stream(p.shape()).asLongStream().toArray();
+      long[] expected = Arrays.stream(names(model).storedShape(p.name(), p.shape())).asLongStream()
+          .toArray();
       if (keepTokens != null && VOCABULARY_ROWS.contains(p.name())) {
         if (keepTokens.size() != p.shape()[0]) {
           throw new IllegalArgumentException("keepTokens keeps " + keepTokens.size() + " tokens, but "
@@ -178,7 +181,8 @@ final class ModelWeights {
     }
     if (!missing.isEmpty()) {
       throw new SafeTensorsFormatException(file, "missing " + missing.size() + " tensor(s) "
-          + model.specName() + " needs (each also looked for with the 'bert.' prefix): "
+          + model.specName() + " needs (each also looked for with the '" + names(model).encoderPrefix()
+          + "' prefix): "
           + String.join(", ", missing.subList(0, Math.min(missing.size(), 12)))
           + (missing.size() > 12 ? ", ..." : ""));
     }
@@ -334,7 +338,8 @@ final class ModelWeights {
   private static void collect(GeneratedTransformer model, Map<String, FloatTensor> tensors,
       Map<String, String> meta) {
     for (ParameterInfo p : model.parameters()) {
-      tensors.put(savedName(p.name()), model.parameter(p.name()));
+      tensors.put(names(model).saved(p.name()),
+          names(model).toStored(p.name(), model.parameter(p.name())));
     }
     meta.put("format", "pt");
     meta.put("bert4j.spec", model.specName());
@@ -375,32 +380,7 @@ final class ModelWeights {
     return count + " tensor(s): " + String.join(", ", named) + (count > NAMED ? ", ..." : "");
   }
 
-  private static boolean isHead(String name) {
-    return name.startsWith("cls.") || name.startsWith("classifier.");
-  }
-
-  private static String savedName(String name) {
-    return isHead(name) ? name : "bert." + name;
-  }
-
-  private static List<String> candidates(String name) {
-    List<String> names = new ArrayList<>();
-    for (String spelling : spellings(name)) {
-      names.add(spelling);
-      if (!isHead(spelling)) {
-        names.add("bert." + spelling);
-      }
-    }
-    return names;
-  }
-
-  private static List<String> spellings(String name) {
-    if (name.endsWith("LayerNorm.weight")) {
-      return List.of(name, name.substring(0, name.length() - "weight".length()) + "gamma");
-    }
-    if (name.endsWith("LayerNorm.bias")) {
-      return List.of(name, name.substring(0, name.length() - "bias".length()) + "beta");
-    }
-    return List.of(name);
+  private static CheckpointNames names(GeneratedTransformer model) {
+    return new CheckpointNames(model.layout().architecture());
   }
 }

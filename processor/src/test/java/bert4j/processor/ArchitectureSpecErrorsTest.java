@@ -1,0 +1,161 @@
+package bert4j.processor;
+
+import static bert4j.processor.Specs.compile;
+import static bert4j.processor.Specs.lineOf;
+import static bert4j.processor.Specs.source;
+import static com.google.testing.compile.CompilationSubject.assertThat;
+
+import com.google.testing.compile.Compilation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.tools.JavaFileObject;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Combinations of an architecture with attributes that make no sense for it are compile errors on
+ * the attribute's line, with a message naming the conflict; and each architecture's plain spec
+ * compiles.
+ */
+class ArchitectureSpecErrorsTest {
+
+  /** A spec: its annotation lines, the line fragment the error is on, and the expected message. */
+  record Case(String name, List<String> lines, String at, String message) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  private static Case error(String name, String at, String message, String... lines) {
+    return new Case(name, List.of(lines), at, message);
+  }
+
+  static Stream<Case> errors() {
+    return Stream.of(
+        error("LM mask on ELECTRA", "mask = Mask.LM", "ELECTRA is a bidirectional encoder",
+            "@Transformer(architecture = Architecture.ELECTRA, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Attention(",
+            "    mask = Mask.LM)"),
+        error("UNILM mask on ELECTRA", "mask = Mask.UNILM", "mask=UNILM is not for it",
+            "@Transformer(architecture = Architecture.ELECTRA, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Attention(",
+            "    mask = Mask.UNILM)"),
+        error("UNILM mask on GPT-2", "mask = Mask.UNILM", "GPT2 is a causal language model: its mask "
+                + "is LM, not UNILM",
+            "@Transformer(architecture = Architecture.GPT2, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Attention(",
+            "    mask = Mask.UNILM)"),
+        error("no mask on GPT", "mask = Mask.NONE", "GPT is a causal language model",
+            "@Transformer(architecture = Architecture.GPT, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Attention(",
+            "    mask = Mask.NONE)"),
+        error("embeddingSize on BERT", "embeddingSize = 4", "embeddingSize=4 is a factorized "
+                + "embedding, which BERT does not have",
+            "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10,",
+            "    embeddingSize = 4)"),
+        error("embeddingSize on GPT-2", "embeddingSize = 4", "which GPT2 does not have",
+            "@Transformer(architecture = Architecture.GPT2, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10,",
+            "    embeddingSize = 4)"),
+        error("negative embeddingSize", "embeddingSize = -4", "embeddingSize=-4 must be positive",
+            "@Transformer(architecture = Architecture.ALBERT, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10,",
+            "    embeddingSize = -4)"),
+        error("rotary with an odd key size", "keySize = 3", "the key size 3 must be even",
+            "@Transformer(architecture = Architecture.ROFORMER, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Attention(",
+            "    keySize = 3)"),
+        error("rotary position with an odd head size", "position = Position.ROTARY",
+            "the key size 3 must be even",
+            "@Transformer(layers = 1, hidden = 6, heads = 2, intermediate = 16, vocab = 10,",
+            "    position = Position.ROTARY)"),
+        error("segments on GPT", "segments = 2", "GPT has no segment embedding",
+            "@Transformer(architecture = Architecture.GPT, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10,",
+            "    segments = 2)"),
+        error("pooler on GPT-2", "pooler = true", "GPT2 has no pooler",
+            "@Transformer(architecture = Architecture.GPT2, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Heads(",
+            "    pooler = true)"),
+        error("pooler on ELECTRA", "pooler = true", "ELECTRA has no pooler",
+            "@Transformer(architecture = Architecture.ELECTRA, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Heads(",
+            "    pooler = true)"),
+        error("MLM head on ELECTRA", "mlm = true", "ELECTRA's MLM head belongs to its generator",
+            "@Transformer(architecture = Architecture.ELECTRA, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Heads(",
+            "    mlm = true)"),
+        error("discriminator on BERT", "discriminator = true", "the replaced-token discriminator is "
+                + "ELECTRA's: BERT has none",
+            "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10)",
+            "@Heads(",
+            "    discriminator = true)"),
+        error("discriminator and token classes on the same labels", "tokenClasses = 3",
+            "tokenClasses=3 and the discriminator both train on Batch.tokenLabels",
+            "@Transformer(architecture = Architecture.ELECTRA, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Heads(discriminator = true,",
+            "    tokenClasses = 3)"),
+        error("GPT-2 with a key size other than the head size", "keySize = 2",
+            "GPT2's fused attn.c_attn holds q, k and v of equal width",
+            "@Transformer(architecture = Architecture.GPT2, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Attention(",
+            "    keySize = 2)"),
+        error("negative layer-norm epsilon", "layerNormEps = -1e-5", "layerNormEps=-1.0E-5 must be "
+                + "positive and finite, or 0 for the architecture's",
+            "@Transformer(architecture = Architecture.GPT2, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10,",
+            "    layerNormEps = -1e-5)"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("errors")
+  void isACompileErrorOnTheAttribute(Case c) {
+    List<String> lines = new ArrayList<>(c.lines());
+    lines.add("public interface Bad {}");
+    JavaFileObject source = source("Bad", lines.toArray(String[]::new));
+    Compilation compilation = compile(source);
+    assertThat(compilation).failed();
+    assertThat(compilation).hadErrorCount(1);
+    assertThat(compilation).hadErrorContaining(c.message()).inFile(source)
+        .onLine(lineOf(source, c.at()));
+  }
+
+  static Stream<String> architectures() {
+    return Stream.of(
+        "architecture = Architecture.BERT",
+        "architecture = Architecture.ALBERT, embeddingSize = 4",
+        "architecture = Architecture.ALBERT_UNSHARED, embeddingSize = 4",
+        "architecture = Architecture.ROFORMER, embeddingSize = 4",
+        "architecture = Architecture.ROFORMER_V2",
+        "architecture = Architecture.ELECTRA, embeddingSize = 4",
+        "architecture = Architecture.GPT",
+        "architecture = Architecture.GPT2");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("architectures")
+  void eachArchitectureCompilesWithItsHeads(String architecture) {
+    boolean electra = architecture.contains("ELECTRA");
+    boolean causal = architecture.contains("GPT");
+    JavaFileObject source = source("Good",
+        "@Transformer(" + architecture + ",",
+        "    layers = 2, hidden = 8, heads = 2, intermediate = 16, vocab = 10)",
+        electra ? "@Heads(discriminator = true, classes = 2)"
+            : causal ? "@Heads(mlm = true, classes = 2)"
+            : "@Heads(pooler = true, mlm = true, classes = 2)",
+        "public interface Good {}");
+    assertThat(compile(source)).succeededWithoutWarnings();
+  }
+}
