@@ -27,7 +27,7 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
   private static final int THREADS = 256;
   private static final int COLUMN_THREADS = 128;
   private static final int ROWS_PER_CHUNK = 64;
-  private static final int LAYER_NORM_ROWS_PER_BLOCK = 4;
+  private static final int NORM_ROWS_PER_BLOCK = 4;
   private static final int ATTENTION_THREADS = 128;
   private static final int ATTENTION_KEYS = 32;
 
@@ -182,7 +182,7 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     if (rows == 0) {
       return;
     }
-    launch("layernorm_forward", layerNormBlocks(rows), 32 * LAYER_NORM_ROWS_PER_BLOCK, args.clear()
+    launch("layernorm_forward", normBlocks(rows), 32 * NORM_ROWS_PER_BLOCK, args.clear()
         .address(address(x)).address(address(residual)).address(address(gamma))
         .address(address(beta)).f32(eps).address(address(out)).address(address(mean))
         .address(address(rstd)).i32(rows).i32(width));
@@ -203,8 +203,8 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     long delta = floats.reserve(4L * (rows + 2 * partials));
     long partialGamma = delta + 4L * rows;
     long partialBeta = partialGamma + 4L * partials;
-    int blocks = layerNormBlocks(rows);
-    int threads = 32 * LAYER_NORM_ROWS_PER_BLOCK;
+    int blocks = normBlocks(rows);
+    int threads = 32 * NORM_ROWS_PER_BLOCK;
     launch("layernorm_mean_remainder", blocks, threads, args.clear().address(hAt).address(meanAt)
         .i32(rows).i32(width).address(delta));
     launch("layernorm_backward_partials", columnBlocks(width), chunks, 1, COLUMN_THREADS,
@@ -215,6 +215,56 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     launch("layernorm_backward_rows", blocks, threads, args.clear().address(dOutAt).address(hAt)
         .address(meanAt).address(rstdAt).address(delta).address(address(gamma))
         .address(address(dH)).i32(rows).i32(width));
+  }
+
+  @Override
+  protected void doRmsNorm(Slice x, Slice residual, Slice gamma, float eps, Slice out, Slice rstd,
+      int rows, int width) {
+    if (rows == 0) {
+      return;
+    }
+    launch("rmsnorm_forward", normBlocks(rows), 32 * NORM_ROWS_PER_BLOCK, args.clear()
+        .address(address(x)).address(address(residual)).address(address(gamma)).f32(eps)
+        .address(address(out)).address(address(rstd)).i32(rows).i32(width));
+  }
+
+  @Override
+  protected void doRmsNormBackward(Slice dOut, Slice h, Slice rstd, Slice gamma, Slice dH,
+      Slice dGamma, int rows, int width) {
+    if (rows == 0) {
+      return;
+    }
+    long dOutAt = address(dOut);
+    long hAt = address(h);
+    long rstdAt = address(rstd);
+    if (dGamma != null) {
+      int chunks = chunks(rows);
+      long partials = floats.reserve(4L * chunks * width);
+      launch("rmsnorm_backward_partials", columnBlocks(width), chunks, 1, COLUMN_THREADS,
+          args.clear().address(dOutAt).address(hAt).address(rstdAt).i32(rows).i32(width)
+              .i32(ROWS_PER_CHUNK).address(partials));
+      addPartials(partials, chunks, width, address(dGamma));
+    }
+    launch("rmsnorm_backward_rows", normBlocks(rows), 32 * NORM_ROWS_PER_BLOCK,
+        args.clear().address(dOutAt).address(hAt).address(rstdAt).address(address(gamma))
+            .address(address(dH)).i32(rows).i32(width));
+  }
+
+  @Override
+  protected void doAdd(Slice a, Slice b, Slice out, long count) {
+    if (count > 0) {
+      launch("add", elementwiseBlocks(count), THREADS, args.clear().address(address(a))
+          .address(address(b)).address(address(out)).i64(count));
+    }
+  }
+
+  @Override
+  protected void doRotary(Slice x, int batch, int seq, int heads, int size, boolean inverse) {
+    long pairs = (long) batch * seq * (size / 2);
+    if (pairs > 0) {
+      launch("rotary", elementwiseBlocks(pairs), THREADS, args.clear().address(address(x))
+          .i64(pairs).i32(seq).i32(heads).i32(size).i32(inverse ? 1 : 0));
+    }
   }
 
   @Override
@@ -302,6 +352,26 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     long lossAt = doubles.reserve(8L * rows);
     launch("softmax_cross_entropy", rows, 1, 1, THREADS, args.clear().address(address(logits))
         .address(targetsAt).i32(classes).address(address(dLogits)).f32(gradScale).address(lossAt));
+    return sumRowLosses(lossAt, rows);
+  }
+
+  @Override
+  protected double doSigmoidCrossEntropy(Slice logits, int[] targets, int rows, Slice dLogits,
+      float gradScale) {
+    if (rows == 0) {
+      return 0;
+    }
+    long targetsAt = ints.reserve(4L * rows);
+    device.copyIn(targets, 0, targetsAt, rows);
+    long lossAt = doubles.reserve(8L * rows);
+    launch("sigmoid_cross_entropy", elementwiseBlocks(rows), THREADS, args.clear()
+        .address(address(logits)).address(targetsAt).i64(rows).address(address(dLogits))
+        .f32(gradScale).address(lossAt));
+    return sumRowLosses(lossAt, rows);
+  }
+
+  /** The sum, in row order on the host, of the {@code rows} row losses (doubles) at lossAt. */
+  private double sumRowLosses(long lossAt, int rows) {
     if (rowLoss.length < rows) {
       rowLoss = new double[rows];
     }
@@ -438,8 +508,9 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     return Math.min(THREADS, (width + 31) / 32 * 32);
   }
 
-  private static int layerNormBlocks(int rows) {
-    return ceil(rows, LAYER_NORM_ROWS_PER_BLOCK);
+  /** Blocks of the norm kernels: one warp per row (layernorm.cu, rmsnorm.cu). */
+  private static int normBlocks(int rows) {
+    return ceil(rows, NORM_ROWS_PER_BLOCK);
   }
 
   private static int columnBlocks(int width) {

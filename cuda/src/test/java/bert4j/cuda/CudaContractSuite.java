@@ -1,6 +1,7 @@
 package bert4j.cuda;
 
 import bert4j.runtime.kernels.Kernels;
+import bert4j.runtime.kernels.contract.AddContract;
 import bert4j.runtime.kernels.contract.ArgumentChecksContract;
 import bert4j.runtime.kernels.contract.AttentionContract;
 import bert4j.runtime.kernels.contract.CrossEntropyContract;
@@ -11,6 +12,9 @@ import bert4j.runtime.kernels.contract.LayerNormContract;
 import bert4j.runtime.kernels.contract.LinearContract;
 import bert4j.runtime.kernels.contract.MemoryContract;
 import bert4j.runtime.kernels.contract.NonFiniteContract;
+import bert4j.runtime.kernels.contract.RmsNormContract;
+import bert4j.runtime.kernels.contract.RotaryContract;
+import bert4j.runtime.kernels.contract.SigmoidCrossEntropyContract;
 import org.junit.jupiter.api.Nested;
 
 /**
@@ -51,6 +55,30 @@ abstract class CudaContractSuite {
   }
 
   @Nested
+  class RmsNorm extends RmsNormContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class Add extends AddContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class Rotary extends RotaryContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
   class Embedding extends EmbeddingContract {
     @Override
     protected Kernels createKernels() {
@@ -60,6 +88,14 @@ abstract class CudaContractSuite {
 
   @Nested
   class CrossEntropy extends CrossEntropyContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class SigmoidCrossEntropy extends SigmoidCrossEntropyContract {
     @Override
     protected Kernels createKernels() {
       return backend(false);
