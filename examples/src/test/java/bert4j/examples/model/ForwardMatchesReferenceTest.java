@@ -2,12 +2,14 @@ package bert4j.examples.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.examples.model.Harness.Inputs;
 import bert4j.examples.model.ReferenceBert.Config;
 import bert4j.runtime.Batch;
+import bert4j.runtime.FloatTensor;
 import bert4j.runtime.Outputs;
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.model.LossTarget;
@@ -21,7 +23,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A generated model's forward pass (float32, CPU backend) against {@link ReferenceBert} (double), on
- * padded batches: sequence output, pooled output, MLM logits and class logits within 1e-4.
+ * padded batches, for every spec of {@link TestModels} (each architecture of the family with each mask
+ * it allows): sequence output and every head's output within 1e-4.
  */
 class ForwardMatchesReferenceTest {
   static final double TOLERANCE = 1e-4;
@@ -41,6 +44,7 @@ class ForwardMatchesReferenceTest {
     List<String> expected = new ArrayList<>();
     spec.config.parameterShapes().forEach((n, s) -> expected.add(n + Arrays.toString(s)));
     assertEquals(expected, actual);
+    assertEquals(spec.config.architecture(), spec.layout.architecture());
     assertEquals(spec.config.vocab(), spec.layout.vocab());
     List<LossTarget> losses = new ArrayList<>();
     if (spec.config.mlm()) {
@@ -59,6 +63,9 @@ class ForwardMatchesReferenceTest {
     if (spec.config.tokenClasses() > 0) {
       losses.add(new LossTarget(LossTarget.Kind.TOKEN_LABELS, spec.config.tokenClasses(),
           "the token-classification head"));
+    }
+    if (spec.config.discriminator()) {
+      losses.add(new LossTarget(LossTarget.Kind.TOKEN_LABELS, 2, "the discriminator"));
     }
     assertEquals(losses, spec.layout.losses(), "the losses of the mask and heads");
   }
@@ -87,17 +94,20 @@ class ForwardMatchesReferenceTest {
   }
 
   /**
-   * Query rows with no allowed key (a row of padding only; for LM and UNILM, padding before the text):
-   * uniform attention over all keys, as bert4keras (every logit masked to the same value).
+   * Query rows with no allowed key (a row of padding only; for LM and UNILM, padding before the text,
+   * which also moves the text's rotary positions): uniform attention over all keys, as bert4keras
+   * (every logit masked to the same value).
    */
   @ParameterizedTest
-  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM"})
+  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "ALBERT_UNILM",
+      "ALBERT_UNSHARED_LM", "ROFORMER_LM", "ROFORMER_UNILM", "ROFORMER_V2_UNILM", "ELECTRA", "GPT",
+      "GPT2"})
   void queriesWithNoAllowedKeyAttendUniformly(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 12));
-      int[][] tokens = Harness.NO_KEY_TOKENS;
-      int[][] segments = Harness.NO_KEY_SEGMENTS;
-      compare(spec, model, reference, new Inputs(tokens, segments, null, null), "no allowed key");
+      Inputs in = Harness.noKeyInputs(spec.config);
+      compare(spec, model, reference, new Inputs(in.tokens(), in.segments(), null, null),
+          "no allowed key");
     }
   }
 
@@ -109,10 +119,10 @@ class ForwardMatchesReferenceTest {
       Harness.randomizeWeights(model, 13);
       Inputs a = Harness.inputs(spec.config, 8, new int[] {8, 5}, 14);
       Inputs b = Harness.inputs(spec.config, 12, new int[] {12, 11, 10, 9}, 15);
-      Map<String, bert4j.runtime.FloatTensor> first = model.forward(Batch.of(a.tokens(), a.segments())).asMap();
+      Map<String, FloatTensor> first = model.forward(Batch.of(a.tokens(), a.segments())).asMap();
       model.forward(Batch.of(b.tokens(), b.segments()));
       model.computeGradients(new Batch(b.tokens(), b.segments(), b.labels(), b.tokenLabels()));
-      Map<String, bert4j.runtime.FloatTensor> again = model.forward(Batch.of(a.tokens(), a.segments())).asMap();
+      Map<String, FloatTensor> again = model.forward(Batch.of(a.tokens(), a.segments())).asMap();
       assertEquals(first.keySet(), again.keySet());
       for (String name : first.keySet()) {
         assertArrayEquals(first.get(name).data(), again.get(name).data(), name);
@@ -139,6 +149,7 @@ class ForwardMatchesReferenceTest {
     double mlm = Double.NaN;
     double classes = Double.NaN;
     double tokenClasses = Double.NaN;
+    double discriminator = Double.NaN;
     if (c.pooler()) {
       assertArrayEquals(new int[] {batch, c.hidden()}, out.pooledOutput().shape());
       pooled = Harness.maxAbsError("pooled_output", out.pooledOutput(), ref.pooledOutput());
@@ -165,14 +176,22 @@ class ForwardMatchesReferenceTest {
     } else {
       assertNull(out.tokenClassLogits(), "no token-classification head, no token class logits");
     }
+    if (c.discriminator()) {
+      FloatTensor logits = out.get("discriminator_logits");
+      assertArrayEquals(new int[] {batch, seq, 1}, logits.shape());
+      discriminator = Harness.maxAbsError("discriminator_logits", logits, ref.discriminatorLogits());
+    } else {
+      assertFalse(out.names().contains("discriminator_logits"), "no discriminator, no its logits");
+    }
     System.out.printf("[reftest] forward %-22s %-14s max abs error: sequence %.2e pooled %.2e"
-        + " mlm %.2e class %.2e token class %.2e%n", spec, what, sequence, pooled, mlm, classes,
-        tokenClasses);
+        + " mlm %.2e class %.2e token class %.2e discriminator %.2e%n", spec, what, sequence, pooled,
+        mlm, classes, tokenClasses, discriminator);
     String where = spec + " " + what + ": max abs error ";
     assertTrue(sequence <= TOLERANCE, where + "of sequence_output " + sequence);
     assertTrue(!(pooled > TOLERANCE), where + "of pooled_output " + pooled);
     assertTrue(!(mlm > TOLERANCE), where + "of mlm_logits " + mlm);
     assertTrue(!(classes > TOLERANCE), where + "of class_logits " + classes);
     assertTrue(!(tokenClasses > TOLERANCE), where + "of token_class_logits " + tokenClasses);
+    assertTrue(!(discriminator > TOLERANCE), where + "of discriminator_logits " + discriminator);
   }
 }

@@ -4,23 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import bert4j.dsl.Position;
 import bert4j.examples.model.Harness.Inputs;
 import bert4j.runtime.Batch;
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.model.GeneratedTransformer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A generated model's loss and the gradient of every parameter ({@code computeGradients}, float32)
- * against {@link ReferenceBert} (double): ‖g − g_ref‖/‖g_ref‖ ≤ 1e-3 per tensor; where the reference
+ * against {@link ReferenceBert} (double), for every spec of {@link TestModels} (each architecture of
+ * the family with each mask it allows): ‖g − g_ref‖/‖g_ref‖ ≤ 1e-3 per tensor; where the reference
  * gradient is exactly zero (unused embedding rows, heads that reach no loss) the model's must be zero
- * too; the key biases, whose gradient is zero in exact arithmetic, must be rounding noise. The reference itself is checked against central differences of its own loss.
+ * too; the key biases, whose gradient is zero in exact arithmetic without rotary positions, must be
+ * rounding noise. The reference itself is checked against central differences of its own loss.
  */
 class GradientsMatchReferenceTest {
   static final double RELATIVE_TOLERANCE = 1e-3;
@@ -44,18 +49,13 @@ class GradientsMatchReferenceTest {
    * attention is uniform whatever the logits, so no gradient may flow from them into q and k.
    */
   @ParameterizedTest
-  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM"})
+  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "ALBERT_UNILM",
+      "ALBERT_UNSHARED_LM", "ROFORMER_LM", "ROFORMER_UNILM", "ROFORMER_V2_UNILM", "ELECTRA", "GPT",
+      "GPT2"})
   void gradientsMatchWithQueriesThatSeeNoKey(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 24));
-      int[][] tokens = Harness.NO_KEY_TOKENS;
-      int[][] segments = Harness.NO_KEY_SEGMENTS;
-      int[][] tokenLabels = {
-        {-1, 7, -1, 3, -1, -1, -1, -1},
-        {-1, -1, -1, -1, -1, -1, -1, -1},
-        {-1, -1, -1, 11, -1, 20, -1, -1}};
-      Inputs in = new Inputs(tokens, segments, new int[] {0, 2, 1},
-          spec.config.mask() == bert4j.dsl.Mask.NONE ? tokenLabels : null);
+      Inputs in = Harness.noKeyInputs(spec.config);
       directionalDerivatives(spec, model, in, "no allowed key");
       compare(spec, model, reference, in, "no allowed key");
     }
@@ -118,7 +118,8 @@ class GradientsMatchReferenceTest {
    * equal ‖g‖ within 2%.
    */
   @ParameterizedTest
-  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "TOKEN_CLASSES"})
+  @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "TOKEN_CLASSES",
+      "ALBERT_NONE", "ROFORMER_UNILM", "ROFORMER_V2_LM", "ELECTRA", "GPT", "GPT2"})
   void modelGradientIsTheDerivativeOfItsOwnLoss(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       Harness.randomizeWeights(model, 27);
@@ -132,9 +133,7 @@ class GradientsMatchReferenceTest {
     Batch batch = new Batch(in.tokens(), in.segments(), in.labels(), in.tokenLabels());
     double worst = 0;
     StringBuilder failures = new StringBuilder();
-    for (String name : List.of("encoder.layer.1.attention.self.query.weight",
-        "encoder.layer.0.attention.self.key.weight", "encoder.layer.1.attention.self.query.bias",
-        "embeddings.word_embeddings.weight", "encoder.layer.0.intermediate.dense.weight")) {
+    for (String name : probed(spec.config)) {
       model.computeGradients(batch);
       float[] g = model.gradient(name).data();
       float[] theta = model.parameter(name).data();
@@ -171,21 +170,40 @@ class GradientsMatchReferenceTest {
     return worst;
   }
 
-  /** The reference's gradients against central differences of its own loss, a few entries per tensor. */
+  /**
+   * The tensors whose directional derivative is checked: the token embedding and, of the layers
+   * (ALBERT's shared one), the query or fused q/k/v weight and bias, the key weight and the first
+   * feed-forward weight.
+   */
+  private static List<String> probed(ReferenceBert.Config c) {
+    ReferenceNames.Layer n = ReferenceNames.layer(c.architecture());
+    String first = ReferenceNames.layerPrefix(c.architecture(), 0);
+    String second = ReferenceNames.layerPrefix(c.architecture(), 1);
+    String query = second + (n.fusedQkv() != null ? n.fusedQkv() : n.query());
+    List<String> names = new ArrayList<>(List.of(query + ".weight",
+        first + (n.fusedQkv() != null ? n.fusedQkv() : n.key()) + ".weight",
+        ReferenceNames.words(c.architecture()), first + n.intermediate() + ".weight"));
+    if (c.layerBiases()) {
+      names.add(query + ".bias");
+    }
+    return names;
+  }
+
+  /** The reference's gradients against central differences of its own loss, 3 entries of every tensor. */
   @ParameterizedTest
   @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "KEY_SIZE_4",
-      "MLM_AND_CLS_SWISH", "GELU_TANH_EPS_NOSCALE", "TOKEN_CLASSES"})
+      "MLM_AND_CLS_SWISH", "GELU_TANH_EPS_NOSCALE", "TOKEN_CLASSES", "ALBERT_NONE", "ALBERT_LM",
+      "ALBERT_UNILM", "ALBERT_UNSHARED_NONE", "ALBERT_UNSHARED_LM", "ALBERT_UNSHARED_UNILM",
+      "ROFORMER_NONE", "ROFORMER_LM", "ROFORMER_UNILM", "ROFORMER_V2_NONE", "ROFORMER_V2_LM",
+      "ROFORMER_V2_UNILM", "ELECTRA", "GPT", "GPT2"})
   void referenceGradientsMatchFiniteDifferences(TestModels spec) {
     Random random = new Random(31);
     Map<String, double[]> weights = new LinkedHashMap<>();
     spec.config.parameterShapes().forEach((name, shape) -> {
       int n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
       double[] w = new double[n];
-      boolean norm = name.contains("LayerNorm");
-      boolean bias = name.endsWith("bias");
       for (int i = 0; i < n; i++) {
-        double z = random.nextGaussian();
-        w[i] = norm && !bias ? 1 + 0.1 * z : bias ? 0.1 * z : 0.2 * z;
+        w[i] = Harness.randomValue(name, random);
       }
       weights.put(name, w);
     });
@@ -195,13 +213,11 @@ class GradientsMatchReferenceTest {
         in.tokenLabels());
     double worst = 0;
     int checked = 0;
+    String positions = ReferenceNames.positions(spec.config.architecture());
     for (String name : weights.keySet()) {
-      if (!isSpotChecked(name)) {
-        continue;
-      }
       double[] w = weights.get(name);
       double[] g = result.gradients().get(name);
-      int rowsInUse = name.contains("position_embeddings") ? 7 * 32 : w.length;
+      int rowsInUse = name.equals(positions) ? 7 * spec.config.embeddingSize() : w.length;
       for (int k = 0; k < 3; k++) {
         int e = random.nextInt(rowsInUse);
         double saved = w[e];
@@ -222,17 +238,6 @@ class GradientsMatchReferenceTest {
     System.out.printf("[reftest] reference-vs-FD %-22s %d entries, worst relative error %.2e%n", spec,
         checked, worst);
     assertTrue(checked >= 18, "spot-checked " + checked);
-  }
-
-  private static boolean isSpotChecked(String name) {
-    return name.startsWith("embeddings.")
-        || name.equals("encoder.layer.0.attention.self.query.weight")
-        || name.equals("encoder.layer.0.attention.self.key.bias")
-        || name.equals("encoder.layer.0.attention.self.value.weight")
-        || name.equals("encoder.layer.1.intermediate.dense.weight")
-        || name.equals("encoder.layer.1.output.LayerNorm.weight")
-        || name.startsWith("pooler.") || name.startsWith("cls.") || name.startsWith("classifier.")
-        || name.startsWith("token_classifier.");
   }
 
   private static double norm(double[] a) {
@@ -267,14 +272,18 @@ class GradientsMatchReferenceTest {
     int zero = 0;
     double keyBiasNoise = 0;
     StringBuilder failures = new StringBuilder();
+    ReferenceBert.Config config = spec.config;
+    Set<String> tables = Set.of(ReferenceNames.words(config.architecture()),
+        ReferenceNames.positions(config.architecture()), ReferenceNames.SEGMENTS);
     for (ParameterInfo p : model.parameters()) {
       String name = p.name();
       float[] g = grads.get(name);
       double[] r = ref.gradients().get(name);
-      if (name.endsWith("attention.self.key.bias")) {
+      if (name.endsWith(".key.bias") && config.position() != Position.ROTARY) {
         // d loss / d key bias is 0 in exact arithmetic: it adds q_i·b to every logit of row i, and
-        // softmax is shift-invariant. Both gradients are rounding noise; check that they are, against
-        // the key weight's gradient of the same layer.
+        // softmax is shift-invariant (not so with rotary positions, which turn b by each key's
+        // position). Both gradients are rounding noise; check that they are, against the key
+        // weight's gradient of the same layer.
         double scale = norm(ref.gradients().get(name.replace(".bias", ".weight")));
         double modelNorm = norm(g);
         double refNorm = norm(r);
@@ -301,7 +310,7 @@ class GradientsMatchReferenceTest {
       if (!(error <= RELATIVE_TOLERANCE)) {
         failures.append("\n  ").append(name).append(": relative error ").append(error);
       }
-      if (name.startsWith("embeddings.") && name.endsWith("embeddings.weight")) {
+      if (tables.contains(name)) {
         int width = p.shape()[1];
         for (int row = 0; row < p.shape()[0]; row++) {
           boolean refZero = true;

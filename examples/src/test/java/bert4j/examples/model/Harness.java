@@ -18,15 +18,47 @@ final class Harness {
    * A batch whose query rows include some that see no key: a row of padding only, and (for LM and
    * UNILM) padding before the text. Segment ids put a target segment after the source.
    */
-  static final int[][] NO_KEY_TOKENS = {
+  private static final int[][] NO_KEY_TOKENS = {
     {2, 9, 14, 33, 0, 0, 0, 0},
     {0, 0, 0, 0, 0, 0, 0, 0},
     {0, 0, 2, 17, 5, 41, 8, 0}};
 
-  static final int[][] NO_KEY_SEGMENTS = {
+  private static final int[][] NO_KEY_SEGMENTS = {
     {0, 0, 1, 1, 0, 0, 0, 0},
     {0, 0, 0, 0, 0, 0, 0, 0},
     {0, 0, 0, 0, 1, 1, 1, 0}};
+
+  /** Per-token labels of {@link #NO_KEY_TOKENS}: four positions, −1 elsewhere. */
+  private static final int[][] NO_KEY_TOKEN_LABELS = {
+    {-1, 7, -1, 3, -1, -1, -1, -1},
+    {-1, -1, -1, -1, -1, -1, -1, -1},
+    {-1, -1, -1, 11, -1, 20, -1, -1}};
+
+  /**
+   * The batch of {@link #NO_KEY_TOKENS} for {@code config}: segments all 0 for a model without
+   * segments; class labels where there is a classifier; per-token labels (for the masked LM, or taken
+   * modulo the classes of a token classifier or the discriminator's 2) where a head reads them.
+   */
+  static Inputs noKeyInputs(Config config) {
+    int perToken = config.discriminator() ? 2 : config.tokenClasses();
+    boolean maskedLm = config.mlm() && config.mask() == Mask.NONE;
+    int[][] tokenLabels = null;
+    if (maskedLm || perToken > 0) {
+      tokenLabels = new int[NO_KEY_TOKEN_LABELS.length][];
+      for (int b = 0; b < tokenLabels.length; b++) {
+        tokenLabels[b] = NO_KEY_TOKEN_LABELS[b].clone();
+        for (int i = 0; i < tokenLabels[b].length; i++) {
+          if (perToken > 0 && tokenLabels[b][i] >= 0) {
+            tokenLabels[b][i] %= perToken;
+          }
+        }
+      }
+    }
+    int[][] segments = config.segments() > 1 ? NO_KEY_SEGMENTS
+        : new int[NO_KEY_SEGMENTS.length][NO_KEY_SEGMENTS[0].length];
+    return new Inputs(NO_KEY_TOKENS, segments,
+        config.classes() > 0 ? new int[] {0, 2 % config.classes(), 1} : null, tokenLabels);
+  }
 
   /**
    * Initialises {@code model} from {@code seed}, then replaces every parameter by values large enough
@@ -38,15 +70,27 @@ final class Harness {
     Random random = new Random(seed);
     for (ParameterInfo p : model.parameters()) {
       float[] values = new float[p.size()];
-      boolean norm = p.name().contains("LayerNorm");
-      boolean bias = p.name().endsWith("bias");
       for (int i = 0; i < values.length; i++) {
-        double z = random.nextGaussian();
-        values[i] = (float) (norm && !bias ? 1 + 0.1 * z : bias ? 0.1 * z : 0.2 * z);
+        values[i] = (float) randomValue(p.name(), random);
       }
       model.setParameter(p.name(), new FloatTensor(p.shape(), values));
     }
     return weightsOf(model);
+  }
+
+  /**
+   * One random value of the parameter {@code name}: a norm's γ 1 + N(0, 0.1²), a bias (β too)
+   * N(0, 0.1²), a weight N(0, 0.2²).
+   */
+  static double randomValue(String name, Random random) {
+    double z = random.nextGaussian();
+    return name.endsWith("bias") ? 0.1 * z : isNorm(name) ? 1 + 0.1 * z : 0.2 * z;
+  }
+
+  /** Whether {@code name} is a layer norm's parameter, in any architecture's naming. */
+  static boolean isNorm(String name) {
+    return name.contains("LayerNorm") || name.contains("layer_norm")
+        || name.matches("(.*\\.)?ln_(1|2|f)\\.(weight|bias)");
   }
 
   /** Every parameter of {@code model}, read back with {@link TransformerModel#parameter}, in double. */
@@ -72,10 +116,12 @@ final class Harness {
   /**
    * A batch of {@code lengths.length} rows of length {@code seq}: row b has {@code lengths[b]} real tokens
    * (ids in [1, vocab), [CLS] = 2 first) then padding (0). Segments: a pair, segment 0 then 1 over the
-   * real tokens (for UNILM: source then target), padding in segment 0. Class labels in [0, classes);
+   * real tokens (for UNILM: source then target), padding in segment 0; all 0 for a model without
+   * segments. Class labels in [0, classes);
    * MLM token labels on about a third of the real positions, −1 elsewhere; for a token-classification
    * head instead, labels in [0, tokenClasses) on about three quarters of the real positions, −1
-   * elsewhere (drawn from a second stream, so the other inputs are those of a spec without the head).
+   * elsewhere (drawn from a second stream, so the other inputs are those of a spec without the head);
+   * for the discriminator likewise, replaced (1) or original (0).
    */
   static Inputs inputs(Config config, int seq, int[] lengths, long seed) {
     Random random = new Random(seed);
@@ -91,7 +137,7 @@ final class Harness {
         tokenLabels[b][i] = -1;
         if (i < length) {
           tokens[b][i] = i == 0 ? 2 : 1 + random.nextInt(config.vocab() - 1);
-          segments[b][i] = i >= sourceEnd ? 1 : 0;
+          segments[b][i] = i >= sourceEnd && config.segments() > 1 ? 1 : 0;
           if (random.nextInt(3) == 0) {
             tokenLabels[b][i] = 1 + random.nextInt(config.vocab() - 1);
           }
@@ -101,21 +147,22 @@ final class Harness {
     }
     tokenLabels[0][1] = 5; // at least one counted position
     boolean maskedLm = config.mlm() && config.mask() == Mask.NONE;
-    if (config.tokenClasses() > 0) {
-      if (maskedLm) {
-        throw new IllegalArgumentException("masked LM and token classification both read tokenLabels");
+    int perToken = config.discriminator() ? 2 : config.tokenClasses();
+    if (perToken > 0) {
+      if (maskedLm || config.discriminator() && config.tokenClasses() > 0) {
+        throw new IllegalArgumentException("two heads read tokenLabels");
       }
       Random classes = new Random(seed ^ 0x70c1a55L);
       for (int b = 0; b < batch; b++) {
         for (int i = 0; i < seq; i++) {
           tokenLabels[b][i] = i < lengths[b] && classes.nextInt(4) != 0
-              ? classes.nextInt(config.tokenClasses()) : -1;
+              ? classes.nextInt(perToken) : -1;
         }
       }
-      tokenLabels[0][1] = config.tokenClasses() - 1; // at least one counted position
+      tokenLabels[0][1] = perToken - 1; // at least one counted position
     }
     return new Inputs(tokens, segments, config.classes() > 0 ? labels : null,
-        maskedLm || config.tokenClasses() > 0 ? tokenLabels : null);
+        maskedLm || perToken > 0 ? tokenLabels : null);
   }
 
   /** max |actual − expected|, after checking the sizes agree. */

@@ -1,38 +1,64 @@
 package bert4j.examples.model;
 
 import bert4j.dsl.Activation;
+import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Position;
 import bert4j.examples.model.Tape.Act;
 import bert4j.examples.model.Tape.Node;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * An independent reference of the BERT that bert4j generates (bert4keras / Hugging Face semantics,
- * post-LN), in double precision on {@link Tape}: outputs, the training loss of the present heads, and
- * the gradient of the loss with respect to every parameter. It reads the parameters by their Hugging
- * Face names from a map and uses no runtime code: no kernels, no input staging.
+ * An independent reference of the models bert4j generates for the BERT family of bert4keras (BERT,
+ * ALBERT shared and unshared, RoFormer v1 and v2, ELECTRA, GPT, GPT-2; Hugging Face semantics), in
+ * double precision on {@link Tape}: outputs, the training loss of the present heads, and the gradient
+ * of the loss with respect to every parameter. It reads the parameters by their Hugging Face names
+ * ({@link ReferenceNames}) from a map and uses no runtime code: no kernels, no input staging.
  *
  * <p>What it computes, for token ids {@code tok} and segment ids {@code seg} ([batch][seq]):
  * <pre>
- *   x0 = LN(W_tok[tok] + W_pos[pos] + W_seg[seg])
- *   per layer: q, k, v = x·Wᵀ + b; logits = q·k·scale (1/√keySize, or 1); key j allowed iff tok[j] != 0 and
- *     (LM) j ≤ i, (UNILM) c[j] ≤ c[i] with c = cumsum(seg); masked keys get p = 0, a row with no
- *     allowed key is uniform; ctx = Σ p v; x1 = LN(ctx·Woᵀ + bo + x); x2 = LN(act(x1·Wiᵀ + bi)·Wᵀ + b + x1)
- *   pooled = tanh([CLS]·Wpᵀ + bp); mlm = LN(act(x·Wtᵀ + bt))·W_tokᵀ + bias
+ *   e = W_tok[tok] + W_pos[pos] (learned positions) + W_seg[seg] (segments &gt; 0), width E
+ *   x0 = Norm(e) (none for GPT, GPT-2), then x0·W_projᵀ + b (ALBERT; ELECTRA and RoFormer when E ≠ H)
+ *   Norm = LN (γ, β), or RMS(x) = x/√(mean(x²) + eps) without parameters (RoFormer-V2)
+ *   attention: q, k, v = x·Wᵀ + b (GPT: one fused c_attn, rows q, k, v; RoFormer-V2: no biases);
+ *     rotary positions turn q and k; logits = q·k·scale (1/√keySize, or 1); key j allowed iff
+ *     tok[j] != 0 and (LM) j ≤ i, (UNILM) c[j] ≤ c[i] with c = cumsum(seg); masked keys get p = 0, a
+ *     row with no allowed key is uniform; A(x) = (Σ p v)·Woᵀ + bo
+ *   post-LN layer: x1 = Norm(A(x) + x); x2 = Norm(act(x1·Wiᵀ + bi)·Wᵀ + b + x1)
+ *   pre-LN layer (GPT-2): a = x + A(Norm(x)); x2 = a + act(Norm(a)·Wiᵀ + bi)·Wᵀ + b; after the last
+ *     layer LN (ln_f). ALBERT: every layer uses the one shared layer's parameters
+ *   pooled = tanh([CLS]·Wpᵀ + bp); mlm = LN(act(x·Wtᵀ + bt))·W_tokᵀ + bias (GPT, GPT-2,
+ *     RoFormer-V2: x·W_tokᵀ)
  *   class = (pooled or [CLS])·Wcᵀ + bc; tokenClass = x·Wtcᵀ + btc (every position, no dropout)
+ *   discriminator = act(x·Wdᵀ + bd)·wᵀ + b, one logit per position
  *   loss = mean CE of the classes over the batch + mean CE of the MLM targets: tokenLabels ≥ 0 (NONE),
  *     the next token where it is not padding (LM), and also in segment 1 (UNILM)
  *     + mean CE of the token classes over the positions with tokenLabels ≥ 0
+ *     + mean binary CE of the discriminator over the positions with tokenLabels 0 or 1
  * </pre>
  */
 final class ReferenceBert {
 
-  /** The spec, written by hand from the annotations of the spec under test. */
-  record Config(int layers, int hidden, int heads, int keySize, int intermediate, int vocab,
-      int maxPosition, int segments, Activation activation, double eps, Mask mask, boolean pooler,
-      boolean mlm, int classes, boolean scale, int tokenClasses) {
-    /** Without a token-classification head. */
+  /**
+   * The spec, written by hand from the annotations of the spec under test, with the architecture's
+   * defaults resolved: {@code embeddingSize} is the embedding width (= hidden when not factorized),
+   * {@code position} LEARNED, ROTARY or NONE, {@code eps} the architecture's when the spec sets none.
+   */
+  record Config(Architecture architecture, int layers, int hidden, int embeddingSize, int heads,
+      int keySize, int intermediate, int vocab, int maxPosition, int segments, Position position,
+      Activation activation, double eps, Mask mask, boolean pooler, boolean mlm, int classes,
+      boolean scale, int tokenClasses, boolean discriminator) {
+    /** A BERT. */
+    Config(int layers, int hidden, int heads, int keySize, int intermediate, int vocab,
+        int maxPosition, int segments, Activation activation, double eps, Mask mask, boolean pooler,
+        boolean mlm, int classes, boolean scale, int tokenClasses) {
+      this(Architecture.BERT, layers, hidden, hidden, heads, keySize, intermediate, vocab,
+          maxPosition, segments, Position.LEARNED, activation, eps, mask, pooler, mlm, classes, scale,
+          tokenClasses, false);
+    }
+
+    /** A BERT without a token-classification head. */
     Config(int layers, int hidden, int heads, int keySize, int intermediate, int vocab,
         int maxPosition, int segments, Activation activation, double eps, Mask mask, boolean pooler,
         boolean mlm, int classes, boolean scale) {
@@ -44,61 +70,143 @@ final class ReferenceBert {
       return hidden / heads;
     }
 
-    /** Every parameter name with its shape, in Hugging Face naming. */
+    /** RoFormer-V2's norms: RMS without parameters, in place of every layer norm of the encoder. */
+    boolean rmsNorm() {
+      return architecture == Architecture.ROFORMER_V2;
+    }
+
+    /** GPT and GPT-2 have no norm on the embeddings. */
+    boolean normedEmbeddings() {
+      return architecture != Architecture.GPT && architecture != Architecture.GPT2;
+    }
+
+    /** Whether the embeddings are projected to the hidden width. */
+    boolean projects() {
+      return switch (architecture) {
+        case ALBERT, ALBERT_UNSHARED -> true;
+        case ELECTRA, ROFORMER -> embeddingSize != hidden;
+        default -> false;
+      };
+    }
+
+    /** RoFormer-V2's dense layers in the encoder have no bias. */
+    boolean layerBiases() {
+      return architecture != Architecture.ROFORMER_V2;
+    }
+
+    /** GPT-2's pre-LN layers, with a final norm. */
+    boolean preNorm() {
+      return architecture == Architecture.GPT2;
+    }
+
+    /** The MLM head is the tied token embedding alone (no transform, no bias). */
+    boolean tiedDecoderOnly() {
+      return switch (architecture) {
+        case GPT, GPT2, ROFORMER_V2 -> true;
+        default -> false;
+      };
+    }
+
+    /** Every parameter name with its shape, in Hugging Face naming, in the model's order. */
     Map<String, int[]> parameterShapes() {
+      Architecture a = architecture;
+      int e = embeddingSize;
       Map<String, int[]> shapes = new LinkedHashMap<>();
-      shapes.put("embeddings.word_embeddings.weight", new int[] {vocab, hidden});
-      shapes.put("embeddings.position_embeddings.weight", new int[] {maxPosition, hidden});
-      shapes.put("embeddings.token_type_embeddings.weight", new int[] {segments, hidden});
-      shapes.put("embeddings.LayerNorm.weight", new int[] {hidden});
-      shapes.put("embeddings.LayerNorm.bias", new int[] {hidden});
-      int qk = heads * keySize;
-      int v = heads * headSize();
-      for (int l = 0; l < layers; l++) {
-        String p = "encoder.layer." + l + ".";
-        linear(shapes, p + "attention.self.query", qk, hidden);
-        linear(shapes, p + "attention.self.key", qk, hidden);
-        linear(shapes, p + "attention.self.value", v, hidden);
-        linear(shapes, p + "attention.output.dense", hidden, v);
-        linear(shapes, p + "attention.output.LayerNorm", hidden, 0);
-        linear(shapes, p + "intermediate.dense", intermediate, hidden);
-        linear(shapes, p + "output.dense", hidden, intermediate);
-        linear(shapes, p + "output.LayerNorm", hidden, 0);
+      shapes.put(ReferenceNames.words(a), new int[] {vocab, e});
+      if (position == Position.LEARNED) {
+        shapes.put(ReferenceNames.positions(a), new int[] {maxPosition, e});
+      }
+      if (segments > 0) {
+        shapes.put(ReferenceNames.SEGMENTS, new int[] {segments, e});
+      }
+      if (normedEmbeddings()) {
+        norm(shapes, ReferenceNames.EMBEDDING_NORM, e);
+      }
+      if (projects()) {
+        linear(shapes, ReferenceNames.projection(a), hidden, e, true);
+      }
+      if (a == Architecture.ALBERT) {
+        layer(shapes, ReferenceNames.ALBERT_SHARED);
+      } else {
+        for (int l = 0; l < layers; l++) {
+          layer(shapes, ReferenceNames.layerPrefix(a, l));
+        }
+      }
+      if (preNorm()) {
+        norm(shapes, ReferenceNames.FINAL_NORM, hidden);
       }
       if (pooler) {
-        linear(shapes, "pooler.dense", hidden, hidden);
+        linear(shapes, ReferenceNames.pooler(a), hidden, hidden, true);
       }
-      if (mlm) {
-        linear(shapes, "cls.predictions.transform.dense", hidden, hidden);
-        linear(shapes, "cls.predictions.transform.LayerNorm", hidden, 0);
-        shapes.put("cls.predictions.bias", new int[] {vocab});
+      if (mlm && !tiedDecoderOnly()) {
+        linear(shapes, ReferenceNames.mlmTransform(a), e, hidden, true);
+        norm(shapes, ReferenceNames.mlmNorm(a), e);
+        shapes.put(ReferenceNames.mlmBias(a), new int[] {vocab});
       }
       if (classes > 0) {
-        linear(shapes, "classifier", classes, hidden);
+        linear(shapes, ReferenceNames.CLASSIFIER, classes, hidden, true);
       }
       if (tokenClasses > 0) {
-        linear(shapes, "token_classifier", tokenClasses, hidden);
+        linear(shapes, ReferenceNames.TOKEN_CLASSIFIER, tokenClasses, hidden, true);
+      }
+      if (discriminator) {
+        linear(shapes, ReferenceNames.DISCRIMINATOR, hidden, hidden, true);
+        linear(shapes, ReferenceNames.DISCRIMINATOR_PREDICTION, 1, hidden, true);
       }
       return shapes;
     }
 
-    private static void linear(Map<String, int[]> shapes, String prefix, int out, int in) {
-      shapes.put(prefix + ".weight", in == 0 ? new int[] {out} : new int[] {out, in});
-      shapes.put(prefix + ".bias", new int[] {out});
+    private void layer(Map<String, int[]> shapes, String prefix) {
+      ReferenceNames.Layer n = ReferenceNames.layer(architecture);
+      int qk = heads * keySize;
+      int v = heads * headSize();
+      boolean bias = layerBiases();
+      if (n.fusedQkv() != null) {
+        linear(shapes, prefix + n.fusedQkv(), qk + qk + v, hidden, bias);
+      } else {
+        linear(shapes, prefix + n.query(), qk, hidden, bias);
+        linear(shapes, prefix + n.key(), qk, hidden, bias);
+        linear(shapes, prefix + n.value(), v, hidden, bias);
+      }
+      linear(shapes, prefix + n.attentionOutput(), hidden, v, bias);
+      norm(shapes, prefix + n.attentionNorm(), hidden);
+      linear(shapes, prefix + n.intermediate(), intermediate, hidden, bias);
+      linear(shapes, prefix + n.output(), hidden, intermediate, bias);
+      norm(shapes, prefix + n.outputNorm(), hidden);
+    }
+
+    private void norm(Map<String, int[]> shapes, String prefix, int width) {
+      if (!rmsNorm()) {
+        shapes.put(prefix + ".weight", new int[] {width});
+        shapes.put(prefix + ".bias", new int[] {width});
+      }
+    }
+
+    private static void linear(Map<String, int[]> shapes, String prefix, int out, int in,
+        boolean bias) {
+      shapes.put(prefix + ".weight", new int[] {out, in});
+      if (bias) {
+        shapes.put(prefix + ".bias", new int[] {out});
+      }
     }
   }
 
   /**
    * Outputs ([batch, seq, hidden], [batch, hidden], [batch, seq, vocab], [batch, classes],
-   * [batch, seq, tokenClasses]; null when absent).
+   * [batch, seq, tokenClasses], [batch, seq, 1]; null when absent).
    */
   record Result(double[] sequenceOutput, double[] pooledOutput, double[] mlmLogits,
-      double[] classLogits, double[] tokenClassLogits, double loss, Map<String, double[]> gradients) {}
+      double[] classLogits, double[] tokenClassLogits, double[] discriminatorLogits, double loss,
+      Map<String, double[]> gradients) {}
 
   private final Config config;
   private final Map<String, double[]> weights;
 
   ReferenceBert(Config config, Map<String, double[]> weights) {
+    if (config.position() != Position.LEARNED && config.position() != Position.ROTARY
+        && config.position() != Position.NONE) {
+      throw new IllegalArgumentException("the reference has no " + config.position() + " positions");
+    }
     this.config = config;
     this.weights = weights;
     for (Map.Entry<String, int[]> e : config.parameterShapes().entrySet()) {
@@ -120,8 +228,8 @@ final class ReferenceBert {
 
   /**
    * Training: outputs, loss, and gradients. {@code labels} for a classification head,
-   * {@code tokenLabels} (−1 = not counted) for the MLM head with mask NONE and for a
-   * token-classification head.
+   * {@code tokenLabels} (−1 = not counted) for the MLM head with mask NONE, for a
+   * token-classification head and for the discriminator.
    */
   Result train(int[][] tok, int[][] seg, int[] labels, int[][] tokenLabels) {
     return run(tok, seg, labels, tokenLabels, true);
@@ -134,10 +242,10 @@ final class ReferenceBert {
 
   private Result run(int[][] tok, int[][] seg, int[] labels, int[][] tokenLabels, boolean gradients) {
     Config c = config;
+    Architecture a = c.architecture();
     int batch = tok.length;
     int seq = tok[0].length;
     int rows = batch * seq;
-    int h = c.hidden();
     Tape tape = new Tape();
     Map<String, Node> p = new LinkedHashMap<>();
     for (Map.Entry<String, int[]> e : c.parameterShapes().entrySet()) {
@@ -146,37 +254,51 @@ final class ReferenceBert {
     int[] tokFlat = new int[rows];
     int[] segFlat = new int[rows];
     int[] posFlat = new int[rows];
+    int[] tokenLabelsFlat = tokenLabels == null ? null : new int[rows];
     for (int b = 0; b < batch; b++) {
       for (int i = 0; i < seq; i++) {
         tokFlat[b * seq + i] = tok[b][i];
         segFlat[b * seq + i] = seg[b][i];
         posFlat[b * seq + i] = i;
+        if (tokenLabels != null) {
+          tokenLabelsFlat[b * seq + i] = tokenLabels[b][i];
+        }
       }
     }
-    Node emb = tape.add(tape.add(tape.gather(p.get("embeddings.word_embeddings.weight"), tokFlat),
-        tape.gather(p.get("embeddings.position_embeddings.weight"), posFlat)),
-        tape.gather(p.get("embeddings.token_type_embeddings.weight"), segFlat));
-    Node x = tape.layerNorm(emb, p.get("embeddings.LayerNorm.weight"), p.get("embeddings.LayerNorm.bias"),
-        c.eps());
+    Node words = p.get(ReferenceNames.words(a));
+    Node x = tape.gather(words, tokFlat);
+    if (c.position() == Position.LEARNED) {
+      x = tape.add(x, tape.gather(p.get(ReferenceNames.positions(a)), posFlat));
+    }
+    if (c.segments() > 0) {
+      x = tape.add(x, tape.gather(p.get(ReferenceNames.SEGMENTS), segFlat));
+    }
+    if (c.normedEmbeddings()) {
+      x = norm(tape, p, x, ReferenceNames.EMBEDDING_NORM);
+    }
+    if (c.projects()) {
+      x = linear(tape, p, x, ReferenceNames.projection(a));
+    }
 
     boolean[][][] allowed = allowed(tok, seg);
     Act act = Act.valueOf(c.activation().name());
-    double scale = c.scale() ? 1 / Math.sqrt(c.keySize()) : 1;
+    ReferenceNames.Layer n = ReferenceNames.layer(a);
     for (int l = 0; l < c.layers(); l++) {
-      String n = "encoder.layer." + l + ".";
-      Node q = linear(tape, p, x, n + "attention.self.query");
-      Node k = linear(tape, p, x, n + "attention.self.key");
-      Node v = linear(tape, p, x, n + "attention.self.value");
-      Node logits = tape.attentionLogits(q, k, batch, seq, c.heads(), c.keySize(), scale);
-      Node probs = tape.maskedSoftmax(logits, allowed, batch, c.heads(), seq);
-      Node ctx = tape.attentionContext(probs, v, batch, seq, c.heads(), c.headSize());
-      Node a = linear(tape, p, ctx, n + "attention.output.dense");
-      Node x1 = tape.layerNorm(tape.add(a, x), p.get(n + "attention.output.LayerNorm.weight"),
-          p.get(n + "attention.output.LayerNorm.bias"), c.eps());
-      Node f = tape.act(linear(tape, p, x1, n + "intermediate.dense"), act);
-      Node o = linear(tape, p, f, n + "output.dense");
-      x = tape.layerNorm(tape.add(o, x1), p.get(n + "output.LayerNorm.weight"),
-          p.get(n + "output.LayerNorm.bias"), c.eps());
+      String prefix = ReferenceNames.layerPrefix(a, l);
+      if (c.preNorm()) {
+        Node attended = tape.add(x, attention(tape, p, norm(tape, p, x, prefix + n.attentionNorm()),
+            prefix, allowed, batch, seq));
+        Node fed = feedForward(tape, p, norm(tape, p, attended, prefix + n.outputNorm()), prefix, act);
+        x = tape.add(attended, fed);
+      } else {
+        Node attended = norm(tape, p, tape.add(attention(tape, p, x, prefix, allowed, batch, seq), x),
+            prefix + n.attentionNorm());
+        x = norm(tape, p, tape.add(feedForward(tape, p, attended, prefix, act), attended),
+            prefix + n.outputNorm());
+      }
+    }
+    if (c.preNorm()) {
+      x = norm(tape, p, x, ReferenceNames.FINAL_NORM);
     }
     Node sequence = x;
     int[] clsRows = new int[batch];
@@ -184,47 +306,47 @@ final class ReferenceBert {
       clsRows[b] = b * seq;
     }
     Node cls = tape.selectRows(sequence, clsRows);
-    Node pooled = c.pooler() ? tape.act(linear(tape, p, cls, "pooler.dense"), Act.TANH) : null;
+    Node pooled = c.pooler()
+        ? tape.act(linear(tape, p, cls, ReferenceNames.pooler(a)), Act.TANH) : null;
 
     Node loss = null;
     Node mlmLogits = null;
     if (c.mlm()) {
-      Node t = tape.act(linear(tape, p, sequence, "cls.predictions.transform.dense"), act);
-      t = tape.layerNorm(t, p.get("cls.predictions.transform.LayerNorm.weight"),
-          p.get("cls.predictions.transform.LayerNorm.bias"), c.eps());
-      mlmLogits = tape.addBias(tape.matmulT(t, p.get("embeddings.word_embeddings.weight")),
-          p.get("cls.predictions.bias"));
+      if (c.tiedDecoderOnly()) {
+        mlmLogits = tape.matmulT(sequence, words);
+      } else {
+        Node t = tape.act(linear(tape, p, sequence, ReferenceNames.mlmTransform(a)), act);
+        t = tape.layerNorm(t, p.get(ReferenceNames.mlmNorm(a) + ".weight"),
+            p.get(ReferenceNames.mlmNorm(a) + ".bias"), c.eps());
+        mlmLogits = tape.addBias(tape.matmulT(t, words), p.get(ReferenceNames.mlmBias(a)));
+      }
       int[] targets = mlmTargets(tok, seg, tokenLabels);
       if (targets != null) {
-        int counted = 0;
-        for (int target : targets) {
-          counted += target >= 0 ? 1 : 0;
-        }
-        loss = tape.crossEntropy(mlmLogits, targets, counted == 0 ? 0 : 1.0 / counted);
+        loss = tape.crossEntropy(mlmLogits, targets, meanOver(targets, 0, Integer.MAX_VALUE));
       }
     }
     Node classLogits = null;
     if (c.classes() > 0) {
-      classLogits = linear(tape, p, pooled != null ? pooled : cls, "classifier");
+      classLogits = linear(tape, p, pooled != null ? pooled : cls, ReferenceNames.CLASSIFIER);
       if (labels != null) {
-        Node ce = tape.crossEntropy(classLogits, labels, 1.0 / batch);
-        loss = loss == null ? ce : tape.add(loss, ce);
+        loss = plus(tape, loss, tape.crossEntropy(classLogits, labels, 1.0 / batch));
       }
     }
     Node tokenClassLogits = null;
     if (c.tokenClasses() > 0) {
-      tokenClassLogits = linear(tape, p, sequence, "token_classifier");
+      tokenClassLogits = linear(tape, p, sequence, ReferenceNames.TOKEN_CLASSIFIER);
       if (tokenLabels != null) {
-        int[] targets = new int[rows];
-        int counted = 0;
-        for (int b = 0; b < batch; b++) {
-          for (int i = 0; i < seq; i++) {
-            targets[b * seq + i] = tokenLabels[b][i];
-            counted += tokenLabels[b][i] >= 0 ? 1 : 0;
-          }
-        }
-        Node ce = tape.crossEntropy(tokenClassLogits, targets, counted == 0 ? 0 : 1.0 / counted);
-        loss = loss == null ? ce : tape.add(loss, ce);
+        loss = plus(tape, loss, tape.crossEntropy(tokenClassLogits, tokenLabelsFlat,
+            meanOver(tokenLabelsFlat, 0, Integer.MAX_VALUE)));
+      }
+    }
+    Node discriminatorLogits = null;
+    if (c.discriminator()) {
+      Node hidden = tape.act(linear(tape, p, sequence, ReferenceNames.DISCRIMINATOR), act);
+      discriminatorLogits = linear(tape, p, hidden, ReferenceNames.DISCRIMINATOR_PREDICTION);
+      if (tokenLabels != null) {
+        loss = plus(tape, loss, tape.sigmoidCrossEntropy(discriminatorLogits, tokenLabelsFlat,
+            meanOver(tokenLabelsFlat, 0, 1)));
       }
     }
 
@@ -239,13 +361,79 @@ final class ReferenceBert {
         grads.put(e.getKey(), e.getValue().grad.clone());
       }
     }
-    return new Result(sequence.value, pooled == null ? null : pooled.value,
-        mlmLogits == null ? null : mlmLogits.value, classLogits == null ? null : classLogits.value,
-        tokenClassLogits == null ? null : tokenClassLogits.value, loss == null ? Double.NaN : loss.value[0], grads);
+    return new Result(sequence.value, valueOf(pooled), valueOf(mlmLogits), valueOf(classLogits),
+        valueOf(tokenClassLogits), valueOf(discriminatorLogits),
+        loss == null ? Double.NaN : loss.value[0], grads);
   }
 
+  /**
+   * The attention branch of one layer, A(x) = attention(q, k, v)·Woᵀ + bo, with the projections of
+   * the layer at {@code prefix}.
+   */
+  private Node attention(Tape tape, Map<String, Node> p, Node x, String prefix,
+      boolean[][][] allowed, int batch, int seq) {
+    Config c = config;
+    ReferenceNames.Layer n = ReferenceNames.layer(c.architecture());
+    int qk = c.heads() * c.keySize();
+    Node q;
+    Node k;
+    Node v;
+    if (n.fusedQkv() != null) {
+      Node qkv = linear(tape, p, x, prefix + n.fusedQkv());
+      q = tape.columns(qkv, 0, qk);
+      k = tape.columns(qkv, qk, qk);
+      v = tape.columns(qkv, 2 * qk, c.heads() * c.headSize());
+    } else {
+      q = linear(tape, p, x, prefix + n.query());
+      k = linear(tape, p, x, prefix + n.key());
+      v = linear(tape, p, x, prefix + n.value());
+    }
+    if (c.position() == Position.ROTARY) {
+      q = tape.rotary(q, seq, c.heads(), c.keySize());
+      k = tape.rotary(k, seq, c.heads(), c.keySize());
+    }
+    double scale = c.scale() ? 1 / Math.sqrt(c.keySize()) : 1;
+    Node logits = tape.attentionLogits(q, k, batch, seq, c.heads(), c.keySize(), scale);
+    Node probs = tape.maskedSoftmax(logits, allowed, batch, c.heads(), seq);
+    Node ctx = tape.attentionContext(probs, v, batch, seq, c.heads(), c.headSize());
+    return linear(tape, p, ctx, prefix + n.attentionOutput());
+  }
+
+  /** The feed-forward branch of one layer: act(x·Wiᵀ + bi)·Wᵀ + b. */
+  private Node feedForward(Tape tape, Map<String, Node> p, Node x, String prefix, Act act) {
+    ReferenceNames.Layer n = ReferenceNames.layer(config.architecture());
+    return linear(tape, p, tape.act(linear(tape, p, x, prefix + n.intermediate()), act),
+        prefix + n.output());
+  }
+
+  /** The architecture's norm of x: the layer norm {@code prefix}, or RoFormer-V2's RMS norm. */
+  private Node norm(Tape tape, Map<String, Node> p, Node x, String prefix) {
+    return config.rmsNorm() ? tape.rmsNorm(x, config.eps())
+        : tape.layerNorm(x, p.get(prefix + ".weight"), p.get(prefix + ".bias"), config.eps());
+  }
+
+  /** x·Wᵀ + b of the dense layer {@code prefix}; without b where the layer has no bias. */
   private static Node linear(Tape tape, Map<String, Node> p, Node x, String prefix) {
-    return tape.linear(x, p.get(prefix + ".weight"), p.get(prefix + ".bias"));
+    Node bias = p.get(prefix + ".bias");
+    Node y = tape.matmulT(x, p.get(prefix + ".weight"));
+    return bias == null ? y : tape.addBias(y, bias);
+  }
+
+  private static Node plus(Tape tape, Node loss, Node term) {
+    return loss == null ? term : tape.add(loss, term);
+  }
+
+  /** 1 / the number of targets in [low, high] (0 when none): the scale of a mean over them. */
+  private static double meanOver(int[] targets, int low, int high) {
+    int counted = 0;
+    for (int t : targets) {
+      counted += t >= low && t <= high ? 1 : 0;
+    }
+    return counted == 0 ? 0 : 1.0 / counted;
+  }
+
+  private static double[] valueOf(Node node) {
+    return node == null ? null : node.value;
   }
 
   /** allowed[b][i][j]: may query i attend to key j. */

@@ -264,6 +264,116 @@ final class Tape {
     return self[0];
   }
 
+  /**
+   * RoFormer-V2's norm without parameters, over the last axis: x/√(mean(x²) + eps) (no centring, no
+   * γ, no β).
+   */
+  Node rmsNorm(Node x, double eps) {
+    int n = x.rows();
+    int d = x.cols();
+    double[] y = new double[n * d];
+    double[] rstd = new double[n];
+    for (int r = 0; r < n; r++) {
+      double meanSquare = 0;
+      for (int c = 0; c < d; c++) {
+        meanSquare += x.value[r * d + c] * x.value[r * d + c];
+      }
+      rstd[r] = 1 / Math.sqrt(meanSquare / d + eps);
+      for (int c = 0; c < d; c++) {
+        y[r * d + c] = x.value[r * d + c] * rstd[r];
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, x.shape, () -> {
+      double[] dy = self[0].grad;
+      for (int r = 0; r < n; r++) {
+        double dot = 0;
+        for (int c = 0; c < d; c++) {
+          dot += dy[r * d + c] * y[r * d + c];
+        }
+        for (int c = 0; c < d; c++) {
+          x.grad[r * d + c] += rstd[r] * (dy[r * d + c] - y[r * d + c] * dot / d);
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /**
+   * Rotary position embedding (RoFormer) on x [B·S, heads·size]: in each head, the pair
+   * (x[2i], x[2i+1]) of the row at position p (its index in the sequence) is turned by the angle
+   * p·10000^(−2i/size): (x[2i]·cos − x[2i+1]·sin, x[2i+1]·cos + x[2i]·sin).
+   */
+  Node rotary(Node x, int seq, int heads, int size) {
+    int n = x.rows();
+    int w = heads * size;
+    if (x.cols() != w || size % 2 != 0) {
+      throw new IllegalArgumentException("rotary: " + x.cols() + " columns, " + heads + " heads of "
+          + size);
+    }
+    double[] cos = new double[seq * size / 2];
+    double[] sin = new double[seq * size / 2];
+    for (int p = 0; p < seq; p++) {
+      for (int i = 0; i < size / 2; i++) {
+        double angle = p * Math.pow(10000, -2.0 * i / size);
+        cos[p * size / 2 + i] = Math.cos(angle);
+        sin[p * size / 2 + i] = Math.sin(angle);
+      }
+    }
+    double[] y = new double[n * w];
+    turn(x.value, y, n, seq, heads, size, cos, sin, 1);
+    Node[] self = new Node[1];
+    self[0] = result(y, x.shape, () -> {
+      double[] dx = new double[n * w];
+      turn(self[0].grad, dx, n, seq, heads, size, cos, sin, -1);
+      for (int i = 0; i < dx.length; i++) {
+        x.grad[i] += dx[i];
+      }
+    });
+    return self[0];
+  }
+
+  /** The rotation of {@link #rotary} (direction 1), or its inverse, the transpose (direction −1). */
+  private static void turn(double[] x, double[] y, int n, int seq, int heads, int size, double[] cos,
+      double[] sin, int direction) {
+    int w = heads * size;
+    for (int r = 0; r < n; r++) {
+      int p = r % seq;
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < size / 2; i++) {
+          int e = r * w + h * size + 2 * i;
+          double c = cos[p * size / 2 + i];
+          double s = direction * sin[p * size / 2 + i];
+          y[e] = x[e] * c - x[e + 1] * s;
+          y[e + 1] = x[e + 1] * c + x[e] * s;
+        }
+      }
+    }
+  }
+
+  /** The columns [from, from + width) of x [n, d]: one part of a fused projection (GPT's c_attn). */
+  Node columns(Node x, int from, int width) {
+    int n = x.rows();
+    int d = x.cols();
+    if (from < 0 || from + width > d) {
+      throw new IllegalArgumentException("columns [" + from + ", " + (from + width) + ") of " + d);
+    }
+    double[] y = new double[n * width];
+    for (int r = 0; r < n; r++) {
+      System.arraycopy(x.value, r * d + from, y, r * width, width);
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, new int[] {n, width}, () -> {
+      double[] dy = self[0].grad;
+      for (int r = 0; r < n; r++) {
+        for (int c = 0; c < width; c++) {
+          x.grad[r * d + from + c] += dy[r * width + c];
+        }
+      }
+    });
+    return self[0];
+  }
+
   /** y[r] = table[ids[r]]: table [V, d], y [ids.length, d]. */
   Node gather(Node table, int[] ids) {
     int d = table.cols();
@@ -461,6 +571,34 @@ final class Tape {
         }
         for (int c = 0; c < classes; c++) {
           logits.grad[r * classes + c] += d * (softmax[r * classes + c] - (c == targets[r] ? 1 : 0));
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /**
+   * Scalar: scale · Σ_{r: targets[r] ∈ {0, 1}} softplus(z[r]) − targets[r]·z[r], the binary
+   * cross-entropy of the one logit per row z [n, 1] (ELECTRA's replaced-token loss); other targets
+   * (−1) are not counted.
+   */
+  Node sigmoidCrossEntropy(Node logits, int[] targets, double scale) {
+    if (logits.cols() != 1 || logits.rows() != targets.length) {
+      throw new IllegalArgumentException("sigmoidCrossEntropy: one logit per target");
+    }
+    double loss = 0;
+    for (int r = 0; r < targets.length; r++) {
+      if (targets[r] == 0 || targets[r] == 1) {
+        double z = logits.value[r];
+        loss += Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - targets[r] * z;
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(new double[] {scale * loss}, new int[] {1}, () -> {
+      double d = self[0].grad[0] * scale;
+      for (int r = 0; r < targets.length; r++) {
+        if (targets[r] == 0 || targets[r] == 1) {
+          logits.grad[r] += d * (1 / (1 + Math.exp(-logits.value[r])) - targets[r]);
         }
       }
     });

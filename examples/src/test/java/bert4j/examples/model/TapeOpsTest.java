@@ -174,6 +174,83 @@ class TapeOpsTest {
   }
 
   @Test
+  void rmsNorm() {
+    check("rmsNorm", (t, in) -> t.rmsNorm(in[0], 1e-12), new double[][] {randn(18, 1)},
+        new int[][] {{3, 6}});
+  }
+
+  @Test
+  void rmsNormForward() {
+    Tape tape = new Tape();
+    Node y = tape.rmsNorm(tape.leaf(new double[] {1, 2, 3, 4}, 1, 4), 0);
+    double rms = Math.sqrt(7.5); // mean of 1, 4, 9, 16: no centring
+    assertArrayEquals(new double[] {1 / rms, 2 / rms, 3 / rms, 4 / rms}, y.value);
+  }
+
+  @Test
+  void rotary() {
+    // B=2, S=3, H=2, size=4
+    check("rotary", (t, in) -> t.rotary(in[0], 3, 2, 4), new double[][] {randn(48, 1)},
+        new int[][] {{6, 8}});
+  }
+
+  @Test
+  void rotaryForward() {
+    Tape tape = new Tape();
+    // one head of size 4, rows at positions 0 and 1 (seq 2): position 0 is unchanged
+    double[] x = {1, 2, 3, 4, 1, 2, 3, 4};
+    Node y = tape.rotary(tape.leaf(x, 2, 4), 2, 1, 4);
+    double a0 = 1; // 1·10000^0
+    double a1 = Math.pow(10000, -0.5); // 1·10000^(−2/4)
+    assertArrayEquals(new double[] {1, 2, 3, 4,
+        Math.cos(a0) - 2 * Math.sin(a0), 2 * Math.cos(a0) + Math.sin(a0),
+        3 * Math.cos(a1) - 4 * Math.sin(a1), 4 * Math.cos(a1) + 3 * Math.sin(a1)}, y.value);
+  }
+
+  @Test
+  void rotaryKeepsDotProductsRelative() {
+    // RoFormer's point: ⟨R_i q, R_j k⟩ depends on j − i only
+    Tape tape = new Tape();
+    double[] q = randn(8, 1);
+    double[] k = randn(8, 1);
+    double[] rows = new double[5 * 8];
+    for (int p = 0; p < 5; p++) {
+      System.arraycopy(p % 2 == 0 ? q : k, 0, rows, p * 8, 8);
+    }
+    Node y = tape.rotary(tape.leaf(rows, 5, 8), 5, 2, 4);
+    double d01 = 0;
+    double d23 = 0;
+    for (int c = 0; c < 8; c++) {
+      d01 += y.value[c] * y.value[8 + c];
+      d23 += y.value[2 * 8 + c] * y.value[3 * 8 + c];
+    }
+    assertEquals(d01, d23, 1e-12);
+  }
+
+  @Test
+  void columns() {
+    check("columns", (t, in) -> t.columns(in[0], 2, 3), new double[][] {randn(18, 1)},
+        new int[][] {{3, 6}});
+  }
+
+  @Test
+  void sigmoidCrossEntropyWithIgnoredRows() {
+    int[] targets = {1, -1, 0, 1};
+    check("sigmoidCrossEntropy", (t, in) -> t.sigmoidCrossEntropy(in[0], targets, 0.5),
+        new double[][] {randn(4, 3)}, new int[][] {{4, 1}});
+  }
+
+  @Test
+  void sigmoidCrossEntropyForward() {
+    Tape tape = new Tape();
+    Node bce = tape.sigmoidCrossEntropy(tape.leaf(new double[] {2, -3, 40}, 3, 1),
+        new int[] {1, 0, -1}, 0.5);
+    double sigmoid = 1 / (1 + Math.exp(-2));
+    assertEquals(0.5 * (-Math.log(sigmoid) - Math.log(1 - 1 / (1 + Math.exp(3)))), bce.value[0],
+        1e-14);
+  }
+
+  @Test
   void gatherWithRepeatedIds() {
     check("gather", (t, in) -> t.gather(in[0], new int[] {1, 4, 1, 0}),
         new double[][] {randn(15, 1)}, new int[][] {{5, 3}});

@@ -1,14 +1,31 @@
 package bert4j.examples.model;
 
 import bert4j.dsl.Activation;
+import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Position;
 import bert4j.examples.model.ReferenceBert.Config;
+import bert4j.examples.model.specs.RefAlbertLmImpl;
+import bert4j.examples.model.specs.RefAlbertNoneImpl;
+import bert4j.examples.model.specs.RefAlbertUnilmImpl;
+import bert4j.examples.model.specs.RefAlbertUnsharedLmImpl;
+import bert4j.examples.model.specs.RefAlbertUnsharedNoneImpl;
+import bert4j.examples.model.specs.RefAlbertUnsharedUnilmImpl;
 import bert4j.examples.model.specs.RefClassifierOnClsImpl;
+import bert4j.examples.model.specs.RefElectraImpl;
 import bert4j.examples.model.specs.RefGeluTanhImpl;
+import bert4j.examples.model.specs.RefGpt2Impl;
+import bert4j.examples.model.specs.RefGptImpl;
 import bert4j.examples.model.specs.RefKeySizeImpl;
 import bert4j.examples.model.specs.RefLmImpl;
 import bert4j.examples.model.specs.RefMlmAndClsImpl;
 import bert4j.examples.model.specs.RefNoneImpl;
+import bert4j.examples.model.specs.RefRoformerLmImpl;
+import bert4j.examples.model.specs.RefRoformerNoneImpl;
+import bert4j.examples.model.specs.RefRoformerUnilmImpl;
+import bert4j.examples.model.specs.RefRoformerV2LmImpl;
+import bert4j.examples.model.specs.RefRoformerV2NoneImpl;
+import bert4j.examples.model.specs.RefRoformerV2UnilmImpl;
 import bert4j.examples.model.specs.RefTokenClassesImpl;
 import bert4j.examples.model.specs.RefUnilmImpl;
 import bert4j.runtime.Backend;
@@ -45,7 +62,52 @@ enum TestModels {
       config(8, Activation.GELU_TANH, 1e-3, Mask.NONE, true, true, 3, false)),
   /** {@link bert4j.examples.model.specs.RefTokenClasses}. */
   TOKEN_CLASSES(RefTokenClassesImpl::create, RefTokenClassesImpl.LAYOUT,
-      config(8, Activation.GELU, 1e-12, Mask.NONE, true, false, 3, true, 5));
+      config(8, Activation.GELU, 1e-12, Mask.NONE, true, false, 3, true, 5)),
+  /** {@link bert4j.examples.model.specs.RefAlbertNone}. */
+  ALBERT_NONE(RefAlbertNoneImpl::create, RefAlbertNoneImpl.LAYOUT,
+      family(Architecture.ALBERT, 16, Mask.NONE, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefAlbertLm}. */
+  ALBERT_LM(RefAlbertLmImpl::create, RefAlbertLmImpl.LAYOUT,
+      family(Architecture.ALBERT, 16, Mask.LM, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefAlbertUnilm}. */
+  ALBERT_UNILM(RefAlbertUnilmImpl::create, RefAlbertUnilmImpl.LAYOUT,
+      family(Architecture.ALBERT, 16, Mask.UNILM, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefAlbertUnsharedNone}. */
+  ALBERT_UNSHARED_NONE(RefAlbertUnsharedNoneImpl::create, RefAlbertUnsharedNoneImpl.LAYOUT,
+      family(Architecture.ALBERT_UNSHARED, 16, Mask.NONE, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefAlbertUnsharedLm}. */
+  ALBERT_UNSHARED_LM(RefAlbertUnsharedLmImpl::create, RefAlbertUnsharedLmImpl.LAYOUT,
+      family(Architecture.ALBERT_UNSHARED, 16, Mask.LM, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefAlbertUnsharedUnilm}. */
+  ALBERT_UNSHARED_UNILM(RefAlbertUnsharedUnilmImpl::create, RefAlbertUnsharedUnilmImpl.LAYOUT,
+      family(Architecture.ALBERT_UNSHARED, 16, Mask.UNILM, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefRoformerNone}. */
+  ROFORMER_NONE(RefRoformerNoneImpl::create, RefRoformerNoneImpl.LAYOUT,
+      family(Architecture.ROFORMER, 32, Mask.NONE, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefRoformerLm}. */
+  ROFORMER_LM(RefRoformerLmImpl::create, RefRoformerLmImpl.LAYOUT,
+      family(Architecture.ROFORMER, 32, Mask.LM, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefRoformerUnilm}. */
+  ROFORMER_UNILM(RefRoformerUnilmImpl::create, RefRoformerUnilmImpl.LAYOUT,
+      family(Architecture.ROFORMER, 16, Mask.UNILM, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefRoformerV2None}. */
+  ROFORMER_V2_NONE(RefRoformerV2NoneImpl::create, RefRoformerV2NoneImpl.LAYOUT,
+      family(Architecture.ROFORMER_V2, 32, Mask.NONE, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefRoformerV2Lm}. */
+  ROFORMER_V2_LM(RefRoformerV2LmImpl::create, RefRoformerV2LmImpl.LAYOUT,
+      family(Architecture.ROFORMER_V2, 32, Mask.LM, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefRoformerV2Unilm}. */
+  ROFORMER_V2_UNILM(RefRoformerV2UnilmImpl::create, RefRoformerV2UnilmImpl.LAYOUT,
+      family(Architecture.ROFORMER_V2, 32, Mask.UNILM, true, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefElectra}. */
+  ELECTRA(RefElectraImpl::create, RefElectraImpl.LAYOUT,
+      family(Architecture.ELECTRA, 16, Mask.NONE, false, false, 3, 0, true)),
+  /** {@link bert4j.examples.model.specs.RefGpt}. */
+  GPT(RefGptImpl::create, RefGptImpl.LAYOUT,
+      family(Architecture.GPT, 32, Mask.LM, false, true, 3, 0, false)),
+  /** {@link bert4j.examples.model.specs.RefGpt2}. */
+  GPT2(RefGpt2Impl::create, RefGpt2Impl.LAYOUT,
+      family(Architecture.GPT2, 32, Mask.LM, false, true, 3, 5, false));
 
   /** The generated {@code create(Kernels, maxBatch, maxLength)}. */
   interface Factory {
@@ -67,7 +129,10 @@ enum TestModels {
     return factory.create(Backend.cpu(), maxBatch, maxLength);
   }
 
-  /** Every spec here: layers 2, hidden 32, heads 4, intermediate 64, vocab 60, maxPosition 16, segments 2. */
+  /**
+   * A BERT, as every spec here: layers 2, hidden 32, heads 4, intermediate 64, vocab 60,
+   * maxPosition 16, segments 2.
+   */
   private static Config config(int keySize, Activation activation, double eps, Mask mask,
       boolean pooler, boolean mlm, int classes, boolean scale) {
     return config(keySize, activation, eps, mask, pooler, mlm, classes, scale, 0);
@@ -77,5 +142,20 @@ enum TestModels {
       boolean pooler, boolean mlm, int classes, boolean scale, int tokenClasses) {
     return new Config(2, 32, 4, keySize, 64, 60, 16, 2, activation, eps, mask, pooler, mlm, classes,
         scale, tokenClasses);
+  }
+
+  /**
+   * A spec of the family at the same size (keySize 8, GELU, scaled logits), with each architecture's
+   * defaults as its documentation states them: no segments for GPT and GPT-2, rotary positions for
+   * RoFormer v1 and v2, layer-norm epsilon 1e-5 for GPT and GPT-2 and 1e-12 otherwise.
+   */
+  private static Config family(Architecture architecture, int embeddingSize, Mask mask,
+      boolean pooler, boolean mlm, int classes, int tokenClasses, boolean discriminator) {
+    boolean causal = architecture == Architecture.GPT || architecture == Architecture.GPT2;
+    boolean rotary = architecture == Architecture.ROFORMER
+        || architecture == Architecture.ROFORMER_V2;
+    return new Config(architecture, 2, 32, embeddingSize, 4, 8, 64, 60, 16, causal ? 0 : 2,
+        rotary ? Position.ROTARY : Position.LEARNED, Activation.GELU, causal ? 1e-5 : 1e-12, mask,
+        pooler, mlm, classes, true, tokenClasses, discriminator);
   }
 }
