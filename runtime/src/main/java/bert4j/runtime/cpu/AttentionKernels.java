@@ -123,17 +123,9 @@ final class AttentionKernels {
 
   /** Runs the pairs with OpenBLAS single-threaded inside our workers, then gives it all cores back. */
   private void runPairs(int batch, ParallelRows.Task task) {
-    long cost = 4L * seq * seq * (keySize + headSize);
-    boolean split = pool.threads() > 1;
-    if (split) {
-      Blas.threads(1);
-    }
     try {
-      pool.run(batch * heads, cost, task);
+      Blas.inWorkers(pool, batch * heads, 4L * seq * seq * (keySize + headSize), task);
     } finally {
-      if (split) {
-        Blas.threads(pool.threads());
-      }
       q = k = v = probs = ctx = dCtx = dq = dk = dv = null;
       tokenIds = segmentIds = null;
     }

@@ -36,6 +36,25 @@ final class Blas {
   }
 
   /**
+   * Runs {@code task} over rows on the pool's threads, each calling OpenBLAS single-threaded on its
+   * own small gemms (side by side they beat OpenBLAS's threads inside each), then gives OpenBLAS
+   * every thread back.
+   */
+  static void inWorkers(ParallelRows pool, int rows, long costPerRow, ParallelRows.Task task) {
+    boolean split = pool.threads() > 1;
+    if (split) {
+      threads(1);
+    }
+    try {
+      pool.run(rows, costPerRow, task);
+    } finally {
+      if (split) {
+        threads(pool.threads());
+      }
+    }
+  }
+
+  /**
    * C = alpha·op(A)·op(B) + beta·C, row-major, with op(A) {@code [m, k]}, op(B) {@code [k, n]}, C
    * {@code [m, n]}; each buffer starts at its position.
    */

@@ -2,6 +2,7 @@ package bert4j.runtime.cpu;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.CheckedKernels;
 import bert4j.runtime.kernels.Memory;
@@ -30,6 +31,10 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final AddKernels add;
   private final RotaryKernels rotary;
   private final AttentionKernels attention;
+  private final UnfusedAttentionKernels unfusedAttention;
+  private final AttentionNormalizationKernels attentionNormalization;
+  private final RelativePositionKernels relativePositions;
+  private final TalkingHeadsKernels talkingHeads;
   private final EmbeddingKernels embedding;
   private final DropoutKernels dropout;
   private final CrossEntropyKernels crossEntropy;
@@ -62,6 +67,10 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.add = new AddKernels(pool, scratch);
     this.rotary = new RotaryKernels(pool, scratch);
     this.attention = new AttentionKernels(pool, scratch);
+    this.unfusedAttention = new UnfusedAttentionKernels(pool);
+    this.attentionNormalization = new AttentionNormalizationKernels(pool, scratch);
+    this.relativePositions = new RelativePositionKernels(pool, scratch);
+    this.talkingHeads = new TalkingHeadsKernels(pool);
     this.embedding = new EmbeddingKernels(pool, scratch);
     this.dropout = new DropoutKernels(pool, scratch);
     this.crossEntropy = new CrossEntropyKernels(pool, scratch);
@@ -201,6 +210,95 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
         cpu(q), offset(q), cpu(k), offset(k), cpu(v), offset(v), cpu(probs), offset(probs),
         cpu(dCtx), offset(dCtx), cpu(dq), offset(dq), cpu(dk), offset(dk), cpu(dv), offset(dv),
         dropout, seed);
+  }
+
+  @Override
+  protected void doAttentionScores(AttentionShape shape, Slice q, Slice k, Slice scores) {
+    unfusedAttention.scores(shape.batch(), shape.seq(), shape.heads(), shape.keySize(),
+        shape.scale(), cpu(q), offset(q), cpu(k), offset(k), cpu(scores), offset(scores));
+  }
+
+  @Override
+  protected void doAttentionScoresBackward(AttentionShape shape, Slice q, Slice k, Slice dScores,
+      Slice dq, Slice dk) {
+    unfusedAttention.scoresBackward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(),
+        shape.scale(), cpu(q), offset(q), cpu(k), offset(k), cpu(dScores), offset(dScores),
+        cpu(dq), offset(dq), cpu(dk), offset(dk));
+  }
+
+  @Override
+  protected void doRelativeScores(AttentionShape shape, Slice q, int maxRelative, Slice scores) {
+    relativePositions.scores(shape.batch(), shape.seq(), shape.heads(), shape.keySize(),
+        shape.scale(), maxRelative, cpu(q).floats(), offset(q), cpu(scores).floats(),
+        offset(scores));
+  }
+
+  @Override
+  protected void doRelativeScoresBackward(AttentionShape shape, Slice dScores, int maxRelative,
+      Slice dq) {
+    relativePositions.scoresBackward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(),
+        shape.scale(), maxRelative, cpu(dScores).floats(), offset(dScores), cpu(dq).floats(),
+        offset(dq));
+  }
+
+  @Override
+  protected void doAttentionNormalize(AttentionShape shape, Mask mask, Normalization normalization,
+      int[] tokenIds, int[] segmentIds, Slice scores, Slice probs) {
+    attentionNormalization.forward(shape.batch(), shape.seq(), shape.heads(),
+        mask == null ? Mask.NONE : mask, normalization, tokenIds, segmentIds,
+        cpu(scores).floats(), offset(scores), cpu(probs).floats(), offset(probs));
+  }
+
+  @Override
+  protected void doAttentionNormalizeBackward(AttentionShape shape, Mask mask,
+      Normalization normalization, int[] tokenIds, int[] segmentIds, Slice scores, Slice probs,
+      Slice dProbs, Slice dScores) {
+    attentionNormalization.backward(shape.batch(), shape.seq(), shape.heads(),
+        mask == null ? Mask.NONE : mask, normalization, tokenIds, segmentIds, floats(scores),
+        offset(scores), cpu(probs).floats(), offset(probs), cpu(dProbs).floats(), offset(dProbs),
+        cpu(dScores).floats(), offset(dScores));
+  }
+
+  @Override
+  protected void doAttentionContext(AttentionShape shape, Slice probs, Slice v, Slice ctx) {
+    unfusedAttention.context(shape.batch(), shape.seq(), shape.heads(), shape.headSize(),
+        cpu(probs), offset(probs), cpu(v), offset(v), cpu(ctx), offset(ctx));
+  }
+
+  @Override
+  protected void doAttentionContextBackward(AttentionShape shape, Slice probs, Slice v,
+      Slice dCtx, Slice dProbs, Slice dv) {
+    unfusedAttention.contextBackward(shape.batch(), shape.seq(), shape.heads(), shape.headSize(),
+        cpu(probs), offset(probs), cpu(v), offset(v), cpu(dCtx), offset(dCtx), cpu(dProbs),
+        offset(dProbs), cpu(dv), offset(dv));
+  }
+
+  @Override
+  protected void doRelativeContext(AttentionShape shape, Slice probs, int maxRelative,
+      Slice ctx) {
+    relativePositions.context(shape.batch(), shape.seq(), shape.heads(), shape.headSize(),
+        maxRelative, cpu(probs).floats(), offset(probs), cpu(ctx).floats(), offset(ctx));
+  }
+
+  @Override
+  protected void doRelativeContextBackward(AttentionShape shape, Slice dCtx, int maxRelative,
+      Slice dProbs) {
+    relativePositions.contextBackward(shape.batch(), shape.seq(), shape.heads(),
+        shape.headSize(), maxRelative, cpu(dCtx).floats(), offset(dCtx), cpu(dProbs).floats(),
+        offset(dProbs));
+  }
+
+  @Override
+  protected void doMixHeads(AttentionShape shape, Slice x, Slice w, Slice out) {
+    talkingHeads.mix(shape.batch(), shape.seq(), shape.heads(), cpu(x), offset(x), cpu(w),
+        offset(w), cpu(out), offset(out));
+  }
+
+  @Override
+  protected void doMixHeadsBackward(AttentionShape shape, Slice x, Slice w, Slice dOut, Slice dx,
+      Slice dw) {
+    talkingHeads.backward(shape.batch(), shape.seq(), shape.heads(), cpu(x), offset(x), cpu(w),
+        offset(w), cpu(dOut), offset(dOut), cpu(dx), offset(dx), cpu(dw), offset(dw));
   }
 
   @Override

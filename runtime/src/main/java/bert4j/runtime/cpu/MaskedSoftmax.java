@@ -8,6 +8,8 @@ import java.util.Arrays;
  * under it. Key j is allowed for query i when its token id is not 0 and, for LM, j ≤ i, or, for
  * UNILM, c[j] ≤ c[i] with c the running sum of segment ids. Masked keys get probability exactly 0;
  * a row with no allowed key gets 1/seq everywhere. Arrays grow to the longest sequence and are reused.
+ * The unfused attention's other normalizations use the same mask ({@link #zeroMasked}) and key count
+ * ({@link #nonPadding}).
  */
 final class MaskedSoftmax {
   private final Scratch scratch;
@@ -70,6 +72,27 @@ final class MaskedSoftmax {
         yield rowAllowed > 0;
       }
     };
+  }
+
+  /** The sequence's non-padding keys: the n of the length-scaled normalizations. */
+  int nonPadding() {
+    return prefix[n - 1];
+  }
+
+  /** Sets the masked keys of query row i to exactly 0, leaving the allowed ones as they are. */
+  void zeroMasked(int i, float[] row) {
+    int limit = mask == Mask.LM ? i + 1 : n;
+    float[] keep = padKeep;
+    if (mask == Mask.UNILM) {
+      unilmRow(sums[i]);
+      keep = rowKeep;
+    }
+    for (int j = 0; j < limit; j++) {
+      if (keep[j] == 0f) {
+        row[j] = 0f;
+      }
+    }
+    Arrays.fill(row, limit, n, 0f);
   }
 
   /** Replaces the logits of query row i with their masked softmax. */

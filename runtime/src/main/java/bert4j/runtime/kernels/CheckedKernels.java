@@ -2,6 +2,7 @@ package bert4j.runtime.kernels;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.runtime.optim.BoundOptimizer;
 import bert4j.runtime.optim.OptimizerStep;
 import bert4j.runtime.optim.StateRegion;
@@ -277,6 +278,153 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   }
 
   @Override
+  public final void attentionScores(AttentionShape shape, Slice q, Slice k, Slice scores) {
+    requireOpen();
+    String kn = "attentionScores";
+    checkSlice(kn, "q", q, qkSize(shape));
+    checkSlice(kn, "k", k, qkSize(shape));
+    checkSlice(kn, "scores", scores, mapsSize(shape));
+    doAttentionScores(shape, q, k, scores);
+  }
+
+  @Override
+  public final void attentionScoresBackward(AttentionShape shape, Slice q, Slice k, Slice dScores,
+      Slice dq, Slice dk) {
+    requireOpen();
+    String kn = "attentionScoresBackward";
+    checkSlice(kn, "q", q, qkSize(shape));
+    checkSlice(kn, "k", k, qkSize(shape));
+    checkSlice(kn, "dScores", dScores, mapsSize(shape));
+    checkSlice(kn, "dq", dq, qkSize(shape));
+    checkSlice(kn, "dk", dk, qkSize(shape));
+    doAttentionScoresBackward(shape, q, k, dScores, dq, dk);
+  }
+
+  @Override
+  public final void relativeScores(AttentionShape shape, Slice q, int maxRelative, Slice scores) {
+    requireOpen();
+    String kn = "relativeScores";
+    KernelArguments.positive(kn, "maxRelative", maxRelative);
+    checkSlice(kn, "q", q, qkSize(shape));
+    checkSlice(kn, "scores", scores, mapsSize(shape));
+    doRelativeScores(shape, q, maxRelative, scores);
+  }
+
+  @Override
+  public final void relativeScoresBackward(AttentionShape shape, Slice dScores, int maxRelative,
+      Slice dq) {
+    requireOpen();
+    String kn = "relativeScoresBackward";
+    KernelArguments.positive(kn, "maxRelative", maxRelative);
+    checkSlice(kn, "dScores", dScores, mapsSize(shape));
+    checkSlice(kn, "dq", dq, qkSize(shape));
+    doRelativeScoresBackward(shape, dScores, maxRelative, dq);
+  }
+
+  @Override
+  public final void attentionNormalize(AttentionShape shape, Mask mask,
+      Normalization normalization, int[] tokenIds, int[] segmentIds, Slice scores, Slice probs) {
+    requireOpen();
+    String kn = "attentionNormalize";
+    checkMask(kn, shape, mask, normalization, tokenIds, segmentIds);
+    checkSlice(kn, "scores", scores, mapsSize(shape));
+    checkSlice(kn, "probs", probs, mapsSize(shape));
+    doAttentionNormalize(shape, mask, normalization, tokenIds, segmentIds, scores, probs);
+  }
+
+  /** {@code scores} may be null unless the normalization is SQUARED_RELU, the one that reads them. */
+  @Override
+  public final void attentionNormalizeBackward(AttentionShape shape, Mask mask,
+      Normalization normalization, int[] tokenIds, int[] segmentIds, Slice scores, Slice probs,
+      Slice dProbs, Slice dScores) {
+    requireOpen();
+    String kn = "attentionNormalizeBackward";
+    checkMask(kn, shape, mask, normalization, tokenIds, segmentIds);
+    if (scores != null || normalization == Normalization.SQUARED_RELU) {
+      checkSlice(kn, "scores", scores, mapsSize(shape));
+    }
+    checkSlice(kn, "probs", probs, mapsSize(shape));
+    checkSlice(kn, "dProbs", dProbs, mapsSize(shape));
+    checkSlice(kn, "dScores", dScores, mapsSize(shape));
+    doAttentionNormalizeBackward(shape, mask, normalization, tokenIds, segmentIds, scores, probs,
+        dProbs, dScores);
+  }
+
+  @Override
+  public final void attentionContext(AttentionShape shape, Slice probs, Slice v, Slice ctx) {
+    requireOpen();
+    String kn = "attentionContext";
+    checkSlice(kn, "probs", probs, mapsSize(shape));
+    checkSlice(kn, "v", v, vSize(shape));
+    checkSlice(kn, "ctx", ctx, vSize(shape));
+    doAttentionContext(shape, probs, v, ctx);
+  }
+
+  @Override
+  public final void attentionContextBackward(AttentionShape shape, Slice probs, Slice v,
+      Slice dCtx, Slice dProbs, Slice dv) {
+    requireOpen();
+    String kn = "attentionContextBackward";
+    checkSlice(kn, "probs", probs, mapsSize(shape));
+    checkSlice(kn, "v", v, vSize(shape));
+    checkSlice(kn, "dCtx", dCtx, vSize(shape));
+    checkSlice(kn, "dProbs", dProbs, mapsSize(shape));
+    checkSlice(kn, "dv", dv, vSize(shape));
+    doAttentionContextBackward(shape, probs, v, dCtx, dProbs, dv);
+  }
+
+  @Override
+  public final void relativeContext(AttentionShape shape, Slice probs, int maxRelative,
+      Slice ctx) {
+    requireOpen();
+    String kn = "relativeContext";
+    KernelArguments.positive(kn, "maxRelative", maxRelative);
+    checkSlice(kn, "probs", probs, mapsSize(shape));
+    checkSlice(kn, "ctx", ctx, vSize(shape));
+    doRelativeContext(shape, probs, maxRelative, ctx);
+  }
+
+  @Override
+  public final void relativeContextBackward(AttentionShape shape, Slice dCtx, int maxRelative,
+      Slice dProbs) {
+    requireOpen();
+    String kn = "relativeContextBackward";
+    KernelArguments.positive(kn, "maxRelative", maxRelative);
+    checkSlice(kn, "dCtx", dCtx, vSize(shape));
+    checkSlice(kn, "dProbs", dProbs, mapsSize(shape));
+    doRelativeContextBackward(shape, dCtx, maxRelative, dProbs);
+  }
+
+  @Override
+  public final void mixHeads(AttentionShape shape, Slice x, Slice w, Slice out) {
+    requireOpen();
+    String kn = "mixHeads";
+    long maps = mapsSize(shape);
+    checkSlice(kn, "x", x, maps);
+    checkSlice(kn, "w", w, (long) shape.heads() * shape.heads());
+    checkSlice(kn, "out", out, maps);
+    KernelArguments.disjoint(kn, "out", out, "x", x, maps);
+    doMixHeads(shape, x, w, out);
+  }
+
+  /** dx must not overlap dOut: every dx map reads every dOut map. */
+  @Override
+  public final void mixHeadsBackward(AttentionShape shape, Slice x, Slice w, Slice dOut, Slice dx,
+      Slice dw) {
+    requireOpen();
+    String kn = "mixHeadsBackward";
+    long maps = mapsSize(shape);
+    long weights = (long) shape.heads() * shape.heads();
+    checkSlice(kn, "x", x, maps);
+    checkSlice(kn, "w", w, weights);
+    checkSlice(kn, "dOut", dOut, maps);
+    checkSlice(kn, "dx", dx, maps);
+    checkSlice(kn, "dw", dw, weights);
+    KernelArguments.disjoint(kn, "dx", dx, "dOut", dOut, maps);
+    doMixHeadsBackward(shape, x, w, dOut, dx, dw);
+  }
+
+  @Override
   public final void dropout(Slice x, Slice out, long count, float p, long seed) {
     requireOpen();
     String k = "dropout";
@@ -431,6 +579,53 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
       int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk,
       Slice dv, float dropout, long seed);
 
+  /** {@link #attentionScores} on checked arguments. */
+  protected abstract void doAttentionScores(AttentionShape shape, Slice q, Slice k, Slice scores);
+
+  /** {@link #attentionScoresBackward} on checked arguments. */
+  protected abstract void doAttentionScoresBackward(AttentionShape shape, Slice q, Slice k,
+      Slice dScores, Slice dq, Slice dk);
+
+  /** {@link #relativeScores} on checked arguments. */
+  protected abstract void doRelativeScores(AttentionShape shape, Slice q, int maxRelative,
+      Slice scores);
+
+  /** {@link #relativeScoresBackward} on checked arguments. */
+  protected abstract void doRelativeScoresBackward(AttentionShape shape, Slice dScores,
+      int maxRelative, Slice dq);
+
+  /** {@link #attentionNormalize} on checked arguments. */
+  protected abstract void doAttentionNormalize(AttentionShape shape, Mask mask,
+      Normalization normalization, int[] tokenIds, int[] segmentIds, Slice scores, Slice probs);
+
+  /** {@link #attentionNormalizeBackward} on checked arguments. */
+  protected abstract void doAttentionNormalizeBackward(AttentionShape shape, Mask mask,
+      Normalization normalization, int[] tokenIds, int[] segmentIds, Slice scores, Slice probs,
+      Slice dProbs, Slice dScores);
+
+  /** {@link #attentionContext} on checked arguments. */
+  protected abstract void doAttentionContext(AttentionShape shape, Slice probs, Slice v,
+      Slice ctx);
+
+  /** {@link #attentionContextBackward} on checked arguments. */
+  protected abstract void doAttentionContextBackward(AttentionShape shape, Slice probs, Slice v,
+      Slice dCtx, Slice dProbs, Slice dv);
+
+  /** {@link #relativeContext} on checked arguments. */
+  protected abstract void doRelativeContext(AttentionShape shape, Slice probs, int maxRelative,
+      Slice ctx);
+
+  /** {@link #relativeContextBackward} on checked arguments. */
+  protected abstract void doRelativeContextBackward(AttentionShape shape, Slice dCtx,
+      int maxRelative, Slice dProbs);
+
+  /** {@link #mixHeads} on checked arguments. */
+  protected abstract void doMixHeads(AttentionShape shape, Slice x, Slice w, Slice out);
+
+  /** {@link #mixHeadsBackward} on checked arguments. */
+  protected abstract void doMixHeadsBackward(AttentionShape shape, Slice x, Slice w, Slice dOut,
+      Slice dx, Slice dw);
+
   /** {@link #dropout} on checked arguments. */
   protected abstract void doDropout(Slice x, Slice out, long count, float p, long seed);
 
@@ -464,7 +659,20 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   private void checkAttention(String kernel, AttentionShape shape, Mask mask, int[] tokenIds,
       int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, float dropout) {
     KernelArguments.rate(kernel, dropout);
+    checkIds(kernel, shape, mask, tokenIds, segmentIds);
+    checkSlice(kernel, "q", q, qkSize(shape));
+    checkSlice(kernel, "k", k, qkSize(shape));
+    checkSlice(kernel, "v", v, vSize(shape));
+    checkSlice(kernel, "probs", probs, mapsSize(shape));
+  }
+
+  /** The ids an attention mask comes from: the token ids, and the segment ids too for UNILM. */
+  private static void checkIds(String kernel, AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds) {
     int tokens = shape.batch() * shape.seq();
+    if (tokenIds == null) {
+      throw new IllegalArgumentException(kernel + ": tokenIds is null");
+    }
     KernelArguments.host(kernel, "tokenIds", tokenIds.length, 0, tokens);
     if (mask == Mask.UNILM) {
       if (segmentIds == null) {
@@ -472,11 +680,20 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
       }
       KernelArguments.host(kernel, "segmentIds", segmentIds.length, 0, tokens);
     }
-    checkSlice(kernel, "q", q, qkSize(shape));
-    checkSlice(kernel, "k", k, qkSize(shape));
-    checkSlice(kernel, "v", v, vSize(shape));
-    checkSlice(kernel, "probs", probs,
-        (long) shape.batch() * shape.heads() * shape.seq() * shape.seq());
+  }
+
+  /** The normalization (required) and the ids of attentionNormalize and its backward. */
+  private static void checkMask(String kernel, AttentionShape shape, Mask mask,
+      Normalization normalization, int[] tokenIds, int[] segmentIds) {
+    if (normalization == null) {
+      throw new IllegalArgumentException(kernel + ": normalization is null");
+    }
+    checkIds(kernel, shape, mask, tokenIds, segmentIds);
+  }
+
+  /** The floats of per-head maps (scores, probs and their gradients): [batch, heads, seq, seq]. */
+  private static long mapsSize(AttentionShape shape) {
+    return (long) shape.batch() * shape.heads() * shape.seq() * shape.seq();
   }
 
   /** The floats of q or k (and of their gradients): [batch, seq, heads·keySize]. */

@@ -57,6 +57,20 @@ public final class KernelArguments {
     }
   }
 
+  /**
+   * Checks that the {@code extent} floats from slice {@code a} and from slice {@code b} do not
+   * overlap, for a kernel whose every output reads several inputs.
+   */
+  public static void disjoint(String kernel, String aName, Slice a, String bName, Slice b,
+      long extent) {
+    if (a.memory() == b.memory() && extent > 0
+        && Math.abs(a.offset() - b.offset()) < extent) {
+      throw new IllegalArgumentException(kernel + ": " + aName + " (from offset " + a.offset()
+          + ") overlaps " + bName + " (from offset " + b.offset() + "), " + extent
+          + " floats each; they must be apart");
+    }
+  }
+
   /** Checks that a row stride is at least the row width. */
   public static void stride(String kernel, String name, int stride, int width) {
     if (stride < width) {

@@ -2,6 +2,7 @@ package bert4j.runtime.kernels;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.runtime.optim.BoundOptimizer;
 import bert4j.runtime.optim.StateRegion;
 
@@ -136,6 +137,69 @@ public interface Kernels extends AutoCloseable {
   void attentionBackward(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds, Slice q,
       Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout,
       long seed);
+
+  /**
+   * The unfused attention's logits (used where an attention option needs them apart: NEZHA's
+   * relative positions, talking heads, another normalization): scores[b,h,i,j] = scale·q_{b,i,h}·k_{b,j,h}
+   * ({@code scores} is {@code [batch, heads, seq, seq]}; q, k as in {@link #attention}).
+   */
+  void attentionScores(AttentionShape shape, Slice q, Slice k, Slice scores);
+
+  /** Backward of {@link #attentionScores}: dq and dk (overwritten) from dScores. */
+  void attentionScoresBackward(AttentionShape shape, Slice q, Slice k, Slice dScores, Slice dq,
+      Slice dk);
+
+  /**
+   * NEZHA's "typical relative" position term, added to the scores: scores[b,h,i,j] +=
+   * scale·q_{b,i,h}·R[clip(j − i, −maxRelative, maxRelative) + maxRelative], with R the fixed sinusoid
+   * table of keySize columns: R[p][2c] = sin(p·10000^(−2c/keySize)), R[p][2c+1] = cos(the same).
+   */
+  void relativeScores(AttentionShape shape, Slice q, int maxRelative, Slice scores);
+
+  /** Backward of {@link #relativeScores}: dq += the relative term's gradient (the table is fixed). */
+  void relativeScoresBackward(AttentionShape shape, Slice dScores, int maxRelative, Slice dq);
+
+  /**
+   * Masks and normalises scores over the keys into probs (both {@code [batch, heads, seq, seq]}; probs
+   * may be scores): SOFTMAX as {@link #attention} (masked keys 0, a query with no allowed key uniform);
+   * SQUARED_RELU relu(s)²/n; SOFTMAX_PLUS softmax(s·log(max(n, 16))/log 512), where n is the number of
+   * non-padding keys of the sequence (bert4keras's key mask sum; 0/0 is 0). The masks are
+   * {@link #attention}'s.
+   */
+  void attentionNormalize(AttentionShape shape, Mask mask, Normalization normalization,
+      int[] tokenIds, int[] segmentIds, Slice scores, Slice probs);
+
+  /**
+   * Backward of {@link #attentionNormalize}: dScores (overwritten; may be dProbs) from dProbs, the
+   * probs and (for SQUARED_RELU) the scores. Masked keys, and queries with no allowed key, get 0.
+   */
+  void attentionNormalizeBackward(AttentionShape shape, Mask mask, Normalization normalization,
+      int[] tokenIds, int[] segmentIds, Slice scores, Slice probs, Slice dProbs, Slice dScores);
+
+  /** ctx_{b,i,h} = Σ_j probs[b,h,i,j]·v_{b,j,h} ({@code ctx} overwritten, v and ctx as in {@link #attention}). */
+  void attentionContext(AttentionShape shape, Slice probs, Slice v, Slice ctx);
+
+  /** Backward of {@link #attentionContext}: dProbs and dv (overwritten) from dCtx. */
+  void attentionContextBackward(AttentionShape shape, Slice probs, Slice v, Slice dCtx,
+      Slice dProbs, Slice dv);
+
+  /**
+   * NEZHA's relative term of the output: ctx_{b,i,h} += Σ_j probs[b,h,i,j]·R[clip(j − i) + maxRelative],
+   * R as in {@link #relativeScores} with headSize columns.
+   */
+  void relativeContext(AttentionShape shape, Slice probs, int maxRelative, Slice ctx);
+
+  /** Backward of {@link #relativeContext}: dProbs += dCtx_{b,i,h}·R[...] (the table is fixed). */
+  void relativeContextBackward(AttentionShape shape, Slice dCtx, int maxRelative, Slice dProbs);
+
+  /**
+   * Talking heads: out[b,g,i,j] = Σ_h w[g][h]·x[b,h,i,j] over {@code [batch, heads, seq, seq]} maps,
+   * w {@code [heads, heads]}. out must not be x.
+   */
+  void mixHeads(AttentionShape shape, Slice x, Slice w, Slice out);
+
+  /** Backward of {@link #mixHeads}: dx (overwritten) and dw (accumulated) from dOut. */
+  void mixHeadsBackward(AttentionShape shape, Slice x, Slice w, Slice dOut, Slice dx, Slice dw);
 
   /**
    * Inverted dropout: out = x ⊙ keep / (1 − p), the keep mask drawn from {@code seed} and the element

@@ -4,6 +4,7 @@ import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.contract.AddContract;
 import bert4j.runtime.kernels.contract.ArgumentChecksContract;
 import bert4j.runtime.kernels.contract.AttentionContract;
+import bert4j.runtime.kernels.contract.AttentionNormalizationContract;
 import bert4j.runtime.kernels.contract.CrossEntropyContract;
 import bert4j.runtime.kernels.contract.DropoutContract;
 import bert4j.runtime.kernels.contract.EmbeddingContract;
@@ -12,9 +13,12 @@ import bert4j.runtime.kernels.contract.LayerNormContract;
 import bert4j.runtime.kernels.contract.LinearContract;
 import bert4j.runtime.kernels.contract.MemoryContract;
 import bert4j.runtime.kernels.contract.NonFiniteContract;
+import bert4j.runtime.kernels.contract.RelativePositionContract;
 import bert4j.runtime.kernels.contract.RmsNormContract;
 import bert4j.runtime.kernels.contract.RotaryContract;
 import bert4j.runtime.kernels.contract.SigmoidCrossEntropyContract;
+import bert4j.runtime.kernels.contract.TalkingHeadsContract;
+import bert4j.runtime.kernels.contract.UnfusedAttentionContract;
 import org.junit.jupiter.api.Nested;
 
 /** The kernel contract (bert4j.runtime.kernels.contract) on the CPU backend, two threads. */
@@ -25,6 +29,38 @@ class CpuKernelsContractTest {
 
   @Nested
   class Attention extends AttentionContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class UnfusedAttention extends UnfusedAttentionContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class AttentionNormalization extends AttentionNormalizationContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class RelativePosition extends RelativePositionContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class TalkingHeads extends TalkingHeadsContract {
     @Override
     protected Kernels createKernels() {
       return cpu();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.Slice;
 import org.junit.jupiter.api.Test;
@@ -81,5 +82,59 @@ public abstract class ArgumentChecksContract extends KernelsContract {
         "sigmoidCrossEntropy: targets of length 2 cannot hold 3 values");
     rejects(() -> kernels.sigmoidCrossEntropy(x, new int[13], 13, x, 1f),
         "sigmoidCrossEntropy: logits needs 13 floats");
+  }
+
+  /** Shape (2, 3, 2, 4, 5): maps of 36 floats, q and k of 48, v and ctx of 60, w of 4. */
+  @Test
+  void unfusedAttentionNamesTheShortArgument() {
+    AttentionShape s = new AttentionShape(2, 3, 2, 4, 5, 0.5f);
+    Slice qk = zeros(kernels, 48);
+    Slice v = zeros(kernels, 60);
+    Slice maps = zeros(kernels, 36);
+    int[] ids = {1, 1, 1, 1, 1, 1};
+    rejects(() -> kernels.attentionScores(s, qk, zeros(kernels, 47), maps),
+        "attentionScores: k needs 48 floats");
+    rejects(() -> kernels.attentionScoresBackward(s, qk, qk, zeros(kernels, 35), qk, qk),
+        "attentionScoresBackward: dScores needs 36 floats");
+    rejects(() -> kernels.relativeScores(s, qk, 0, maps),
+        "relativeScores: maxRelative must be >= 1, got 0");
+    rejects(() -> kernels.relativeScoresBackward(s, maps, 4, zeros(kernels, 47)),
+        "relativeScoresBackward: dq needs 48 floats");
+    rejects(() -> kernels.attentionNormalize(s, Mask.UNILM, Normalization.SOFTMAX, ids, null, maps,
+        maps), "attentionNormalize: mask UNILM needs segmentIds");
+    rejects(() -> kernels.attentionNormalize(s, Mask.NONE, null, ids, null, maps, maps),
+        "attentionNormalize: normalization is null");
+    rejects(() -> kernels.attentionNormalize(s, Mask.LM, Normalization.SOFTMAX_PLUS, new int[5],
+        null, maps, maps), "attentionNormalize: tokenIds of length 5 cannot hold 6 values");
+    rejects(() -> kernels.attentionNormalizeBackward(s, Mask.NONE, Normalization.SQUARED_RELU, ids,
+        null, null, maps, maps, maps), "attentionNormalizeBackward: scores is null");
+    rejects(() -> kernels.attentionNormalizeBackward(s, Mask.NONE, Normalization.SOFTMAX, ids,
+        null, null, maps, maps, zeros(kernels, 35)),
+        "attentionNormalizeBackward: dScores needs 36 floats");
+    rejects(() -> kernels.attentionContext(s, maps, v, zeros(kernels, 59)),
+        "attentionContext: ctx needs 60 floats");
+    rejects(() -> kernels.attentionContextBackward(s, maps, v, v, zeros(kernels, 35), v),
+        "attentionContextBackward: dProbs needs 36 floats");
+    rejects(() -> kernels.relativeContext(s, maps, -1, v),
+        "relativeContext: maxRelative must be >= 1, got -1");
+    rejects(() -> kernels.relativeContextBackward(s, zeros(kernels, 59), 2, maps),
+        "relativeContextBackward: dCtx needs 60 floats");
+    rejects(() -> kernels.mixHeads(s, maps, zeros(kernels, 3), zeros(kernels, 36)),
+        "mixHeads: w needs 4 floats");
+    rejects(() -> kernels.mixHeadsBackward(s, maps, zeros(kernels, 4), maps, maps,
+        zeros(kernels, 3)), "mixHeadsBackward: dw needs 4 floats");
+  }
+
+  /** Every mixed map reads every input map, so out and x (dx and dOut) must lie apart. */
+  @Test
+  void mixHeadsRejectsOverlappingMaps() {
+    AttentionShape s = new AttentionShape(2, 3, 2, 4, 5, 0.5f);
+    Slice w = zeros(kernels, 4);
+    Slice maps = zeros(kernels, 72);
+    rejects(() -> kernels.mixHeads(s, maps, w, maps), "mixHeads: out (from offset 3) overlaps x");
+    rejects(() -> kernels.mixHeads(s, maps, w, maps.plus(35)), "mixHeads: out", "overlaps x");
+    kernels.mixHeads(s, maps, w, maps.plus(36));
+    rejects(() -> kernels.mixHeadsBackward(s, maps.plus(36), w, maps, maps.plus(1), w),
+        "mixHeadsBackward: dx (from offset 4) overlaps dOut (from offset 3)");
   }
 }

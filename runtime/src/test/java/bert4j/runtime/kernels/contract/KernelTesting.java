@@ -126,6 +126,33 @@ public final class KernelTesting {
         + GRAD_TOLERANCE);
   }
 
+  /**
+   * {@link #assertGradient} by central differences at every entry, or, for a large x, at
+   * {@code samples} random entries.
+   */
+  public static void assertSampledGradient(Objective f, double[] x, float[] got, int samples,
+      Random random, String what) {
+    if (samples >= x.length) {
+      assertGradient(gradient(f, x), got, what);
+      return;
+    }
+    double[] want = new double[samples];
+    float[] picked = new float[samples];
+    for (int t = 0; t < samples; t++) {
+      int i = random.nextInt(x.length);
+      double saved = x[i];
+      double h = 1e-6 * Math.max(1, Math.abs(saved));
+      x[i] = saved + h;
+      double up = f.value(x);
+      x[i] = saved - h;
+      double down = f.value(x);
+      x[i] = saved;
+      want[t] = (up - down) / (2 * h);
+      picked[t] = got[i];
+    }
+    assertGradient(want, picked, what);
+  }
+
   /** got − before, elementwise: what an accumulating kernel added. */
   public static float[] minus(float[] got, float[] before) {
     float[] d = new float[got.length];
