@@ -2,6 +2,7 @@ package bert4j.examples;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
@@ -20,8 +21,10 @@ final class ProfilingKernels implements Kernels {
   enum Kernel {
     EMBEDDING, EMBEDDING_BACKWARD, LINEAR, LINEAR_BACKWARD, ACTIVATION_BACKWARD, LAYER_NORM,
     LAYER_NORM_BACKWARD, RMS_NORM, RMS_NORM_BACKWARD, ADD, ROTARY, ATTENTION, ATTENTION_BACKWARD,
-    DROPOUT, DROPOUT_BACKWARD, CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, OPTIMIZER, NON_FINITE_CHECK,
-    FILL, COPY
+    ATTENTION_SCORES, ATTENTION_SCORES_BACKWARD, RELATIVE_SCORES, RELATIVE_SCORES_BACKWARD,
+    ATTENTION_NORMALIZE, ATTENTION_NORMALIZE_BACKWARD, ATTENTION_CONTEXT, ATTENTION_CONTEXT_BACKWARD,
+    RELATIVE_CONTEXT, RELATIVE_CONTEXT_BACKWARD, MIX_HEADS, MIX_HEADS_BACKWARD, DROPOUT,
+    DROPOUT_BACKWARD, CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, OPTIMIZER, NON_FINITE_CHECK, FILL, COPY
   }
 
   private final Kernels delegate;
@@ -182,6 +185,99 @@ final class ProfilingKernels implements Kernels {
     delegate.attentionBackward(shape, mask, tokenIds, segmentIds, q, k, v, probs, dCtx, dq, dk, dv,
         dropout, seed);
     record(Kernel.ATTENTION_BACKWARD, t);
+  }
+
+  @Override
+  public void attentionScores(AttentionShape shape, Slice q, Slice k, Slice scores) {
+    long t = System.nanoTime();
+    delegate.attentionScores(shape, q, k, scores);
+    record(Kernel.ATTENTION_SCORES, t);
+  }
+
+  @Override
+  public void attentionScoresBackward(AttentionShape shape, Slice q, Slice k, Slice dScores,
+      Slice dq, Slice dk) {
+    long t = System.nanoTime();
+    delegate.attentionScoresBackward(shape, q, k, dScores, dq, dk);
+    record(Kernel.ATTENTION_SCORES_BACKWARD, t);
+  }
+
+  @Override
+  public void relativeScores(AttentionShape shape, Slice q, int maxRelative, Slice scores) {
+    long t = System.nanoTime();
+    delegate.relativeScores(shape, q, maxRelative, scores);
+    record(Kernel.RELATIVE_SCORES, t);
+  }
+
+  @Override
+  public void relativeScoresBackward(AttentionShape shape, Slice dScores, int maxRelative,
+      Slice dq) {
+    long t = System.nanoTime();
+    delegate.relativeScoresBackward(shape, dScores, maxRelative, dq);
+    record(Kernel.RELATIVE_SCORES_BACKWARD, t);
+  }
+
+  @Override
+  public void attentionNormalize(AttentionShape shape, Mask mask, Normalization normalization,
+      int[] tokenIds, int[] segmentIds, Slice scores, Slice probs) {
+    long t = System.nanoTime();
+    delegate.attentionNormalize(shape, mask, normalization, tokenIds, segmentIds, scores, probs);
+    record(Kernel.ATTENTION_NORMALIZE, t);
+  }
+
+  @Override
+  public void attentionNormalizeBackward(AttentionShape shape, Mask mask,
+      Normalization normalization, int[] tokenIds, int[] segmentIds, Slice scores, Slice probs,
+      Slice dProbs, Slice dScores) {
+    long t = System.nanoTime();
+    delegate.attentionNormalizeBackward(shape, mask, normalization, tokenIds, segmentIds, scores,
+        probs, dProbs, dScores);
+    record(Kernel.ATTENTION_NORMALIZE_BACKWARD, t);
+  }
+
+  @Override
+  public void attentionContext(AttentionShape shape, Slice probs, Slice v, Slice ctx) {
+    long t = System.nanoTime();
+    delegate.attentionContext(shape, probs, v, ctx);
+    record(Kernel.ATTENTION_CONTEXT, t);
+  }
+
+  @Override
+  public void attentionContextBackward(AttentionShape shape, Slice probs, Slice v, Slice dCtx,
+      Slice dProbs, Slice dv) {
+    long t = System.nanoTime();
+    delegate.attentionContextBackward(shape, probs, v, dCtx, dProbs, dv);
+    record(Kernel.ATTENTION_CONTEXT_BACKWARD, t);
+  }
+
+  @Override
+  public void relativeContext(AttentionShape shape, Slice probs, int maxRelative, Slice ctx) {
+    long t = System.nanoTime();
+    delegate.relativeContext(shape, probs, maxRelative, ctx);
+    record(Kernel.RELATIVE_CONTEXT, t);
+  }
+
+  @Override
+  public void relativeContextBackward(AttentionShape shape, Slice dCtx, int maxRelative,
+      Slice dProbs) {
+    long t = System.nanoTime();
+    delegate.relativeContextBackward(shape, dCtx, maxRelative, dProbs);
+    record(Kernel.RELATIVE_CONTEXT_BACKWARD, t);
+  }
+
+  @Override
+  public void mixHeads(AttentionShape shape, Slice x, Slice w, Slice out) {
+    long t = System.nanoTime();
+    delegate.mixHeads(shape, x, w, out);
+    record(Kernel.MIX_HEADS, t);
+  }
+
+  @Override
+  public void mixHeadsBackward(AttentionShape shape, Slice x, Slice w, Slice dOut, Slice dx,
+      Slice dw) {
+    long t = System.nanoTime();
+    delegate.mixHeadsBackward(shape, x, w, dOut, dx, dw);
+    record(Kernel.MIX_HEADS_BACKWARD, t);
   }
 
   @Override
