@@ -2,6 +2,7 @@ package bert4j.cuda;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.CheckedKernels;
 import bert4j.runtime.kernels.Kernels;
@@ -30,6 +31,7 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
   private static final int NORM_ROWS_PER_BLOCK = 4;
   private static final int ATTENTION_THREADS = 128;
   private static final int ATTENTION_KEYS = 32;
+  private static final int NORMALIZE_THREADS = 128;
 
   private final Device device;
   private final boolean tf32;
@@ -307,6 +309,173 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
             .i32(shape.headSize()).f32(shape.scale()).address(queryRanks).address(address(q))
             .address(vAt).address(probsAt).address(dCtxAt).address(sums).address(address(dk))
             .address(address(dv)).f32(dropout).i64(seed));
+  }
+
+  @Override
+  protected void doAttentionScores(AttentionShape shape, Slice q, Slice k, Slice scores) {
+    headProducts(shape, address(q), address(k), address(scores), shape.keySize(), shape.scale());
+  }
+
+  @Override
+  protected void doAttentionScoresBackward(AttentionShape shape, Slice q, Slice k, Slice dScores,
+      Slice dq, Slice dk) {
+    long dScoresAt = address(dScores);
+    mapProducts(shape, dScoresAt, false, address(k), address(dq), shape.keySize(), shape.scale());
+    mapProducts(shape, dScoresAt, true, address(q), address(dk), shape.keySize(), shape.scale());
+  }
+
+  @Override
+  protected void doRelativeScores(AttentionShape shape, Slice q, int maxRelative, Slice scores) {
+    relativeSpread(shape, address(q), address(scores), shape.keySize(), shape.scale(),
+        maxRelative);
+  }
+
+  @Override
+  protected void doRelativeScoresBackward(AttentionShape shape, Slice dScores, int maxRelative,
+      Slice dq) {
+    relativeGather(shape, address(dScores), address(dq), shape.keySize(), shape.scale(),
+        maxRelative);
+  }
+
+  @Override
+  protected void doAttentionNormalize(AttentionShape shape, Mask mask, Normalization normalization,
+      int[] tokenIds, int[] segmentIds, Slice scores, Slice probs) {
+    Mask m = mask == null ? Mask.NONE : mask;
+    long ranksAt = maskRanks(m, tokenIds, segmentIds, shape);
+    launch("attention_normalize", normalizeRows(shape), normalizeThreads(shape), args.clear()
+        .i32(shape.seq()).i32(shape.heads()).i32(m == Mask.LM ? 1 : 0).address(ranksAt)
+        .address(ranksAt + 4L * shape.batch() * shape.seq())
+        .i32(normalizationCode(normalization)).address(address(scores)).address(address(probs)));
+  }
+
+  @Override
+  protected void doAttentionNormalizeBackward(AttentionShape shape, Mask mask,
+      Normalization normalization, int[] tokenIds, int[] segmentIds, Slice scores, Slice probs,
+      Slice dProbs, Slice dScores) {
+    Mask m = mask == null ? Mask.NONE : mask;
+    long ranksAt = maskRanks(m, tokenIds, segmentIds, shape);
+    launch("attention_normalize_backward", normalizeRows(shape), normalizeThreads(shape),
+        args.clear().i32(shape.seq()).i32(shape.heads()).i32(m == Mask.LM ? 1 : 0)
+            .address(ranksAt).address(ranksAt + 4L * shape.batch() * shape.seq())
+            .i32(normalizationCode(normalization)).address(address(scores))
+            .address(address(probs)).address(address(dProbs)).address(address(dScores)));
+  }
+
+  @Override
+  protected void doAttentionContext(AttentionShape shape, Slice probs, Slice v, Slice ctx) {
+    mapProducts(shape, address(probs), false, address(v), address(ctx), shape.headSize(), 1f);
+  }
+
+  @Override
+  protected void doAttentionContextBackward(AttentionShape shape, Slice probs, Slice v,
+      Slice dCtx, Slice dProbs, Slice dv) {
+    long dCtxAt = address(dCtx);
+    headProducts(shape, dCtxAt, address(v), address(dProbs), shape.headSize(), 1f);
+    mapProducts(shape, address(probs), true, dCtxAt, address(dv), shape.headSize(), 1f);
+  }
+
+  @Override
+  protected void doRelativeContext(AttentionShape shape, Slice probs, int maxRelative,
+      Slice ctx) {
+    relativeGather(shape, address(probs), address(ctx), shape.headSize(), 1f, maxRelative);
+  }
+
+  @Override
+  protected void doRelativeContextBackward(AttentionShape shape, Slice dCtx, int maxRelative,
+      Slice dProbs) {
+    relativeSpread(shape, address(dCtx), address(dProbs), shape.headSize(), 1f, maxRelative);
+  }
+
+  @Override
+  protected void doMixHeads(AttentionShape shape, Slice x, Slice w, Slice out) {
+    mixHeads(shape, address(x), address(w), address(out), false);
+  }
+
+  @Override
+  protected void doMixHeadsBackward(AttentionShape shape, Slice x, Slice w, Slice dOut, Slice dx,
+      Slice dw) {
+    long dOutAt = address(dOut);
+    mixHeads(shape, dOutAt, address(w), address(dx), true);
+    long area = (long) shape.seq() * shape.seq();
+    launch("mix_heads_weights", shape.heads() * shape.heads(), THREADS, args.clear()
+        .address(dOutAt).address(address(x)).address(address(dw)).i32(shape.batch())
+        .i32(shape.heads()).i64(area));
+  }
+
+  /** maps[b,h,i,j] = alpha·a_{b,i,h}·c_{b,j,h} (unfused_attention.cu). */
+  private void headProducts(AttentionShape shape, long a, long c, long maps, int size,
+      float alpha) {
+    launch("head_products", elementwiseBlocks(maps(shape)), THREADS, args.clear().address(a)
+        .address(c).address(maps).i32(shape.batch()).i32(shape.seq()).i32(shape.heads())
+        .i32(size).f32(alpha));
+  }
+
+  /** out_{b,i,h} = alpha·Σ_j M[b,h,i,j]·x_{b,j,h}, M transposed or not (unfused_attention.cu). */
+  private void mapProducts(AttentionShape shape, long maps, boolean transpose, long x, long out,
+      int size, float alpha) {
+    launch("map_products", elementwiseBlocks((long) shape.batch() * shape.seq() * shape.heads()
+        * size), THREADS, args.clear().address(maps).i32(transpose ? 1 : 0).address(x).address(out)
+        .i32(shape.batch()).i32(shape.seq()).i32(shape.heads()).i32(size).f32(alpha));
+  }
+
+  /** maps[b,h,i,j] += alpha·tokens_{b,i,h}·R[p(i, j)] (relative_position.cu). */
+  private void relativeSpread(AttentionShape shape, long tokens, long maps, int size, float alpha,
+      int maxRelative) {
+    long table = relativeTable(maxRelative, size);
+    launch("relative_spread", elementwiseBlocks(maps(shape)), THREADS, args.clear()
+        .address(tokens).address(table).address(maps).i32(shape.batch()).i32(shape.seq())
+        .i32(shape.heads()).i32(size).f32(alpha).i32(maxRelative));
+  }
+
+  /** tokens_{b,i,h} += alpha·Σ_j maps[b,h,i,j]·R[p(i, j)] (relative_position.cu). */
+  private void relativeGather(AttentionShape shape, long maps, long tokens, int size, float alpha,
+      int maxRelative) {
+    long table = relativeTable(maxRelative, size);
+    launch("relative_gather", elementwiseBlocks((long) shape.batch() * shape.seq() * shape.heads()
+        * size), THREADS, args.clear().address(maps).address(table).address(tokens)
+        .i32(shape.batch()).i32(shape.seq()).i32(shape.heads()).i32(size).f32(alpha)
+        .i32(maxRelative));
+  }
+
+  /** NEZHA's table of 2·maxRelative + 1 rows of {@code size} columns, built in float scratch. */
+  private long relativeTable(int maxRelative, int size) {
+    long entries = (2L * maxRelative + 1) * size;
+    long table = floats.reserve(4L * entries);
+    launch("relative_table", elementwiseBlocks(entries), THREADS, args.clear().address(table)
+        .i32(2 * maxRelative + 1).i32(size));
+    return table;
+  }
+
+  /** out_b = w·x_b, or wᵀ·x_b (talking_heads.cu). */
+  private void mixHeads(AttentionShape shape, long x, long w, long out, boolean transpose) {
+    long area = (long) shape.seq() * shape.seq();
+    launch("mix_heads", elementwiseBlocks(maps(shape)), THREADS, args.clear().address(x)
+        .address(w).address(out).i32(shape.batch()).i32(shape.heads()).i64(area)
+        .i32(transpose ? 1 : 0));
+  }
+
+  /** The floats of [batch, heads, seq, seq] maps. */
+  private static long maps(AttentionShape shape) {
+    return (long) shape.batch() * shape.heads() * shape.seq() * shape.seq();
+  }
+
+  /** Blocks of attention_normalize: one per query row of every head. */
+  private static int normalizeRows(AttentionShape shape) {
+    return Math.toIntExact((long) shape.batch() * shape.heads() * shape.seq());
+  }
+
+  /** Threads of attention_normalize's blocks: warps enough for one key each, at most 128. */
+  private static int normalizeThreads(AttentionShape shape) {
+    return Math.min(NORMALIZE_THREADS, (shape.seq() + 31) / 32 * 32);
+  }
+
+  /** The normalization codes of attention_normalize.cu. */
+  private static int normalizationCode(Normalization normalization) {
+    return switch (normalization) {
+      case SOFTMAX -> 0;
+      case SQUARED_RELU -> 1;
+      case SOFTMAX_PLUS -> 2;
+    };
   }
 
   /**

@@ -4,6 +4,7 @@ import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.contract.AddContract;
 import bert4j.runtime.kernels.contract.ArgumentChecksContract;
 import bert4j.runtime.kernels.contract.AttentionContract;
+import bert4j.runtime.kernels.contract.AttentionNormalizationContract;
 import bert4j.runtime.kernels.contract.CrossEntropyContract;
 import bert4j.runtime.kernels.contract.DropoutContract;
 import bert4j.runtime.kernels.contract.EmbeddingContract;
@@ -12,9 +13,12 @@ import bert4j.runtime.kernels.contract.LayerNormContract;
 import bert4j.runtime.kernels.contract.LinearContract;
 import bert4j.runtime.kernels.contract.MemoryContract;
 import bert4j.runtime.kernels.contract.NonFiniteContract;
+import bert4j.runtime.kernels.contract.RelativePositionContract;
 import bert4j.runtime.kernels.contract.RmsNormContract;
 import bert4j.runtime.kernels.contract.RotaryContract;
 import bert4j.runtime.kernels.contract.SigmoidCrossEntropyContract;
+import bert4j.runtime.kernels.contract.TalkingHeadsContract;
+import bert4j.runtime.kernels.contract.UnfusedAttentionContract;
 import org.junit.jupiter.api.Nested;
 
 /**
@@ -32,6 +36,38 @@ abstract class CudaContractSuite {
 
   @Nested
   class Attention extends AttentionContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class UnfusedAttention extends UnfusedAttentionContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class AttentionNormalization extends AttentionNormalizationContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class RelativePosition extends RelativePositionContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class TalkingHeads extends TalkingHeadsContract {
     @Override
     protected Kernels createKernels() {
       return backend(false);
