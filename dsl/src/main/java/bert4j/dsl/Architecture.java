@@ -19,6 +19,11 @@ public enum Architecture {
    */
   ALBERT_UNSHARED,
   /**
+   * BERT with NEZHA's "typical relative" positions instead of absolute ones (Hugging Face
+   * {@code NezhaModel} names).
+   */
+  NEZHA,
+  /**
    * BERT without absolute positions: rotary position embedding on q and k (RoFormer, Hugging Face
    * {@code RoFormerModel} names).
    */
@@ -56,9 +61,16 @@ public enum Architecture {
     return this == GPT || this == GPT2;
   }
 
-  /** The position kind of {@link Position#DEFAULT}: rotary for RoFormer, learned otherwise. */
+  /**
+   * The position kind of {@link Position#DEFAULT}: rotary for RoFormer, typical relative for NEZHA,
+   * learned otherwise.
+   */
   public Position defaultPosition() {
-    return this == ROFORMER || this == ROFORMER_V2 ? Position.ROTARY : Position.LEARNED;
+    return switch (this) {
+      case ROFORMER, ROFORMER_V2 -> Position.ROTARY;
+      case NEZHA -> Position.TYPICAL_RELATIVE;
+      default -> Position.LEARNED;
+    };
   }
 
   /** The layer-norm epsilon of {@code layerNormEps = 0}: 1e-5 for GPT and GPT-2, 1e-12 otherwise. */

@@ -24,4 +24,17 @@ public @interface Attention {
 
   /** Divide attention logits by √keySize. */
   boolean scale() default true;
+
+  /** How the masked scores become weights over the keys. */
+  Normalization normalization() default Normalization.SOFTMAX;
+
+  /** Biases on the q, k, v and output projections (RoFormer-V2 has none whatever this says). */
+  boolean useBias() default true;
+
+  /**
+   * Talking-heads attention (the seed post "突破瓶颈，打造更强大的Transformer"): the heads' scores are
+   * mixed by a learned {@code [heads, heads]} matrix before the normalization, and the weights by
+   * another after it; both start as the identity.
+   */
+  boolean talkingHeads() default false;
 }

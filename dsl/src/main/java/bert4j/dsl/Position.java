@@ -11,6 +11,20 @@ public enum Position {
    * θᵢ = 10000^(−2i/keySize)); no absolute position embedding. The key size must be even.
    */
   ROTARY,
+  /**
+   * The learned table of {@code maxPosition} rows, extended hierarchically (bert4keras's
+   * {@code hierarchical_position}) so sequences may run to {@code maxPosition²} tokens: position p is
+   * α·E′[p / n] + (1 − α)·E′[p mod n] with E′ = (E − α·E[0])/(1 − α), α = 0.4, n = maxPosition. The
+   * same weights as {@link #LEARNED}, and the same embedding below n: a 512-position checkpoint reads
+   * longer text.
+   */
+  HIERARCHICAL,
+  /**
+   * NEZHA's "typical relative" positions: a fixed sinusoid table of the relative distance j − i,
+   * clipped to ±{@code maxRelativePosition}, added to the attention scores (q·R) and to its output
+   * (A·R); no absolute position embedding.
+   */
+  TYPICAL_RELATIVE,
   /** No position information at all (a bag of tokens, or positions carried by the input). */
   NONE
 }

@@ -47,10 +47,23 @@ public @interface Transformer {
 
   Position position() default Position.DEFAULT;
 
+  /**
+   * The clip of the relative distance of {@link Position#TYPICAL_RELATIVE} positions (NEZHA's 64);
+   * only for that position kind.
+   */
+  int maxRelativePosition() default 64;
+
   Activation activation() default Activation.GELU;
 
   /** Dropout on embeddings and on each block's residual branches, in training only; in [0, 1). */
   double hiddenDropout() default 0.1;
+
+  /**
+   * Conditional layer norm (bert4keras's {@code layer_norm_cond}): every layer norm's γ and β each get
+   * + Dense(condition), zero-initialised so the model starts as the plain one; the condition is a
+   * vector of this width per sequence ({@code Batch.conditions}). 0: plain layer norms.
+   */
+  int conditionSize() default 0;
 
   /** Epsilon of every layer norm; 0 means the architecture's ({@link Architecture#defaultLayerNormEps()}). */
   double layerNormEps() default 0;
