@@ -45,10 +45,6 @@ final class WireWriter {
     return varint(field << 3 | WireReader.LENGTH_DELIMITED).varint(bytes.length).bytes(bytes);
   }
 
-  int size() {
-    return out.size();
-  }
-
   byte[] toByteArray() {
     return out.toByteArray();
   }

@@ -49,7 +49,7 @@ final class IndexSurgery {
     WireWriter out = new WireWriter();
     List<Integer> restarts = new ArrayList<>();
     for (Entry e : entries) {
-      restarts.add(out.size());
+      restarts.add(out.toByteArray().length);
       out.varint(0).varint(e.key().length).varint(e.value().length).bytes(e.key()).bytes(e.value());
     }
     if (restarts.isEmpty()) {
