@@ -27,6 +27,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final ActivationKernels activations;
   private final LinearKernels linear;
   private final LayerNormKernels layerNorm;
+  private final ConditionalLayerNormKernels conditionalLayerNorm;
   private final RmsNormKernels rmsNorm;
   private final AddKernels add;
   private final RotaryKernels rotary;
@@ -36,6 +37,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final RelativePositionKernels relativePositions;
   private final TalkingHeadsKernels talkingHeads;
   private final EmbeddingKernels embedding;
+  private final HierarchicalPositionKernels hierarchicalPositions;
   private final DropoutKernels dropout;
   private final CrossEntropyKernels crossEntropy;
   private final SigmoidCrossEntropyKernels sigmoidCrossEntropy;
@@ -63,6 +65,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.activations = new ActivationKernels(pool, scratch);
     this.linear = new LinearKernels(pool, scratch, activations);
     this.layerNorm = new LayerNormKernels(pool, scratch);
+    this.conditionalLayerNorm = new ConditionalLayerNormKernels(pool, scratch);
     this.rmsNorm = new RmsNormKernels(pool, scratch);
     this.add = new AddKernels(pool, scratch);
     this.rotary = new RotaryKernels(pool, scratch);
@@ -72,6 +75,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.relativePositions = new RelativePositionKernels(pool, scratch);
     this.talkingHeads = new TalkingHeadsKernels(pool);
     this.embedding = new EmbeddingKernels(pool, scratch);
+    this.hierarchicalPositions = new HierarchicalPositionKernels(pool, scratch);
     this.dropout = new DropoutKernels(pool, scratch);
     this.crossEntropy = new CrossEntropyKernels(pool, scratch);
     this.sigmoidCrossEntropy = new SigmoidCrossEntropyKernels(pool);
@@ -126,6 +130,20 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   }
 
   @Override
+  protected void doHierarchicalPositions(int batch, int seq, Slice table, int rows, int width,
+      float alpha, Slice out) {
+    hierarchicalPositions.forward(batch, seq, cpu(table).floats(), offset(table), rows, width,
+        alpha, cpu(out).floats(), offset(out));
+  }
+
+  @Override
+  protected void doHierarchicalPositionsBackward(int batch, int seq, Slice dOut, int rows,
+      int width, float alpha, Slice dTable) {
+    hierarchicalPositions.backward(batch, seq, cpu(dOut).floats(), offset(dOut), rows, width,
+        alpha, cpu(dTable).floats(), offset(dTable));
+  }
+
+  @Override
   protected void doLinear(Slice x, int xStride, Slice w, Slice bias, Activation activation,
       Slice pre, Slice out, int rows, int in, int outWidth) {
     linear.forward(cpu(x), offset(x), xStride, cpu(w), offset(w), cpu(bias), offset(bias),
@@ -163,6 +181,25 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
         cpu(mean).floats(), offset(mean), cpu(rstd).floats(), offset(rstd), cpu(gamma).floats(),
         offset(gamma), cpu(dH).floats(), offset(dH), cpu(dGamma).floats(), offset(dGamma),
         cpu(dBeta).floats(), offset(dBeta), rows, width);
+  }
+
+  @Override
+  protected void doConditionalLayerNorm(Slice x, Slice residual, Slice gammas, Slice betas,
+      float eps, Slice out, Slice mean, Slice rstd, int batch, int seq, int width) {
+    conditionalLayerNorm.forward(cpu(x).floats(), offset(x), floats(residual), offset(residual),
+        cpu(gammas).floats(), offset(gammas), cpu(betas).floats(), offset(betas), eps,
+        cpu(out).floats(), offset(out), cpu(mean).floats(), offset(mean), cpu(rstd).floats(),
+        offset(rstd), batch, seq, width);
+  }
+
+  @Override
+  protected void doConditionalLayerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd,
+      Slice gammas, Slice dH, Slice dGammas, Slice dBetas, int batch, int seq, int width) {
+    conditionalLayerNorm.backward(cpu(dOut).floats(), offset(dOut), cpu(h).floats(), offset(h),
+        cpu(mean).floats(), offset(mean), cpu(rstd).floats(), offset(rstd),
+        cpu(gammas).floats(), offset(gammas), cpu(dH).floats(), offset(dH),
+        cpu(dGammas).floats(), offset(dGammas), cpu(dBetas).floats(), offset(dBetas), batch, seq,
+        width);
   }
 
   @Override

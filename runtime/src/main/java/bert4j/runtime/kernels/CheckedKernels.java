@@ -92,6 +92,28 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   }
 
   @Override
+  public final void hierarchicalPositions(int batch, int seq, Slice table, int rows, int width,
+      float alpha, Slice out) {
+    requireOpen();
+    String k = "hierarchicalPositions";
+    checkHierarchical(k, batch, seq, rows, width, alpha);
+    checkSlice(k, "table", table, (long) rows * width);
+    checkSlice(k, "out", out, (long) batch * seq * width);
+    doHierarchicalPositions(batch, seq, table, rows, width, alpha, out);
+  }
+
+  @Override
+  public final void hierarchicalPositionsBackward(int batch, int seq, Slice dOut, int rows,
+      int width, float alpha, Slice dTable) {
+    requireOpen();
+    String k = "hierarchicalPositionsBackward";
+    checkHierarchical(k, batch, seq, rows, width, alpha);
+    checkSlice(k, "dOut", dOut, (long) batch * seq * width);
+    checkSlice(k, "dTable", dTable, (long) rows * width);
+    doHierarchicalPositionsBackward(batch, seq, dOut, rows, width, alpha, dTable);
+  }
+
+  @Override
   public final void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation,
       Slice pre, Slice out, int rows, int in, int outWidth) {
     requireOpen();
@@ -183,6 +205,47 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     checkSlice(k, "dGamma", dGamma, width);
     checkSlice(k, "dBeta", dBeta, width);
     doLayerNormBackward(dOut, h, mean, rstd, gamma, dH, dGamma, dBeta, rows, width);
+  }
+
+  @Override
+  public final void conditionalLayerNorm(Slice x, Slice residual, Slice gammas, Slice betas,
+      float eps, Slice out, Slice mean, Slice rstd, int batch, int seq, int width) {
+    requireOpen();
+    String k = "conditionalLayerNorm";
+    checkSequences(k, batch, seq, width);
+    long rows = (long) batch * seq;
+    long size = rows * width;
+    checkSlice(k, "x", x, size);
+    if (residual != null) {
+      checkSlice(k, "residual", residual, size);
+    }
+    checkSlice(k, "gammas", gammas, (long) batch * width);
+    checkSlice(k, "betas", betas, (long) batch * width);
+    checkSlice(k, "out", out, size);
+    checkSlice(k, "mean", mean, rows);
+    checkSlice(k, "rstd", rstd, rows);
+    doConditionalLayerNorm(x, residual, gammas, betas, eps, out, mean, rstd, batch, seq, width);
+  }
+
+  @Override
+  public final void conditionalLayerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd,
+      Slice gammas, Slice dH, Slice dGammas, Slice dBetas, int batch, int seq, int width) {
+    requireOpen();
+    String k = "conditionalLayerNormBackward";
+    checkSequences(k, batch, seq, width);
+    long rows = (long) batch * seq;
+    long size = rows * width;
+    long perSequence = (long) batch * width;
+    checkSlice(k, "dOut", dOut, size);
+    checkSlice(k, "h", h, size);
+    checkSlice(k, "mean", mean, rows);
+    checkSlice(k, "rstd", rstd, rows);
+    checkSlice(k, "gammas", gammas, perSequence);
+    checkSlice(k, "dH", dH, size);
+    checkSlice(k, "dGammas", dGammas, perSequence);
+    checkSlice(k, "dBetas", dBetas, perSequence);
+    doConditionalLayerNormBackward(dOut, h, mean, rstd, gammas, dH, dGammas, dBetas, batch, seq,
+        width);
   }
 
   @Override
@@ -534,6 +597,14 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   protected abstract void doEmbeddingBackward(int[] ids, int rows, Slice dOut, int width,
       Slice dTable);
 
+  /** {@link #hierarchicalPositions} on checked arguments. */
+  protected abstract void doHierarchicalPositions(int batch, int seq, Slice table, int rows,
+      int width, float alpha, Slice out);
+
+  /** {@link #hierarchicalPositionsBackward} on checked arguments. */
+  protected abstract void doHierarchicalPositionsBackward(int batch, int seq, Slice dOut, int rows,
+      int width, float alpha, Slice dTable);
+
   /** {@link #linear} on checked arguments. */
   protected abstract void doLinear(Slice x, int xStride, Slice w, Slice bias,
       Activation activation, Slice pre, Slice out, int rows, int in, int outWidth);
@@ -553,6 +624,15 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   /** {@link #layerNormBackward} on checked arguments. */
   protected abstract void doLayerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd,
       Slice gamma, Slice dH, Slice dGamma, Slice dBeta, int rows, int width);
+
+  /** {@link #conditionalLayerNorm} on checked arguments. */
+  protected abstract void doConditionalLayerNorm(Slice x, Slice residual, Slice gammas,
+      Slice betas, float eps, Slice out, Slice mean, Slice rstd, int batch, int seq, int width);
+
+  /** {@link #conditionalLayerNormBackward} on checked arguments. */
+  protected abstract void doConditionalLayerNormBackward(Slice dOut, Slice h, Slice mean,
+      Slice rstd, Slice gammas, Slice dH, Slice dGammas, Slice dBetas, int batch, int seq,
+      int width);
 
   /** {@link #rmsNorm} on checked arguments. */
   protected abstract void doRmsNorm(Slice x, Slice residual, Slice gamma, float eps, Slice out,
@@ -650,6 +730,29 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   /** Checks that {@code slice} lies in this backend's memory and holds {@code extent} floats. */
   private void checkSlice(String kernel, String name, Slice slice, long extent) {
     checkMemory(kernel, name, KernelArguments.memory(kernel, name, slice, extent, memoryType));
+  }
+
+  /** The sizes of a kernel over {@code batch} sequences of {@code seq} rows of {@code width}. */
+  private static void checkSequences(String kernel, int batch, int seq, int width) {
+    KernelArguments.nonNegative(kernel, "batch", batch);
+    KernelArguments.positive(kernel, "seq", seq);
+    KernelArguments.positive(kernel, "width", width);
+  }
+
+  /**
+   * The sizes and α of the hierarchical positions: a table of {@code rows} rows places at most
+   * rows² positions (p / rows must name a row).
+   */
+  private static void checkHierarchical(String kernel, int batch, int seq, int rows, int width,
+      float alpha) {
+    checkSequences(kernel, batch, seq, width);
+    KernelArguments.positive(kernel, "rows", rows);
+    if (seq > (long) rows * rows) {
+      throw new IllegalArgumentException(kernel + ": seq (" + seq + ") exceeds rows² ("
+          + (long) rows * rows + "): a table of " + rows + " rows places at most that many"
+          + " positions");
+    }
+    KernelArguments.fraction(kernel, "alpha", alpha);
   }
 
   /**

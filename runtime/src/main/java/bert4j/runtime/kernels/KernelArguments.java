@@ -87,6 +87,14 @@ public final class KernelArguments {
     }
   }
 
+  /** Checks that a weight lies strictly between 0 and 1 (NaN is rejected). */
+  public static void fraction(String kernel, String name, float value) {
+    if (!(value > 0f && value < 1f)) {
+      throw new IllegalArgumentException(kernel + ": " + name + " must be in (0, 1), got "
+          + value);
+    }
+  }
+
   /** Checks a dropout rate. */
   public static void rate(String kernel, float p) {
     if (!(p >= 0f && p < 1f)) {

@@ -43,6 +43,19 @@ public interface Kernels extends AutoCloseable {
   void embeddingBackward(int[] ids, int rows, Slice dOut, int width, Slice dTable);
 
   /**
+   * bert4keras's hierarchical position embedding, for sequences longer than the learned table E
+   * ({@code rows × width}): out[b·seq + p] += α·E′[p / rows] + (1 − α)·E′[p mod rows] for p in
+   * [0, seq) of every sequence b, where E′ = (E − α·E[0])/(1 − α); seq ≤ rows². For p < rows this is
+   * E[p]. α in (0, 1).
+   */
+  void hierarchicalPositions(int batch, int seq, Slice table, int rows, int width, float alpha,
+      Slice out);
+
+  /** Backward of {@link #hierarchicalPositions}: dTable += the gradient from dOut. */
+  void hierarchicalPositionsBackward(int batch, int seq, Slice dOut, int rows, int width,
+      float alpha, Slice dTable);
+
+  /**
    * A dense layer: pre = x·wᵀ + bias, out = activation(pre). x is {@code [rows, in]} with row stride
    * {@code xStride} (≥ in), w is {@code [out, in]}, bias {@code [out]}, pre and out {@code [rows, out]}.
    * With {@code activation == null} the layer is linear and {@code out} may be the same slice as
@@ -81,6 +94,22 @@ public interface Kernels extends AutoCloseable {
    */
   void layerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gamma, Slice dH,
       Slice dGamma, Slice dBeta, int rows, int width);
+
+  /**
+   * Conditional layer norm (bert4keras's, for a conditional LM): as {@link #layerNorm}, with γ and β
+   * given per sequence: {@code gammas} and {@code betas} are {@code [batch, width]}, row b serving the
+   * {@code seq} rows of sequence b (x, residual and out are {@code [batch·seq, width]}). Saves mean
+   * and 1/std per row.
+   */
+  void conditionalLayerNorm(Slice x, Slice residual, Slice gammas, Slice betas, float eps, Slice out,
+      Slice mean, Slice rstd, int batch, int seq, int width);
+
+  /**
+   * Backward of {@link #conditionalLayerNorm}: dH (overwritten, may be dOut) and the per-sequence
+   * dGammas and dBetas ({@code [batch, width]}, overwritten: each sums its sequence's rows).
+   */
+  void conditionalLayerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd, Slice gammas,
+      Slice dH, Slice dGammas, Slice dBetas, int batch, int seq, int width);
 
   /**
    * Residual add and RMS norm (RoFormer-V2, T5): h = x + residual (stored back into x; pass

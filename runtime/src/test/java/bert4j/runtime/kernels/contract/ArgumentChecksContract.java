@@ -137,4 +137,45 @@ public abstract class ArgumentChecksContract extends KernelsContract {
     rejects(() -> kernels.mixHeadsBackward(s, maps.plus(36), w, maps, maps.plus(1), w),
         "mixHeadsBackward: dx (from offset 4) overlaps dOut (from offset 3)");
   }
+
+  /** Two sequences of 3 rows of width 4: x of 24 floats, gammas of 8, mean of 6. */
+  @Test
+  void conditionalLayerNormNamesTheShortArgument() {
+    Slice x = zeros(kernels, 24);
+    Slice perSequence = zeros(kernels, 8);
+    Slice stats = zeros(kernels, 6);
+    rejects(() -> kernels.conditionalLayerNorm(x, null, zeros(kernels, 4), perSequence, 1e-5f, x,
+        stats, stats, 2, 3, 4), "conditionalLayerNorm: gammas needs 8 floats");
+    rejects(() -> kernels.conditionalLayerNorm(x, zeros(kernels, 23), perSequence, perSequence,
+        1e-5f, x, stats, stats, 2, 3, 4), "conditionalLayerNorm: residual needs 24 floats");
+    rejects(() -> kernels.conditionalLayerNorm(x, null, perSequence, perSequence, 1e-5f, x, stats,
+        stats, 2, 0, 4), "conditionalLayerNorm: seq must be >= 1, got 0");
+    rejects(() -> kernels.conditionalLayerNormBackward(x, x, stats, zeros(kernels, 5), perSequence,
+        x, perSequence, perSequence, 2, 3, 4), "conditionalLayerNormBackward: rstd needs 6 floats");
+    rejects(() -> kernels.conditionalLayerNormBackward(x, x, stats, stats, perSequence, x,
+        perSequence, zeros(kernels, 7), 2, 3, 4),
+        "conditionalLayerNormBackward: dBetas needs 8 floats");
+  }
+
+  /** A table of 3 rows of width 2 places at most 9 positions; α must lie in (0, 1). */
+  @Test
+  void hierarchicalPositionsChecksItsSizesAndAlpha() {
+    Slice table = zeros(kernels, 6);
+    Slice out = zeros(kernels, 2 * 10 * 2);
+    rejects(() -> kernels.hierarchicalPositions(2, 10, table, 3, 2, 0.4f, out),
+        "hierarchicalPositions: seq (10) exceeds rows² (9)");
+    rejects(() -> kernels.hierarchicalPositionsBackward(2, 10, out, 3, 2, 0.4f, table),
+        "hierarchicalPositionsBackward: seq (10) exceeds rows² (9)");
+    kernels.hierarchicalPositions(2, 9, table, 3, 2, 0.4f, out);
+    for (float alpha : new float[] {0f, 1f, -0.5f, Float.NaN}) {
+      rejects(() -> kernels.hierarchicalPositions(2, 9, table, 3, 2, alpha, out),
+          "hierarchicalPositions: alpha must be in (0, 1), got " + alpha);
+    }
+    rejects(() -> kernels.hierarchicalPositions(2, 9, zeros(kernels, 5), 3, 2, 0.4f, out),
+        "hierarchicalPositions: table needs 6 floats");
+    rejects(() -> kernels.hierarchicalPositionsBackward(2, 9, zeros(kernels, 35), 3, 2, 0.4f,
+        table), "hierarchicalPositionsBackward: dOut needs 36 floats");
+    rejects(() -> kernels.hierarchicalPositionsBackward(2, 9, out, 0, 2, 0.4f, table),
+        "hierarchicalPositionsBackward: rows must be >= 1, got 0");
+  }
 }
