@@ -19,8 +19,10 @@ import java.util.Map;
 final class ProfilingKernels implements Kernels {
   /** The kernels timed, one bucket each. */
   enum Kernel {
-    EMBEDDING, EMBEDDING_BACKWARD, LINEAR, LINEAR_BACKWARD, ACTIVATION_BACKWARD, LAYER_NORM,
-    LAYER_NORM_BACKWARD, RMS_NORM, RMS_NORM_BACKWARD, ADD, ROTARY, ATTENTION, ATTENTION_BACKWARD,
+    EMBEDDING, EMBEDDING_BACKWARD, HIERARCHICAL_POSITIONS, HIERARCHICAL_POSITIONS_BACKWARD, LINEAR,
+    LINEAR_BACKWARD, ACTIVATION_BACKWARD, LAYER_NORM, LAYER_NORM_BACKWARD, CONDITIONAL_LAYER_NORM,
+    CONDITIONAL_LAYER_NORM_BACKWARD, RMS_NORM, RMS_NORM_BACKWARD, ADD, ROTARY, ATTENTION,
+    ATTENTION_BACKWARD,
     ATTENTION_SCORES, ATTENTION_SCORES_BACKWARD, RELATIVE_SCORES, RELATIVE_SCORES_BACKWARD,
     ATTENTION_NORMALIZE, ATTENTION_NORMALIZE_BACKWARD, ATTENTION_CONTEXT, ATTENTION_CONTEXT_BACKWARD,
     RELATIVE_CONTEXT, RELATIVE_CONTEXT_BACKWARD, MIX_HEADS, MIX_HEADS_BACKWARD, DROPOUT,
@@ -99,6 +101,22 @@ final class ProfilingKernels implements Kernels {
   }
 
   @Override
+  public void hierarchicalPositions(int batch, int seq, Slice table, int rows, int width,
+      float alpha, Slice out) {
+    long t = System.nanoTime();
+    delegate.hierarchicalPositions(batch, seq, table, rows, width, alpha, out);
+    record(Kernel.HIERARCHICAL_POSITIONS, t);
+  }
+
+  @Override
+  public void hierarchicalPositionsBackward(int batch, int seq, Slice dOut, int rows, int width,
+      float alpha, Slice dTable) {
+    long t = System.nanoTime();
+    delegate.hierarchicalPositionsBackward(batch, seq, dOut, rows, width, alpha, dTable);
+    record(Kernel.HIERARCHICAL_POSITIONS_BACKWARD, t);
+  }
+
+  @Override
   public void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation, Slice pre,
       Slice out, int rows, int in, int outWidth) {
     long t = System.nanoTime();
@@ -137,6 +155,24 @@ final class ProfilingKernels implements Kernels {
     long t = System.nanoTime();
     delegate.layerNormBackward(dOut, h, mean, rstd, gamma, dH, dGamma, dBeta, rows, width);
     record(Kernel.LAYER_NORM_BACKWARD, t);
+  }
+
+  @Override
+  public void conditionalLayerNorm(Slice x, Slice residual, Slice gammas, Slice betas, float eps,
+      Slice out, Slice mean, Slice rstd, int batch, int seq, int width) {
+    long t = System.nanoTime();
+    delegate.conditionalLayerNorm(x, residual, gammas, betas, eps, out, mean, rstd, batch, seq,
+        width);
+    record(Kernel.CONDITIONAL_LAYER_NORM, t);
+  }
+
+  @Override
+  public void conditionalLayerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd,
+      Slice gammas, Slice dH, Slice dGammas, Slice dBetas, int batch, int seq, int width) {
+    long t = System.nanoTime();
+    delegate.conditionalLayerNormBackward(dOut, h, mean, rstd, gammas, dH, dGammas, dBetas, batch,
+        seq, width);
+    record(Kernel.CONDITIONAL_LAYER_NORM_BACKWARD, t);
   }
 
   @Override
