@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * A generated model's forward pass (float32, CPU backend) against {@link ReferenceBert} (double), on
  * padded batches, for every spec of {@link TestModels} (each architecture of the family with each mask
- * it allows): sequence output and every head's output within 1e-4.
+ * it allows, each attention option): sequence output and every head's output within 1e-4.
  */
 class ForwardMatchesReferenceTest {
   static final double TOLERANCE = 1e-4;
@@ -96,18 +96,32 @@ class ForwardMatchesReferenceTest {
   /**
    * Query rows with no allowed key (a row of padding only; for LM and UNILM, padding before the text,
    * which also moves the text's rotary positions): uniform attention over all keys, as bert4keras
-   * (every logit masked to the same value).
+   * (every logit masked to the same value); under squared ReLU, none.
    */
   @ParameterizedTest
   @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "ALBERT_UNILM",
       "ALBERT_UNSHARED_LM", "ROFORMER_LM", "ROFORMER_UNILM", "ROFORMER_V2_UNILM", "ELECTRA", "GPT",
-      "GPT2"})
+      "GPT2", "NEZHA_NONE", "NEZHA_LM", "NEZHA_UNILM", "SQUARED_RELU", "SOFTMAX_PLUS_UNILM",
+      "TALKING_HEADS_LM", "GPT2_TALKING_HEADS", "RELATIVE_TALKING_SQUARED"})
   void queriesWithNoAllowedKeyAttendUniformly(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 12));
       Inputs in = Harness.noKeyInputs(spec.config);
       compare(spec, model, reference, new Inputs(in.tokens(), in.segments(), null, null),
           "no allowed key");
+    }
+  }
+
+  /**
+   * Softmax plus beyond 16 keys, where its scale log(max(n, 16))/log 512 differs between sequences:
+   * 24, 20 and 9 keys in one batch of length 24.
+   */
+  @ParameterizedTest
+  @EnumSource(value = TestModels.class, names = {"SOFTMAX_PLUS_UNILM"})
+  void softmaxPlusScalesByEachSequencesKeys(TestModels spec) {
+    try (GeneratedTransformer model = spec.create(3, 24)) {
+      ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 16));
+      compare(spec, model, reference, 24, new int[] {24, 20, 9}, 17);
     }
   }
 

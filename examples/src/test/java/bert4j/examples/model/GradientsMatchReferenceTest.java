@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import bert4j.dsl.Position;
 import bert4j.examples.model.Harness.Inputs;
 import bert4j.runtime.Batch;
 import bert4j.runtime.ParameterInfo;
@@ -22,10 +21,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * A generated model's loss and the gradient of every parameter ({@code computeGradients}, float32)
  * against {@link ReferenceBert} (double), for every spec of {@link TestModels} (each architecture of
- * the family with each mask it allows): ‖g − g_ref‖/‖g_ref‖ ≤ 1e-3 per tensor; where the reference
- * gradient is exactly zero (unused embedding rows, heads that reach no loss) the model's must be zero
- * too; the key biases, whose gradient is zero in exact arithmetic without rotary positions, must be
- * rounding noise. The reference itself is checked against central differences of its own loss.
+ * the family with each mask it allows, each attention option): ‖g − g_ref‖/‖g_ref‖ ≤ 1e-3 per tensor;
+ * where the reference gradient is exactly zero (unused embedding rows, heads that reach no loss) the
+ * model's must be zero too; the key biases, whose gradient is zero in exact arithmetic under a softmax
+ * without rotary positions, must be rounding noise. The reference itself is checked against central
+ * differences of its own loss.
  */
 class GradientsMatchReferenceTest {
   static final double RELATIVE_TOLERANCE = 1e-3;
@@ -46,18 +46,34 @@ class GradientsMatchReferenceTest {
 
   /**
    * A batch with query rows that see no key (a row of padding, padding before the text). Their
-   * attention is uniform whatever the logits, so no gradient may flow from them into q and k.
+   * attention is uniform (zero under squared ReLU) whatever the logits, so no gradient may flow from
+   * them into q and k.
    */
   @ParameterizedTest
   @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "ALBERT_UNILM",
       "ALBERT_UNSHARED_LM", "ROFORMER_LM", "ROFORMER_UNILM", "ROFORMER_V2_UNILM", "ELECTRA", "GPT",
-      "GPT2"})
+      "GPT2", "NEZHA_NONE", "NEZHA_LM", "NEZHA_UNILM", "SQUARED_RELU", "SOFTMAX_PLUS_UNILM",
+      "TALKING_HEADS_LM", "GPT2_TALKING_HEADS", "RELATIVE_TALKING_SQUARED"})
   void gradientsMatchWithQueriesThatSeeNoKey(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 24));
       Inputs in = Harness.noKeyInputs(spec.config);
       directionalDerivatives(spec, model, in, "no allowed key");
       compare(spec, model, reference, in, "no allowed key");
+    }
+  }
+
+  /**
+   * Softmax plus beyond 16 keys, where its scale log(max(n, 16))/log 512 differs between sequences:
+   * 24, 20 and 9 keys in one batch of length 24.
+   */
+  @ParameterizedTest
+  @EnumSource(value = TestModels.class, names = {"SOFTMAX_PLUS_UNILM"})
+  void softmaxPlusScalesByEachSequencesKeys(TestModels spec) {
+    try (GeneratedTransformer model = spec.create(3, 24)) {
+      ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 29));
+      compare(spec, model, reference, Harness.inputs(spec.config, 24, new int[] {24, 20, 9}, 30),
+          "3×24");
     }
   }
 
@@ -119,7 +135,9 @@ class GradientsMatchReferenceTest {
    */
   @ParameterizedTest
   @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "TOKEN_CLASSES",
-      "ALBERT_NONE", "ROFORMER_UNILM", "ROFORMER_V2_LM", "ELECTRA", "GPT", "GPT2"})
+      "ALBERT_NONE", "ROFORMER_UNILM", "ROFORMER_V2_LM", "ELECTRA", "GPT", "GPT2", "NEZHA_UNILM",
+      "SQUARED_RELU", "SOFTMAX_PLUS_UNILM", "TALKING_HEADS_LM", "GPT2_TALKING_HEADS",
+      "NO_ATTENTION_BIAS", "RELATIVE_TALKING_SQUARED"})
   void modelGradientIsTheDerivativeOfItsOwnLoss(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       Harness.randomizeWeights(model, 27);
@@ -172,8 +190,8 @@ class GradientsMatchReferenceTest {
 
   /**
    * The tensors whose directional derivative is checked: the token embedding and, of the layers
-   * (ALBERT's shared one), the query or fused q/k/v weight and bias, the key weight and the first
-   * feed-forward weight.
+   * (ALBERT's shared one), the query or fused q/k/v weight and bias (where there is one), the key
+   * weight, the first feed-forward weight and the talking-heads matrices (where there are).
    */
   private static List<String> probed(ReferenceBert.Config c) {
     ReferenceNames.Layer n = ReferenceNames.layer(c.architecture());
@@ -183,8 +201,12 @@ class GradientsMatchReferenceTest {
     List<String> names = new ArrayList<>(List.of(query + ".weight",
         first + (n.fusedQkv() != null ? n.fusedQkv() : n.key()) + ".weight",
         ReferenceNames.words(c.architecture()), first + n.intermediate() + ".weight"));
-    if (c.layerBiases()) {
+    if (c.attentionBiases()) {
       names.add(query + ".bias");
+    }
+    if (c.options().talkingHeads()) {
+      names.add(first + n.talkingHeads() + "pre.weight");
+      names.add(second + n.talkingHeads() + "post.weight");
     }
     return names;
   }
@@ -195,18 +217,14 @@ class GradientsMatchReferenceTest {
       "MLM_AND_CLS_SWISH", "GELU_TANH_EPS_NOSCALE", "TOKEN_CLASSES", "ALBERT_NONE", "ALBERT_LM",
       "ALBERT_UNILM", "ALBERT_UNSHARED_NONE", "ALBERT_UNSHARED_LM", "ALBERT_UNSHARED_UNILM",
       "ROFORMER_NONE", "ROFORMER_LM", "ROFORMER_UNILM", "ROFORMER_V2_NONE", "ROFORMER_V2_LM",
-      "ROFORMER_V2_UNILM", "ELECTRA", "GPT", "GPT2"})
+      "ROFORMER_V2_UNILM", "ELECTRA", "GPT", "GPT2", "NEZHA_NONE", "NEZHA_LM", "NEZHA_UNILM",
+      "SQUARED_RELU", "SOFTMAX_PLUS_UNILM", "TALKING_HEADS_LM", "GPT2_TALKING_HEADS",
+      "NO_ATTENTION_BIAS", "RELATIVE_TALKING_SQUARED", "POSITION_NONE"})
   void referenceGradientsMatchFiniteDifferences(TestModels spec) {
     Random random = new Random(31);
     Map<String, double[]> weights = new LinkedHashMap<>();
-    spec.config.parameterShapes().forEach((name, shape) -> {
-      int n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-      double[] w = new double[n];
-      for (int i = 0; i < n; i++) {
-        w[i] = Harness.randomValue(name, random);
-      }
-      weights.put(name, w);
-    });
+    spec.config.parameterShapes().forEach((name, shape) ->
+        weights.put(name, Harness.randomValues(name, shape, random)));
     ReferenceBert reference = new ReferenceBert(spec.config, weights);
     Inputs in = Harness.inputs(spec.config, 7, new int[] {7, 4}, 32);
     ReferenceBert.Result result = reference.train(in.tokens(), in.segments(), in.labels(),
@@ -279,11 +297,11 @@ class GradientsMatchReferenceTest {
       String name = p.name();
       float[] g = grads.get(name);
       double[] r = ref.gradients().get(name);
-      if (name.endsWith(".key.bias") && config.position() != Position.ROTARY) {
+      if (name.endsWith(".key.bias") && config.keyBiasGradientVanishes()) {
         // d loss / d key bias is 0 in exact arithmetic: it adds q_i·b to every logit of row i, and
         // softmax is shift-invariant (not so with rotary positions, which turn b by each key's
-        // position). Both gradients are rounding noise; check that they are, against the key
-        // weight's gradient of the same layer.
+        // position, nor under squared ReLU). Both gradients are rounding noise; check that they
+        // are, against the key weight's gradient of the same layer.
         double scale = norm(ref.gradients().get(name.replace(".bias", ".weight")));
         double modelNorm = norm(g);
         double refNorm = norm(r);

@@ -62,29 +62,44 @@ final class Harness {
 
   /**
    * Initialises {@code model} from {@code seed}, then replaces every parameter by values large enough
-   * that a wrong mask, bias or norm shows (weights N(0, 0.2²), biases N(0, 0.1²), LN γ = 1 + N(0, 0.1²),
-   * LN β N(0, 0.1²)), and returns the parameters as the model reports them, in double.
+   * that a wrong mask, bias or norm shows ({@link #randomValues}), and returns the parameters as the
+   * model reports them, in double.
    */
   static Map<String, double[]> randomizeWeights(TransformerModel model, long seed) {
     model.initialize(seed);
     Random random = new Random(seed);
     for (ParameterInfo p : model.parameters()) {
-      float[] values = new float[p.size()];
+      double[] values = randomValues(p.name(), p.shape(), random);
+      float[] floats = new float[values.length];
       for (int i = 0; i < values.length; i++) {
-        values[i] = (float) randomValue(p.name(), random);
+        floats[i] = (float) values[i];
       }
-      model.setParameter(p.name(), new FloatTensor(p.shape(), values));
+      model.setParameter(p.name(), new FloatTensor(p.shape(), floats));
     }
     return weightsOf(model);
   }
 
   /**
-   * One random value of the parameter {@code name}: a norm's γ 1 + N(0, 0.1²), a bias (β too)
-   * N(0, 0.1²), a weight N(0, 0.2²).
+   * Random values of the parameter {@code name} of shape {@code shape}: a norm's γ 1 + N(0, 0.1²), a
+   * bias (β too) N(0, 0.1²), a talking-heads matrix I + N(0, 0.1²) (near the identity it starts
+   * from: a matrix far from it mixes the heads into an ill-conditioned attention), a weight
+   * N(0, 0.2²).
    */
-  static double randomValue(String name, Random random) {
-    double z = random.nextGaussian();
-    return name.endsWith("bias") ? 0.1 * z : isNorm(name) ? 1 + 0.1 * z : 0.2 * z;
+  static double[] randomValues(String name, int[] shape, Random random) {
+    int n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    boolean talkingHeads = name.contains("talking_heads_");
+    double[] values = new double[n];
+    for (int i = 0; i < n; i++) {
+      double z = random.nextGaussian();
+      values[i] = name.endsWith("bias") ? 0.1 * z
+          : isNorm(name) ? 1 + 0.1 * z
+          : talkingHeads ? (i % (shape[1] + 1) == 0 ? 1 : 0) + 0.1 * z
+          : 0.2 * z;
+    }
+    return values;
   }
 
   /** Whether {@code name} is a layer norm's parameter, in any architecture's naming. */

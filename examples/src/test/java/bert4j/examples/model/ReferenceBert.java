@@ -3,6 +3,7 @@ package bert4j.examples.model;
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.dsl.Position;
 import bert4j.examples.model.Tape.Act;
 import bert4j.examples.model.Tape.Node;
@@ -11,20 +12,26 @@ import java.util.Map;
 
 /**
  * An independent reference of the models bert4j generates for the BERT family of bert4keras (BERT,
- * ALBERT shared and unshared, RoFormer v1 and v2, ELECTRA, GPT, GPT-2; Hugging Face semantics), in
+ * ALBERT shared and unshared, NEZHA, RoFormer v1 and v2, ELECTRA, GPT, GPT-2, with the attention
+ * options: normalization, biases, talking heads; Hugging Face semantics), in
  * double precision on {@link Tape}: outputs, the training loss of the present heads, and the gradient
  * of the loss with respect to every parameter. It reads the parameters by their Hugging Face names
  * ({@link ReferenceNames}) from a map and uses no runtime code: no kernels, no input staging.
  *
  * <p>What it computes, for token ids {@code tok} and segment ids {@code seg} ([batch][seq]):
  * <pre>
- *   e = W_tok[tok] + W_pos[pos] (learned positions) + W_seg[seg] (segments &gt; 0), width E
+ *   e = W_tok[tok] + W_pos[pos] (learned positions only) + W_seg[seg] (segments &gt; 0), width E
  *   x0 = Norm(e) (none for GPT, GPT-2), then x0·W_projᵀ + b (ALBERT; ELECTRA and RoFormer when E ≠ H)
  *   Norm = LN (γ, β), or RMS(x) = x/√(mean(x²) + eps) without parameters (RoFormer-V2)
- *   attention: q, k, v = x·Wᵀ + b (GPT: one fused c_attn, rows q, k, v; RoFormer-V2: no biases);
- *     rotary positions turn q and k; logits = q·k·scale (1/√keySize, or 1); key j allowed iff
- *     tok[j] != 0 and (LM) j ≤ i, (UNILM) c[j] ≤ c[i] with c = cumsum(seg); masked keys get p = 0, a
- *     row with no allowed key is uniform; A(x) = (Σ p v)·Woᵀ + bo
+ *   attention: q, k, v = x·Wᵀ + b (GPT: one fused c_attn, rows q, k, v; no biases for RoFormer-V2
+ *     or useBias = false); rotary positions turn q and k; s = q·k·scale (1/√keySize, or 1), plus
+ *     q·R_dk[r(i, j)]·scale with typical relative positions (R_w the fixed sinusoid table of width w,
+ *     r(i, j) = clip(j − i, −m, m) + m); talking heads mix s over the heads (W_pre); key j allowed iff
+ *     tok[j] != 0 and (LM) j ≤ i, (UNILM) c[j] ≤ c[i] with c = cumsum(seg); with n_b the
+ *     non-padding keys of the sequence, p = softmax over the allowed keys (of s·log(max(n_b, 16))/
+ *     log 512 for softmax plus; a row with no allowed key is uniform over every key) or
+ *     relu(s)²/n_b on the allowed keys (squared ReLU); masked keys get p = 0; talking heads mix p
+ *     (W_post); A(x) = (Σ_j p_ij (v_j + R_dv[r(i, j)]))·Woᵀ + bo, the R term with relative positions
  *   post-LN layer: x1 = Norm(A(x) + x); x2 = Norm(act(x1·Wiᵀ + bi)·Wᵀ + b + x1)
  *   pre-LN layer (GPT-2): a = x + A(Norm(x)); x2 = a + act(Norm(a)·Wiᵀ + bi)·Wᵀ + b; after the last
  *     layer LN (ln_f). ALBERT: every layer uses the one shared layer's parameters
@@ -41,21 +48,32 @@ import java.util.Map;
 final class ReferenceBert {
 
   /**
+   * The attention options of {@code @Attention} ({@code normalization}, {@code useBias},
+   * {@code talkingHeads}) and the clip m of typical relative positions ({@code maxRelativePosition}).
+   */
+  record Options(Normalization normalization, boolean useBias, boolean talkingHeads,
+      int maxRelativePosition) {
+    /** The defaults: softmax, biases, no talking heads, NEZHA's clip 64. */
+    static final Options DEFAULT = new Options(Normalization.SOFTMAX, true, false, 64);
+  }
+
+  /**
    * The spec, written by hand from the annotations of the spec under test, with the architecture's
    * defaults resolved: {@code embeddingSize} is the embedding width (= hidden when not factorized),
-   * {@code position} LEARNED, ROTARY or NONE, {@code eps} the architecture's when the spec sets none.
+   * {@code position} LEARNED, ROTARY, TYPICAL_RELATIVE or NONE, {@code eps} the architecture's when
+   * the spec sets none.
    */
   record Config(Architecture architecture, int layers, int hidden, int embeddingSize, int heads,
       int keySize, int intermediate, int vocab, int maxPosition, int segments, Position position,
       Activation activation, double eps, Mask mask, boolean pooler, boolean mlm, int classes,
-      boolean scale, int tokenClasses, boolean discriminator) {
+      boolean scale, int tokenClasses, boolean discriminator, Options options) {
     /** A BERT. */
     Config(int layers, int hidden, int heads, int keySize, int intermediate, int vocab,
         int maxPosition, int segments, Activation activation, double eps, Mask mask, boolean pooler,
         boolean mlm, int classes, boolean scale, int tokenClasses) {
       this(Architecture.BERT, layers, hidden, hidden, heads, keySize, intermediate, vocab,
           maxPosition, segments, Position.LEARNED, activation, eps, mask, pooler, mlm, classes, scale,
-          tokenClasses, false);
+          tokenClasses, false, Options.DEFAULT);
     }
 
     /** A BERT without a token-classification head. */
@@ -64,6 +82,13 @@ final class ReferenceBert {
         boolean mlm, int classes, boolean scale) {
       this(layers, hidden, heads, keySize, intermediate, vocab, maxPosition, segments, activation, eps,
           mask, pooler, mlm, classes, scale, 0);
+    }
+
+    /** This config with the attention options {@code o}. */
+    Config with(Options o) {
+      return new Config(architecture, layers, hidden, embeddingSize, heads, keySize, intermediate,
+          vocab, maxPosition, segments, position, activation, eps, mask, pooler, mlm, classes, scale,
+          tokenClasses, discriminator, o);
     }
 
     int headSize() {
@@ -92,6 +117,20 @@ final class ReferenceBert {
     /** RoFormer-V2's dense layers in the encoder have no bias. */
     boolean layerBiases() {
       return architecture != Architecture.ROFORMER_V2;
+    }
+
+    /** Biases on q, k, v and the attention output: none for RoFormer-V2 or useBias = false. */
+    boolean attentionBiases() {
+      return layerBiases() && options.useBias();
+    }
+
+    /**
+     * Whether d loss / d key bias is 0 in exact arithmetic: the key bias adds q_i·b to every score
+     * of query i, which a softmax (plain or plus, after any head mixing) ignores; not so with rotary
+     * positions, which turn b by each key's position, nor with squared ReLU.
+     */
+    boolean keyBiasGradientVanishes() {
+      return position != Position.ROTARY && options.normalization() != Normalization.SQUARED_RELU;
     }
 
     /** GPT-2's pre-LN layers, with a final norm. */
@@ -161,14 +200,19 @@ final class ReferenceBert {
       int qk = heads * keySize;
       int v = heads * headSize();
       boolean bias = layerBiases();
+      boolean attentionBias = attentionBiases();
       if (n.fusedQkv() != null) {
-        linear(shapes, prefix + n.fusedQkv(), qk + qk + v, hidden, bias);
+        linear(shapes, prefix + n.fusedQkv(), qk + qk + v, hidden, attentionBias);
       } else {
-        linear(shapes, prefix + n.query(), qk, hidden, bias);
-        linear(shapes, prefix + n.key(), qk, hidden, bias);
-        linear(shapes, prefix + n.value(), v, hidden, bias);
+        linear(shapes, prefix + n.query(), qk, hidden, attentionBias);
+        linear(shapes, prefix + n.key(), qk, hidden, attentionBias);
+        linear(shapes, prefix + n.value(), v, hidden, attentionBias);
       }
-      linear(shapes, prefix + n.attentionOutput(), hidden, v, bias);
+      linear(shapes, prefix + n.attentionOutput(), hidden, v, attentionBias);
+      if (options.talkingHeads()) {
+        shapes.put(prefix + n.talkingHeads() + "pre.weight", new int[] {heads, heads});
+        shapes.put(prefix + n.talkingHeads() + "post.weight", new int[] {heads, heads});
+      }
       norm(shapes, prefix + n.attentionNorm(), hidden);
       linear(shapes, prefix + n.intermediate(), intermediate, hidden, bias);
       linear(shapes, prefix + n.output(), hidden, intermediate, bias);
@@ -203,8 +247,7 @@ final class ReferenceBert {
   private final Map<String, double[]> weights;
 
   ReferenceBert(Config config, Map<String, double[]> weights) {
-    if (config.position() != Position.LEARNED && config.position() != Position.ROTARY
-        && config.position() != Position.NONE) {
+    if (config.position() == Position.DEFAULT || config.position() == Position.HIERARCHICAL) {
       throw new IllegalArgumentException("the reference has no " + config.position() + " positions");
     }
     this.config = config;
@@ -281,17 +324,24 @@ final class ReferenceBert {
     }
 
     boolean[][][] allowed = allowed(tok, seg);
+    int[] keys = new int[batch];
+    for (int b = 0; b < batch; b++) {
+      for (int t : tok[b]) {
+        keys[b] += t != 0 ? 1 : 0;
+      }
+    }
     Act act = Act.valueOf(c.activation().name());
     ReferenceNames.Layer n = ReferenceNames.layer(a);
     for (int l = 0; l < c.layers(); l++) {
       String prefix = ReferenceNames.layerPrefix(a, l);
       if (c.preNorm()) {
         Node attended = tape.add(x, attention(tape, p, norm(tape, p, x, prefix + n.attentionNorm()),
-            prefix, allowed, batch, seq));
+            prefix, allowed, keys, batch, seq));
         Node fed = feedForward(tape, p, norm(tape, p, attended, prefix + n.outputNorm()), prefix, act);
         x = tape.add(attended, fed);
       } else {
-        Node attended = norm(tape, p, tape.add(attention(tape, p, x, prefix, allowed, batch, seq), x),
+        Node attended = norm(tape, p,
+            tape.add(attention(tape, p, x, prefix, allowed, keys, batch, seq), x),
             prefix + n.attentionNorm());
         x = norm(tape, p, tape.add(feedForward(tape, p, attended, prefix, act), attended),
             prefix + n.outputNorm());
@@ -368,10 +418,11 @@ final class ReferenceBert {
 
   /**
    * The attention branch of one layer, A(x) = attention(q, k, v)·Woᵀ + bo, with the projections of
-   * the layer at {@code prefix}.
+   * the layer at {@code prefix}; {@code keys[b]} the non-padding keys of sequence b. In order:
+   * scores (+ relative), pre-mix, mask and normalization, post-mix, context (+ relative).
    */
   private Node attention(Tape tape, Map<String, Node> p, Node x, String prefix,
-      boolean[][][] allowed, int batch, int seq) {
+      boolean[][][] allowed, int[] keys, int batch, int seq) {
     Config c = config;
     ReferenceNames.Layer n = ReferenceNames.layer(c.architecture());
     int qk = c.heads() * c.keySize();
@@ -393,9 +444,36 @@ final class ReferenceBert {
       k = tape.rotary(k, seq, c.heads(), c.keySize());
     }
     double scale = c.scale() ? 1 / Math.sqrt(c.keySize()) : 1;
+    boolean relative = c.position() == Position.TYPICAL_RELATIVE;
+    int m = c.options().maxRelativePosition();
     Node logits = tape.attentionLogits(q, k, batch, seq, c.heads(), c.keySize(), scale);
-    Node probs = tape.maskedSoftmax(logits, allowed, batch, c.heads(), seq);
+    if (relative) {
+      logits = tape.add(logits,
+          tape.relativeLogits(q, batch, seq, c.heads(), c.keySize(), m, scale));
+    }
+    if (c.options().talkingHeads()) {
+      logits = tape.mixHeads(logits, p.get(prefix + n.talkingHeads() + "pre.weight"), batch,
+          c.heads(), seq);
+    }
+    Node probs = switch (c.options().normalization()) {
+      case SOFTMAX -> tape.maskedSoftmax(logits, allowed, batch, c.heads(), seq);
+      case SOFTMAX_PLUS -> {
+        double[] factors = new double[batch];
+        for (int b = 0; b < batch; b++) {
+          factors[b] = Math.log(Math.max(keys[b], 16)) / Math.log(512);
+        }
+        yield tape.maskedSoftmax(tape.scaleBlocks(logits, factors), allowed, batch, c.heads(), seq);
+      }
+      case SQUARED_RELU -> tape.maskedSquaredRelu(logits, allowed, keys, batch, c.heads(), seq);
+    };
+    if (c.options().talkingHeads()) {
+      probs = tape.mixHeads(probs, p.get(prefix + n.talkingHeads() + "post.weight"), batch,
+          c.heads(), seq);
+    }
     Node ctx = tape.attentionContext(probs, v, batch, seq, c.heads(), c.headSize());
+    if (relative) {
+      ctx = tape.add(ctx, tape.relativeContext(probs, batch, seq, c.heads(), c.headSize(), m));
+    }
     return linear(tape, p, ctx, prefix + n.attentionOutput());
   }
 

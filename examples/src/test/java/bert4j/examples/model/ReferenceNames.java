@@ -4,9 +4,10 @@ import bert4j.dsl.Architecture;
 
 /**
  * The Hugging Face names of each architecture's parameters, written by hand for {@link ReferenceBert}
- * (the names Hugging Face's {@code BertModel}, {@code AlbertModel}, {@code RoFormerModel},
- * {@code ElectraModel}, {@code OpenAIGPTModel} and {@code GPT2Model} give them), so a generated model
- * whose names differ fails the reference tests.
+ * (the names Hugging Face's {@code BertModel}, {@code AlbertModel}, {@code NezhaModel},
+ * {@code RoFormerModel}, {@code ElectraModel}, {@code OpenAIGPTModel} and {@code GPT2Model} give them;
+ * Hugging Face has no talking heads, so theirs are named beside the query), so a generated model whose
+ * names differ fails the reference tests.
  */
 final class ReferenceNames {
   private ReferenceNames() {}
@@ -17,10 +18,13 @@ final class ReferenceNames {
   /**
    * One layer's parts, after the layer's prefix: dense layers and norms (each {@code .weight} and
    * {@code .bias} where present). {@code fusedQkv} is GPT's one dense layer whose rows are q, k, v;
-   * where it is set, {@code query}, {@code key} and {@code value} are null.
+   * where it is set, {@code query}, {@code key} and {@code value} are null. {@code talkingHeads} is
+   * the start of the two talking-heads matrices' names, which end {@code pre.weight} and
+   * {@code post.weight}.
    */
   record Layer(String query, String key, String value, String fusedQkv, String attentionOutput,
-      String attentionNorm, String intermediate, String output, String outputNorm) {}
+      String attentionNorm, String intermediate, String output, String outputNorm,
+      String talkingHeads) {}
 
   /** The token embedding [vocab, embeddingSize], also the tied LM decoder. */
   static String words(Architecture a) {
@@ -62,12 +66,13 @@ final class ReferenceNames {
     return switch (a) {
       case ALBERT, ALBERT_UNSHARED -> new Layer("attention.query", "attention.key",
           "attention.value", null, "attention.dense", "attention.LayerNorm", "ffn", "ffn_output",
-          "full_layer_layer_norm");
+          "full_layer_layer_norm", "attention.talking_heads_");
       case GPT, GPT2 -> new Layer(null, null, null, "attn.c_attn", "attn.c_proj", "ln_1",
-          "mlp.c_fc", "mlp.c_proj", "ln_2");
+          "mlp.c_fc", "mlp.c_proj", "ln_2", "attn.talking_heads_");
+      // BERT's, also NEZHA's, RoFormer's and ELECTRA's
       default -> new Layer("attention.self.query", "attention.self.key", "attention.self.value",
           null, "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
-          "output.dense", "output.LayerNorm"); // BERT's, also RoFormer's and ELECTRA's
+          "output.dense", "output.LayerNorm", "attention.self.talking_heads_");
     };
   }
 

@@ -538,6 +538,212 @@ final class Tape {
   }
 
   /**
+   * NEZHA's fixed table of relative positions, [2m + 1, width]: row r, column pair c holds
+   * (sin(r·10000^(−2c/width)), cos(r·10000^(−2c/width))). Query i reads row
+   * {@link #relativeRow}(i, j, m) for key j.
+   */
+  static double[] relativeTable(int maxRelative, int width) {
+    if (width % 2 != 0) {
+      throw new IllegalArgumentException("relative table: odd width " + width);
+    }
+    double[] table = new double[(2 * maxRelative + 1) * width];
+    for (int r = 0; r <= 2 * maxRelative; r++) {
+      for (int c = 0; c < width / 2; c++) {
+        double angle = r * Math.pow(10000, -2.0 * c / width);
+        table[r * width + 2 * c] = Math.sin(angle);
+        table[r * width + 2 * c + 1] = Math.cos(angle);
+      }
+    }
+    return table;
+  }
+
+  /** The table row of query i and key j: clip(j − i, −m, m) + m. */
+  static int relativeRow(int i, int j, int maxRelative) {
+    return Math.max(-maxRelative, Math.min(maxRelative, j - i)) + maxRelative;
+  }
+
+  /**
+   * NEZHA's relative term of the attention logits: q [B·S, H·dk] → l [B, H, S, S],
+   * l[b,h,i,j] = scale · q[b,i,h]·R[relativeRow(i, j)] with R the table of width dk (the same for
+   * every head; a constant, so only q gets a gradient).
+   */
+  Node relativeLogits(Node q, int batch, int seq, int heads, int dk, int maxRelative, double scale) {
+    int w = heads * dk;
+    double[] table = relativeTable(maxRelative, dk);
+    double[] l = new double[batch * heads * seq * seq];
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < seq; i++) {
+          for (int j = 0; j < seq; j++) {
+            int r = relativeRow(i, j, maxRelative) * dk;
+            double s = 0;
+            for (int c = 0; c < dk; c++) {
+              s += q.value[(b * seq + i) * w + h * dk + c] * table[r + c];
+            }
+            l[((b * heads + h) * seq + i) * seq + j] = s * scale;
+          }
+        }
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(l, new int[] {batch, heads, seq, seq}, () -> {
+      double[] dl = self[0].grad;
+      for (int b = 0; b < batch; b++) {
+        for (int h = 0; h < heads; h++) {
+          for (int i = 0; i < seq; i++) {
+            for (int j = 0; j < seq; j++) {
+              int r = relativeRow(i, j, maxRelative) * dk;
+              double d = dl[((b * heads + h) * seq + i) * seq + j] * scale;
+              for (int c = 0; c < dk; c++) {
+                q.grad[(b * seq + i) * w + h * dk + c] += d * table[r + c];
+              }
+            }
+          }
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /**
+   * NEZHA's relative term of the attention output: p [B, H, S, S] → [B·S, H·dv],
+   * ctx[b,i,h] = Σ_j p[b,h,i,j]·R[relativeRow(i, j)] with R the table of width dv.
+   */
+  Node relativeContext(Node p, int batch, int seq, int heads, int dv, int maxRelative) {
+    int w = heads * dv;
+    double[] table = relativeTable(maxRelative, dv);
+    double[] ctx = new double[batch * seq * w];
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < seq; i++) {
+          for (int j = 0; j < seq; j++) {
+            int r = relativeRow(i, j, maxRelative) * dv;
+            double pij = p.value[((b * heads + h) * seq + i) * seq + j];
+            for (int c = 0; c < dv; c++) {
+              ctx[(b * seq + i) * w + h * dv + c] += pij * table[r + c];
+            }
+          }
+        }
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(ctx, new int[] {batch * seq, w}, () -> {
+      double[] dctx = self[0].grad;
+      for (int b = 0; b < batch; b++) {
+        for (int h = 0; h < heads; h++) {
+          for (int i = 0; i < seq; i++) {
+            for (int j = 0; j < seq; j++) {
+              int r = relativeRow(i, j, maxRelative) * dv;
+              double s = 0;
+              for (int c = 0; c < dv; c++) {
+                s += dctx[(b * seq + i) * w + h * dv + c] * table[r + c];
+              }
+              p.grad[((b * heads + h) * seq + i) * seq + j] += s;
+            }
+          }
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /**
+   * Talking heads: the heads of x [B, H, S, S] mixed by w [H, H], y[b,g,i,j] = Σ_h w[g,h]·x[b,h,i,j].
+   */
+  Node mixHeads(Node x, Node w, int batch, int heads, int seq) {
+    if (w.value.length != heads * heads) {
+      throw new IllegalArgumentException("mixHeads: " + heads + " heads, matrix of "
+          + w.value.length);
+    }
+    int plane = seq * seq;
+    double[] y = new double[x.value.length];
+    for (int b = 0; b < batch; b++) {
+      for (int g = 0; g < heads; g++) {
+        for (int h = 0; h < heads; h++) {
+          double m = w.value[g * heads + h];
+          for (int e = 0; e < plane; e++) {
+            y[(b * heads + g) * plane + e] += m * x.value[(b * heads + h) * plane + e];
+          }
+        }
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, x.shape, () -> {
+      double[] dy = self[0].grad;
+      for (int b = 0; b < batch; b++) {
+        for (int g = 0; g < heads; g++) {
+          for (int h = 0; h < heads; h++) {
+            double m = w.value[g * heads + h];
+            double s = 0;
+            for (int e = 0; e < plane; e++) {
+              double d = dy[(b * heads + g) * plane + e];
+              x.grad[(b * heads + h) * plane + e] += m * d;
+              s += d * x.value[(b * heads + h) * plane + e];
+            }
+            w.grad[g * heads + h] += s;
+          }
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /**
+   * y = factors[b]·x in the b-th of {@code factors.length} equal blocks of x (one block per
+   * sequence: softmax plus's length scale).
+   */
+  Node scaleBlocks(Node x, double[] factors) {
+    if (x.value.length % factors.length != 0) {
+      throw new IllegalArgumentException("scaleBlocks: " + x.value.length + " values in "
+          + factors.length + " blocks");
+    }
+    int block = x.value.length / factors.length;
+    double[] y = new double[x.value.length];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = factors[i / block] * x.value[i];
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, x.shape, () -> {
+      double[] dy = self[0].grad;
+      for (int i = 0; i < dy.length; i++) {
+        x.grad[i] += factors[i / block] * dy[i];
+      }
+    });
+    return self[0];
+  }
+
+  /**
+   * The squared-ReLU attention of l [B, H, S, S]: relu(l)²/keys[b] where {@code allowed[b][i][j]},
+   * 0 elsewhere; keys[b] is the number of non-padding keys of sequence b (all 0 when it is 0).
+   */
+  Node maskedSquaredRelu(Node l, boolean[][][] allowed, int[] keys, int batch, int heads, int seq) {
+    double[] a = new double[l.value.length];
+    double[] slope = new double[l.value.length];
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < seq; i++) {
+          int row = ((b * heads + h) * seq + i) * seq;
+          for (int j = 0; j < seq; j++) {
+            double r = Math.max(0, l.value[row + j]);
+            if (allowed[b][i][j] && keys[b] > 0) {
+              a[row + j] = r * r / keys[b];
+              slope[row + j] = 2 * r / keys[b];
+            }
+          }
+        }
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(a, l.shape, () -> {
+      double[] da = self[0].grad;
+      for (int e = 0; e < da.length; e++) {
+        l.grad[e] += slope[e] * da[e];
+      }
+    });
+    return self[0];
+  }
+
+  /**
    * Scalar: scale · Σ_{r: targets[r] ≥ 0} −log softmax(logits[r])[targets[r]]; logits [n, C].
    */
   Node crossEntropy(Node logits, int[] targets, double scale) {

@@ -321,6 +321,93 @@ class TapeOpsTest {
   }
 
   @Test
+  void relativeTableForward() {
+    double[] table = Tape.relativeTable(2, 4);
+    assertEquals(5 * 4, table.length);
+    // row 0: sin 0, cos 0 in every pair; row 3, pair 1: the angle 3·10000^(−2/4)
+    assertArrayEquals(new double[] {0, 1, 0, 1}, java.util.Arrays.copyOfRange(table, 0, 4));
+    assertEquals(Math.sin(3), table[3 * 4], 1e-15);
+    assertEquals(Math.cos(3 * 0.01), table[3 * 4 + 3], 1e-15);
+    // clipped at ±m: key 5 ahead and key 2 ahead read the same row (m = 2); query = key reads m
+    assertEquals(Tape.relativeRow(1, 6, 2), Tape.relativeRow(0, 2, 2));
+    assertEquals(4, Tape.relativeRow(0, 2, 2));
+    assertEquals(0, Tape.relativeRow(9, 0, 2));
+    assertEquals(2, Tape.relativeRow(3, 3, 2));
+  }
+
+  @Test
+  void relativeLogits() {
+    // B=2, S=5, H=2, dk=4, m=2: distances beyond ±2 clipped
+    check("relativeLogits", (t, in) -> t.relativeLogits(in[0], 2, 5, 2, 4, 2, 0.7),
+        new double[][] {randn(80, 1)}, new int[][] {{10, 8}});
+  }
+
+  @Test
+  void relativeContext() {
+    // B=2, S=5, H=2, dv=2, m=2
+    check("relativeContext", (t, in) -> t.relativeContext(in[0], 2, 5, 2, 2, 2),
+        new double[][] {randn(100, 1)}, new int[][] {{2, 2, 5, 5}});
+  }
+
+  @Test
+  void relativeContextForward() {
+    Tape tape = new Tape();
+    // B=1, S=3, H=1, dv=2, m=1: query 0 attends to key 2 alone, which is clipped to distance +1
+    double[] p = new double[9];
+    p[2] = 1;
+    Node ctx = tape.relativeContext(tape.leaf(p, 1, 1, 3, 3), 1, 3, 1, 2, 1);
+    assertArrayEquals(new double[] {Math.sin(2), Math.cos(2), 0, 0, 0, 0}, ctx.value);
+  }
+
+  @Test
+  void mixHeads() {
+    // B=2, H=3, S=2
+    check("mixHeads", (t, in) -> t.mixHeads(in[0], in[1], 2, 3, 2),
+        new double[][] {randn(24, 1), randn(9, 1)}, new int[][] {{2, 3, 2, 2}, {3, 3}});
+  }
+
+  @Test
+  void mixHeadsForward() {
+    Tape tape = new Tape();
+    // B=1, H=2, S=1: y_g = Σ_h w[g][h] x_h
+    Node y = tape.mixHeads(tape.leaf(new double[] {3, 5}, 1, 2, 1, 1),
+        tape.leaf(new double[] {1, 2, -1, 0.5}, 2, 2), 1, 2, 1);
+    assertArrayEquals(new double[] {13, -0.5}, y.value);
+  }
+
+  @Test
+  void scaleBlocks() {
+    check("scaleBlocks", (t, in) -> t.scaleBlocks(in[0], new double[] {0.5, 2}),
+        new double[][] {randn(8, 1)}, new int[][] {{2, 4}});
+  }
+
+  @Test
+  void maskedSquaredRelu() {
+    boolean[][][] allowed = someMask();
+    double[] l = randn(36, 2);
+    for (int i = 0; i < l.length; i++) {
+      if (Math.abs(l[i]) < 1e-3) {
+        l[i] = 0.5; // away from the kink of relu
+      }
+    }
+    check("maskedSquaredRelu", (t, in) -> t.maskedSquaredRelu(in[0], allowed, new int[] {3, 2},
+        2, 2, 3), new double[][] {l}, new int[][] {{2, 2, 3, 3}});
+  }
+
+  @Test
+  void maskedSquaredReluForward() {
+    Tape tape = new Tape();
+    double[] l = {2, -1, 3, 1, 1, 1, 1, 1, 1, 4, 4, 4, 4, 4, 4, 4, 4, 4};
+    boolean[][][] allowed = new boolean[2][3][3];
+    allowed[0] = new boolean[][] {{true, true, false}, {true, true, true}, {false, false, false}};
+    // B=2, H=1, S=3; batch 0 has 2 keys: relu(2)²/2, relu(−1)² = 0, a masked key 0; a row with no
+    // allowed key 0; batch 1 has no key at all: 0 everywhere
+    Node a = tape.maskedSquaredRelu(tape.leaf(l, 2, 1, 3, 3), allowed, new int[] {2, 0}, 2, 1, 3);
+    assertArrayEquals(new double[] {2, 0, 0, 0.5, 0.5, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+        a.value);
+  }
+
+  @Test
   void crossEntropyWithIgnoredRows() {
     int[] targets = {2, -1, 0};
     check("crossEntropy", (t, in) -> t.crossEntropy(in[0], targets, 0.5),

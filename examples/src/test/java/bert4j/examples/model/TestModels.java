@@ -3,8 +3,10 @@ package bert4j.examples.model;
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.dsl.Position;
 import bert4j.examples.model.ReferenceBert.Config;
+import bert4j.examples.model.ReferenceBert.Options;
 import bert4j.examples.model.specs.RefAlbertLmImpl;
 import bert4j.examples.model.specs.RefAlbertNoneImpl;
 import bert4j.examples.model.specs.RefAlbertUnilmImpl;
@@ -15,17 +17,27 @@ import bert4j.examples.model.specs.RefClassifierOnClsImpl;
 import bert4j.examples.model.specs.RefElectraImpl;
 import bert4j.examples.model.specs.RefGeluTanhImpl;
 import bert4j.examples.model.specs.RefGpt2Impl;
+import bert4j.examples.model.specs.RefGpt2TalkingHeadsImpl;
 import bert4j.examples.model.specs.RefGptImpl;
 import bert4j.examples.model.specs.RefKeySizeImpl;
 import bert4j.examples.model.specs.RefLmImpl;
 import bert4j.examples.model.specs.RefMlmAndClsImpl;
+import bert4j.examples.model.specs.RefNezhaLmImpl;
+import bert4j.examples.model.specs.RefNezhaNoneImpl;
+import bert4j.examples.model.specs.RefNezhaUnilmImpl;
+import bert4j.examples.model.specs.RefNoAttentionBiasImpl;
 import bert4j.examples.model.specs.RefNoneImpl;
+import bert4j.examples.model.specs.RefPositionNoneImpl;
+import bert4j.examples.model.specs.RefRelativeTalkingSquaredImpl;
 import bert4j.examples.model.specs.RefRoformerLmImpl;
 import bert4j.examples.model.specs.RefRoformerNoneImpl;
 import bert4j.examples.model.specs.RefRoformerUnilmImpl;
 import bert4j.examples.model.specs.RefRoformerV2LmImpl;
 import bert4j.examples.model.specs.RefRoformerV2NoneImpl;
 import bert4j.examples.model.specs.RefRoformerV2UnilmImpl;
+import bert4j.examples.model.specs.RefSoftmaxPlusUnilmImpl;
+import bert4j.examples.model.specs.RefSquaredReluImpl;
+import bert4j.examples.model.specs.RefTalkingHeadsLmImpl;
 import bert4j.examples.model.specs.RefTokenClassesImpl;
 import bert4j.examples.model.specs.RefUnilmImpl;
 import bert4j.runtime.Backend;
@@ -107,7 +119,40 @@ enum TestModels {
       family(Architecture.GPT, 32, Mask.LM, false, true, 3, 0, false)),
   /** {@link bert4j.examples.model.specs.RefGpt2}. */
   GPT2(RefGpt2Impl::create, RefGpt2Impl.LAYOUT,
-      family(Architecture.GPT2, 32, Mask.LM, false, true, 3, 5, false));
+      family(Architecture.GPT2, 32, Mask.LM, false, true, 3, 5, false)),
+  /** {@link bert4j.examples.model.specs.RefNezhaNone}. */
+  NEZHA_NONE(RefNezhaNoneImpl::create, RefNezhaNoneImpl.LAYOUT, nezha(Mask.NONE)),
+  /** {@link bert4j.examples.model.specs.RefNezhaLm}. */
+  NEZHA_LM(RefNezhaLmImpl::create, RefNezhaLmImpl.LAYOUT, nezha(Mask.LM)),
+  /** {@link bert4j.examples.model.specs.RefNezhaUnilm}. */
+  NEZHA_UNILM(RefNezhaUnilmImpl::create, RefNezhaUnilmImpl.LAYOUT, nezha(Mask.UNILM)),
+  /** {@link bert4j.examples.model.specs.RefSquaredRelu}. */
+  SQUARED_RELU(RefSquaredReluImpl::create, RefSquaredReluImpl.LAYOUT,
+      options(Mask.NONE, Position.LEARNED, 8, 16,
+          new Options(Normalization.SQUARED_RELU, true, false, 64))),
+  /** {@link bert4j.examples.model.specs.RefSoftmaxPlusUnilm}. */
+  SOFTMAX_PLUS_UNILM(RefSoftmaxPlusUnilmImpl::create, RefSoftmaxPlusUnilmImpl.LAYOUT,
+      options(Mask.UNILM, Position.LEARNED, 8, 32,
+          new Options(Normalization.SOFTMAX_PLUS, true, false, 64))),
+  /** {@link bert4j.examples.model.specs.RefTalkingHeadsLm}. */
+  TALKING_HEADS_LM(RefTalkingHeadsLmImpl::create, RefTalkingHeadsLmImpl.LAYOUT,
+      options(Mask.LM, Position.LEARNED, 8, 16,
+          new Options(Normalization.SOFTMAX, true, true, 64))),
+  /** {@link bert4j.examples.model.specs.RefGpt2TalkingHeads}. */
+  GPT2_TALKING_HEADS(RefGpt2TalkingHeadsImpl::create, RefGpt2TalkingHeadsImpl.LAYOUT,
+      family(Architecture.GPT2, 32, Mask.LM, false, true, 3, 0, false)
+          .with(new Options(Normalization.SOFTMAX, true, true, 64))),
+  /** {@link bert4j.examples.model.specs.RefNoAttentionBias}. */
+  NO_ATTENTION_BIAS(RefNoAttentionBiasImpl::create, RefNoAttentionBiasImpl.LAYOUT,
+      options(Mask.NONE, Position.LEARNED, 8, 16,
+          new Options(Normalization.SOFTMAX, false, false, 64))),
+  /** {@link bert4j.examples.model.specs.RefRelativeTalkingSquared}. */
+  RELATIVE_TALKING_SQUARED(RefRelativeTalkingSquaredImpl::create,
+      RefRelativeTalkingSquaredImpl.LAYOUT, options(Mask.LM, Position.TYPICAL_RELATIVE, 4, 16,
+          new Options(Normalization.SQUARED_RELU, true, true, 3))),
+  /** {@link bert4j.examples.model.specs.RefPositionNone}. */
+  POSITION_NONE(RefPositionNoneImpl::create, RefPositionNoneImpl.LAYOUT,
+      options(Mask.NONE, Position.NONE, 8, 16, Options.DEFAULT));
 
   /** The generated {@code create(Kernels, maxBatch, maxLength)}. */
   interface Factory {
@@ -145,17 +190,40 @@ enum TestModels {
   }
 
   /**
+   * A NEZHA of the family's size with every head (pooler, MLM, 3 classes), its relative positions
+   * clipped at ±3 so that the clip shows at the tests' lengths.
+   */
+  private static Config nezha(Mask mask) {
+    return family(Architecture.NEZHA, 32, mask, true, true, 3, 0, false)
+        .with(new Options(Normalization.SOFTMAX, true, false, 3));
+  }
+
+  /**
+   * A BERT of the same size with every head (pooler, MLM, 3 classes), GELU, scaled logits, and the
+   * given mask, positions, key size, position rows and attention options.
+   */
+  private static Config options(Mask mask, Position position, int keySize, int maxPosition,
+      Options options) {
+    return new Config(Architecture.BERT, 2, 32, 32, 4, keySize, 64, 60, maxPosition, 2, position,
+        Activation.GELU, 1e-12, mask, true, true, 3, true, 0, false, options);
+  }
+
+  /**
    * A spec of the family at the same size (keySize 8, GELU, scaled logits), with each architecture's
    * defaults as its documentation states them: no segments for GPT and GPT-2, rotary positions for
-   * RoFormer v1 and v2, layer-norm epsilon 1e-5 for GPT and GPT-2 and 1e-12 otherwise.
+   * RoFormer v1 and v2, typical relative ones for NEZHA, layer-norm epsilon 1e-5 for GPT and GPT-2 and
+   * 1e-12 otherwise; the default attention options.
    */
   private static Config family(Architecture architecture, int embeddingSize, Mask mask,
       boolean pooler, boolean mlm, int classes, int tokenClasses, boolean discriminator) {
     boolean causal = architecture == Architecture.GPT || architecture == Architecture.GPT2;
-    boolean rotary = architecture == Architecture.ROFORMER
-        || architecture == Architecture.ROFORMER_V2;
+    Position position = switch (architecture) {
+      case ROFORMER, ROFORMER_V2 -> Position.ROTARY;
+      case NEZHA -> Position.TYPICAL_RELATIVE;
+      default -> Position.LEARNED;
+    };
     return new Config(architecture, 2, 32, embeddingSize, 4, 8, 64, 60, 16, causal ? 0 : 2,
-        rotary ? Position.ROTARY : Position.LEARNED, Activation.GELU, causal ? 1e-5 : 1e-12, mask,
-        pooler, mlm, classes, true, tokenClasses, discriminator);
+        position, Activation.GELU, causal ? 1e-5 : 1e-12, mask, pooler, mlm, classes, true,
+        tokenClasses, discriminator, Options.DEFAULT);
   }
 }

@@ -1,0 +1,14 @@
+package bert4j.examples.model.specs;
+
+import bert4j.dsl.Attention;
+import bert4j.dsl.Heads;
+import bert4j.dsl.Mask;
+import bert4j.dsl.Position;
+import bert4j.dsl.Transformer;
+
+/** Reference test spec: BERT without position information, padding mask only, every head. */
+@Transformer(layers = 2, hidden = 32, heads = 4, intermediate = 64, vocab = 60, maxPosition = 16,
+    position = Position.NONE, hiddenDropout = 0)
+@Attention(mask = Mask.NONE, dropout = 0)
+@Heads(pooler = true, mlm = true, classes = 3)
+public interface RefPositionNone {}

@@ -1,0 +1,14 @@
+package bert4j.examples.model.specs;
+
+import bert4j.dsl.Attention;
+import bert4j.dsl.Heads;
+import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
+import bert4j.dsl.Transformer;
+
+/** Reference test spec: BERT with squared-ReLU attention, padding mask only, every head. */
+@Transformer(layers = 2, hidden = 32, heads = 4, intermediate = 64, vocab = 60, maxPosition = 16,
+    hiddenDropout = 0)
+@Attention(mask = Mask.NONE, dropout = 0, normalization = Normalization.SQUARED_RELU)
+@Heads(pooler = true, mlm = true, classes = 3)
+public interface RefSquaredRelu {}
