@@ -25,6 +25,7 @@ import bert4j.dsl.Mask;
 import bert4j.runtime.FloatTensor;
 import bert4j.runtime.Outputs;
 import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.config.ModelConfig;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Slice;
@@ -51,7 +52,9 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
    * Sizes, parameters (Hugging Face names, flat-buffer offsets), the losses' targets, arena widths (floats per
    * token, per sequence, per token pair), forward FLOPs per token (fixed, per position) and the compiled optimizer.
    */
-  public static final ModelLayout LAYOUT = new ModelLayout("tiny.TinyGolden", Architecture.BERT, 10, 8, 8, 2, 0.02,
+  public static final ModelLayout LAYOUT = new ModelLayout("tiny.TinyGolden",
+      new ModelConfig(Architecture.BERT, 1, 8, 2, 16, 10, 8, 2, 8, Activation.GELU, 1.0E-12, 0),
+      8, 0, 0.02,
       parameterTable(),
       List.of(new LossTarget(LossTarget.Kind.SEQUENCE_LABELS, 2, "the classification head")),
       150, 4, 2, 1024L, 32L,

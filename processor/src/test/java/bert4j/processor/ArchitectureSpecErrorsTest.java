@@ -112,6 +112,34 @@ class ArchitectureSpecErrorsTest {
             "    intermediate = 16, vocab = 10)",
             "@Attention(",
             "    keySize = 2)"),
+        error("maxRelativePosition without NEZHA's positions", "maxRelativePosition = 32",
+            "maxRelativePosition clips TYPICAL_RELATIVE positions (NEZHA's), and this spec's "
+                + "positions are LEARNED",
+            "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10,",
+            "    maxRelativePosition = 32)"),
+        error("maxRelativePosition zero", "maxRelativePosition = 0",
+            "maxRelativePosition=0 must be positive",
+            "@Transformer(architecture = Architecture.NEZHA, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10,",
+            "    maxRelativePosition = 0)"),
+        error("NEZHA with an odd head size", "heads = 2", "the key size 3 and the head size 3 "
+                + "must be even",
+            "@Transformer(architecture = Architecture.NEZHA, layers = 1, hidden = 6,",
+            "    heads = 2, intermediate = 16, vocab = 10)"),
+        error("talking heads with one head", "talkingHeads = true",
+            "talking heads mix the heads: they need heads >= 2, got heads=1",
+            "@Transformer(layers = 1, hidden = 8, heads = 1, intermediate = 16, vocab = 10)",
+            "@Attention(",
+            "    talkingHeads = true)"),
+        error("negative condition size", "conditionSize = -3",
+            "conditionSize=-3 must be positive, or 0 for plain layer norms",
+            "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10,",
+            "    conditionSize = -3)"),
+        error("conditional norms on RoFormer-V2", "conditionSize = 4",
+            "ROFORMER_V2's norms have no γ or β to condition",
+            "@Transformer(architecture = Architecture.ROFORMER_V2, layers = 1, hidden = 8,",
+            "    heads = 2, intermediate = 16, vocab = 10,",
+            "    conditionSize = 4)"),
         error("negative layer-norm epsilon", "layerNormEps = -1e-5", "layerNormEps=-1.0E-5 must be "
                 + "positive and finite, or 0 for the architecture's",
             "@Transformer(architecture = Architecture.GPT2, layers = 1, hidden = 8, heads = 2,",
@@ -135,6 +163,10 @@ class ArchitectureSpecErrorsTest {
   static Stream<String> architectures() {
     return Stream.of(
         "architecture = Architecture.BERT",
+        "architecture = Architecture.NEZHA, maxRelativePosition = 32",
+        "architecture = Architecture.BERT, position = Position.ROTARY",
+        "architecture = Architecture.BERT, position = Position.HIERARCHICAL, conditionSize = 4",
+        "architecture = Architecture.GPT2, conditionSize = 4",
         "architecture = Architecture.ALBERT, embeddingSize = 4",
         "architecture = Architecture.ALBERT_UNSHARED, embeddingSize = 4",
         "architecture = Architecture.ROFORMER, embeddingSize = 4",
@@ -142,6 +174,25 @@ class ArchitectureSpecErrorsTest {
         "architecture = Architecture.ELECTRA, embeddingSize = 4",
         "architecture = Architecture.GPT",
         "architecture = Architecture.GPT2");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("options")
+  void eachAttentionOptionCompiles(String options) {
+    JavaFileObject source = source("Good",
+        "@Transformer(layers = 2, hidden = 8, heads = 2, intermediate = 16, vocab = 10)",
+        "@Attention(" + options + ")",
+        "@Heads(pooler = true, mlm = true, classes = 2)",
+        "public interface Good {}");
+    assertThat(compile(source)).succeededWithoutWarnings();
+  }
+
+  static Stream<String> options() {
+    return Stream.of(
+        "normalization = Normalization.SQUARED_RELU",
+        "normalization = Normalization.SOFTMAX_PLUS, mask = Mask.UNILM",
+        "talkingHeads = true, dropout = 0.1",
+        "useBias = false, mask = Mask.LM");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -5,13 +5,26 @@ package bert4j.runtime;
  * length; token id 0 is padding), and the labels of whichever heads train on them: {@code labels}, one
  * class per sequence for a classification head; {@code tokenLabels}, one target token id per position
  * (−1 = not counted) for a masked-LM head. LM and UniLM heads take their targets from the token ids and
- * need neither. Checked against the model when it is used: see {@link TransformerModel}.
+ * need neither. A model with conditional layer norms also takes one condition vector per sequence
+ * ({@code conditions}, {@code [batch][conditionSize]}; null otherwise). Checked against the model when
+ * it is used: see {@link TransformerModel}.
  */
-public record Batch(int[][] tokenIds, int[][] segmentIds, int[] labels, int[][] tokenLabels) {
+public record Batch(int[][] tokenIds, int[][] segmentIds, int[] labels, int[][] tokenLabels,
+    float[][] conditions) {
   public Batch {
     if (tokenIds == null || segmentIds == null) {
       throw new IllegalArgumentException("a batch needs token ids and segment ids");
     }
+  }
+
+  /** A batch without conditions. */
+  public Batch(int[][] tokenIds, int[][] segmentIds, int[] labels, int[][] tokenLabels) {
+    this(tokenIds, segmentIds, labels, tokenLabels, null);
+  }
+
+  /** This batch with one condition vector per sequence, for a model with conditional layer norms. */
+  public Batch withConditions(float[][] conditions) {
+    return new Batch(tokenIds, segmentIds, labels, tokenLabels, conditions);
   }
 
   /** Inputs only, for inference or for heads that take their targets from the tokens. */

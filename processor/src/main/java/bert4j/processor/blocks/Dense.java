@@ -30,21 +30,21 @@ public record Dense(Parameter weight, Parameter bias, int in, int out) {
   /**
    * One stored dense layer ({@code hfPrefix.weight [Σ outs, in]}, {@code .bias}) used as several whose
    * outputs it concatenates (GPT's {@code attn.c_attn}: q, k, v): a view per part, fields
-   * {@code fields[i] + "Weight"}, ....
+   * {@code fields[i] + "Weight"}, ...; without the bias when {@code bias} is false.
    */
   public static List<Dense> declareFused(Tape tape, String hfPrefix, String field, String[] fields,
-      int[] outs, int in) {
+      int[] outs, int in, boolean bias) {
     int total = 0;
     for (int o : outs) {
       total += o;
     }
     Parameter weight = tape.parameter(hfPrefix + ".weight", field + "Weight", total, in);
-    Parameter bias = tape.parameter(hfPrefix + ".bias", field + "Bias", total);
+    Parameter biases = bias ? tape.parameter(hfPrefix + ".bias", field + "Bias", total) : null;
     List<Dense> parts = new ArrayList<>();
     int row = 0;
     for (int i = 0; i < outs.length; i++) {
       parts.add(new Dense(tape.view(weight, fields[i] + "Weight", (long) row * in, outs[i], in),
-          tape.view(bias, fields[i] + "Bias", row, outs[i]), in, outs[i]));
+          bias ? tape.view(biases, fields[i] + "Bias", row, outs[i]) : null, in, outs[i]));
       row += outs[i];
     }
     return parts;

@@ -19,21 +19,24 @@ public final class Encoder {
     Embeddings.Result embeddings = Embeddings.build(tape, spec);
     LayerNames names = LayerNames.of(spec.architecture());
     LayerWeights shared = spec.architecture() == Architecture.ALBERT
-        ? LayerWeights.declare(tape, spec, names, LayerNames.ALBERT_SHARED) : null;
+        ? LayerWeights.declare(tape, spec, names, LayerNames.ALBERT_SHARED, embeddings.condition())
+        : null;
     boolean preNorm = spec.architecture() == Architecture.GPT2;
     Value x = embeddings.output();
     for (int l = 0; l < spec.layers(); l++) {
       tape.enterLayer(l, names.layerPrefix(l), x);
-      LayerWeights w = shared != null ? shared : LayerWeights.declare(tape, spec, names, "");
+      LayerWeights w = shared != null ? shared
+          : LayerWeights.declare(tape, spec, names, "", embeddings.condition());
       x = preNorm ? preNormLayer(tape, spec, w, x) : postNormLayer(tape, spec, w, x);
       tape.exitLayer();
     }
     if (preNorm) {
-      Norm last = Norm.declare(tape, "ln_f", "finalNorm", spec.hidden(), spec.layerNormEps());
+      Norm last = Norm.declare(tape, "ln_f", "finalNorm", spec.hidden(), spec.layerNormEps(),
+          embeddings.condition());
       tape.comment("final layer norm");
       x = last.apply(tape, x, null, "final", "finalOutput");
     }
-    return new Embeddings.Result(embeddings.wordEmbeddings(), x);
+    return new Embeddings.Result(embeddings.wordEmbeddings(), x, embeddings.condition());
   }
 
   private static Value postNormLayer(Tape tape, ModelSpec spec, LayerWeights w, Value x) {

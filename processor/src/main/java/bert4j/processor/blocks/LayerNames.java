@@ -16,7 +16,7 @@ record LayerNames(String prefix, String query, String key, String value, String 
 
   static LayerNames of(Architecture architecture) {
     return switch (architecture) {
-      case BERT, ROFORMER, ROFORMER_V2, ELECTRA -> new LayerNames("encoder.layer.",
+      case BERT, NEZHA, ROFORMER, ROFORMER_V2, ELECTRA -> new LayerNames("encoder.layer.",
           "attention.self.query", "attention.self.key", "attention.self.value", null,
           "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
           "output.dense", "output.LayerNorm");
@@ -26,6 +26,12 @@ record LayerNames(String prefix, String query, String key, String value, String 
       case GPT, GPT2 -> new LayerNames("h.", null, null, null, "attn.c_attn", "attn.c_proj", "ln_1",
           "mlp.c_fc", "mlp.c_proj", "ln_2");
     };
+  }
+
+  /** The talking-heads matrix {@code which} ("pre" or "post"), beside the q projection. */
+  String talkingHeads(String which) {
+    String q = fusedQkv != null ? fusedQkv : query;
+    return q.substring(0, q.lastIndexOf('.') + 1) + "talking_heads_" + which + ".weight";
   }
 
   /** The prefix of layer {@code l}'s own parameters. */

@@ -1,6 +1,8 @@
 package bert4j.processor.blocks;
 
+import bert4j.processor.ops.ConditionalLayerNorm;
 import bert4j.processor.ops.LayerNorm;
+import bert4j.processor.ops.Linear;
 import bert4j.processor.ops.RmsNorm;
 import bert4j.processor.plan.Extent;
 import bert4j.processor.plan.Parameter;
@@ -9,22 +11,39 @@ import bert4j.processor.tape.Value;
 
 /**
  * A norm over rows of {@code width} and its use: a layer norm with γ ({@code <prefix>.weight}) and β
- * ({@code <prefix>.bias}), or RoFormer-V2's RMS norm without parameters ({@code gamma} and
- * {@code beta} null).
+ * ({@code <prefix>.bias}); RoFormer-V2's RMS norm without parameters ({@code gamma} and {@code beta}
+ * null); or a conditional layer norm, whose γ and β each get + Dense(condition)
+ * ({@code <prefix>.gamma_dense.weight}, {@code <prefix>.beta_dense.weight}, zero-initialised) per
+ * sequence.
  */
-public record Norm(Parameter gamma, Parameter beta, float eps, int width) {
+public record Norm(Parameter gamma, Parameter beta, float eps, int width, Parameter gammaDense,
+    Parameter betaDense, Value condition) {
   /** The norm's two results: the sum x + residual (x's buffer) and the normalised rows. */
   public record Applied(Value sum, Value out) {}
 
   /** A layer norm named {@code hfPrefix}. */
   public static Norm declare(Tape tape, String hfPrefix, String field, int width, double eps) {
-    return new Norm(tape.parameter(hfPrefix + ".weight", field + "Weight", width),
-        tape.parameter(hfPrefix + ".bias", field + "Bias", width), (float) eps, width);
+    return declare(tape, hfPrefix, field, width, eps, null);
+  }
+
+  /** A layer norm named {@code hfPrefix}, conditional on {@code condition} unless it is null. */
+  public static Norm declare(Tape tape, String hfPrefix, String field, int width, double eps,
+      Value condition) {
+    Parameter gamma = tape.parameter(hfPrefix + ".weight", field + "Weight", width);
+    Parameter beta = tape.parameter(hfPrefix + ".bias", field + "Bias", width);
+    if (condition == null) {
+      return new Norm(gamma, beta, (float) eps, width, null, null, null);
+    }
+    int size = condition.buffer().width();
+    return new Norm(gamma, beta, (float) eps, width,
+        tape.parameter(hfPrefix + ".gamma_dense.weight", field + "GammaDense", width, size),
+        tape.parameter(hfPrefix + ".beta_dense.weight", field + "BetaDense", width, size),
+        condition);
   }
 
   /** An RMS norm without scale or offset: nothing to declare. */
   public static Norm parameterFree(int width, double eps) {
-    return new Norm(null, null, (float) eps, width);
+    return new Norm(null, null, (float) eps, width, null, null, null);
   }
 
   /**
@@ -43,10 +62,19 @@ public record Norm(Parameter gamma, Parameter beta, float eps, int width) {
     Value rstd = tape.buffer(statsPrefix + "Rstd", Extent.TOKENS, 1);
     if (gamma == null) {
       tape.record(new RmsNorm(x, residual, null, eps, h, out, rstd, width));
-    } else {
-      Value mean = tape.buffer(statsPrefix + "Mean", Extent.TOKENS, 1);
-      tape.record(new LayerNorm(x, residual, gamma, beta, eps, h, out, mean, rstd, width));
+      return new Applied(h, out);
     }
+    Value mean = tape.buffer(statsPrefix + "Mean", Extent.TOKENS, 1);
+    if (condition == null) {
+      tape.record(new LayerNorm(x, residual, gamma, beta, eps, h, out, mean, rstd, width));
+      return new Applied(h, out);
+    }
+    int size = condition.buffer().width();
+    Value gammas = tape.buffer(statsPrefix + "Gammas", Extent.SEQUENCES, width);
+    tape.record(new Linear(condition, false, gammaDense, gamma, null, null, gammas, size, width));
+    Value betas = tape.buffer(statsPrefix + "Betas", Extent.SEQUENCES, width);
+    tape.record(new Linear(condition, false, betaDense, beta, null, null, betas, size, width));
+    tape.record(new ConditionalLayerNorm(x, residual, gammas, betas, eps, h, out, mean, rstd, width));
     return new Applied(h, out);
   }
 }

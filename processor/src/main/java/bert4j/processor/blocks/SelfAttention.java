@@ -2,7 +2,14 @@ package bert4j.processor.blocks;
 
 import bert4j.dsl.Position;
 import bert4j.processor.ops.Attention;
+import bert4j.processor.ops.AttentionContext;
+import bert4j.processor.ops.AttentionNormalize;
+import bert4j.processor.ops.AttentionScores;
 import bert4j.processor.ops.AttentionShape;
+import bert4j.processor.ops.MixHeads;
+import bert4j.processor.ops.ProbsDropout;
+import bert4j.processor.ops.RelativeContext;
+import bert4j.processor.ops.RelativeScores;
 import bert4j.processor.ops.Rotary;
 import bert4j.processor.plan.Extent;
 import bert4j.processor.spec.ModelSpec;
@@ -13,7 +20,9 @@ import bert4j.processor.tape.Value;
  * Multi-head self-attention of one layer (inside {@link Tape#enterLayer}): Q, K, V projections, the
  * rotary position embedding on q and k where the spec has it, masked attention with dropout on the
  * probabilities, the output projection and hidden dropout. Returns the residual branch (before the
- * residual sum).
+ * residual sum). Plain softmax attention is one fused kernel; the attention options (NEZHA's relative
+ * positions, talking heads, another normalization) run unfused: scores, [relative term], [mix],
+ * normalization, [mix], dropout, context, [relative term].
  */
 final class SelfAttention {
   private SelfAttention() {}
@@ -32,13 +41,66 @@ final class SelfAttention {
       q = turnedQ;
       k = turnedK;
     }
-    Value probs = tape.buffer("probs", Extent.PAIRS, spec.heads());
-    Value context = tape.buffer("context", Extent.TOKENS, v);
-    int site = spec.attentionDropout() > 0 ? tape.seedSite() : -1;
     float scale = spec.attentionScale() ? (float) (1 / Math.sqrt(spec.keySize())) : 1f;
-    tape.record(new Attention(new AttentionShape(spec.heads(), spec.keySize(), spec.headSize(), scale),
-        spec.mask(), q, k, val, probs, context, (float) spec.attentionDropout(), site));
+    AttentionShape shape = new AttentionShape(spec.heads(), spec.keySize(), spec.headSize(), scale);
+    int site = spec.attentionDropout() > 0 ? tape.seedSite() : -1;
+    Value context = spec.unfusedAttention()
+        ? unfused(tape, spec, w, shape, q, k, val, site)
+        : fused(tape, spec, shape, q, k, val, site);
     Value sum = w.attentionOutput().apply(tape, context, "attentionSum");
     return HiddenDropout.apply(tape, sum, spec.hiddenDropout());
+  }
+
+  private static Value fused(Tape tape, ModelSpec spec, AttentionShape shape, Value q, Value k,
+      Value v, int site) {
+    Value probs = tape.buffer("probs", Extent.PAIRS, spec.heads());
+    Value context = tape.buffer("context", Extent.TOKENS, spec.heads() * spec.headSize());
+    tape.record(new Attention(shape, spec.mask(), q, k, v, probs, context,
+        (float) spec.attentionDropout(), site));
+    return context;
+  }
+
+  private static Value unfused(Tape tape, ModelSpec spec, LayerWeights w, AttentionShape shape,
+      Value q, Value k, Value v, int site) {
+    boolean relative = spec.position() == Position.TYPICAL_RELATIVE;
+    int heads = spec.heads();
+    tape.comment("attention scores" + (relative ? " + relative positions (q·R)" : ""));
+    Value scores = tape.buffer("scores", Extent.PAIRS, heads);
+    tape.record(new AttentionScores(shape, q, k, scores));
+    if (relative) {
+      Value withPositions = tape.next(scores);
+      tape.record(new RelativeScores(shape, q, spec.maxRelativePosition(), scores, withPositions));
+      scores = withPositions;
+    }
+    if (w.talkingPre() != null) {
+      tape.comment("talking heads: mix the heads' scores");
+      Value mixed = tape.buffer("mixedScores", Extent.PAIRS, heads);
+      tape.record(new MixHeads(shape, scores, w.talkingPre(), mixed));
+      scores = mixed;
+    }
+    tape.comment("mask and " + spec.normalization().name().toLowerCase().replace('_', ' '));
+    Value probs = tape.buffer("probs", Extent.PAIRS, heads);
+    tape.record(new AttentionNormalize(shape, spec.mask(), spec.normalization(), scores, probs));
+    if (w.talkingPost() != null) {
+      tape.comment("talking heads: mix the heads' weights");
+      Value mixed = tape.buffer("mixedProbs", Extent.PAIRS, heads);
+      tape.record(new MixHeads(shape, probs, w.talkingPost(), mixed));
+      probs = mixed;
+    }
+    if (site >= 0) {
+      Value dropped = tape.buffer("droppedProbs", Extent.PAIRS, heads);
+      tape.record(new ProbsDropout(probs, dropped, (float) spec.attentionDropout(), site));
+      probs = dropped;
+    }
+    tape.comment("weighted values" + (relative ? " + relative positions (A·R)" : ""));
+    Value context = tape.buffer("context", Extent.TOKENS, heads * spec.headSize());
+    tape.record(new AttentionContext(shape, probs, v, context));
+    if (relative) {
+      Value withPositions = tape.next(context);
+      tape.record(new RelativeContext(shape, probs, spec.maxRelativePosition(), context,
+          withPositions));
+      context = withPositions;
+    }
+    return context;
   }
 }

@@ -104,6 +104,8 @@ final class CallRenderer {
       return CodeBlock.of("null");
     } else if (arg instanceof Arg.Host h) {
       return CodeBlock.of("$L", h.name());
+    } else if (arg instanceof Arg.HostFloats h) {
+      return CodeBlock.of("$L", h.name());
     } else if (arg instanceof Arg.Targets t) {
       return CodeBlock.of("targets($L)", t.loss());
     } else if (arg instanceof Arg.LossScale l) {

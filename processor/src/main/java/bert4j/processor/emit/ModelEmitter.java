@@ -1,5 +1,6 @@
 package bert4j.processor.emit;
 
+import bert4j.dsl.Position;
 import bert4j.processor.heads.HeadOutput;
 import bert4j.processor.heads.Loss;
 import bert4j.processor.plan.Buffer;
@@ -139,7 +140,7 @@ public final class ModelEmitter {
 
   /** The plan's report, for the reader of the generated class. */
   private static CodeBlock report(Plan plan) {
-    int seq = Math.min(128, plan.spec().maxPosition());
+    int seq = Math.min(128, plan.spec().maxLength());
     return CodeBlock.builder()
         .add("\n<p>Parameters: $L. Forward FLOPs per token: $L + $L × seq ($L at seq $L; a training step is\n"
             + "about three times that). Activation arena: 4 × ($L × tokens + $L × batch + $L × tokens × seq)\n"
@@ -151,6 +152,16 @@ public final class ModelEmitter {
         .build();
   }
 
+  /** The spec's settings as a {@code config.json} states them: {@code new ModelConfig(...)}. */
+  private static CodeBlock config(ModelSpec spec) {
+    return CodeBlock.of("new $T($T.$L, $L, $L, $L, $L, $L, $L, $L, $L, $T.$L, $L, $L)",
+        ClassName.get(RUNTIME + ".config", "ModelConfig"), ClassName.get("bert4j.dsl", "Architecture"),
+        spec.architecture().name(), spec.layers(), spec.hidden(), spec.heads(), spec.intermediate(),
+        spec.vocab(), spec.maxPosition(), spec.segments(), spec.embeddingSize(),
+        ClassName.get("bert4j.dsl", "Activation"), spec.activation().name(), spec.layerNormEps(),
+        spec.position() == Position.TYPICAL_RELATIVE ? spec.maxRelativePosition() : 0);
+  }
+
   private static FieldSpec layoutField(Plan plan) {
     ModelSpec spec = plan.spec();
     CodeBlock.Builder losses = CodeBlock.builder();
@@ -160,9 +171,8 @@ public final class ModelEmitter {
           loss.kind().name(), loss.classes(), loss.head());
     }
     CodeBlock init = CodeBlock.builder()
-        .add("new $T($S, $T.$L,$W$L, $L, $L, $L, $L,\n$>$>", LAYOUT, spec.qualifiedName(),
-            ClassName.get("bert4j.dsl", "Architecture"), spec.architecture().name(), spec.vocab(), spec.hidden(), spec.maxPosition(), spec.segments(),
-            spec.initializerRange())
+        .add("new $T($S,\n$>$>$L,\n$L, $L, $L,\n", LAYOUT, spec.qualifiedName(), config(spec),
+            spec.maxLength(), spec.conditionSize(), spec.initializerRange())
         .add("parameterTable(),\n$T.of($L),\n", LIST, losses.build())
         .add("$L, $L, $L, $LL, $LL,\n", plan.tokenWidth(), plan.sequenceWidth(), plan.pairWidth(),
             plan.flops().perToken(), plan.flops().perTokenPerPosition())

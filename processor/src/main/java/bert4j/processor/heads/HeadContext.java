@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * What heads build on and hand back: the tape, the spec, the encoder's sequence output and token
- * embedding (for tied decoders), the pooled output once the pooler has built it, and the outputs and
+ * embedding (for tied decoders), the condition of conditional layer norms, the pooled output once the pooler has built it, and the outputs and
  * losses the heads declare, in order.
  */
 public final class HeadContext {
@@ -19,15 +19,18 @@ public final class HeadContext {
   private final ModelSpec spec;
   private final Value sequence;
   private final Parameter wordEmbeddings;
+  private final Value condition;
   private final List<HeadOutput> outputs = new ArrayList<>();
   private final List<Loss> losses = new ArrayList<>();
   private Value pooled;
 
-  public HeadContext(Tape tape, ModelSpec spec, Value sequence, Parameter wordEmbeddings) {
+  public HeadContext(Tape tape, ModelSpec spec, Value sequence, Parameter wordEmbeddings,
+      Value condition) {
     this.tape = tape;
     this.spec = spec;
     this.sequence = sequence;
     this.wordEmbeddings = wordEmbeddings;
+    this.condition = condition;
     output("sequence_output", "sequenceOutput", sequence);
   }
 
@@ -47,6 +50,11 @@ public final class HeadContext {
   /** The token embedding, {@code [vocab, embeddingSize]}. */
   public Parameter wordEmbeddings() {
     return wordEmbeddings;
+  }
+
+  /** The condition of the conditional layer norms, or null when the spec has none. */
+  public Value condition() {
+    return condition;
   }
 
   /** The pooler's output, or null when the spec has no pooler. */

@@ -37,7 +37,7 @@ final class MlmHead implements Head {
       Dense transform = Dense.declare(tape, prefix + (albert ? "dense" : "transform.dense"),
           "mlmTransform", e, h);
       Norm norm = Norm.declare(tape, prefix + (albert ? "LayerNorm" : "transform.LayerNorm"),
-          "mlmNorm", e, spec.layerNormEps());
+          "mlmNorm", e, spec.layerNormEps(), c.condition());
       Parameter bias = tape.parameter(prefix + "bias", "mlmBias", vocab);
       tape.comment("MLM head: dense → activation → layer norm → tied embedding");
       Value activated = transform.apply(tape, c.sequence(), spec.activation(), "mlmPre",

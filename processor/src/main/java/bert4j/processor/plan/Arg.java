@@ -32,6 +32,9 @@ public sealed interface Arg {
   /** A host id array the model's base class fills for each call: tokenIds, segmentIds, positionIds. */
   record Host(String name) implements Arg {}
 
+  /** A host float array the model's base class fills for each call: {@code conditions}. */
+  record HostFloats(String name) implements Arg {}
+
   /** The host target array of loss {@code loss} (in the order of the plan's losses). */
   record Targets(int loss) implements Arg {}
 

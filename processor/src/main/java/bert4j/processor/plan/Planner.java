@@ -29,7 +29,8 @@ public final class Planner {
   public static Plan plan(ModelSpec spec) {
     Tape tape = new Tape();
     Embeddings.Result encoder = Encoder.build(tape, spec);
-    HeadContext heads = new HeadContext(tape, spec, encoder.output(), encoder.wordEmbeddings());
+    HeadContext heads = new HeadContext(tape, spec, encoder.output(), encoder.wordEmbeddings(),
+        encoder.condition());
     for (Head head : SpecHeads.of(spec)) {
       head.build(heads);
     }

@@ -3,6 +3,7 @@ package bert4j.processor.spec;
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.dsl.Objective;
 import bert4j.dsl.Position;
 
@@ -26,6 +27,7 @@ public record ModelSpec(
     int embeddingSize,
     int maxPosition,
     int segments,
+    int conditionSize,
     Position position,
     Activation activation,
     double hiddenDropout,
@@ -36,6 +38,10 @@ public record ModelSpec(
     double attentionDropout,
     int keySize,
     boolean attentionScale,
+    Normalization normalization,
+    boolean attentionBias,
+    boolean talkingHeads,
+    int maxRelativePosition,
     boolean pooler,
     boolean mlm,
     Objective objective,
@@ -47,6 +53,25 @@ public record ModelSpec(
   /** Width of each head's values: hidden / heads. */
   public int headSize() {
     return hidden / heads;
+  }
+
+  /**
+   * Whether the attention runs unfused (scores, normalization, context as separate kernels): where
+   * an option works between them (relative positions, talking heads, a normalization other than
+   * softmax).
+   */
+  public boolean unfusedAttention() {
+    return normalization != Normalization.SOFTMAX || talkingHeads
+        || position == Position.TYPICAL_RELATIVE;
+  }
+
+  /**
+   * The longest sequence the model takes: {@code maxPosition}, or its square with hierarchical
+   * positions (capped at 2³¹ − 1).
+   */
+  public int maxLength() {
+    return position == Position.HIERARCHICAL
+        ? (int) Math.min(Integer.MAX_VALUE, (long) maxPosition * maxPosition) : maxPosition;
   }
 
   /** The generated class's simple name. */

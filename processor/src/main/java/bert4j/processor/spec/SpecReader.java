@@ -3,6 +3,7 @@ package bert4j.processor.spec;
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.dsl.Objective;
 import bert4j.dsl.Position;
 import java.util.ArrayList;
@@ -92,6 +93,13 @@ public final class SpecReader {
     if (position == Position.DEFAULT) {
       position = architecture.defaultPosition();
     }
+    int conditionSize = transformer.intValue("conditionSize");
+    if (conditionSize < 0) {
+      transformer.error("conditionSize", "conditionSize=" + conditionSize
+          + " must be positive, or 0 for plain layer norms");
+    } else if (conditionSize > 0 && architecture == Architecture.ROFORMER_V2) {
+      transformer.error("conditionSize", "ROFORMER_V2's norms have no γ or β to condition");
+    }
     Activation activation = transformer.enumValue("activation", Activation.class);
     if (activation == Activation.TANH) {
       transformer.error("activation",
@@ -115,6 +123,9 @@ public final class SpecReader {
     double attentionDropout = 0.1;
     int keySize = hidden > 0 && heads_ > 0 ? hidden / heads_ : 0;
     boolean scale = true;
+    Normalization normalization = Normalization.SOFTMAX;
+    boolean attentionBias = true;
+    boolean talkingHeads = false;
     if (attention != null) {
       if (attention.isSet("mask")) {
         mask = attention.enumValue("mask", Mask.class);
@@ -144,6 +155,27 @@ public final class SpecReader {
         }
       }
       scale = attention.booleanValue("scale");
+      normalization = attention.enumValue("normalization", Normalization.class);
+      attentionBias = attention.booleanValue("useBias");
+      talkingHeads = attention.booleanValue("talkingHeads");
+      if (talkingHeads && heads_ < 2) {
+        attention.error("talkingHeads", "talking heads mix the heads: they need heads >= 2, got heads="
+            + heads_);
+      }
+    }
+    int maxRelativePosition = transformer.intValue("maxRelativePosition");
+    if (transformer.isSet("maxRelativePosition") && position != Position.TYPICAL_RELATIVE) {
+      transformer.error("maxRelativePosition", "maxRelativePosition clips TYPICAL_RELATIVE positions "
+          + "(NEZHA's), and this spec's positions are " + position);
+    } else if (maxRelativePosition <= 0) {
+      transformer.error("maxRelativePosition", "maxRelativePosition=" + maxRelativePosition
+          + " must be positive");
+    }
+    if (position == Position.TYPICAL_RELATIVE && heads_ > 0
+        && (keySize % 2 != 0 || hidden / heads_ % 2 != 0)) {
+      transformer.error(transformer.isSet("position") ? "position" : "heads", "typical relative "
+          + "positions are sine/cosine pairs: the key size " + keySize + " and the head size "
+          + hidden / heads_ + " must be even");
     }
     if (position == Position.ROTARY && keySize % 2 != 0) {
       String message = "rotary positions turn pairs of q and k: the key size " + keySize
@@ -228,8 +260,9 @@ public final class SpecReader {
         pkg.isUnnamed() ? "" : pkg.getQualifiedName().toString(),
         type.getSimpleName().toString(),
         architecture, layers, hidden, heads_, intermediate, vocab, embeddingSize, maxPosition,
-        segments, position, activation, hiddenDropout, eps, initializerRange, recompute, mask,
-        attentionDropout, keySize, scale, pooler, mlm, resolved, classes, tokenClasses, discriminator,
+        segments, Math.max(conditionSize, 0), position, activation, hiddenDropout, eps, initializerRange, recompute, mask,
+        attentionDropout, keySize, scale, normalization, attentionBias, talkingHeads,
+        maxRelativePosition, pooler, mlm, resolved, classes, tokenClasses, discriminator,
         optimizerSpec));
   }
 

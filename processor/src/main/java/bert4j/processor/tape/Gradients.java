@@ -43,6 +43,9 @@ public final class Gradients {
   private final Map<Value, Integer> producer = new HashMap<>();
   private final Map<Value, List<Integer>> consumers = new HashMap<>();
   private final List<Call> calls = new ArrayList<>();
+  /** Contributions written apart, to be added into their gradients after the op's backward. */
+  private final List<AddGradient> added = new ArrayList<>();
+  private final Set<Buffer> partials = new HashSet<>();
   /** Each entry's block: the last comment at or before it in the forward, which heads its backward. */
   private final List<String> blocks = new ArrayList<>();
   private String lastBlock;
@@ -82,6 +85,8 @@ public final class Gradients {
       }
       int before = g.calls.size();
       op.backward(g);
+      g.added.forEach(g::record);
+      g.added.clear();
       g.checkSaved(op, g.calls.subList(before, g.calls.size()));
       for (Value out : op.outputs()) {
         Buffer b = g.gradient.get(out);
@@ -105,8 +110,9 @@ public final class Gradients {
 
   /**
    * Where to write the gradient of {@code x}: a new buffer on the first contribution (zero-filled first
-   * when the kernel writes only some rows), the existing one, accumulated, after that; null when x
-   * carries no gradient.
+   * when the kernel writes only some rows), the existing one, accumulated, after that — or, for a
+   * kernel that cannot add, a buffer of its own that an {@code add} after the op's backward adds in;
+   * null when x carries no gradient.
    */
   public Target target(Value x, boolean kernelAccumulates, boolean partial) {
     if (!needsGradient.contains(x)) {
@@ -122,8 +128,13 @@ public final class Gradients {
       return new Target(g, partial);
     }
     if (!kernelAccumulates) {
-      throw new IllegalStateException("the gradient of " + x.buffer().id() + " has two contributions, "
-          + "and " + entries.get(current).op().kernel() + "'s backward cannot add to one");
+      Buffer part = allocate(x);
+      partials.add(part);
+      added.add(new AddGradient(part, g));
+      if (partial) {
+        record(new Fill(part, 0f));
+      }
+      return new Target(part, partial);
     }
     return new Target(g, true);
   }
@@ -239,6 +250,7 @@ public final class Gradients {
   /** A backward may read only what its op declares saved, and gradients. */
   private void checkSaved(ForwardOp op, List<Call> recorded) {
     Set<Buffer> gradients = new HashSet<>(gradient.values());
+    gradients.addAll(partials);
     for (Call call : recorded) {
       for (Arg arg : call.args()) {
         if (arg instanceof Arg.Buf b && b.access() == Access.READ

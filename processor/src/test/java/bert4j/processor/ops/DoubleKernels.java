@@ -2,6 +2,7 @@ package bert4j.processor.ops;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
@@ -469,6 +470,455 @@ public final class DoubleKernels implements Kernels {
     store(dq, gq);
     store(dk, gk);
     store(dv, gv);
+  }
+
+  @Override
+  public void attentionScores(AttentionShape shape, Slice q, Slice k, Slice scores) {
+    int n = shape.seq();
+    int d = shape.keySize();
+    int width = shape.qkWidth();
+    double[] qs = load(q, (long) shape.batch() * n * width);
+    double[] ks = load(k, (long) shape.batch() * n * width);
+    double[] s = new double[shape.batch() * shape.heads() * n * n];
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int h = 0; h < shape.heads(); h++) {
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            double dot = 0;
+            for (int c = 0; c < d; c++) {
+              dot += qs[(b * n + i) * width + h * d + c] * ks[(b * n + j) * width + h * d + c];
+            }
+            s[((b * shape.heads() + h) * n + i) * n + j] = dot * shape.scale();
+          }
+        }
+      }
+    }
+    store(scores, s);
+  }
+
+  @Override
+  public void attentionScoresBackward(AttentionShape shape, Slice q, Slice k, Slice dScores,
+      Slice dq, Slice dk) {
+    int n = shape.seq();
+    int d = shape.keySize();
+    int width = shape.qkWidth();
+    double[] qs = load(q, (long) shape.batch() * n * width);
+    double[] ks = load(k, (long) shape.batch() * n * width);
+    double[] ds = load(dScores, (long) shape.batch() * shape.heads() * n * n);
+    double[] dqs = new double[qs.length];
+    double[] dks = new double[ks.length];
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int h = 0; h < shape.heads(); h++) {
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            double g = ds[((b * shape.heads() + h) * n + i) * n + j] * shape.scale();
+            for (int c = 0; c < d; c++) {
+              dqs[(b * n + i) * width + h * d + c] += g * ks[(b * n + j) * width + h * d + c];
+              dks[(b * n + j) * width + h * d + c] += g * qs[(b * n + i) * width + h * d + c];
+            }
+          }
+        }
+      }
+    }
+    store(dq, dqs);
+    store(dk, dks);
+  }
+
+  /** NEZHA's fixed table row for the distance j − i: sin/cos pairs of (clipped distance + max). */
+  private static double relative(int i, int j, int maxRelative, int c, int width) {
+    int p = Math.max(-maxRelative, Math.min(maxRelative, j - i)) + maxRelative;
+    double angle = p * Math.pow(10000, -2.0 * (c / 2) / width);
+    return c % 2 == 0 ? Math.sin(angle) : Math.cos(angle);
+  }
+
+  @Override
+  public void relativeScores(AttentionShape shape, Slice q, int maxRelative, Slice scores) {
+    int n = shape.seq();
+    int d = shape.keySize();
+    int width = shape.qkWidth();
+    double[] qs = load(q, (long) shape.batch() * n * width);
+    double[] s = load(scores, (long) shape.batch() * shape.heads() * n * n);
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int h = 0; h < shape.heads(); h++) {
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            double dot = 0;
+            for (int c = 0; c < d; c++) {
+              dot += qs[(b * n + i) * width + h * d + c] * relative(i, j, maxRelative, c, d);
+            }
+            s[((b * shape.heads() + h) * n + i) * n + j] += dot * shape.scale();
+          }
+        }
+      }
+    }
+    store(scores, s);
+  }
+
+  @Override
+  public void relativeScoresBackward(AttentionShape shape, Slice dScores, int maxRelative,
+      Slice dq) {
+    int n = shape.seq();
+    int d = shape.keySize();
+    int width = shape.qkWidth();
+    double[] ds = load(dScores, (long) shape.batch() * shape.heads() * n * n);
+    double[] dqs = load(dq, (long) shape.batch() * n * width);
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int h = 0; h < shape.heads(); h++) {
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            double g = ds[((b * shape.heads() + h) * n + i) * n + j] * shape.scale();
+            for (int c = 0; c < d; c++) {
+              dqs[(b * n + i) * width + h * d + c] += g * relative(i, j, maxRelative, c, d);
+            }
+          }
+        }
+      }
+    }
+    store(dq, dqs);
+  }
+
+  /** The number of non-padding keys of sequence b: the length bert4keras's normalizations use. */
+  private static int keys(int[] tokenIds, int b, int n) {
+    int count = 0;
+    for (int j = 0; j < n; j++) {
+      count += tokenIds[b * n + j] != 0 ? 1 : 0;
+    }
+    return count;
+  }
+
+  @Override
+  public void attentionNormalize(AttentionShape shape, Mask mask, Normalization normalization,
+      int[] tokenIds, int[] segmentIds, Slice scores, Slice probs) {
+    int n = shape.seq();
+    double[] s = load(scores, (long) shape.batch() * shape.heads() * n * n);
+    double[] p = new double[s.length];
+    for (int b = 0; b < shape.batch(); b++) {
+      boolean[][] allowed = allowed(mask, tokenIds, segmentIds, b, n);
+      int length = keys(tokenIds, b, n);
+      double factor = normalization == Normalization.SOFTMAX_PLUS
+          ? Math.log(Math.max(length, 16)) / Math.log(512) : 1;
+      for (int h = 0; h < shape.heads(); h++) {
+        for (int i = 0; i < n; i++) {
+          int row = ((b * shape.heads() + h) * n + i) * n;
+          if (normalization == Normalization.SQUARED_RELU) {
+            for (int j = 0; j < n; j++) {
+              double r = Math.max(0, s[row + j]);
+              p[row + j] = allowed[i][j] && length > 0 ? r * r / length : 0;
+            }
+            continue;
+          }
+          if (!anyKey(allowed[i])) {
+            for (int j = 0; j < n; j++) {
+              p[row + j] = 1.0 / n;
+            }
+            continue;
+          }
+          double max = Double.NEGATIVE_INFINITY;
+          for (int j = 0; j < n; j++) {
+            if (allowed[i][j]) {
+              max = Math.max(max, s[row + j] * factor);
+            }
+          }
+          double sum = 0;
+          for (int j = 0; j < n; j++) {
+            p[row + j] = allowed[i][j] ? Math.exp(s[row + j] * factor - max) : 0;
+            sum += p[row + j];
+          }
+          for (int j = 0; j < n; j++) {
+            p[row + j] /= sum;
+          }
+        }
+      }
+    }
+    store(probs, p);
+  }
+
+  @Override
+  public void attentionNormalizeBackward(AttentionShape shape, Mask mask,
+      Normalization normalization, int[] tokenIds, int[] segmentIds, Slice scores, Slice probs,
+      Slice dProbs, Slice dScores) {
+    int n = shape.seq();
+    long size = (long) shape.batch() * shape.heads() * n * n;
+    double[] s = load(scores, size);
+    double[] p = load(probs, size);
+    double[] dp = load(dProbs, size);
+    double[] ds = new double[p.length];
+    for (int b = 0; b < shape.batch(); b++) {
+      boolean[][] allowed = allowed(mask, tokenIds, segmentIds, b, n);
+      int length = keys(tokenIds, b, n);
+      double factor = normalization == Normalization.SOFTMAX_PLUS
+          ? Math.log(Math.max(length, 16)) / Math.log(512) : 1;
+      for (int h = 0; h < shape.heads(); h++) {
+        for (int i = 0; i < n; i++) {
+          int row = ((b * shape.heads() + h) * n + i) * n;
+          if (normalization == Normalization.SQUARED_RELU) {
+            for (int j = 0; j < n; j++) {
+              ds[row + j] = allowed[i][j] && length > 0 && s[row + j] > 0
+                  ? dp[row + j] * 2 * s[row + j] / length : 0;
+            }
+            continue;
+          }
+          if (!anyKey(allowed[i])) {
+            continue;
+          }
+          double dot = 0;
+          for (int j = 0; j < n; j++) {
+            dot += dp[row + j] * p[row + j];
+          }
+          for (int j = 0; j < n; j++) {
+            ds[row + j] = allowed[i][j] ? p[row + j] * (dp[row + j] - dot) * factor : 0;
+          }
+        }
+      }
+    }
+    store(dScores, ds);
+  }
+
+  @Override
+  public void attentionContext(AttentionShape shape, Slice probs, Slice v, Slice ctx) {
+    int n = shape.seq();
+    int d = shape.headSize();
+    int width = shape.vWidth();
+    double[] p = load(probs, (long) shape.batch() * shape.heads() * n * n);
+    double[] vs = load(v, (long) shape.batch() * n * width);
+    double[] out = new double[vs.length];
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int h = 0; h < shape.heads(); h++) {
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            double a = p[((b * shape.heads() + h) * n + i) * n + j];
+            for (int c = 0; c < d; c++) {
+              out[(b * n + i) * width + h * d + c] += a * vs[(b * n + j) * width + h * d + c];
+            }
+          }
+        }
+      }
+    }
+    store(ctx, out);
+  }
+
+  @Override
+  public void attentionContextBackward(AttentionShape shape, Slice probs, Slice v, Slice dCtx,
+      Slice dProbs, Slice dv) {
+    int n = shape.seq();
+    int d = shape.headSize();
+    int width = shape.vWidth();
+    double[] p = load(probs, (long) shape.batch() * shape.heads() * n * n);
+    double[] vs = load(v, (long) shape.batch() * n * width);
+    double[] dc = load(dCtx, (long) shape.batch() * n * width);
+    double[] dp = new double[p.length];
+    double[] dvs = new double[vs.length];
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int h = 0; h < shape.heads(); h++) {
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            int at = ((b * shape.heads() + h) * n + i) * n + j;
+            for (int c = 0; c < d; c++) {
+              dp[at] += dc[(b * n + i) * width + h * d + c] * vs[(b * n + j) * width + h * d + c];
+              dvs[(b * n + j) * width + h * d + c] += p[at] * dc[(b * n + i) * width + h * d + c];
+            }
+          }
+        }
+      }
+    }
+    store(dProbs, dp);
+    store(dv, dvs);
+  }
+
+  @Override
+  public void relativeContext(AttentionShape shape, Slice probs, int maxRelative, Slice ctx) {
+    int n = shape.seq();
+    int d = shape.headSize();
+    int width = shape.vWidth();
+    double[] p = load(probs, (long) shape.batch() * shape.heads() * n * n);
+    double[] out = load(ctx, (long) shape.batch() * n * width);
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int h = 0; h < shape.heads(); h++) {
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            double a = p[((b * shape.heads() + h) * n + i) * n + j];
+            for (int c = 0; c < d; c++) {
+              out[(b * n + i) * width + h * d + c] += a * relative(i, j, maxRelative, c, d);
+            }
+          }
+        }
+      }
+    }
+    store(ctx, out);
+  }
+
+  @Override
+  public void relativeContextBackward(AttentionShape shape, Slice dCtx, int maxRelative,
+      Slice dProbs) {
+    int n = shape.seq();
+    int d = shape.headSize();
+    int width = shape.vWidth();
+    double[] dc = load(dCtx, (long) shape.batch() * n * width);
+    double[] dp = load(dProbs, (long) shape.batch() * shape.heads() * n * n);
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int h = 0; h < shape.heads(); h++) {
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            for (int c = 0; c < d; c++) {
+              dp[((b * shape.heads() + h) * n + i) * n + j] +=
+                  dc[(b * n + i) * width + h * d + c] * relative(i, j, maxRelative, c, d);
+            }
+          }
+        }
+      }
+    }
+    store(dProbs, dp);
+  }
+
+  @Override
+  public void mixHeads(AttentionShape shape, Slice x, Slice w, Slice out) {
+    int heads = shape.heads();
+    int map = shape.seq() * shape.seq();
+    double[] xs = load(x, (long) shape.batch() * heads * map);
+    double[] ws = load(w, (long) heads * heads);
+    double[] o = new double[xs.length];
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int g = 0; g < heads; g++) {
+        for (int h = 0; h < heads; h++) {
+          for (int e = 0; e < map; e++) {
+            o[(b * heads + g) * map + e] += ws[g * heads + h] * xs[(b * heads + h) * map + e];
+          }
+        }
+      }
+    }
+    store(out, o);
+  }
+
+  @Override
+  public void mixHeadsBackward(AttentionShape shape, Slice x, Slice w, Slice dOut, Slice dx,
+      Slice dw) {
+    int heads = shape.heads();
+    int map = shape.seq() * shape.seq();
+    double[] xs = load(x, (long) shape.batch() * heads * map);
+    double[] ws = load(w, (long) heads * heads);
+    double[] d = load(dOut, xs.length);
+    double[] dxs = new double[xs.length];
+    double[] dws = load(dw, (long) heads * heads);
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int g = 0; g < heads; g++) {
+        for (int h = 0; h < heads; h++) {
+          for (int e = 0; e < map; e++) {
+            dxs[(b * heads + h) * map + e] += ws[g * heads + h] * d[(b * heads + g) * map + e];
+            dws[g * heads + h] += d[(b * heads + g) * map + e] * xs[(b * heads + h) * map + e];
+          }
+        }
+      }
+    }
+    store(dx, dxs);
+    store(dw, dws);
+  }
+
+  @Override
+  public void conditionalLayerNorm(Slice x, Slice residual, Slice gammas, Slice betas, float eps,
+      Slice out, Slice mean, Slice rstd, int batch, int seq, int width) {
+    int rows = batch * seq;
+    double[] h = load(x, (long) rows * width);
+    double[] res = residual == null ? null : load(residual, (long) rows * width);
+    double[] g = load(gammas, (long) batch * width);
+    double[] b = load(betas, (long) batch * width);
+    double[] o = new double[rows * width];
+    double[] mu = new double[rows];
+    double[] rs = new double[rows];
+    for (int r = 0; r < rows; r++) {
+      int sequence = r / seq;
+      double sum = 0;
+      for (int c = 0; c < width; c++) {
+        if (res != null) {
+          h[r * width + c] += res[r * width + c];
+        }
+        sum += h[r * width + c];
+      }
+      mu[r] = sum / width;
+      double squares = 0;
+      for (int c = 0; c < width; c++) {
+        double centred = h[r * width + c] - mu[r];
+        squares += centred * centred;
+      }
+      rs[r] = 1 / Math.sqrt(squares / width + eps);
+      for (int c = 0; c < width; c++) {
+        o[r * width + c] = g[sequence * width + c] * (h[r * width + c] - mu[r]) * rs[r]
+            + b[sequence * width + c];
+      }
+    }
+    store(x, h);
+    store(out, o);
+    store(mean, mu);
+    store(rstd, rs);
+  }
+
+  @Override
+  public void conditionalLayerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd,
+      Slice gammas, Slice dH, Slice dGammas, Slice dBetas, int batch, int seq, int width) {
+    int rows = batch * seq;
+    double[] d = load(dOut, (long) rows * width);
+    double[] hs = load(h, (long) rows * width);
+    double[] mu = load(mean, rows);
+    double[] rs = load(rstd, rows);
+    double[] g = load(gammas, (long) batch * width);
+    double[] dg = new double[batch * width];
+    double[] db = new double[batch * width];
+    double[] dh = new double[rows * width];
+    for (int r = 0; r < rows; r++) {
+      int sequence = r / seq;
+      double meanG = 0;
+      double meanGx = 0;
+      for (int c = 0; c < width; c++) {
+        double xhat = (hs[r * width + c] - mu[r]) * rs[r];
+        double gd = d[r * width + c] * g[sequence * width + c];
+        meanG += gd / width;
+        meanGx += gd * xhat / width;
+        dg[sequence * width + c] += d[r * width + c] * xhat;
+        db[sequence * width + c] += d[r * width + c];
+      }
+      for (int c = 0; c < width; c++) {
+        double xhat = (hs[r * width + c] - mu[r]) * rs[r];
+        dh[r * width + c] =
+            rs[r] * (d[r * width + c] * g[sequence * width + c] - meanG - xhat * meanGx);
+      }
+    }
+    store(dGammas, dg);
+    store(dBetas, db);
+    store(dH, dh);
+  }
+
+  @Override
+  public void hierarchicalPositions(int batch, int seq, Slice table, int rows, int width,
+      float alpha, Slice out) {
+    double[] e = load(table, (long) rows * width);
+    double[] o = load(out, (long) batch * seq * width);
+    for (int b = 0; b < batch; b++) {
+      for (int p = 0; p < seq; p++) {
+        for (int c = 0; c < width; c++) {
+          double high = (e[(p / rows) * width + c] - alpha * e[c]) / (1 - alpha);
+          double low = (e[(p % rows) * width + c] - alpha * e[c]) / (1 - alpha);
+          o[(b * seq + p) * width + c] += alpha * high + (1 - alpha) * low;
+        }
+      }
+    }
+    store(out, o);
+  }
+
+  @Override
+  public void hierarchicalPositionsBackward(int batch, int seq, Slice dOut, int rows, int width,
+      float alpha, Slice dTable) {
+    double[] d = load(dOut, (long) batch * seq * width);
+    double[] dt = load(dTable, (long) rows * width);
+    for (int b = 0; b < batch; b++) {
+      for (int p = 0; p < seq; p++) {
+        for (int c = 0; c < width; c++) {
+          double g = d[(b * seq + p) * width + c];
+          dt[(p / rows) * width + c] += g * alpha / (1 - alpha);
+          dt[(p % rows) * width + c] += g;
+          dt[c] -= g * (alpha * alpha / (1 - alpha) + alpha);
+        }
+      }
+    }
+    store(dTable, dt);
   }
 
   @Override

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.dsl.Objective;
 import bert4j.dsl.Position;
 import bert4j.processor.heads.HeadOutput;
@@ -94,8 +95,9 @@ class PlanTest {
 
     ModelSpec build() {
       return new ModelSpec("test", "Spec", Architecture.BERT, layers, hidden, heads, intermediate,
-          vocab, hidden, maxPosition, segments, Position.LEARNED, Activation.GELU, hiddenDropout,
-          1e-12, 0.02, recompute, mask, attentionDropout, effectiveKeySize(), true, pooler, mlm,
+          vocab, hidden, maxPosition, segments, 0, Position.LEARNED, Activation.GELU, hiddenDropout,
+          1e-12, 0.02, recompute, mask, attentionDropout, effectiveKeySize(), true,
+          Normalization.SOFTMAX, true, false, 64, pooler, mlm,
           objective(), classes, tokenClasses, false, OptimizerSpec.defaults());
     }
 

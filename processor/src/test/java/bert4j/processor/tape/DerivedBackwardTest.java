@@ -4,16 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Mask;
+import bert4j.dsl.Normalization;
 import bert4j.processor.ops.Add;
 import bert4j.processor.ops.Attention;
+import bert4j.processor.ops.AttentionContext;
+import bert4j.processor.ops.AttentionNormalize;
+import bert4j.processor.ops.AttentionScores;
 import bert4j.processor.ops.AttentionShape;
+import bert4j.processor.ops.ConditionalLayerNorm;
 import bert4j.processor.ops.DoubleKernels;
 import bert4j.processor.ops.Dropout;
 import bert4j.processor.ops.Embedding;
+import bert4j.processor.ops.HierarchicalPositions;
 import bert4j.processor.ops.KernelOp;
 import bert4j.processor.ops.LayerNorm;
 import bert4j.processor.ops.Linear;
 import bert4j.processor.ops.LossOp;
+import bert4j.processor.ops.MixHeads;
+import bert4j.processor.ops.ProbsDropout;
+import bert4j.processor.ops.RelativeContext;
+import bert4j.processor.ops.RelativeScores;
 import bert4j.processor.ops.RmsNorm;
 import bert4j.processor.ops.Rotary;
 import bert4j.processor.ops.SigmoidCrossEntropy;
@@ -189,6 +199,77 @@ class DerivedBackwardTest {
         }));
       }
     }
+    for (Normalization normalization : Normalization.values()) {
+      for (Mask mask : Mask.values()) {
+        cases.add(new Case("unfused attention " + normalization + " " + mask, t -> {
+          AttentionShape shape = new AttentionShape(2, 2, 3, 0.7f);
+          Value q = input(t, "q", 4);
+          Value k = input(t, "k", 4);
+          Value v = input(t, "v", 6);
+          Value scores = t.buffer("scores", Extent.PAIRS, 2);
+          t.record(new AttentionScores(shape, q, k, scores));
+          Value probs = t.buffer("probs", Extent.PAIRS, 2);
+          t.record(new AttentionNormalize(shape, mask, normalization, scores, probs));
+          Value ctx = t.buffer("ctx", Extent.TOKENS, 6);
+          t.record(new AttentionContext(shape, probs, v, ctx));
+          return ctx;
+        }));
+      }
+    }
+    cases.add(new Case("unfused attention: relative positions, talking heads, dropout", t -> {
+      AttentionShape shape = new AttentionShape(2, 2, 3, 0.7f);
+      Value q = input(t, "q", 4);
+      Value k = input(t, "k", 4);
+      Value v = input(t, "v", 6);
+      Value scores = t.buffer("scores", Extent.PAIRS, 2);
+      t.record(new AttentionScores(shape, q, k, scores));
+      Value relative = t.next(scores);
+      t.record(new RelativeScores(shape, q, 1, scores, relative));
+      Parameter pre = t.parameter("pre", "pre", 2, 2);
+      Value mixed = t.buffer("mixed", Extent.PAIRS, 2);
+      t.record(new MixHeads(shape, relative, pre, mixed));
+      Value probs = t.buffer("probs", Extent.PAIRS, 2);
+      t.record(new AttentionNormalize(shape, Mask.UNILM, Normalization.SOFTMAX, mixed, probs));
+      Parameter post = t.parameter("post", "post", 2, 2);
+      Value mixedProbs = t.buffer("mixedProbs", Extent.PAIRS, 2);
+      t.record(new MixHeads(shape, probs, post, mixedProbs));
+      Value dropped = t.buffer("dropped", Extent.PAIRS, 2);
+      t.record(new ProbsDropout(mixedProbs, dropped, 0.3f, t.seedSite()));
+      Value ctx = t.buffer("ctx", Extent.TOKENS, 6);
+      t.record(new AttentionContext(shape, dropped, v, ctx));
+      Value out = t.next(ctx);
+      t.record(new RelativeContext(shape, dropped, 1, ctx, out));
+      return out;
+    }));
+    for (boolean residual : new boolean[] {false, true}) {
+      cases.add(new Case("conditional layer norm, residual " + residual, t -> {
+        Value x = input(t, "x", 5);
+        Value r = residual ? input(t, "r", 5) : null;
+        Value source = input(t, "source", 3);
+        Parameter project = t.parameter("project", "project", 3, 3);
+        Value condition = t.buffer("condition", Extent.SEQUENCES, 3);
+        t.record(new Linear(source, true, project, null, null, null, condition, 3, 3));
+        Parameter g = t.parameter("g", "g", 5);
+        Parameter gDense = t.parameter("gDense", "gDense", 5, 3);
+        Value gammas = t.buffer("gammas", Extent.SEQUENCES, 5);
+        t.record(new Linear(condition, false, gDense, g, null, null, gammas, 3, 5));
+        Parameter b = t.parameter("b", "b", 5);
+        Parameter bDense = t.parameter("bDense", "bDense", 5, 3);
+        Value betas = t.buffer("betas", Extent.SEQUENCES, 5);
+        t.record(new Linear(condition, false, bDense, b, null, null, betas, 3, 5));
+        Value out = t.buffer("out", Extent.TOKENS, 5);
+        t.record(new ConditionalLayerNorm(x, r, gammas, betas, 1e-5f, t.next(x), out,
+            t.buffer("mean", Extent.TOKENS, 1), t.buffer("rstd", Extent.TOKENS, 1), 5));
+        return out;
+      }));
+    }
+    cases.add(new Case("hierarchical positions past the table's rows", t -> {
+      Value x = input(t, "x", 4);
+      Parameter table = t.parameter("positions", "positions", 2, 4);
+      Value out = t.next(x);
+      t.record(new HierarchicalPositions(table, 2, 4, 0.4f, x, out));
+      return out;
+    }));
     cases.add(new Case("dropout, in place", t -> {
       Value x = input(t, "x", 4);
       Value out = t.next(x);

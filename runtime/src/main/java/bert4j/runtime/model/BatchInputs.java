@@ -13,6 +13,8 @@ final class BatchInputs {
   final int[] tokenIds;
   final int[] segmentIds;
   final int[] positionIds;
+  /** The batch's conditions, row after row ({@code conditionSize} floats per sequence). */
+  final float[] conditions;
   /** The targets of each loss of the layout, by index: one per token or one per sequence. */
   final int[][] targets;
   /** Each loss's scale: 1 / its counted targets (0 when none counts). */
@@ -33,6 +35,7 @@ final class BatchInputs {
     tokenIds = new int[maxTokens];
     segmentIds = new int[maxTokens];
     positionIds = new int[maxTokens];
+    conditions = new float[maxBatch * layout.conditionSize()];
     List<LossTarget> losses = layout.losses();
     targets = new int[losses.size()][];
     for (int i = 0; i < targets.length; i++) {
@@ -92,6 +95,7 @@ final class BatchInputs {
         positionIds[r] = i;
       }
     }
+    stageConditions(input.conditions(), tokens.length);
     batch = tokens.length;
     seq = length;
     if (training) {
@@ -101,6 +105,35 @@ final class BatchInputs {
         batch = 0;
         throw e;
       }
+    }
+  }
+
+  private void stageConditions(float[][] given, int size) {
+    int width = layout.conditionSize();
+    if (width == 0) {
+      if (given != null) {
+        throw new IllegalArgumentException("the batch has conditions, but " + layout.specName()
+            + " has no conditional layer norms (@Transformer(conditionSize = N))");
+      }
+      return;
+    }
+    if (given == null || given.length != size) {
+      throw new IllegalArgumentException(layout.specName() + " has conditional layer norms: the batch "
+          + "needs one condition of " + width + " floats per sequence (Batch.withConditions), got "
+          + (given == null ? "none" : given.length + " for " + size + " sequences"));
+    }
+    for (int b = 0; b < size; b++) {
+      if (given[b] == null || given[b].length != width) {
+        throw new IllegalArgumentException("condition " + b + " has "
+            + (given[b] == null ? "no values" : given[b].length + " values") + ", "
+            + layout.specName() + " takes " + width);
+      }
+      for (int i = 0; i < width; i++) {
+        if (!Float.isFinite(given[b][i])) {
+          throw new IllegalArgumentException("condition " + b + " has " + given[b][i] + " at " + i);
+        }
+      }
+      System.arraycopy(given[b], 0, conditions, b * width, width);
     }
   }
 

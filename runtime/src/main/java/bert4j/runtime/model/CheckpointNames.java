@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * How an architecture's parameters are named and laid out in checkpoint files, against the model's
  * own names (Hugging Face's, without the task model's prefix) and layout (every dense weight
  * {@code [out, in]}). Loading looks each parameter up under every name a Hugging Face file may give
- * it: with or without the encoder prefix ({@code bert.}, {@code albert.}, {@code roformer.},
+ * it: with or without the encoder prefix ({@code bert.}, {@code nezha.}, {@code albert.}, {@code roformer.},
  * {@code electra.}, {@code transformer.}), with the old {@code LayerNorm.gamma/beta} spelling, and for
  * ALBERT_UNSHARED under ALBERT's one shared layer. GPT and GPT-2 store their Conv1D weights
  * ({@code c_attn}, {@code c_proj}, {@code c_fc}) as {@code [in, out]}: they are transposed on load and
@@ -35,6 +35,7 @@ final class CheckpointNames {
   String encoderPrefix() {
     return switch (architecture) {
       case BERT -> "bert.";
+      case NEZHA -> "nezha.";
       case ALBERT, ALBERT_UNSHARED -> "albert.";
       case ROFORMER, ROFORMER_V2 -> "roformer.";
       case ELECTRA -> "electra.";
@@ -97,6 +98,16 @@ final class CheckpointNames {
   static boolean isNormScale(String name) {
     return name.endsWith("LayerNorm.weight") || name.endsWith("layer_norm.weight")
         || name.matches("(.*\\.)?ln_(1|2|f)\\.weight");
+  }
+
+  /** Whether parameter {@code name} starts at zero (conditional layer norms' condition denses). */
+  static boolean isZero(String name) {
+    return name.endsWith("gamma_dense.weight") || name.endsWith("beta_dense.weight");
+  }
+
+  /** Whether parameter {@code name} starts as the identity (the talking-heads matrices). */
+  static boolean isIdentity(String name) {
+    return name.endsWith("talking_heads_pre.weight") || name.endsWith("talking_heads_post.weight");
   }
 
   private static FloatTensor transpose(FloatTensor t) {

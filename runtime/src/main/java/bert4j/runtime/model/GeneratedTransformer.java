@@ -2,6 +2,8 @@ package bert4j.runtime.model;
 
 import bert4j.runtime.Batch;
 import bert4j.runtime.FloatTensor;
+import bert4j.runtime.LoadOptions;
+import bert4j.runtime.LoadReport;
 import bert4j.runtime.Outputs;
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.TransformerModel;
@@ -62,6 +64,8 @@ public abstract class GeneratedTransformer implements TransformerModel {
   protected final int[] tokenIds;
   protected final int[] segmentIds;
   protected final int[] positionIds;
+  /** The staged batch's conditions (conditional layer norms), {@code conditionSize} per sequence. */
+  protected final float[] conditions;
 
   protected GeneratedTransformer(Kernels kernels, ModelLayout layout, int maxBatch, int maxLength) {
     if (kernels == null) {
@@ -119,6 +123,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
     this.tokenIds = inputs.tokenIds;
     this.segmentIds = inputs.segmentIds;
     this.positionIds = inputs.positionIds;
+    this.conditions = inputs.conditions;
     initialize(0);
   }
 
@@ -304,7 +309,11 @@ public abstract class GeneratedTransformer implements TransformerModel {
       float[] values = new float[p.size()];
       if (CheckpointNames.isNormScale(p.name())) {
         Arrays.fill(values, 1f);
-      } else if (!p.name().endsWith("bias")) {
+      } else if (CheckpointNames.isIdentity(p.name())) {
+        for (int i = 0; i < p.shape()[0]; i++) {
+          values[i * p.shape()[0] + i] = 1f;
+        }
+      } else if (!p.name().endsWith("bias") && !CheckpointNames.isZero(p.name())) {
         for (int i = 0; i < values.length; i++) {
           values[i] = (float) (layout.initializerRange() * truncatedNormal(random));
         }
@@ -331,16 +340,11 @@ public abstract class GeneratedTransformer implements TransformerModel {
   }
 
   @Override
-  public void load(Path weights, NonFinite nonFinite) throws IOException {
-    ModelWeights.load(this, weights, null, nonFinite);
-  }
-
-  @Override
-  public void load(Path weights, KeepTokens keepTokens, NonFinite nonFinite) throws IOException {
-    if (keepTokens == null) {
-      throw new IllegalArgumentException("keepTokens must not be null: use load(Path) for all rows");
+  public LoadReport load(Path weights, LoadOptions options) throws IOException {
+    if (options == null) {
+      throw new IllegalArgumentException("options must not be null: LoadOptions.defaults()");
     }
-    ModelWeights.load(this, weights, keepTokens, nonFinite);
+    return ModelWeights.load(this, weights, options);
   }
 
   @Override
@@ -586,8 +590,16 @@ public abstract class GeneratedTransformer implements TransformerModel {
     inUse.unlock();
   }
 
+  /**
+   * The parameter {@code name}, also under the name a Hugging Face task model gives it (with the
+   * encoder prefix, {@code bert.}, ...).
+   */
   ParameterInfo info(String name) {
-    ParameterInfo p = byName.get(name);
+    ParameterInfo p = name == null ? null : byName.get(name);
+    String prefix = new CheckpointNames(layout.architecture()).encoderPrefix();
+    if (p == null && name != null && name.startsWith(prefix)) {
+      p = byName.get(name.substring(prefix.length()));
+    }
     if (p == null) {
       throw new IllegalArgumentException("no parameter '" + name + "' in " + layout.specName()
           + "; it has " + byName.keySet());

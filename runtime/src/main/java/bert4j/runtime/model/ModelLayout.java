@@ -2,23 +2,24 @@ package bert4j.runtime.model;
 
 import bert4j.dsl.Architecture;
 import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.config.ModelConfig;
 import bert4j.runtime.optim.OptimizerProgram;
 import java.util.List;
 
 /**
- * What a generated model tells its runtime base class: the spec's architecture (which decides the
- * names and layout of its checkpoints) and sizes, the parameters in
- * flat-buffer order, the losses of its heads (none: the model cannot train), the arena's region
+ * What a generated model tells its runtime base class: the spec's settings ({@code config}: the
+ * architecture, which decides the names and layout of its checkpoints, and the sizes a
+ * {@code config.json} also states), the longest sequence it takes ({@code maxPosition}, past the
+ * position table with hierarchical positions), the width of each sequence's condition
+ * ({@code conditionSize}, 0 without conditional layer norms), the parameters in flat-buffer order, the losses of its heads (none: the model cannot train), the arena's region
  * widths (floats per token, per sequence, per token pair), the plan's FLOP counts, and the compiled
  * optimizer.
  */
 public record ModelLayout(
     String specName,
-    Architecture architecture,
-    int vocab,
-    int hidden,
+    ModelConfig config,
     int maxPosition,
-    int segments,
+    int conditionSize,
     double initializerRange,
     List<ParameterInfo> parameters,
     List<LossTarget> losses,
@@ -32,6 +33,23 @@ public record ModelLayout(
   public ModelLayout {
     parameters = List.copyOf(parameters);
     losses = List.copyOf(losses);
+  }
+
+  public Architecture architecture() {
+    return config.architecture();
+  }
+
+  public int vocab() {
+    return config.vocab();
+  }
+
+  public int hidden() {
+    return config.hidden();
+  }
+
+  /** Rows of the segment embedding (0: none, every segment id must be 0). */
+  public int segments() {
+    return config.segments();
   }
 
   /** Total number of parameters. */
