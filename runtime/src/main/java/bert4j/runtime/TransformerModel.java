@@ -48,8 +48,11 @@ public interface TransformerModel extends AutoCloseable {
   void seedDropout(long seed);
 
   /**
-   * Loads weights (safetensors, Hugging Face BERT names, with or without the {@code bert.} prefix).
-   * When the file also holds optimizer state saved for this model's optimizer, the training state is
+   * Loads weights (safetensors, Hugging Face names, with or without the task model's encoder prefix
+   * such as {@code bert.}). A head the file lacks (a pretrained encoder loaded into a spec with a new
+   * classifier) keeps its initialisation, and tensors the model does not use are skipped; the report
+   * says which, and {@link LoadOptions#strictly()} makes either an error. When the file also holds
+   * optimizer state saved for this model's optimizer, the training state is
    * restored too (moments, step counters, dropout stream), so training resumes exactly; otherwise the
    * optimizer starts fresh. All or nothing: the whole file is checked (names, shapes, dtypes, metadata,
    * and that its tensors cover its data section exactly) and every value read before anything changes,
@@ -60,12 +63,14 @@ public interface TransformerModel extends AutoCloseable {
    *     model (the message names the file and the tensor or metadata key)
    * @throws IllegalArgumentException if {@code weights} is null
    */
-  default void load(Path weights) throws IOException {
-    load(weights, NonFinite.REJECT);
+  default LoadReport load(Path weights) throws IOException {
+    return load(weights, LoadOptions.defaults());
   }
 
   /** {@link #load(Path)}, with NaN and infinite values rejected (naming the tensors) or allowed. */
-  void load(Path weights, NonFinite nonFinite) throws IOException;
+  default LoadReport load(Path weights, NonFinite nonFinite) throws IOException {
+    return load(weights, LoadOptions.defaults().withNonFinite(nonFinite));
+  }
 
   /**
    * Loads weights for a simplified vocabulary: the checkpoint's token embedding and MLM bias have the
@@ -73,12 +78,21 @@ public interface TransformerModel extends AutoCloseable {
    * {@code keep_tokens}); the spec's vocab must equal {@code keepTokens.size()}. All or nothing, as
    * {@link #load(Path)}.
    */
-  default void load(Path weights, KeepTokens keepTokens) throws IOException {
-    load(weights, keepTokens, NonFinite.REJECT);
+  default LoadReport load(Path weights, KeepTokens keepTokens) throws IOException {
+    return load(weights, LoadOptions.defaults().keeping(keepTokens));
   }
 
   /** {@link #load(Path, KeepTokens)}, with NaN and infinite values rejected or allowed. */
-  void load(Path weights, KeepTokens keepTokens, NonFinite nonFinite) throws IOException;
+  default LoadReport load(Path weights, KeepTokens keepTokens, NonFinite nonFinite)
+      throws IOException {
+    return load(weights, LoadOptions.defaults().keeping(keepTokens).withNonFinite(nonFinite));
+  }
+
+  /**
+   * {@link #load(Path)} with {@code options}: kept rows, NaN policy, strictness. Returns what was
+   * loaded, initialised and left unused (also logged in one line).
+   */
+  LoadReport load(Path weights, LoadOptions options) throws IOException;
 
   /**
    * Saves weights as safetensors, and, once the model has trained, its optimizer state under

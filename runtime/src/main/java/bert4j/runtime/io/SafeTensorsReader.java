@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * tensor. Reads are positional: several threads may read from one reader at once. Names are kept as the
  * file has them.
  */
-public final class SafeTensorsReader implements AutoCloseable {
+public final class SafeTensorsReader implements TensorSource {
   /** Headers longer than this are refused before anything is allocated (the reference limit). */
   private static final long MAX_HEADER_BYTES = 100_000_000;
   private static final int CHUNK_BYTES = 1 << 20;
@@ -78,17 +78,45 @@ public final class SafeTensorsReader implements AutoCloseable {
     }
   }
 
+  @Override
+  public Path path() {
+    return file;
+  }
+
+  @Override
+  public long[] shape(String name) throws IOException {
+    return info(name).shape();
+  }
+
+  @Override
+  public String typeName(String name) throws IOException {
+    return info(name).dtype().toString();
+  }
+
+  @Override
+  public boolean readsAsFloat(String name) throws IOException {
+    return info(name).dtype().readableAsFloat();
+  }
+
+  @Override
+  public IOException error(String problem) {
+    return new SafeTensorsFormatException(file, problem);
+  }
+
   /** The tensor names in the order of the header (for files this library or the reference wrote: data order). */
+  @Override
   public List<String> names() {
     return List.copyOf(header.tensors().keySet());
   }
 
   /** The {@code __metadata__} strings, empty when the file has none. */
+  @Override
   public Map<String, String> metadata() {
     return header.metadata();
   }
 
   /** Whether the file holds a tensor of this name. */
+  @Override
   public boolean contains(String name) {
     return header.tensors().containsKey(name);
   }
@@ -106,6 +134,7 @@ public final class SafeTensorsReader implements AutoCloseable {
    * The tensor as float32, converted from F32, F16, BF16 (exactly) or F64 (rounded to nearest). Other
    * dtypes, unknown names and tensors too large for one Java array fail with a message naming the tensor.
    */
+  @Override
   public FloatTensor read(String name) throws IOException {
     TensorInfo info = info(name);
     DType dtype = info.dtype();

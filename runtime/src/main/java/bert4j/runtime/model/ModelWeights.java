@@ -1,15 +1,21 @@
 package bert4j.runtime.model;
 
+import bert4j.dsl.Architecture;
 import bert4j.runtime.FloatTensor;
+import bert4j.runtime.LoadOptions;
+import bert4j.runtime.LoadReport;
 import bert4j.runtime.ParameterInfo;
-import bert4j.runtime.io.DType;
+import bert4j.runtime.config.HfConfig;
+import bert4j.runtime.io.Checkpoints;
 import bert4j.runtime.io.NonFinite;
-import bert4j.runtime.io.SafeTensorsFormatException;
-import bert4j.runtime.io.SafeTensorsReader;
+import bert4j.runtime.io.RenamedSource;
 import bert4j.runtime.io.SafeTensorsWriter;
+import bert4j.runtime.io.TensorSource;
+import bert4j.runtime.io.tf.TfCheckpointReader;
 import bert4j.runtime.optim.StateTensor;
 import bert4j.runtime.text.KeepTokens;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Logger;
 
@@ -65,68 +72,99 @@ final class ModelWeights {
       "cls.predictions.bias", "predictions.bias", "wte.weight", "tokens_embed.weight");
 
   /**
-   * Loads every parameter from {@code file}; with {@code keepTokens} (not null), the vocabulary-sized
-   * tensors are read at the checkpoint's full vocabulary and only the kept rows are loaded. With
-   * {@link NonFinite#REJECT}, a NaN or infinite value in any loaded tensor fails the load.
+   * Loads the parameters from {@code file} as {@code options} say: with keep tokens (not null), the
+   * vocabulary-sized tensors are read at the checkpoint's full vocabulary and only the kept rows are
+   * loaded; with {@link NonFinite#REJECT}, a NaN or infinite value in any loaded tensor fails the load;
+   * a head the checkpoint lacks keeps its initialisation unless the load is strict.
    */
-  static void load(GeneratedTransformer model, Path file, KeepTokens keepTokens, NonFinite nonFinite)
+  static LoadReport load(GeneratedTransformer model, Path file, LoadOptions options)
       throws IOException {
     if (file == null) {
       throw new IllegalArgumentException("the weights file to load must not be null");
     }
-    if (nonFinite == null) {
-      throw new IllegalArgumentException("nonFinite must not be null: NonFinite.REJECT or NonFinite.ALLOW");
-    }
     model.enter("load");
-    try {
-      checkReadApply(model, file, keepTokens, nonFinite);
+    try (TensorSource source = forModel(model, Checkpoints.open(file))) {
+      if (Files.isDirectory(file)) {
+        checkConfig(model, file);
+      }
+      LoadReport report = checkReadApply(model, source, options);
+      LOG.info("bert4j: " + report.summary());
+      return report;
     } finally {
       model.exit();
     }
   }
 
+  /** {@code source} as the model names its tensors: a TensorFlow checkpoint's names mapped. */
+  private static TensorSource forModel(GeneratedTransformer model, TensorSource source)
+      throws IOException {
+    if (!(source instanceof TfCheckpointReader)) {
+      return source;
+    }
+    Architecture a = model.layout().architecture();
+    boolean albert = a == Architecture.ALBERT || a == Architecture.ALBERT_UNSHARED;
+    return new RenamedSource(source, n -> TfNames.huggingFace(n, albert), TfNames::isKernel);
+  }
+
+  /**
+   * A checkpoint directory's config ({@code config.json}, {@code bert_config.json}) against the
+   * compiled spec: every setting that differs, named, fails the load.
+   */
+  private static void checkConfig(GeneratedTransformer model, Path directory) throws IOException {
+    Optional<Path> config = Checkpoints.config(directory);
+    if (config.isEmpty()) {
+      return;
+    }
+    List<String> differences = HfConfig.read(config.get()).differences(model.layout().config());
+    if (!differences.isEmpty()) {
+      throw new IOException(directory + " holds another model than " + model.specName() + ": "
+          + String.join("; ", differences));
+    }
+  }
+
   /** The load itself, while the model is held against {@code close}: check, read, then write. */
-  private static void checkReadApply(GeneratedTransformer model, Path file, KeepTokens keepTokens,
-      NonFinite nonFinite) throws IOException {
+  private static LoadReport checkReadApply(GeneratedTransformer model, TensorSource source,
+      LoadOptions options) throws IOException {
+    KeepTokens keepTokens = options.keepTokens();
     Map<ParameterInfo, FloatTensor> parameters = new LinkedHashMap<>();
     Map<StateTensor, FloatTensor> state = null;
     Counters counters = null;
-    try (SafeTensorsReader reader = SafeTensorsReader.open(file)) {
-      Map<ParameterInfo, String> found = parameterNames(model, reader, file, keepTokens);
-      // a simplified vocabulary starts a new run: only a checkpoint of this very model resumes
-      Map<StateTensor, String> stateNames = keepTokens == null ? optimizerState(model, reader, file) : null;
-      if (stateNames != null) {
-        counters = counters(reader.metadata(), file);
+    List<String> initialised = new ArrayList<>();
+    Map<ParameterInfo, String> found = parameterNames(model, source, keepTokens, options.strict(),
+        initialised);
+    // a simplified vocabulary starts a new run: only a checkpoint of this very model resumes
+    Map<StateTensor, String> stateNames = keepTokens == null ? optimizerState(model, source) : null;
+    if (stateNames != null) {
+      counters = counters(source.metadata(), source);
+    }
+    Set<String> unused = new LinkedHashSet<>(source.names());
+    unused.removeAll(found.values());
+    unused.removeIf(n -> n.startsWith(STATE_PREFIX));
+    if (options.strict() && !unused.isEmpty()) {
+      throw source.error(unused.size() + " tensor(s) " + model.specName() + " does not use (a strict "
+          + "load uses every tensor): " + first(List.copyOf(unused)));
+    }
+    Map<String, FloatTensor> read = new LinkedHashMap<>();
+    for (Map.Entry<ParameterInfo, String> e : found.entrySet()) {
+      FloatTensor values = names(model).fromStored(e.getKey().name(), source.read(e.getValue()));
+      if (keepTokens != null && VOCABULARY_ROWS.contains(e.getKey().name())) {
+        values = keepTokens.apply(e.getValue(), values);
       }
-      Set<String> unused = new LinkedHashSet<>(reader.names());
-      unused.removeAll(found.values());
-      unused.removeIf(n -> n.startsWith(STATE_PREFIX));
-      if (!unused.isEmpty()) {
-        LOG.info("bert4j: " + file + " has " + unused.size() + " tensor(s) " + model.specName()
-            + " does not use: " + unused);
-      }
-      Map<String, FloatTensor> read = new LinkedHashMap<>();
-      for (Map.Entry<ParameterInfo, String> e : found.entrySet()) {
-        FloatTensor values = names(model).fromStored(e.getKey().name(), reader.read(e.getValue()));
-        if (keepTokens != null && VOCABULARY_ROWS.contains(e.getKey().name())) {
-          values = keepTokens.apply(e.getValue(), values);
-        }
-        parameters.put(e.getKey(), values);
+      parameters.put(e.getKey(), values);
+      read.put(e.getValue(), values);
+    }
+    if (stateNames != null) {
+      state = new LinkedHashMap<>();
+      for (Map.Entry<StateTensor, String> e : stateNames.entrySet()) {
+        FloatTensor values = source.read(e.getValue());
+        state.put(e.getKey(), values);
         read.put(e.getValue(), values);
       }
-      if (stateNames != null) {
-        state = new LinkedHashMap<>();
-        for (Map.Entry<StateTensor, String> e : stateNames.entrySet()) {
-          FloatTensor values = reader.read(e.getValue());
-          state.put(e.getKey(), values);
-          read.put(e.getValue(), values);
-        }
-      }
-      String nonFiniteTensors = nonFiniteTensors(read);
-      if (nonFinite == NonFinite.REJECT && nonFiniteTensors != null) {
-        throw new SafeTensorsFormatException(file, "NaN or infinity in " + nonFiniteTensors
-            + "; load(path, NonFinite.ALLOW) loads them anyway");
-      }
+    }
+    String nonFiniteTensors = nonFiniteTensors(read);
+    if (options.nonFinite() == NonFinite.REJECT && nonFiniteTensors != null) {
+      throw source.error("NaN or infinity in " + nonFiniteTensors
+          + "; load(path, NonFinite.ALLOW) loads them anyway");
     }
     model.forgetEma();
     for (Map.Entry<ParameterInfo, FloatTensor> e : parameters.entrySet()) {
@@ -142,70 +180,86 @@ final class ModelWeights {
         model.resumeDropout(counters.dropoutSeed(), counters.dropoutCalls());
       }
     }
+    return new LoadReport(source.path(), found.keySet().stream().map(ParameterInfo::name).toList(),
+        initialised, List.copyOf(unused));
   }
 
   /**
-   * The name in {@code file} of every parameter of the model, checked: present, of the model's shape
-   * (the vocabulary rows aside, with keep tokens: those only need every kept id) and readable as float32.
+   * The name in {@code source} of every parameter of the model it holds, checked: of the model's
+   * shape (the vocabulary rows aside, with keep tokens: those only need every kept id) and readable as
+   * float32. A missing head goes into {@code initialised} (an error when strict); a missing encoder
+   * tensor is an error.
    */
-  private static Map<ParameterInfo, String> parameterNames(GeneratedTransformer model, SafeTensorsReader reader,
-      Path file, KeepTokens keepTokens) throws IOException {
+  private static Map<ParameterInfo, String> parameterNames(GeneratedTransformer model,
+      TensorSource source, KeepTokens keepTokens, boolean strict, List<String> initialised)
+      throws IOException {
     Map<ParameterInfo, String> found = new LinkedHashMap<>();
     List<String> missing = new ArrayList<>();
+    List<ParameterInfo> missingHeads = new ArrayList<>();
     for (ParameterInfo p : model.parameters()) {
-      String name = names(model).candidates(p.name()).stream().filter(reader::contains).findFirst()
+      String name = names(model).candidates(p.name()).stream().filter(source::contains).findFirst()
           .orElse(null);
       if (name == null) {
-        missing.add(p.name() + " " + p.shapeText());
+        if (CheckpointNames.isHead(p.name()) || p.name().startsWith("pooler.")) {
+          missingHeads.add(p);
+        } else {
+          missing.add(p.name() + " " + p.shapeText());
+        }
         continue;
       }
-      long[] shape = reader.info(name).shape();
+      long[] shape = source.shape(name);
       long[] expected = Arrays.stream(names(model).storedShape(p.name(), p.shape())).asLongStream()
           .toArray();
       if (keepTokens != null && VOCABULARY_ROWS.contains(p.name())) {
         if (keepTokens.size() != p.shape()[0]) {
           throw new IllegalArgumentException("keepTokens keeps " + keepTokens.size() + " tokens, but "
-              + model.specName() + " has a vocabulary of " + p.shape()[0]);
+              + model.specName() + " has a vocabulary of " + p.shape()[0] + ": declare vocab = "
+              + keepTokens.size() + " (keepTokens.size()) in its @Transformer");
         }
         if (shape.length > 0) {
           expected[0] = shape[0];
-          checkKeptRows(file, name, shape[0], keepTokens);
+          checkKeptRows(source, name, shape[0], keepTokens);
         }
       }
       if (!Arrays.equals(shape, expected)) {
-        throw new SafeTensorsFormatException(file, "tensor " + name + " has shape "
-            + Arrays.toString(shape) + ", " + model.specName() + " expects " + p.shapeText());
+        throw source.error("tensor " + name + " has shape " + Arrays.toString(shape) + ", "
+            + model.specName() + " expects " + Arrays.toString(expected));
       }
-      checkReadable(file, reader, name, "tensor ");
+      checkReadable(source, name, "tensor ");
       found.put(p, name);
     }
-    if (!missing.isEmpty()) {
-      throw new SafeTensorsFormatException(file, "missing " + missing.size() + " tensor(s) "
-          + model.specName() + " needs (each also looked for with the '" + names(model).encoderPrefix()
-          + "' prefix): "
-          + String.join(", ", missing.subList(0, Math.min(missing.size(), 12)))
-          + (missing.size() > 12 ? ", ..." : ""));
+    if (!missing.isEmpty() || strict && !missingHeads.isEmpty()) {
+      List<String> all = new ArrayList<>(missing);
+      missingHeads.forEach(h -> all.add(h.name() + " " + h.shapeText() + " (a head)"));
+      throw source.error("missing " + all.size() + " tensor(s) " + model.specName()
+          + " needs (each also looked for with the '" + names(model).encoderPrefix() + "' prefix"
+          + (strict ? "; a strict load initialises no head" : "") + "): " + first(all));
     }
+    missingHeads.forEach(h -> initialised.add(h.name()));
     return found;
   }
 
-  private static void checkKeptRows(Path file, String name, long rows, KeepTokens keepTokens)
-      throws SafeTensorsFormatException {
+  private static String first(List<String> names) {
+    return String.join(", ", names.subList(0, Math.min(names.size(), 12)))
+        + (names.size() > 12 ? ", ..." : "");
+  }
+
+  private static void checkKeptRows(TensorSource source, String name, long rows,
+      KeepTokens keepTokens) throws IOException {
     int[] ids = keepTokens.ids();
     for (int i = 0; i < ids.length; i++) {
       if (ids[i] >= rows) {
-        throw new SafeTensorsFormatException(file, "keep token " + i + " is old id " + ids[i] + ", but tensor "
-            + name + " has only " + rows + " rows");
+        throw source.error("keep token " + i + " is old id " + ids[i] + ", but tensor " + name
+            + " has only " + rows + " rows");
       }
     }
   }
 
-  private static void checkReadable(Path file, SafeTensorsReader reader, String name, String what)
-      throws SafeTensorsFormatException {
-    DType dtype = reader.info(name).dtype();
-    if (!dtype.readableAsFloat()) {
-      throw new SafeTensorsFormatException(file, what + name + " has dtype " + dtype
-          + ", which cannot be read as float32 (readable: F32, F16, BF16, F64)");
+  private static void checkReadable(TensorSource source, String name, String what)
+      throws IOException {
+    if (!source.readsAsFloat(name)) {
+      throw source.error(what + name + " has dtype " + source.typeName(name)
+          + ", which cannot be read as float32");
     }
   }
 
@@ -214,7 +268,8 @@ final class ModelWeights {
    * has no state, or state of a different optimizer (logged). Checks every name, shape and dtype.
    */
   private static Map<StateTensor, String> optimizerState(GeneratedTransformer model,
-      SafeTensorsReader reader, Path file) throws IOException {
+      TensorSource reader) throws IOException {
+    Path file = reader.path();
     String saved = reader.metadata().get(OPTIMIZER);
     if (saved == null) {
       return null;
@@ -232,17 +287,17 @@ final class ModelWeights {
         missing.add(t.name() + " " + Arrays.toString(t.shape()));
         continue;
       }
-      long[] shape = reader.info(t.name()).shape();
+      long[] shape = reader.shape(t.name());
       if (!Arrays.equals(shape, Arrays.stream(t.shape()).asLongStream().toArray())) {
-        throw new SafeTensorsFormatException(file, "optimizer state " + t.name() + " has shape "
+        throw reader.error("optimizer state " + t.name() + " has shape "
             + Arrays.toString(shape) + ", " + model.specName() + " expects "
             + Arrays.toString(t.shape()));
       }
-      checkReadable(file, reader, t.name(), "optimizer state ");
+      checkReadable(reader, t.name(), "optimizer state ");
       found.put(t, t.name());
     }
     if (!missing.isEmpty()) {
-      throw new SafeTensorsFormatException(file, "its metadata says it holds the state of " + saved
+      throw reader.error("its metadata says it holds the state of " + saved
           + ", but " + missing.size() + " state tensor(s) are missing: "
           + String.join(", ", missing.subList(0, Math.min(missing.size(), 12)))
           + (missing.size() > 12 ? ", ..." : ""));
@@ -261,7 +316,7 @@ final class ModelWeights {
    * The counters of the metadata, checked: steps ≥ 0, a finite learning rate, and the dropout seed and
    * calls ≥ 0 together or not at all.
    */
-  private static Counters counters(Map<String, String> meta, Path file) throws SafeTensorsFormatException {
+  private static Counters counters(Map<String, String> meta, TensorSource file) throws IOException {
     long steps = whole(meta, STEPS, file, 0);
     String rate = required(meta, LEARNING_RATE, file);
     double learningRate;
@@ -271,7 +326,7 @@ final class ModelWeights {
       learningRate = Double.NaN;
     }
     if (!Double.isFinite(learningRate)) {
-      throw new SafeTensorsFormatException(file, "metadata " + LEARNING_RATE + " = \"" + rate
+      throw file.error("metadata " + LEARNING_RATE + " = \"" + rate
           + "\" is not a finite number");
     }
     if (meta.containsKey(DROPOUT_SEED) || meta.containsKey(DROPOUT_CALLS)) {
@@ -282,8 +337,8 @@ final class ModelWeights {
   }
 
   /** The metadata value of {@code key} as a whole number of at least {@code min}. */
-  private static long whole(Map<String, String> meta, String key, Path file, long min)
-      throws SafeTensorsFormatException {
+  private static long whole(Map<String, String> meta, String key, TensorSource file, long min)
+      throws IOException {
     String text = required(meta, key, file);
     try {
       long value = Long.parseLong(text);
@@ -293,15 +348,15 @@ final class ModelWeights {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new SafeTensorsFormatException(file, "metadata " + key + " = \"" + text + "\" is not a whole number"
+    throw file.error("metadata " + key + " = \"" + text + "\" is not a whole number"
         + (min == 0 ? " ≥ 0" : ""));
   }
 
-  private static String required(Map<String, String> meta, String key, Path file)
-      throws SafeTensorsFormatException {
+  private static String required(Map<String, String> meta, String key, TensorSource file)
+      throws IOException {
     String text = meta.get(key);
     if (text == null) {
-      throw new SafeTensorsFormatException(file, "its metadata names the optimizer (" + OPTIMIZER
+      throw file.error("its metadata names the optimizer (" + OPTIMIZER
           + ") but has no " + key);
     }
     return text;

@@ -1,6 +1,7 @@
 package bert4j.runtime.io.tf;
 
 import bert4j.runtime.FloatTensor;
+import bert4j.runtime.io.TensorSource;
 import bert4j.runtime.io.tf.WireReader.Malformed;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,7 +32,7 @@ import java.util.zip.CRC32C;
  * listed with their dtype but hold no weights and are not read; partitioned variables are listed with
  * their full shape but not assembled; the entries of their slices are not listed.
  */
-public final class TfCheckpointReader implements AutoCloseable {
+public final class TfCheckpointReader implements TensorSource {
   private static final int CHUNK_BYTES = 1 << 20;
   private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
@@ -122,17 +123,51 @@ public final class TfCheckpointReader implements AutoCloseable {
     return prefix;
   }
 
+  /** The prefix: what a message names. */
+  @Override
+  public Path path() {
+    return prefix;
+  }
+
+  @Override
+  public long[] shape(String name) throws IOException {
+    return info(name).shape();
+  }
+
+  @Override
+  public String typeName(String name) throws IOException {
+    return info(name).dtype().toString();
+  }
+
+  @Override
+  public boolean readsAsFloat(String name) throws IOException {
+    return info(name).dtype().readableAsFloat() && !info(name).partitioned();
+  }
+
+  /** None: a bundle holds tensors only. */
+  @Override
+  public Map<String, String> metadata() {
+    return Map.of();
+  }
+
+  @Override
+  public IOException error(String problem) {
+    return new TfCheckpointFormatException(CheckpointPaths.index(prefix), problem);
+  }
+
   /** The bundle header: shard count, byte order, format version. */
   public TfBundleHeader header() {
     return header;
   }
 
   /** The tensor names in the index's (bytewise) order. */
+  @Override
   public List<String> names() {
     return List.copyOf(tensors.keySet());
   }
 
   /** Whether the checkpoint holds a tensor of this name. */
+  @Override
   public boolean contains(String name) {
     return tensors.containsKey(name);
   }
@@ -152,6 +187,7 @@ public final class TfCheckpointReader implements AutoCloseable {
    * nearest), after checking its CRC32C. Other dtypes, partitioned variables, unknown names and tensors too
    * large for one Java array fail with a message naming the tensor.
    */
+  @Override
   public FloatTensor read(String name) throws IOException {
     TfTensorInfo info = readable(name);
     TfDType dtype = info.dtype();

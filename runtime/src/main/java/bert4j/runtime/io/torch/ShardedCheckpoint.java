@@ -1,8 +1,8 @@
 package bert4j.runtime.io.torch;
 
 import bert4j.runtime.FloatTensor;
-import bert4j.runtime.io.DType;
 import bert4j.runtime.io.SafeTensorsReader;
+import bert4j.runtime.io.TensorSource;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -26,7 +26,7 @@ import java.util.Map;
  * and then checked to hold every tensor the index puts in it. Errors name the index, the shard and the
  * tensor. Safe for several threads.
  */
-public final class ShardedCheckpoint implements AutoCloseable {
+public final class ShardedCheckpoint implements TensorSource {
   /** An index names each tensor once: about 100 bytes a tensor; larger files are refused unread. */
   private static final long MAX_INDEX_BYTES = 64L << 20;
   private static final int NAMED = 5;
@@ -34,78 +34,10 @@ public final class ShardedCheckpoint implements AutoCloseable {
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-  /** One shard file, as either reader. */
-  private sealed interface Shard extends AutoCloseable {
-    boolean contains(String name);
-
-    DType dtype(String name) throws IOException;
-
-    long[] shape(String name) throws IOException;
-
-    FloatTensor read(String name) throws IOException;
-
-    @Override
-    void close() throws IOException;
-  }
-
-  private record SafeTensorsShard(SafeTensorsReader reader) implements Shard {
-    @Override
-    public boolean contains(String name) {
-      return reader.contains(name);
-    }
-
-    @Override
-    public DType dtype(String name) throws IOException {
-      return reader.info(name).dtype();
-    }
-
-    @Override
-    public long[] shape(String name) throws IOException {
-      return reader.info(name).shape();
-    }
-
-    @Override
-    public FloatTensor read(String name) throws IOException {
-      return reader.read(name);
-    }
-
-    @Override
-    public void close() throws IOException {
-      reader.close();
-    }
-  }
-
-  private record TorchShard(TorchCheckpointReader reader) implements Shard {
-    @Override
-    public boolean contains(String name) {
-      return reader.contains(name);
-    }
-
-    @Override
-    public DType dtype(String name) throws IOException {
-      return reader.info(name).dtype();
-    }
-
-    @Override
-    public long[] shape(String name) throws IOException {
-      return reader.info(name).shape();
-    }
-
-    @Override
-    public FloatTensor read(String name) throws IOException {
-      return reader.read(name);
-    }
-
-    @Override
-    public void close() throws IOException {
-      reader.close();
-    }
-  }
-
   private final Path index;
   /** Tensor name to shard file, in the index's order. */
   private final Map<String, Path> weightMap;
-  private final Map<Path, Shard> opened = new HashMap<>();
+  private final Map<Path, TensorSource> opened = new HashMap<>();
   private boolean closed;
 
   private ShardedCheckpoint(Path index, Map<String, Path> weightMap) {
@@ -163,16 +95,19 @@ public final class ShardedCheckpoint implements AutoCloseable {
   }
 
   /** The index file. */
+  @Override
   public Path path() {
     return index;
   }
 
   /** Every tensor name, in the index's order. */
+  @Override
   public List<String> names() {
     return List.copyOf(weightMap.keySet());
   }
 
   /** Whether the index lists a tensor of this name. */
+  @Override
   public boolean contains(String name) {
     return weightMap.containsKey(name);
   }
@@ -189,16 +124,35 @@ public final class ShardedCheckpoint implements AutoCloseable {
   }
 
   /** The element type of tensor {@code name}, as its shard stores it. */
-  public DType dtype(String name) throws IOException {
-    return open(name).dtype(name);
+  @Override
+  public String typeName(String name) throws IOException {
+    return open(name).typeName(name);
+  }
+
+  @Override
+  public boolean readsAsFloat(String name) throws IOException {
+    return open(name).readsAsFloat(name);
   }
 
   /** The shape of tensor {@code name}, as its shard stores it. */
+  @Override
   public long[] shape(String name) throws IOException {
     return open(name).shape(name);
   }
 
+  /** The index's {@code metadata} strings are not kept: none. */
+  @Override
+  public Map<String, String> metadata() {
+    return Map.of();
+  }
+
+  @Override
+  public IOException error(String problem) {
+    return new CheckpointFormatException(index, problem);
+  }
+
   /** Tensor {@code name} as float32, read from its shard. */
+  @Override
   public FloatTensor read(String name) throws IOException {
     return open(name).read(name);
   }
@@ -208,7 +162,7 @@ public final class ShardedCheckpoint implements AutoCloseable {
   public synchronized void close() throws IOException {
     closed = true;
     IOException failure = null;
-    for (Shard shard : opened.values()) {
+    for (TensorSource shard : opened.values()) {
       try {
         shard.close();
       } catch (IOException e) {
@@ -226,16 +180,15 @@ public final class ShardedCheckpoint implements AutoCloseable {
   }
 
   /** The shard holding tensor {@code name}, opened and checked on first use. */
-  private synchronized Shard open(String name) throws IOException {
+  private synchronized TensorSource open(String name) throws IOException {
     Path file = shard(name);
     if (closed) {
       throw new CheckpointFormatException(index, "is closed; tensor \"" + name + "\" cannot be read");
     }
-    Shard shard = opened.get(file);
+    TensorSource shard = opened.get(file);
     if (shard == null) {
       shard = file.getFileName().toString().endsWith(".safetensors")
-          ? new SafeTensorsShard(SafeTensorsReader.open(file))
-          : new TorchShard(TorchCheckpointReader.open(file));
+          ? SafeTensorsReader.open(file) : TorchCheckpointReader.open(file);
       List<String> absent = new ArrayList<>();
       for (Map.Entry<String, Path> entry : weightMap.entrySet()) {
         if (entry.getValue().equals(file) && !shard.contains(entry.getKey())) {

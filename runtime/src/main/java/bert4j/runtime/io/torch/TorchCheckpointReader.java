@@ -2,6 +2,7 @@ package bert4j.runtime.io.torch;
 
 import bert4j.runtime.FloatTensor;
 import bert4j.runtime.io.DType;
+import bert4j.runtime.io.TensorSource;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,7 @@ import java.util.zip.ZipFile;
  * a {@link CheckpointFormatException} naming the file. The legacy format (before 1.6, not a zip) is
  * refused with how to convert it. Reads are independent: several threads may read from one reader.
  */
-public final class TorchCheckpointReader implements AutoCloseable {
+public final class TorchCheckpointReader implements TensorSource {
   /** A state dict's pickle is about 100 bytes per tensor; larger ones are refused before reading. */
   private static final long MAX_PICKLE_BYTES = 64L << 20;
   private static final int CHUNK_BYTES = 1 << 20;
@@ -84,12 +85,45 @@ public final class TorchCheckpointReader implements AutoCloseable {
     }
   }
 
+  @Override
+  public Path path() {
+    return file;
+  }
+
+  @Override
+  public long[] shape(String name) throws IOException {
+    return info(name).shape();
+  }
+
+  @Override
+  public String typeName(String name) throws IOException {
+    return info(name).dtype().toString();
+  }
+
+  @Override
+  public boolean readsAsFloat(String name) throws IOException {
+    return Elements.floating(info(name).dtype());
+  }
+
+  /** None: a PyTorch state dict has no string metadata. */
+  @Override
+  public Map<String, String> metadata() {
+    return Map.of();
+  }
+
+  @Override
+  public IOException error(String problem) {
+    return new CheckpointFormatException(file, problem);
+  }
+
   /** The tensor names in the order of the pickle (the order of the state dict). */
+  @Override
   public List<String> names() {
     return List.copyOf(tensors.keySet());
   }
 
   /** Whether the checkpoint holds a tensor of this name. */
+  @Override
   public boolean contains(String name) {
     return tensors.containsKey(name);
   }
@@ -110,6 +144,7 @@ public final class TorchCheckpointReader implements AutoCloseable {
    * nearest), in row-major order whatever its strides. Integer dtypes fail, pointing to
    * {@link #readLongs}.
    */
+  @Override
   public FloatTensor read(String name) throws IOException {
     TorchTensorInfo info = info(name);
     if (!Elements.floating(info.dtype())) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.runtime.FloatTensor;
-import bert4j.runtime.io.DType;
 import bert4j.runtime.io.SafeTensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +42,7 @@ class ShardedCheckpointTest {
           "bert.pooler.dense.weight", "cls.predictions.bias"), checkpoint.names());
       assertEquals(fixture("sharded/" + SHARD_1), checkpoint.shard("bert.embeddings.LayerNorm.weight"));
       assertEquals(fixture("sharded/" + SHARD_2), checkpoint.shard("cls.predictions.bias"));
-      assertEquals(DType.F16, checkpoint.dtype("cls.predictions.bias"));
+      assertEquals("F16", checkpoint.typeName("cls.predictions.bias"));
       assertArrayEquals(new long[] {10, 4}, checkpoint.shape("bert.embeddings.word_embeddings.weight"));
       assertEquals(new FloatTensor(new int[] {10, 4}, values(0, 40)),
           checkpoint.read("bert.embeddings.word_embeddings.weight"));
@@ -70,7 +69,7 @@ class ShardedCheckpointTest {
     try (ShardedCheckpoint checkpoint = ShardedCheckpoint.open(index)) {
       assertEquals(a, checkpoint.read("a"));
       assertEquals(b, checkpoint.read("b"));
-      assertEquals(DType.F32, checkpoint.dtype("a"));
+      assertEquals("F32", checkpoint.typeName("a"));
       assertArrayEquals(new long[] {3}, checkpoint.shape("b"));
       assertEquals(new FloatTensor(new int[] {4, 4}, values(2, 16)), checkpoint.read("bert.pooler.dense.weight"));
     }
