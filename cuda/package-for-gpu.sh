@@ -11,9 +11,10 @@
 #   ./run-benchmark.sh   PyTorch eager (python3 + torch, if there) then GpuBenchmark: one Markdown
 #                        table, also written to benchmark.md
 #   ./run-example.sh     the main example (waimai sentiment) on the GPU, next to its CPU run
-# The bundle leaves ND4J out (its natives are 90 MB; the device tool carries 64 MB), so the CPU
-# backend cannot run in it: its results come along as golden/ files, computed here. --with-cpu
-# keeps ND4J in, for machines without that limit (and to see the CPU fallback here).
+# The bundle leaves OpenBLAS out (the CPU backend's natives, 14 MB; the device tool carries 64 MB
+# and the bundle is near 47 MB), so the CPU backend cannot run in it: its results come along as
+# golden/ files, computed here. --with-cpu keeps OpenBLAS in, for machines without that limit (and
+# to see the CPU fallback here).
 #   --no-example  skip the CPU run of the main example (about two minutes on 2 cores)
 #   -o            run Maven offline
 # Needs JDK 17 (jlink, jdeps, jar) and Maven; nvcc for the kernels (without it the bundle holds

@@ -264,7 +264,7 @@ public final class GpuBenchmark {
           + " and one forward pass at 1 × 32 in %.1f s. Run on a GPU for the benchmark.%n",
           kernels.name(), loss, (System.nanoTime() - start) / 1e9);
     } catch (LinkageError e) {
-      System.out.println("No CPU backend either (" + e + "): this bundle leaves ND4J out; "
+      System.out.println("No CPU backend either (" + e + "): this bundle leaves OpenBLAS out; "
           + "package it with --with-cpu to run on the CPU.");
       System.exit(2);
     }

@@ -25,7 +25,7 @@ import java.util.Random;
  * losses"), each from fixed seeds (dropout included: both backends draw the same masks).
  *
  * <p>The CPU backend's results are the reference. Where the CPU backend cannot run (the GPU bundle
- * leaves ND4J's 90 MB of natives out), they come from a golden file written on a machine where it
+ * leaves OpenBLAS's natives out), they come from a golden file written on a machine where it
  * can: {@code main} writes it; the system property {@value #GOLDEN_PROPERTY} names it.
  */
 final class TinyBertScenarios {

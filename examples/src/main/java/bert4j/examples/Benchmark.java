@@ -5,8 +5,13 @@ import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
 
+import bert4j.examples.family.AlbertBaseImpl;
+import bert4j.examples.family.Gpt2SmallImpl;
+import bert4j.examples.family.RoformerBaseImpl;
 import bert4j.runtime.Backend;
 import bert4j.runtime.Batch;
+import bert4j.runtime.kernels.Kernels;
+import bert4j.runtime.model.GeneratedTransformer;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -25,7 +30,8 @@ import java.util.SplittableRandom;
  * ({@link BertBaseRecompute}, the same weights), next to the machine's sgemm rate on the model's own
  * GEMM shapes, measured alternately with the model in the same run (so both see the same machine
  * load); then the two arenas and the recompute step's time against the plain step's, and a per-kernel
- * breakdown of one forward and one training step. Prints Markdown.
+ * breakdown of one forward and one training step; then the forward of ALBERT-base, RoFormer-base and
+ * GPT-2 small against the same sgemm rate. Prints Markdown.
  *
  * <p>Run: {@code mvn -B -q -f examples/pom.xml exec:java -Dexec.mainClass=bert4j.examples.Benchmark}
  */
@@ -72,6 +78,31 @@ public final class Benchmark {
           recompute.arenaBytes());
       breakdown("forward, batch 8 × 128", kernels, () -> model.forward(eight));
       breakdown("train step, batch 8 × 128", kernels, () -> model.trainStep(eight));
+    }
+    family(repeats, batch(8, 2));
+  }
+
+  /** Forward at batch 8 × 128 of the family's base models, each with its heads, one at a time. */
+  private static void family(int repeats, Batch eight) {
+    System.out.printf("%n## the model family: forward, batch 8 × %d (heads included)%n%n", SEQ);
+    System.out.println("| model | median ms | achieved GFLOP/s | sgemm GFLOP/s (same shapes, "
+        + "alternated) | ratio |");
+    System.out.println("|---|---:|---:|---:|---:|");
+    familyRow("ALBERT-base (+ MLM head)", repeats, eight, AlbertBaseImpl::create);
+    familyRow("RoFormer-base (+ MLM head)", repeats, eight, RoformerBaseImpl::create);
+    familyRow("GPT-2 small (+ tied LM head)", repeats, eight, Gpt2SmallImpl::create);
+  }
+
+  /** The generated {@code create(Kernels, maxBatch, maxLength)} of a family model. */
+  private interface Factory {
+    GeneratedTransformer create(Kernels kernels, int maxBatch, int maxLength);
+  }
+
+  private static void familyRow(String name, int repeats, Batch eight, Factory factory) {
+    try (Kernels kernels = Backend.cpu();
+        GeneratedTransformer model = factory.create(kernels, 8, SEQ)) {
+      row(name, model.flopsPerToken(SEQ) * 8 * SEQ, repeats, () -> model.forward(eight),
+          new LayerGemms(8 * SEQ, false));
     }
   }
 

@@ -50,4 +50,20 @@ class ParameterCountTest {
   void roformerBaseIsRoFormerModelsWithoutTheFrozenSinusoidTable() {
     assertEquals(123_457_536L, encoder(RoformerBaseImpl.LAYOUT));
   }
+
+  @Test
+  void nezhaBaseIsNezhaModelsWithItsPooler() {
+    assertEquals(101_874_432L, NezhaBaseImpl.LAYOUT.parameterCount());
+  }
+
+  @Test
+  void gptIsOpenAiGptModels() {
+    assertEquals(116_534_784L, GptBaseImpl.LAYOUT.parameterCount());
+  }
+
+  /** No Hugging Face class: the count of bert4keras's RoFormer-V2 base, biases and norms none. */
+  @Test
+  void roformerV2BaseHasNoBiasesAndNoNormParameters() {
+    assertEquals(94_152_192L, RoformerV2BaseImpl.LAYOUT.parameterCount());
+  }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import bert4j.examples.optim.AllExtensionsModelImpl;
 import bert4j.runtime.Backend;
+import bert4j.runtime.LoadOptions;
 import bert4j.runtime.io.NonFinite;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.model.GeneratedTransformer;
@@ -36,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * extension, the counters) is mutated {@value #MUTATIONS} ways — bytes flipped, inserted, deleted in
  * the header and the data, the header length changed, the file truncated or extended, dtypes, shapes,
  * offsets, names and metadata values changed in the JSON, values set to NaN — and loaded into a model
- * trained elsewhere. Each load either succeeds, and the model then holds exactly the file's values, or
- * throws an IOException (the format's own or the file system's) and the model keeps every parameter,
+ * trained elsewhere, strictly (every tensor of the file used, none missing). Each load either
+ * succeeds, and the model then holds exactly the file's values, or throws an IOException (the format's own or the file system's) and the model keeps every parameter,
  * state tensor and counter bit for bit (the dropout stream, seen only through a save, is compared once
  * at the end). Any other exception, an OutOfMemoryError included, fails.
  */
@@ -99,7 +100,7 @@ class LoadFuzzTest {
         String description = "mutant " + i + " (" + String.join("; ", what) + ", " + nonFinite + ")";
         Throwable thrown = null;
         try {
-          model.load(mutant, nonFinite);
+          model.load(mutant, LoadOptions.defaults().strictly().withNonFinite(nonFinite));
         } catch (Throwable t) {
           thrown = t;
         }
