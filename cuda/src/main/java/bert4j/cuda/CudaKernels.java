@@ -139,6 +139,33 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
   }
 
   @Override
+  protected void doHierarchicalPositions(int batch, int seq, Slice table, int rows, int width,
+      float alpha, Slice out) {
+    long count = (long) batch * seq * width;
+    if (count > 0) {
+      launch("hierarchical_positions", elementwiseBlocks(count), THREADS, args.clear()
+          .address(address(table)).i32(rows).i32(width).f32((float) hierarchicalScale(alpha))
+          .address(address(out)).i32(seq).i64(count));
+    }
+  }
+
+  @Override
+  protected void doHierarchicalPositionsBackward(int batch, int seq, Slice dOut, int rows,
+      int width, float alpha, Slice dTable) {
+    if (batch > 0) {
+      launch("hierarchical_positions_backward",
+          elementwiseBlocks((long) Math.min(rows, seq) * width), THREADS, args.clear()
+              .address(address(dOut)).i32(batch).i32(seq).i32(rows).i32(width)
+              .f64(hierarchicalScale(alpha)).address(address(dTable)));
+    }
+  }
+
+  /** k = α/(1 − α), the weight of E[p / rows] − E[0] in the hierarchical positions. */
+  private static double hierarchicalScale(float alpha) {
+    return alpha / (1.0 - alpha);
+  }
+
+  @Override
   protected void doLinear(Slice x, int xStride, Slice w, Slice bias, Activation activation,
       Slice pre, Slice out, int rows, int in, int outWidth) {
     if (rows == 0) {
@@ -217,6 +244,47 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     launch("layernorm_backward_rows", blocks, threads, args.clear().address(dOutAt).address(hAt)
         .address(meanAt).address(rstdAt).address(delta).address(address(gamma))
         .address(address(dH)).i32(rows).i32(width));
+  }
+
+  @Override
+  protected void doConditionalLayerNorm(Slice x, Slice residual, Slice gammas, Slice betas,
+      float eps, Slice out, Slice mean, Slice rstd, int batch, int seq, int width) {
+    int rows = batch * seq;
+    if (rows == 0) {
+      return;
+    }
+    launch("conditional_layernorm_forward", normBlocks(rows), 32 * NORM_ROWS_PER_BLOCK,
+        args.clear().address(address(x)).address(address(residual)).address(address(gammas))
+            .address(address(betas)).f32(eps).address(address(out)).address(address(mean))
+            .address(address(rstd)).i32(rows).i32(seq).i32(width));
+  }
+
+  /**
+   * layernorm.cu's mean remainders and column partials, one chunk of rows per sequence, so the
+   * partials are dGammas and dBetas; then the rows (conditional_layernorm.cu).
+   */
+  @Override
+  protected void doConditionalLayerNormBackward(Slice dOut, Slice h, Slice mean, Slice rstd,
+      Slice gammas, Slice dH, Slice dGammas, Slice dBetas, int batch, int seq, int width) {
+    int rows = batch * seq;
+    if (rows == 0) {
+      return;
+    }
+    long dOutAt = address(dOut);
+    long hAt = address(h);
+    long meanAt = address(mean);
+    long rstdAt = address(rstd);
+    long delta = floats.reserve(4L * rows);
+    int blocks = normBlocks(rows);
+    int threads = 32 * NORM_ROWS_PER_BLOCK;
+    launch("layernorm_mean_remainder", blocks, threads, args.clear().address(hAt).address(meanAt)
+        .i32(rows).i32(width).address(delta));
+    launch("layernorm_backward_partials", columnBlocks(width), batch, 1, COLUMN_THREADS,
+        args.clear().address(dOutAt).address(hAt).address(meanAt).address(rstdAt).address(delta)
+            .i32(rows).i32(width).i32(seq).address(address(dGammas)).address(address(dBetas)));
+    launch("conditional_layernorm_backward_rows", blocks, threads, args.clear().address(dOutAt)
+        .address(hAt).address(meanAt).address(rstdAt).address(delta).address(address(gammas))
+        .address(address(dH)).i32(rows).i32(seq).i32(width));
   }
 
   @Override

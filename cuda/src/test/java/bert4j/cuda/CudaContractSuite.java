@@ -5,9 +5,11 @@ import bert4j.runtime.kernels.contract.AddContract;
 import bert4j.runtime.kernels.contract.ArgumentChecksContract;
 import bert4j.runtime.kernels.contract.AttentionContract;
 import bert4j.runtime.kernels.contract.AttentionNormalizationContract;
+import bert4j.runtime.kernels.contract.ConditionalLayerNormContract;
 import bert4j.runtime.kernels.contract.CrossEntropyContract;
 import bert4j.runtime.kernels.contract.DropoutContract;
 import bert4j.runtime.kernels.contract.EmbeddingContract;
+import bert4j.runtime.kernels.contract.HierarchicalPositionsContract;
 import bert4j.runtime.kernels.contract.HostCopyContract;
 import bert4j.runtime.kernels.contract.LayerNormContract;
 import bert4j.runtime.kernels.contract.LinearContract;
@@ -91,6 +93,14 @@ abstract class CudaContractSuite {
   }
 
   @Nested
+  class ConditionalLayerNorm extends ConditionalLayerNormContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
   class RmsNorm extends RmsNormContract {
     @Override
     protected Kernels createKernels() {
@@ -116,6 +126,14 @@ abstract class CudaContractSuite {
 
   @Nested
   class Embedding extends EmbeddingContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class HierarchicalPositions extends HierarchicalPositionsContract {
     @Override
     protected Kernels createKernels() {
       return backend(false);
