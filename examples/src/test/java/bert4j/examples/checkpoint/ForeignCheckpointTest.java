@@ -66,6 +66,27 @@ class ForeignCheckpointTest {
     }
   }
 
+  /** ALBERT_UNSHARED: the checkpoint's one layer in every layer, the same outputs as ALBERT's. */
+  @Test
+  void albertsOneLayerLoadsIntoEveryLayerOfTheUnsharedModel() throws IOException {
+    Path checkpoint = FIXTURES.resolve("tf/albert/model.ckpt");
+    Batch batch = Batch.of(new int[][] {{2, 5, 7, 1}}, new int[][] {{0, 0, 1, 1}});
+    try (Kernels kernels = Backend.cpu();
+        TinyTfAlbertImpl shared = TinyTfAlbertImpl.create(kernels, 1, 4);
+        TinyTfAlbertUnsharedImpl unshared = TinyTfAlbertUnsharedImpl.create(kernels, 1, 4)) {
+      shared.load(checkpoint);
+      LoadReport report = unshared.load(checkpoint);
+      assertTrue(report.initialised().isEmpty(), report.summary());
+      assertArrayEquals(unshared.parameter("encoder.layer.0.ffn.weight").data(),
+          unshared.parameter("encoder.layer.1.ffn.weight").data());
+      Map<String, FloatTensor> a = shared.forward(batch).asMap();
+      Map<String, FloatTensor> b = unshared.forward(batch).asMap();
+      for (String output : a.keySet()) {
+        assertArrayEquals(a.get(output).data(), b.get(output).data(), output);
+      }
+    }
+  }
+
   @Test
   void huggingFaceBertFromPyTorch() throws IOException {
     Path checkpoint = FIXTURES.resolve("torch/bert.bin");

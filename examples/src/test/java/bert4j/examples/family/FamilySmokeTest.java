@@ -47,6 +47,7 @@ class FamilySmokeTest {
 
   enum Spec {
     BERT(SmokeBertImpl::create, Task.MASKED_LM),
+    NEZHA(SmokeNezhaImpl::create, Task.MASKED_LM),
     ALBERT(SmokeAlbertImpl::create, Task.MASKED_LM),
     ALBERT_UNSHARED(SmokeAlbertUnsharedImpl::create, Task.MASKED_LM),
     ROFORMER(SmokeRoformerImpl::create, Task.MASKED_LM),
