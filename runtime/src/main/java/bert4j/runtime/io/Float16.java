@@ -1,11 +1,11 @@
 package bert4j.runtime.io;
 
 /** IEEE 754 half precision (binary16) to float32, exactly (Java 17 has no {@code Float.float16ToFloat}). */
-final class Float16 {
+public final class Float16 {
   private Float16() {}
 
   /** The float32 value of the half-precision bits in the low 16 bits of {@code bits}. */
-  static float toFloat(short bits) {
+  public static float toFloat(short bits) {
     int h = bits & 0xffff;
     int sign = (h & 0x8000) << 16;
     int exponent = (h >>> 10) & 0x1f;

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * JVM are known by path and never opened (closing a second channel on a file may drop this JVM's own
  * lock on it).
  */
-final class TemporaryFile implements AutoCloseable {
+public final class TemporaryFile implements AutoCloseable {
   private static final Pattern SUFFIX = Pattern.compile("\\.tmp-[0-9a-f]{1,16}");
   private static final Set<Path> IN_PROGRESS = ConcurrentHashMap.newKeySet();
 
@@ -37,7 +37,7 @@ final class TemporaryFile implements AutoCloseable {
   }
 
   /** A new, empty, locked temporary file for {@code target}, in the target's directory. */
-  static TemporaryFile create(Path target) throws IOException {
+  public static TemporaryFile create(Path target) throws IOException {
     Path absolute = target.toAbsolutePath();
     while (true) {
       Path path = absolute.resolveSibling(absolute.getFileName() + ".tmp-"
@@ -60,12 +60,12 @@ final class TemporaryFile implements AutoCloseable {
   }
 
   /** The channel to write the file's bytes through. */
-  FileChannel channel() {
+  public FileChannel channel() {
     return channel;
   }
 
   /** Renames the file over {@code target} (atomically where the file system can), still locked. */
-  void moveTo(Path target) throws IOException {
+  public void moveTo(Path target) throws IOException {
     try {
       Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
@@ -91,7 +91,7 @@ final class TemporaryFile implements AutoCloseable {
    * file that cannot be listed, locked or deleted stays; the save that calls this has succeeded whatever
    * happens here.
    */
-  static void removeStale(Path target) {
+  public static void removeStale(Path target) {
     Path absolute = target.toAbsolutePath();
     String prefix = absolute.getFileName().toString();
     DirectoryStream.Filter<Path> ofTarget = p -> {

@@ -1,6 +1,7 @@
 package bert4j.runtime.io.tf;
 
 import bert4j.runtime.FloatTensor;
+import bert4j.runtime.io.Float16;
 import bert4j.runtime.io.TensorSource;
 import bert4j.runtime.io.tf.WireReader.Malformed;
 import java.io.IOException;
@@ -206,7 +207,7 @@ public final class TfCheckpointReader implements TensorSource {
       };
       case DT_HALF -> (bytes, at, count) -> {
         for (int i = 0; i < count; i++) {
-          data[at + i] = Half.toFloat(bytes.getShort(bytes.position() + 2 * i));
+          data[at + i] = Float16.toFloat(bytes.getShort(bytes.position() + 2 * i));
         }
       };
       default -> (bytes, at, count) -> { // DT_BFLOAT16: the high half of a float32

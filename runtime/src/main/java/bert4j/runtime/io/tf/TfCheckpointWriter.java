@@ -1,6 +1,7 @@
 package bert4j.runtime.io.tf;
 
 import bert4j.runtime.FloatTensor;
+import bert4j.runtime.io.TemporaryFile;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -9,10 +10,8 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLockInterruptionException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
 
 /**
@@ -62,21 +60,22 @@ public final class TfCheckpointWriter {
     Files.createDirectories(absolute.getParent());
     Path dataTarget = CheckpointPaths.data(absolute, 0, 1);
     Path indexTarget = CheckpointPaths.index(absolute);
-    try (Temporary data = Temporary.create(dataTarget); Temporary index = Temporary.create(indexTarget)) {
+    try (TemporaryFile data = TemporaryFile.create(dataTarget);
+        TemporaryFile index = TemporaryFile.create(indexTarget)) {
       List<SsTableReader.Entry> entries = new ArrayList<>();
       entries.add(new SsTableReader.Entry(new byte[0], BundleProtos.encodeHeader(
           new TfBundleHeader(1, ByteOrder.LITTLE_ENDIAN, TfBundleHeader.VERSION, 0))));
       long offset = 0;
       ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
       for (Pending tensor : pending) {
-        TfTensorInfo info = writeData(data.channel, buffer, tensor, offset);
+        TfTensorInfo info = writeData(data.channel(), buffer, tensor, offset);
         entries.add(new SsTableReader.Entry(tensor.key(), BundleProtos.encodeEntry(info)));
         offset += info.size();
       }
-      flush(data.channel, buffer);
-      writeFully(index.channel, ByteBuffer.wrap(SsTableWriter.write(entries)));
-      data.channel.force(true);
-      index.channel.force(true);
+      flush(data.channel(), buffer);
+      writeFully(index.channel(), ByteBuffer.wrap(SsTableWriter.write(entries)));
+      data.channel().force(true);
+      index.channel().force(true);
       data.moveTo(dataTarget);
       index.moveTo(indexTarget);
     } catch (ClosedByInterruptException | FileLockInterruptionException e) {
@@ -86,6 +85,8 @@ public final class TfCheckpointWriter {
       throw interrupted;
     }
     syncDirectory(absolute.getParent());
+    TemporaryFile.removeStale(dataTarget);
+    TemporaryFile.removeStale(indexTarget);
   }
 
   /** The tensors in the order of their UTF-8 names, bytewise: the index's order and the data's. */
@@ -175,38 +176,4 @@ public final class TfCheckpointWriter {
   }
 
   /** A file {@code <target>.tmp-<hex>} beside its target, deleted on close unless it was moved over it. */
-  private static final class Temporary implements AutoCloseable {
-    private final Path path;
-    private final FileChannel channel;
-    private boolean moved;
-
-    private Temporary(Path path, FileChannel channel) {
-      this.path = path;
-      this.channel = channel;
-    }
-
-    static Temporary create(Path target) throws IOException {
-      Path path = target.resolveSibling(target.getFileName() + ".tmp-"
-          + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-      return new Temporary(path, FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
-    }
-
-    void moveTo(Path target) throws IOException {
-      try {
-        Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(path, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      moved = true;
-    }
-
-    @Override
-    public void close() throws IOException {
-      try (channel) {
-        if (!moved) {
-          Files.deleteIfExists(path);
-        }
-      }
-    }
-  }
 }

@@ -1,6 +1,7 @@
 package bert4j.runtime.io.torch;
 
 import bert4j.runtime.io.DType;
+import bert4j.runtime.io.Float16;
 import java.nio.ByteBuffer;
 
 /**
@@ -22,7 +23,7 @@ final class Elements {
       }
       case F16 -> {
         for (int i = 0; i < count; i++) {
-          out[offset + i] = halfToFloat(bytes.getShort(bytes.position() + 2 * i));
+          out[offset + i] = Float16.toFloat(bytes.getShort(bytes.position() + 2 * i));
         }
       }
       case BF16 -> {
@@ -60,22 +61,4 @@ final class Elements {
         || dtype == DType.U8 || dtype == DType.BOOL;
   }
 
-  /**
-   * IEEE 754 half precision to float32, exactly. (A copy of the package-private
-   * {@code bert4j.runtime.io.Float16}, which this package cannot reach.)
-   */
-  private static float halfToFloat(short bits) {
-    int h = bits & 0xffff;
-    int sign = (h & 0x8000) << 16;
-    int exponent = (h >>> 10) & 0x1f;
-    int mantissa = h & 0x3ff;
-    if (exponent == 0x1f) { // infinity or NaN: keep the payload
-      return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
-    }
-    if (exponent == 0) { // zero or subnormal: mantissa × 2^-24, exact in float32
-      float magnitude = mantissa * 0x1p-24f;
-      return sign == 0 ? magnitude : -magnitude;
-    }
-    return Float.intBitsToFloat(sign | ((exponent + 127 - 15) << 23) | (mantissa << 13));
-  }
 }
