@@ -100,7 +100,10 @@ public interface TransformerModel extends AutoCloseable {
    * leaves a partial file under {@code path}, and a successful save removes the temporary files that
    * killed saves to the same path left behind. While {@link #applyEma} is in effect the averaged weights
    * are saved. A tensor holding NaN or infinity is refused (an {@link IllegalStateException} naming it,
-   * nothing written); see {@link #save(Path, NonFinite)}.
+   * nothing written); see {@link #save(Path, NonFinite)}. A path ending in {@code .ckpt} is a
+   * TensorFlow checkpoint prefix instead: the weights under Google's names (kernels {@code [in, out]},
+   * {@code global_step} the training steps), as bert4keras and Google's scripts read them, for the
+   * BERT, NEZHA, RoFormer, ALBERT and ELECTRA architectures; no optimizer state.
    *
    * @throws java.io.InterruptedIOException if the thread is interrupted while saving (the file is left
    *     as it was)

@@ -110,7 +110,8 @@ final class CheckpointNames {
     return name.endsWith("talking_heads_pre.weight") || name.endsWith("talking_heads_post.weight");
   }
 
-  private static FloatTensor transpose(FloatTensor t) {
+  /** A 2-D tensor transposed. */
+  static FloatTensor transpose(FloatTensor t) {
     int rows = t.shape()[0];
     int cols = t.shape()[1];
     float[] in = t.data();

@@ -12,6 +12,7 @@ import bert4j.runtime.io.RenamedSource;
 import bert4j.runtime.io.SafeTensorsWriter;
 import bert4j.runtime.io.TensorSource;
 import bert4j.runtime.io.tf.TfCheckpointReader;
+import bert4j.runtime.io.tf.TfCheckpointWriter;
 import bert4j.runtime.optim.StateTensor;
 import bert4j.runtime.text.KeepTokens;
 import java.io.IOException;
@@ -375,9 +376,16 @@ final class ModelWeights {
     }
     Map<String, FloatTensor> tensors = new LinkedHashMap<>();
     Map<String, String> meta = new LinkedHashMap<>();
+    boolean tensorFlow = file.getFileName().toString().endsWith(".ckpt");
+    long steps;
     model.enter("save");
     try {
-      collect(model, tensors, meta);
+      if (tensorFlow) {
+        tensors.putAll(googleNames(model));
+      } else {
+        collect(model, tensors, meta);
+      }
+      steps = model.trainingSteps();
     } finally {
       model.exit();
     }
@@ -386,7 +394,32 @@ final class ModelWeights {
       throw new IllegalStateException(file + " not saved: NaN or infinity in " + nonFiniteTensors
           + "; save(path, NonFinite.ALLOW) saves them anyway");
     }
-    SafeTensorsWriter.write(file, tensors, meta);
+    if (tensorFlow) {
+      TfCheckpointWriter.write(file, tensors, Map.of("global_step", steps));
+    } else {
+      SafeTensorsWriter.write(file, tensors, meta);
+    }
+  }
+
+  /**
+   * The parameters under Google's TensorFlow names, kernels {@code [in, out]}, for a {@code .ckpt}
+   * save (weights only: the optimizer state stays in safetensors saves).
+   */
+  private static Map<String, FloatTensor> googleNames(GeneratedTransformer model) {
+    Architecture a = model.layout().architecture();
+    String scope = switch (a) {
+      case BERT, NEZHA, ROFORMER, ALBERT -> "bert";
+      case ELECTRA -> "electra";
+      default -> throw new IllegalArgumentException(a + " has no TensorFlow checkpoint layout: save "
+          + model.specName() + " as safetensors");
+    };
+    Map<String, FloatTensor> google = new LinkedHashMap<>();
+    for (ParameterInfo p : model.parameters()) {
+      String name = TfNames.google(p.name(), a == Architecture.ALBERT, scope);
+      FloatTensor t = model.parameter(p.name());
+      google.put(name, TfNames.isKernel(name) ? CheckpointNames.transpose(t) : t);
+    }
+    return google;
   }
 
   /** Copies what a save writes, while the model is held against {@code close}. */
