@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.examples.model.Harness.Inputs;
 import bert4j.examples.model.ReferenceBert.Config;
-import bert4j.runtime.Batch;
 import bert4j.runtime.FloatTensor;
 import bert4j.runtime.Outputs;
 import bert4j.runtime.ParameterInfo;
@@ -24,7 +23,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * A generated model's forward pass (float32, CPU backend) against {@link ReferenceBert} (double), on
  * padded batches, for every spec of {@link TestModels} (each architecture of the family with each mask
- * it allows, each attention option): sequence output and every head's output within 1e-4.
+ * it allows, each attention option, conditional layer norms, hierarchical positions): sequence
+ * output and every head's output within 1e-4.
  */
 class ForwardMatchesReferenceTest {
   static final double TOLERANCE = 1e-4;
@@ -46,6 +46,7 @@ class ForwardMatchesReferenceTest {
     assertEquals(expected, actual);
     assertEquals(spec.config.architecture(), spec.layout.architecture());
     assertEquals(spec.config.vocab(), spec.layout.vocab());
+    assertEquals(spec.config.conditionSize(), spec.layout.conditionSize());
     List<LossTarget> losses = new ArrayList<>();
     if (spec.config.mlm()) {
       LossTarget.Kind kind = switch (spec.config.mask()) {
@@ -102,12 +103,12 @@ class ForwardMatchesReferenceTest {
   @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "ALBERT_UNILM",
       "ALBERT_UNSHARED_LM", "ROFORMER_LM", "ROFORMER_UNILM", "ROFORMER_V2_UNILM", "ELECTRA", "GPT",
       "GPT2", "NEZHA_NONE", "NEZHA_LM", "NEZHA_UNILM", "SQUARED_RELU", "SOFTMAX_PLUS_UNILM",
-      "TALKING_HEADS_LM", "GPT2_TALKING_HEADS", "RELATIVE_TALKING_SQUARED"})
+      "TALKING_HEADS_LM", "GPT2_TALKING_HEADS", "RELATIVE_TALKING_SQUARED", "CONDITIONAL_GPT2",
+      "HIERARCHICAL_UNILM"})
   void queriesWithNoAllowedKeyAttendUniformly(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 12));
-      Inputs in = Harness.noKeyInputs(spec.config);
-      compare(spec, model, reference, new Inputs(in.tokens(), in.segments(), null, null),
+      compare(spec, model, reference, Harness.noKeyInputs(spec.config).unlabelled(),
           "no allowed key");
     }
   }
@@ -125,6 +126,20 @@ class ForwardMatchesReferenceTest {
     }
   }
 
+  /**
+   * Hierarchical positions at the longest sequence they allow, maxPosition² = 16, where p / n takes
+   * every row of the table: 16, 13 and 6 tokens in one batch.
+   */
+  @ParameterizedTest
+  @EnumSource(value = TestModels.class, names = {"HIERARCHICAL_UNILM"})
+  void hierarchicalPositionsUpToTheSquareOfTheTable(TestModels spec) {
+    int longest = spec.config.maxPosition() * spec.config.maxPosition();
+    try (GeneratedTransformer model = spec.create(3, longest)) {
+      ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 18));
+      compare(spec, model, reference, longest, new int[] {longest, 13, 6}, 19);
+    }
+  }
+
   /** The same batch twice, with others between: bit-identical outputs (no state leaks between calls). */
   @ParameterizedTest
   @EnumSource(value = TestModels.class, names = {"NONE", "UNILM"})
@@ -133,10 +148,10 @@ class ForwardMatchesReferenceTest {
       Harness.randomizeWeights(model, 13);
       Inputs a = Harness.inputs(spec.config, 8, new int[] {8, 5}, 14);
       Inputs b = Harness.inputs(spec.config, 12, new int[] {12, 11, 10, 9}, 15);
-      Map<String, FloatTensor> first = model.forward(Batch.of(a.tokens(), a.segments())).asMap();
-      model.forward(Batch.of(b.tokens(), b.segments()));
-      model.computeGradients(new Batch(b.tokens(), b.segments(), b.labels(), b.tokenLabels()));
-      Map<String, FloatTensor> again = model.forward(Batch.of(a.tokens(), a.segments())).asMap();
+      Map<String, FloatTensor> first = model.forward(a.inferenceBatch()).asMap();
+      model.forward(b.inferenceBatch());
+      model.computeGradients(b.batch());
+      Map<String, FloatTensor> again = model.forward(a.inferenceBatch()).asMap();
       assertEquals(first.keySet(), again.keySet());
       for (String name : first.keySet()) {
         assertArrayEquals(first.get(name).data(), again.get(name).data(), name);
@@ -155,8 +170,8 @@ class ForwardMatchesReferenceTest {
     Config c = spec.config;
     int batch = in.tokens().length;
     int seq = in.tokens()[0].length;
-    Outputs out = model.forward(Batch.of(in.tokens(), in.segments()));
-    ReferenceBert.Result ref = reference.forward(in.tokens(), in.segments());
+    Outputs out = model.forward(in.inferenceBatch());
+    ReferenceBert.Result ref = reference.forward(in);
     assertArrayEquals(new int[] {batch, seq, c.hidden()}, out.sequenceOutput().shape());
     double sequence = Harness.maxAbsError("sequence_output", out.sequenceOutput(), ref.sequenceOutput());
     double pooled = Double.NaN;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import bert4j.dsl.Position;
 import bert4j.examples.model.Harness.Inputs;
 import bert4j.runtime.Batch;
 import bert4j.runtime.ParameterInfo;
@@ -21,11 +22,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * A generated model's loss and the gradient of every parameter ({@code computeGradients}, float32)
  * against {@link ReferenceBert} (double), for every spec of {@link TestModels} (each architecture of
- * the family with each mask it allows, each attention option): ‖g − g_ref‖/‖g_ref‖ ≤ 1e-3 per tensor;
- * where the reference gradient is exactly zero (unused embedding rows, heads that reach no loss) the
- * model's must be zero too; the key biases, whose gradient is zero in exact arithmetic under a softmax
- * without rotary positions, must be rounding noise. The reference itself is checked against central
- * differences of its own loss.
+ * the family with each mask it allows, each attention option, conditional layer norms, hierarchical
+ * positions): ‖g − g_ref‖/‖g_ref‖ ≤ 1e-3 per tensor; where the reference gradient is exactly zero
+ * (unused embedding rows, heads that reach no loss) the model's must be zero too; the key biases,
+ * whose gradient is zero in exact arithmetic under a softmax without rotary positions, must be
+ * rounding noise. The reference itself is checked against central differences of its own loss.
  */
 class GradientsMatchReferenceTest {
   static final double RELATIVE_TOLERANCE = 1e-3;
@@ -53,7 +54,8 @@ class GradientsMatchReferenceTest {
   @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "ALBERT_UNILM",
       "ALBERT_UNSHARED_LM", "ROFORMER_LM", "ROFORMER_UNILM", "ROFORMER_V2_UNILM", "ELECTRA", "GPT",
       "GPT2", "NEZHA_NONE", "NEZHA_LM", "NEZHA_UNILM", "SQUARED_RELU", "SOFTMAX_PLUS_UNILM",
-      "TALKING_HEADS_LM", "GPT2_TALKING_HEADS", "RELATIVE_TALKING_SQUARED"})
+      "TALKING_HEADS_LM", "GPT2_TALKING_HEADS", "RELATIVE_TALKING_SQUARED", "CONDITIONAL_GPT2",
+      "HIERARCHICAL_UNILM"})
   void gradientsMatchWithQueriesThatSeeNoKey(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       ReferenceBert reference = new ReferenceBert(spec.config, Harness.randomizeWeights(model, 24));
@@ -137,7 +139,8 @@ class GradientsMatchReferenceTest {
   @EnumSource(value = TestModels.class, names = {"NONE", "LM", "UNILM", "TOKEN_CLASSES",
       "ALBERT_NONE", "ROFORMER_UNILM", "ROFORMER_V2_LM", "ELECTRA", "GPT", "GPT2", "NEZHA_UNILM",
       "SQUARED_RELU", "SOFTMAX_PLUS_UNILM", "TALKING_HEADS_LM", "GPT2_TALKING_HEADS",
-      "NO_ATTENTION_BIAS", "RELATIVE_TALKING_SQUARED"})
+      "NO_ATTENTION_BIAS", "RELATIVE_TALKING_SQUARED", "CONDITIONAL_NONE", "CONDITIONAL_GPT2",
+      "CONDITIONAL_ALBERT", "HIERARCHICAL_UNILM"})
   void modelGradientIsTheDerivativeOfItsOwnLoss(TestModels spec) {
     try (GeneratedTransformer model = spec.create(MAX_BATCH, MAX_LENGTH)) {
       Harness.randomizeWeights(model, 27);
@@ -148,7 +151,7 @@ class GradientsMatchReferenceTest {
 
   static double directionalDerivatives(TestModels spec, GeneratedTransformer model, Inputs in,
       String what) {
-    Batch batch = new Batch(in.tokens(), in.segments(), in.labels(), in.tokenLabels());
+    Batch batch = in.batch();
     double worst = 0;
     StringBuilder failures = new StringBuilder();
     for (String name : probed(spec.config)) {
@@ -191,7 +194,9 @@ class GradientsMatchReferenceTest {
   /**
    * The tensors whose directional derivative is checked: the token embedding and, of the layers
    * (ALBERT's shared one), the query or fused q/k/v weight and bias (where there is one), the key
-   * weight, the first feed-forward weight and the talking-heads matrices (where there are).
+   * weight, the first feed-forward weight, the talking-heads matrices (where there are), the
+   * conditional norms' W_γ of the first layer's attention norm and W_β of the second's output norm
+   * (where they are conditional) and the position table (where it is read hierarchically).
    */
   private static List<String> probed(ReferenceBert.Config c) {
     ReferenceNames.Layer n = ReferenceNames.layer(c.architecture());
@@ -208,6 +213,13 @@ class GradientsMatchReferenceTest {
       names.add(first + n.talkingHeads() + "pre.weight");
       names.add(second + n.talkingHeads() + "post.weight");
     }
+    if (c.conditionSize() > 0) {
+      names.add(first + n.attentionNorm() + ReferenceNames.GAMMA_DENSE);
+      names.add(second + n.outputNorm() + ReferenceNames.BETA_DENSE);
+    }
+    if (c.position() == Position.HIERARCHICAL) {
+      names.add(ReferenceNames.positions(c.architecture()));
+    }
     return names;
   }
 
@@ -219,7 +231,8 @@ class GradientsMatchReferenceTest {
       "ROFORMER_NONE", "ROFORMER_LM", "ROFORMER_UNILM", "ROFORMER_V2_NONE", "ROFORMER_V2_LM",
       "ROFORMER_V2_UNILM", "ELECTRA", "GPT", "GPT2", "NEZHA_NONE", "NEZHA_LM", "NEZHA_UNILM",
       "SQUARED_RELU", "SOFTMAX_PLUS_UNILM", "TALKING_HEADS_LM", "GPT2_TALKING_HEADS",
-      "NO_ATTENTION_BIAS", "RELATIVE_TALKING_SQUARED", "POSITION_NONE"})
+      "NO_ATTENTION_BIAS", "RELATIVE_TALKING_SQUARED", "POSITION_NONE", "CONDITIONAL_NONE",
+      "CONDITIONAL_GPT2", "CONDITIONAL_ALBERT", "HIERARCHICAL_UNILM"})
   void referenceGradientsMatchFiniteDifferences(TestModels spec) {
     Random random = new Random(31);
     Map<String, double[]> weights = new LinkedHashMap<>();
@@ -227,23 +240,24 @@ class GradientsMatchReferenceTest {
         weights.put(name, Harness.randomValues(name, shape, random)));
     ReferenceBert reference = new ReferenceBert(spec.config, weights);
     Inputs in = Harness.inputs(spec.config, 7, new int[] {7, 4}, 32);
-    ReferenceBert.Result result = reference.train(in.tokens(), in.segments(), in.labels(),
-        in.tokenLabels());
+    ReferenceBert.Result result = reference.train(in);
     double worst = 0;
     int checked = 0;
     String positions = ReferenceNames.positions(spec.config.architecture());
     for (String name : weights.keySet()) {
       double[] w = weights.get(name);
       double[] g = result.gradients().get(name);
-      int rowsInUse = name.equals(positions) ? 7 * spec.config.embeddingSize() : w.length;
+      // the rows of positions 0..6 (all of them where the table is read hierarchically)
+      int rowsInUse = name.equals(positions)
+          ? Math.min(7 * spec.config.embeddingSize(), w.length) : w.length;
       for (int k = 0; k < 3; k++) {
         int e = random.nextInt(rowsInUse);
         double saved = w[e];
         double h = 1e-5;
         w[e] = saved + h;
-        double plus = reference.loss(in.tokens(), in.segments(), in.labels(), in.tokenLabels());
+        double plus = reference.loss(in);
         w[e] = saved - h;
-        double minus = reference.loss(in.tokens(), in.segments(), in.labels(), in.tokenLabels());
+        double minus = reference.loss(in);
         w[e] = saved;
         double numeric = (plus - minus) / (2 * h);
         double error = Math.abs(numeric - g[e]);
@@ -276,10 +290,9 @@ class GradientsMatchReferenceTest {
 
   static void compare(TestModels spec, GeneratedTransformer model, ReferenceBert reference,
       Inputs in, String what) {
-    Batch batch = new Batch(in.tokens(), in.segments(), in.labels(), in.tokenLabels());
+    Batch batch = in.batch();
     float loss = model.computeGradients(batch);
-    ReferenceBert.Result ref = reference.train(in.tokens(), in.segments(), in.labels(),
-        in.tokenLabels());
+    ReferenceBert.Result ref = reference.train(in);
     Map<String, float[]> grads = new LinkedHashMap<>();
     for (ParameterInfo p : model.parameters()) {
       grads.put(p.name(), model.gradient(p.name()).data());

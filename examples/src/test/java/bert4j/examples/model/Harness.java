@@ -2,6 +2,7 @@ package bert4j.examples.model;
 
 import bert4j.dsl.Mask;
 import bert4j.examples.model.ReferenceBert.Config;
+import bert4j.runtime.Batch;
 import bert4j.runtime.FloatTensor;
 import bert4j.runtime.ParameterInfo;
 import bert4j.runtime.TransformerModel;
@@ -57,7 +58,8 @@ final class Harness {
     int[][] segments = config.segments() > 1 ? NO_KEY_SEGMENTS
         : new int[NO_KEY_SEGMENTS.length][NO_KEY_SEGMENTS[0].length];
     return new Inputs(NO_KEY_TOKENS, segments,
-        config.classes() > 0 ? new int[] {0, 2 % config.classes(), 1} : null, tokenLabels);
+        config.classes() > 0 ? new int[] {0, 2 % config.classes(), 1} : null, tokenLabels,
+        conditions(config, NO_KEY_TOKENS.length, 0xc0d1L));
   }
 
   /**
@@ -82,8 +84,9 @@ final class Harness {
   /**
    * Random values of the parameter {@code name} of shape {@code shape}: a norm's γ 1 + N(0, 0.1²), a
    * bias (β too) N(0, 0.1²), a talking-heads matrix I + N(0, 0.1²) (near the identity it starts
-   * from: a matrix far from it mixes the heads into an ill-conditioned attention), a weight
-   * N(0, 0.2²).
+   * from: a matrix far from it mixes the heads into an ill-conditioned attention), a conditional
+   * norm's W_γ and W_β N(0, 0.1²) (zero at initialisation, where the condition would not show;
+   * small, so γ stays near 1), a weight N(0, 0.2²).
    */
   static double[] randomValues(String name, int[] shape, Random random) {
     int n = 1;
@@ -91,10 +94,12 @@ final class Harness {
       n *= d;
     }
     boolean talkingHeads = name.contains("talking_heads_");
+    boolean conditionDense = name.endsWith(ReferenceNames.GAMMA_DENSE)
+        || name.endsWith(ReferenceNames.BETA_DENSE);
     double[] values = new double[n];
     for (int i = 0; i < n; i++) {
       double z = random.nextGaussian();
-      values[i] = name.endsWith("bias") ? 0.1 * z
+      values[i] = name.endsWith("bias") || conditionDense ? 0.1 * z
           : isNorm(name) ? 1 + 0.1 * z
           : talkingHeads ? (i % (shape[1] + 1) == 0 ? 1 : 0) + 0.1 * z
           : 0.2 * z;
@@ -125,8 +130,50 @@ final class Harness {
     return d;
   }
 
-  /** Token and segment ids, with the labels of every head. */
-  record Inputs(int[][] tokens, int[][] segments, int[] labels, int[][] tokenLabels) {}
+  /**
+   * Token and segment ids, with the labels of every head and, for a model with conditional layer
+   * norms, one condition per sequence (null otherwise).
+   */
+  record Inputs(int[][] tokens, int[][] segments, int[] labels, int[][] tokenLabels,
+      float[][] conditions) {
+    /** Inputs without conditions. */
+    Inputs(int[][] tokens, int[][] segments, int[] labels, int[][] tokenLabels) {
+      this(tokens, segments, labels, tokenLabels, null);
+    }
+
+    /** The training batch: everything. */
+    Batch batch() {
+      return new Batch(tokens, segments, labels, tokenLabels, conditions);
+    }
+
+    /** The inference batch: tokens, segments and conditions, no labels. */
+    Batch inferenceBatch() {
+      return new Batch(tokens, segments, null, null, conditions);
+    }
+
+    /** These inputs without labels. */
+    Inputs unlabelled() {
+      return new Inputs(tokens, segments, null, null, conditions);
+    }
+  }
+
+  /**
+   * One condition of {@code config.conditionSize()} values N(0, 1) per sequence, from {@code seed};
+   * null for a model without conditional layer norms.
+   */
+  static float[][] conditions(Config config, int batch, long seed) {
+    if (config.conditionSize() == 0) {
+      return null;
+    }
+    Random random = new Random(seed);
+    float[][] conditions = new float[batch][config.conditionSize()];
+    for (float[] c : conditions) {
+      for (int i = 0; i < c.length; i++) {
+        c[i] = (float) random.nextGaussian();
+      }
+    }
+    return conditions;
+  }
 
   /**
    * A batch of {@code lengths.length} rows of length {@code seq}: row b has {@code lengths[b]} real tokens
@@ -136,7 +183,8 @@ final class Harness {
    * MLM token labels on about a third of the real positions, −1 elsewhere; for a token-classification
    * head instead, labels in [0, tokenClasses) on about three quarters of the real positions, −1
    * elsewhere (drawn from a second stream, so the other inputs are those of a spec without the head);
-   * for the discriminator likewise, replaced (1) or original (0).
+   * for the discriminator likewise, replaced (1) or original (0). Conditions where the model takes
+   * them ({@link #conditions}, from a third stream).
    */
   static Inputs inputs(Config config, int seq, int[] lengths, long seed) {
     Random random = new Random(seed);
@@ -177,7 +225,7 @@ final class Harness {
       tokenLabels[0][1] = perToken - 1; // at least one counted position
     }
     return new Inputs(tokens, segments, config.classes() > 0 ? labels : null,
-        maskedLm || perToken > 0 ? tokenLabels : null);
+        maskedLm || perToken > 0 ? tokenLabels : null, conditions(config, batch, seed ^ 0xc0d1L));
   }
 
   /** max |actual − expected|, after checking the sizes agree. */

@@ -5,6 +5,7 @@ import bert4j.dsl.Architecture;
 import bert4j.dsl.Mask;
 import bert4j.dsl.Normalization;
 import bert4j.dsl.Position;
+import bert4j.examples.model.Harness.Inputs;
 import bert4j.examples.model.Tape.Act;
 import bert4j.examples.model.Tape.Node;
 import java.util.LinkedHashMap;
@@ -13,16 +14,22 @@ import java.util.Map;
 /**
  * An independent reference of the models bert4j generates for the BERT family of bert4keras (BERT,
  * ALBERT shared and unshared, NEZHA, RoFormer v1 and v2, ELECTRA, GPT, GPT-2, with the attention
- * options: normalization, biases, talking heads; Hugging Face semantics), in
- * double precision on {@link Tape}: outputs, the training loss of the present heads, and the gradient
- * of the loss with respect to every parameter. It reads the parameters by their Hugging Face names
- * ({@link ReferenceNames}) from a map and uses no runtime code: no kernels, no input staging.
+ * options: normalization, biases, talking heads; hierarchical positions and conditional layer
+ * norms; Hugging Face semantics), in double precision on {@link Tape}: outputs, the training loss
+ * of the present heads, and the gradient of the loss with respect to every parameter. It reads the
+ * parameters by their Hugging Face names ({@link ReferenceNames}) from a map and uses no runtime
+ * code: no kernels, no input staging.
  *
- * <p>What it computes, for token ids {@code tok} and segment ids {@code seg} ([batch][seq]):
+ * <p>What it computes, for token ids {@code tok} and segment ids {@code seg} ([batch][seq]) and,
+ * with conditional layer norms, a condition c_b per sequence:
  * <pre>
- *   e = W_tok[tok] + W_pos[pos] (learned positions only) + W_seg[seg] (segments &gt; 0), width E
+ *   e = W_tok[tok] + W_pos[pos] (learned positions only) + W_seg[seg] (segments &gt; 0), width E;
+ *     hierarchical positions read α·W′[pos / n] + (1 − α)·W′[pos mod n] instead, n the table's
+ *     rows, W′ = (W_pos − α·W_pos[0])/(1 − α), α = 0.4
  *   x0 = Norm(e) (none for GPT, GPT-2), then x0·W_projᵀ + b (ALBERT; ELECTRA and RoFormer when E ≠ H)
- *   Norm = LN (γ, β), or RMS(x) = x/√(mean(x²) + eps) without parameters (RoFormer-V2)
+ *   Norm = LN (γ, β), or RMS(x) = x/√(mean(x²) + eps) without parameters (RoFormer-V2); with
+ *     conditions (conditionSize &gt; 0), every LN of sequence b (the MLM head's too) takes
+ *     γ + W_γ·c_b and β + W_β·c_b
  *   attention: q, k, v = x·Wᵀ + b (GPT: one fused c_attn, rows q, k, v; no biases for RoFormer-V2
  *     or useBias = false); rotary positions turn q and k; s = q·k·scale (1/√keySize, or 1), plus
  *     q·R_dk[r(i, j)]·scale with typical relative positions (R_w the fixed sinusoid table of width w,
@@ -60,20 +67,21 @@ final class ReferenceBert {
   /**
    * The spec, written by hand from the annotations of the spec under test, with the architecture's
    * defaults resolved: {@code embeddingSize} is the embedding width (= hidden when not factorized),
-   * {@code position} LEARNED, ROTARY, TYPICAL_RELATIVE or NONE, {@code eps} the architecture's when
-   * the spec sets none.
+   * {@code position} LEARNED, HIERARCHICAL, ROTARY, TYPICAL_RELATIVE or NONE, {@code eps} the
+   * architecture's when the spec sets none; {@code conditionSize} the width of the conditions of
+   * conditional layer norms (0: plain ones).
    */
   record Config(Architecture architecture, int layers, int hidden, int embeddingSize, int heads,
       int keySize, int intermediate, int vocab, int maxPosition, int segments, Position position,
       Activation activation, double eps, Mask mask, boolean pooler, boolean mlm, int classes,
-      boolean scale, int tokenClasses, boolean discriminator, Options options) {
+      boolean scale, int tokenClasses, boolean discriminator, Options options, int conditionSize) {
     /** A BERT. */
     Config(int layers, int hidden, int heads, int keySize, int intermediate, int vocab,
         int maxPosition, int segments, Activation activation, double eps, Mask mask, boolean pooler,
         boolean mlm, int classes, boolean scale, int tokenClasses) {
       this(Architecture.BERT, layers, hidden, hidden, heads, keySize, intermediate, vocab,
           maxPosition, segments, Position.LEARNED, activation, eps, mask, pooler, mlm, classes, scale,
-          tokenClasses, false, Options.DEFAULT);
+          tokenClasses, false, Options.DEFAULT, 0);
     }
 
     /** A BERT without a token-classification head. */
@@ -88,7 +96,19 @@ final class ReferenceBert {
     Config with(Options o) {
       return new Config(architecture, layers, hidden, embeddingSize, heads, keySize, intermediate,
           vocab, maxPosition, segments, position, activation, eps, mask, pooler, mlm, classes, scale,
-          tokenClasses, discriminator, o);
+          tokenClasses, discriminator, o, conditionSize);
+    }
+
+    /** This config with conditional layer norms on conditions of {@code size}. */
+    Config conditional(int size) {
+      return new Config(architecture, layers, hidden, embeddingSize, heads, keySize, intermediate,
+          vocab, maxPosition, segments, position, activation, eps, mask, pooler, mlm, classes, scale,
+          tokenClasses, discriminator, options, size);
+    }
+
+    /** Whether there is a learned table of positions (read hierarchically or not). */
+    boolean learnedPositions() {
+      return position == Position.LEARNED || position == Position.HIERARCHICAL;
     }
 
     int headSize() {
@@ -152,7 +172,7 @@ final class ReferenceBert {
       int e = embeddingSize;
       Map<String, int[]> shapes = new LinkedHashMap<>();
       shapes.put(ReferenceNames.words(a), new int[] {vocab, e});
-      if (position == Position.LEARNED) {
+      if (learnedPositions()) {
         shapes.put(ReferenceNames.positions(a), new int[] {maxPosition, e});
       }
       if (segments > 0) {
@@ -224,6 +244,10 @@ final class ReferenceBert {
         shapes.put(prefix + ".weight", new int[] {width});
         shapes.put(prefix + ".bias", new int[] {width});
       }
+      if (conditionSize > 0) {
+        shapes.put(prefix + ReferenceNames.GAMMA_DENSE, new int[] {width, conditionSize});
+        shapes.put(prefix + ReferenceNames.BETA_DENSE, new int[] {width, conditionSize});
+      }
     }
 
     private static void linear(Map<String, int[]> shapes, String prefix, int out, int in,
@@ -243,12 +267,18 @@ final class ReferenceBert {
       double[] classLogits, double[] tokenClassLogits, double[] discriminatorLogits, double loss,
       Map<String, double[]> gradients) {}
 
+  /** bert4keras's α of hierarchical positions. */
+  static final double HIERARCHICAL_ALPHA = 0.4;
+
   private final Config config;
   private final Map<String, double[]> weights;
 
   ReferenceBert(Config config, Map<String, double[]> weights) {
-    if (config.position() == Position.DEFAULT || config.position() == Position.HIERARCHICAL) {
-      throw new IllegalArgumentException("the reference has no " + config.position() + " positions");
+    if (config.position() == Position.DEFAULT) {
+      throw new IllegalArgumentException("resolve the DEFAULT position to the architecture's");
+    }
+    if (config.conditionSize() > 0 && config.rmsNorm()) {
+      throw new IllegalArgumentException("RMS norms have no γ or β to condition");
     }
     this.config = config;
     this.weights = weights;
@@ -264,9 +294,9 @@ final class ReferenceBert {
     }
   }
 
-  /** Inference: the outputs only. */
-  Result forward(int[][] tok, int[][] seg) {
-    return run(tok, seg, null, null, false);
+  /** Inference: the outputs only, from the tokens, segments and conditions of {@code in}. */
+  Result forward(Inputs in) {
+    return run(in.tokens(), in.segments(), in.conditions(), null, null, false);
   }
 
   /**
@@ -274,16 +304,18 @@ final class ReferenceBert {
    * {@code tokenLabels} (−1 = not counted) for the MLM head with mask NONE, for a
    * token-classification head and for the discriminator.
    */
-  Result train(int[][] tok, int[][] seg, int[] labels, int[][] tokenLabels) {
-    return run(tok, seg, labels, tokenLabels, true);
+  Result train(Inputs in) {
+    return run(in.tokens(), in.segments(), in.conditions(), in.labels(), in.tokenLabels(), true);
   }
 
   /** The training loss alone (for finite differences of the reference itself). */
-  double loss(int[][] tok, int[][] seg, int[] labels, int[][] tokenLabels) {
-    return run(tok, seg, labels, tokenLabels, false).loss;
+  double loss(Inputs in) {
+    return run(in.tokens(), in.segments(), in.conditions(), in.labels(), in.tokenLabels(), false)
+        .loss;
   }
 
-  private Result run(int[][] tok, int[][] seg, int[] labels, int[][] tokenLabels, boolean gradients) {
+  private Result run(int[][] tok, int[][] seg, float[][] conditions, int[] labels,
+      int[][] tokenLabels, boolean gradients) {
     Config c = config;
     Architecture a = c.architecture();
     int batch = tok.length;
@@ -294,6 +326,7 @@ final class ReferenceBert {
     for (Map.Entry<String, int[]> e : c.parameterShapes().entrySet()) {
       p.put(e.getKey(), tape.leaf(weights.get(e.getKey()), e.getValue()));
     }
+    Node condition = conditionOf(tape, conditions, batch);
     int[] tokFlat = new int[rows];
     int[] segFlat = new int[rows];
     int[] posFlat = new int[rows];
@@ -312,12 +345,15 @@ final class ReferenceBert {
     Node x = tape.gather(words, tokFlat);
     if (c.position() == Position.LEARNED) {
       x = tape.add(x, tape.gather(p.get(ReferenceNames.positions(a)), posFlat));
+    } else if (c.position() == Position.HIERARCHICAL) {
+      x = tape.add(x, tape.hierarchicalPositions(p.get(ReferenceNames.positions(a)), posFlat,
+          HIERARCHICAL_ALPHA));
     }
     if (c.segments() > 0) {
       x = tape.add(x, tape.gather(p.get(ReferenceNames.SEGMENTS), segFlat));
     }
     if (c.normedEmbeddings()) {
-      x = norm(tape, p, x, ReferenceNames.EMBEDDING_NORM);
+      x = norm(tape, p, x, ReferenceNames.EMBEDDING_NORM, condition);
     }
     if (c.projects()) {
       x = linear(tape, p, x, ReferenceNames.projection(a));
@@ -335,20 +371,22 @@ final class ReferenceBert {
     for (int l = 0; l < c.layers(); l++) {
       String prefix = ReferenceNames.layerPrefix(a, l);
       if (c.preNorm()) {
-        Node attended = tape.add(x, attention(tape, p, norm(tape, p, x, prefix + n.attentionNorm()),
-            prefix, allowed, keys, batch, seq));
-        Node fed = feedForward(tape, p, norm(tape, p, attended, prefix + n.outputNorm()), prefix, act);
+        Node attended = tape.add(x, attention(tape, p,
+            norm(tape, p, x, prefix + n.attentionNorm(), condition), prefix, allowed, keys, batch,
+            seq));
+        Node fed = feedForward(tape, p,
+            norm(tape, p, attended, prefix + n.outputNorm(), condition), prefix, act);
         x = tape.add(attended, fed);
       } else {
         Node attended = norm(tape, p,
             tape.add(attention(tape, p, x, prefix, allowed, keys, batch, seq), x),
-            prefix + n.attentionNorm());
+            prefix + n.attentionNorm(), condition);
         x = norm(tape, p, tape.add(feedForward(tape, p, attended, prefix, act), attended),
-            prefix + n.outputNorm());
+            prefix + n.outputNorm(), condition);
       }
     }
     if (c.preNorm()) {
-      x = norm(tape, p, x, ReferenceNames.FINAL_NORM);
+      x = norm(tape, p, x, ReferenceNames.FINAL_NORM, condition);
     }
     Node sequence = x;
     int[] clsRows = new int[batch];
@@ -366,8 +404,7 @@ final class ReferenceBert {
         mlmLogits = tape.matmulT(sequence, words);
       } else {
         Node t = tape.act(linear(tape, p, sequence, ReferenceNames.mlmTransform(a)), act);
-        t = tape.layerNorm(t, p.get(ReferenceNames.mlmNorm(a) + ".weight"),
-            p.get(ReferenceNames.mlmNorm(a) + ".bias"), c.eps());
+        t = norm(tape, p, t, ReferenceNames.mlmNorm(a), condition);
         mlmLogits = tape.addBias(tape.matmulT(t, words), p.get(ReferenceNames.mlmBias(a)));
       }
       int[] targets = mlmTargets(tok, seg, tokenLabels);
@@ -484,10 +521,48 @@ final class ReferenceBert {
         prefix + n.output());
   }
 
-  /** The architecture's norm of x: the layer norm {@code prefix}, or RoFormer-V2's RMS norm. */
-  private Node norm(Tape tape, Map<String, Node> p, Node x, String prefix) {
-    return config.rmsNorm() ? tape.rmsNorm(x, config.eps())
-        : tape.layerNorm(x, p.get(prefix + ".weight"), p.get(prefix + ".bias"), config.eps());
+  /**
+   * The architecture's norm of x: the layer norm {@code prefix}, conditional on {@code condition}
+   * ([batch, conditionSize]) unless it is null, or RoFormer-V2's RMS norm.
+   */
+  private Node norm(Tape tape, Map<String, Node> p, Node x, String prefix, Node condition) {
+    if (config.rmsNorm()) {
+      return tape.rmsNorm(x, config.eps());
+    }
+    Node gamma = p.get(prefix + ".weight");
+    Node beta = p.get(prefix + ".bias");
+    return condition == null ? tape.layerNorm(x, gamma, beta, config.eps())
+        : tape.conditionalLayerNorm(x, gamma, beta, p.get(prefix + ReferenceNames.GAMMA_DENSE),
+            p.get(prefix + ReferenceNames.BETA_DENSE), condition, config.eps());
+  }
+
+  /**
+   * The batch's conditions as a leaf [batch, conditionSize], or null for a model without
+   * conditional layer norms; a conditional model needs one condition of the right size per
+   * sequence.
+   */
+  private Node conditionOf(Tape tape, float[][] conditions, int batch) {
+    int size = config.conditionSize();
+    if (size == 0) {
+      if (conditions != null) {
+        throw new IllegalArgumentException("conditions for a model without conditional norms");
+      }
+      return null;
+    }
+    if (conditions == null || conditions.length != batch) {
+      throw new IllegalArgumentException("the reference needs one condition per sequence");
+    }
+    double[] values = new double[batch * size];
+    for (int b = 0; b < batch; b++) {
+      if (conditions[b].length != size) {
+        throw new IllegalArgumentException("condition " + b + " has " + conditions[b].length
+            + " values, not " + size);
+      }
+      for (int i = 0; i < size; i++) {
+        values[b * size + i] = conditions[b][i];
+      }
+    }
+    return tape.leaf(values, batch, size);
   }
 
   /** x·Wᵀ + b of the dense layer {@code prefix}; without b where the layer has no bias. */

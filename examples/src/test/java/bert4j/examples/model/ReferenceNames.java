@@ -76,6 +76,13 @@ final class ReferenceNames {
     };
   }
 
+  /**
+   * The dense layers of a conditional layer norm (bert4j's names: Hugging Face has none), after the
+   * norm's prefix: W_γ and W_β [width, conditionSize].
+   */
+  static final String GAMMA_DENSE = ".gamma_dense.weight";
+  static final String BETA_DENSE = ".beta_dense.weight";
+
   /** GPT-2's norm after the last layer. */
   static final String FINAL_NORM = "ln_f";
 

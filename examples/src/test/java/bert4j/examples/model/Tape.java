@@ -201,6 +201,26 @@ final class Tape {
     return self[0];
   }
 
+  /** Elementwise a ⊙ b (same size): the per-sequence γ of a conditional layer norm. */
+  Node mul(Node a, Node b) {
+    if (a.value.length != b.value.length) {
+      throw new IllegalArgumentException("mul: sizes " + a.value.length + " and " + b.value.length);
+    }
+    double[] y = new double[a.value.length];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = a.value[i] * b.value[i];
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, a.shape, () -> {
+      double[] dy = self[0].grad;
+      for (int i = 0; i < dy.length; i++) {
+        a.grad[i] += dy[i] * b.value[i];
+        b.grad[i] += dy[i] * a.value[i];
+      }
+    });
+    return self[0];
+  }
+
   /** Elementwise activation. */
   Node act(Node x, Act act) {
     double[] y = new double[x.value.length];
@@ -262,6 +282,33 @@ final class Tape {
       }
     });
     return self[0];
+  }
+
+  /**
+   * Conditional layer norm (bert4keras's conditional LM): the rows of x [B·S, d] of sequence b are
+   * normalised with their own γ_b = γ + W_γ·c_b and β_b = β + W_β·c_b, the condition c [B, C] and
+   * W_γ, W_β [d, C]: γ_b ⊙ (x − mean)/√(var + eps) + β_b. Composed of checked ops (a layer norm
+   * with γ = 1 and β = 0, linear, gather, mul, add), so it needs no backward of its own.
+   */
+  Node conditionalLayerNorm(Node x, Node gamma, Node beta, Node gammaDense, Node betaDense,
+      Node condition, double eps) {
+    int d = x.cols();
+    int rows = x.rows();
+    int batch = condition.rows();
+    if (rows % batch != 0) {
+      throw new IllegalArgumentException("conditionalLayerNorm: " + rows + " rows for " + batch
+          + " conditions");
+    }
+    double[] ones = new double[d];
+    java.util.Arrays.fill(ones, 1);
+    Node normalized = layerNorm(x, leaf(ones, d), leaf(new double[d], d), eps);
+    int[] sequenceOf = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      sequenceOf[r] = r / (rows / batch);
+    }
+    Node gammas = gather(linear(condition, gammaDense, gamma), sequenceOf);
+    Node betas = gather(linear(condition, betaDense, beta), sequenceOf);
+    return add(mul(normalized, gammas), betas);
   }
 
   /**
@@ -396,6 +443,28 @@ final class Tape {
   /** The rows {@code rows} of x [n, d]: gather on an activation. */
   Node selectRows(Node x, int[] rows) {
     return gather(x, rows);
+  }
+
+  /**
+   * Hierarchical positions (bert4keras's extension of a learned table E [n, d] past n rows):
+   * position p reads α·E′[p / n] + (1 − α)·E′[p mod n] with E′ = (E − α·E[0])/(1 − α), which is
+   * E[p] itself below n. Composed of checked ops (gather, add, scaleBlocks), so it needs no
+   * backward of its own.
+   */
+  Node hierarchicalPositions(Node table, int[] positions, double alpha) {
+    int n = table.rows();
+    Node prime = scale(add(table, scale(gather(table, new int[n]), -alpha)), 1 / (1 - alpha));
+    int[] high = new int[positions.length];
+    int[] low = new int[positions.length];
+    for (int r = 0; r < positions.length; r++) {
+      high[r] = positions[r] / n;
+      low[r] = positions[r] % n;
+    }
+    return add(scale(gather(prime, high), alpha), scale(gather(prime, low), 1 - alpha));
+  }
+
+  private Node scale(Node x, double factor) {
+    return scaleBlocks(x, new double[] {factor});
   }
 
   /**

@@ -113,6 +113,17 @@ class TapeOpsTest {
   }
 
   @Test
+  void mul() {
+    check("mul", (t, in) -> t.mul(in[0], in[1]),
+        new double[][] {randn(6, 1), randn(6, 1)}, new int[][] {{2, 3}, {2, 3}});
+  }
+
+  @Test
+  void mulOfANodeWithItself() {
+    check("x ⊙ x", (t, in) -> t.mul(in[0], in[0]), new double[][] {randn(5, 1)}, new int[][] {{5}});
+  }
+
+  @Test
   void addOfANodeToItself() {
     check("x + x", (t, in) -> t.add(in[0], in[0]), new double[][] {randn(5, 1)}, new int[][] {{5}});
   }
@@ -171,6 +182,29 @@ class TapeOpsTest {
         tape.leaf(new double[] {0, 0, 0, 1}, 4), 0);
     double sd = Math.sqrt(1.25); // biased variance of 1..4
     assertArrayEquals(new double[] {-1.5 / sd, -0.5 / sd, 0.5 / sd, 2 * 1.5 / sd + 1}, y.value);
+  }
+
+  @Test
+  void conditionalLayerNorm() {
+    // B=2, S=3, d=4, C=2: x, γ, β, W_γ, W_β, c
+    check("conditionalLayerNorm", (t, in) -> t.conditionalLayerNorm(in[0], in[1], in[2], in[3],
+            in[4], in[5], 1e-12),
+        new double[][] {randn(24, 1), randn(4, 1), randn(4, 1), randn(8, 1), randn(8, 1),
+            randn(4, 1)},
+        new int[][] {{6, 4}, {4}, {4}, {4, 2}, {4, 2}, {2, 2}});
+  }
+
+  @Test
+  void conditionalLayerNormForward() {
+    Tape tape = new Tape();
+    // B=2, S=1, d=4, C=1: sequence b normalised with γ + c_b·w_γ and β + c_b·w_β
+    Node x = tape.leaf(new double[] {1, 2, 3, 4, 4, 3, 2, 1}, 2, 4);
+    Node y = tape.conditionalLayerNorm(x, tape.leaf(new double[] {1, 1, 1, 2}, 4),
+        tape.leaf(new double[] {0, 0, 0, 1}, 4), tape.leaf(new double[] {1, 0, 0, 0}, 4, 1),
+        tape.leaf(new double[] {0, 0, 2, 0}, 4, 1), tape.leaf(new double[] {0, 3}, 2, 1), 0);
+    double sd = Math.sqrt(1.25); // biased variance of 1..4
+    assertArrayEquals(new double[] {-1.5 / sd, -0.5 / sd, 0.5 / sd, 2 * 1.5 / sd + 1,
+        4 * 1.5 / sd, 0.5 / sd, -0.5 / sd + 6, 2 * -1.5 / sd + 1}, y.value);
   }
 
   @Test
@@ -267,6 +301,26 @@ class TapeOpsTest {
     // the MLM head's tie: a table gathered and multiplied with
     check("tied", (t, in) -> t.matmulT(t.gather(in[0], new int[] {2, 0, 2}), in[0]),
         new double[][] {randn(12, 1)}, new int[][] {{4, 3}});
+  }
+
+  @Test
+  void hierarchicalPositions() {
+    // a table of 3 rows read at positions up to 3² − 1, some twice
+    check("hierarchicalPositions", (t, in) -> t.hierarchicalPositions(in[0],
+            new int[] {0, 2, 3, 7, 8, 5, 7}, 0.4),
+        new double[][] {randn(6, 1)}, new int[][] {{3, 2}});
+  }
+
+  @Test
+  void hierarchicalPositionsForward() {
+    Tape tape = new Tape();
+    double[] e = {1, 2, 3, 5, -1, 4};
+    Node y = tape.hierarchicalPositions(tape.leaf(e, 3, 2), new int[] {0, 1, 2, 7}, 0.4);
+    // below the 3 rows: the rows themselves; 7 = 2·3 + 1: 0.4·E′[2] + 0.6·E′[1]
+    double[] prime2 = {(-1 - 0.4 * 1) / 0.6, (4 - 0.4 * 2) / 0.6};
+    double[] prime1 = {(3 - 0.4 * 1) / 0.6, (5 - 0.4 * 2) / 0.6};
+    assertArrayEquals(new double[] {1, 2, 3, 5, -1, 4, 0.4 * prime2[0] + 0.6 * prime1[0],
+        0.4 * prime2[1] + 0.6 * prime1[1]}, y.value);
   }
 
   @Test

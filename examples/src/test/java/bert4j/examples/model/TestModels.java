@@ -14,11 +14,15 @@ import bert4j.examples.model.specs.RefAlbertUnsharedLmImpl;
 import bert4j.examples.model.specs.RefAlbertUnsharedNoneImpl;
 import bert4j.examples.model.specs.RefAlbertUnsharedUnilmImpl;
 import bert4j.examples.model.specs.RefClassifierOnClsImpl;
+import bert4j.examples.model.specs.RefConditionalAlbertImpl;
+import bert4j.examples.model.specs.RefConditionalGpt2Impl;
+import bert4j.examples.model.specs.RefConditionalNoneImpl;
 import bert4j.examples.model.specs.RefElectraImpl;
 import bert4j.examples.model.specs.RefGeluTanhImpl;
 import bert4j.examples.model.specs.RefGpt2Impl;
 import bert4j.examples.model.specs.RefGpt2TalkingHeadsImpl;
 import bert4j.examples.model.specs.RefGptImpl;
+import bert4j.examples.model.specs.RefHierarchicalUnilmImpl;
 import bert4j.examples.model.specs.RefKeySizeImpl;
 import bert4j.examples.model.specs.RefLmImpl;
 import bert4j.examples.model.specs.RefMlmAndClsImpl;
@@ -152,7 +156,19 @@ enum TestModels {
           new Options(Normalization.SQUARED_RELU, true, true, 3))),
   /** {@link bert4j.examples.model.specs.RefPositionNone}. */
   POSITION_NONE(RefPositionNoneImpl::create, RefPositionNoneImpl.LAYOUT,
-      options(Mask.NONE, Position.NONE, 8, 16, Options.DEFAULT));
+      options(Mask.NONE, Position.NONE, 8, 16, Options.DEFAULT)),
+  /** {@link bert4j.examples.model.specs.RefConditionalNone}. */
+  CONDITIONAL_NONE(RefConditionalNoneImpl::create, RefConditionalNoneImpl.LAYOUT,
+      options(Mask.NONE, Position.LEARNED, 8, 16, Options.DEFAULT).conditional(5)),
+  /** {@link bert4j.examples.model.specs.RefConditionalGpt2}. */
+  CONDITIONAL_GPT2(RefConditionalGpt2Impl::create, RefConditionalGpt2Impl.LAYOUT,
+      family(Architecture.GPT2, 32, Mask.LM, false, true, 0, 0, false).conditional(3)),
+  /** {@link bert4j.examples.model.specs.RefConditionalAlbert}. */
+  CONDITIONAL_ALBERT(RefConditionalAlbertImpl::create, RefConditionalAlbertImpl.LAYOUT,
+      family(Architecture.ALBERT, 16, Mask.UNILM, true, true, 3, 0, false).conditional(4)),
+  /** {@link bert4j.examples.model.specs.RefHierarchicalUnilm}. */
+  HIERARCHICAL_UNILM(RefHierarchicalUnilmImpl::create, RefHierarchicalUnilmImpl.LAYOUT,
+      options(Mask.UNILM, Position.HIERARCHICAL, 8, 4, Options.DEFAULT));
 
   /** The generated {@code create(Kernels, maxBatch, maxLength)}. */
   interface Factory {
@@ -205,7 +221,7 @@ enum TestModels {
   private static Config options(Mask mask, Position position, int keySize, int maxPosition,
       Options options) {
     return new Config(Architecture.BERT, 2, 32, 32, 4, keySize, 64, 60, maxPosition, 2, position,
-        Activation.GELU, 1e-12, mask, true, true, 3, true, 0, false, options);
+        Activation.GELU, 1e-12, mask, true, true, 3, true, 0, false, options, 0);
   }
 
   /**
@@ -224,6 +240,6 @@ enum TestModels {
     };
     return new Config(architecture, 2, 32, embeddingSize, 4, 8, 64, 60, 16, causal ? 0 : 2,
         position, Activation.GELU, causal ? 1e-5 : 1e-12, mask, pooler, mlm, classes, true,
-        tokenClasses, discriminator, Options.DEFAULT);
+        tokenClasses, discriminator, Options.DEFAULT, 0);
   }
 }
