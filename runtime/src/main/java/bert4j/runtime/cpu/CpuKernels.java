@@ -41,6 +41,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final DropoutKernels dropout;
   private final CrossEntropyKernels crossEntropy;
   private final SigmoidCrossEntropyKernels sigmoidCrossEntropy;
+  private final CrfKernels crf;
+  private final MemmKernels memm;
   private final NonFiniteScan nonFinite;
   private final OptimizerThreads optimizerThreads;
   private final FloatBuffer[] optimizerState = new FloatBuffer[StateRegion.COUNT];
@@ -79,6 +81,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.dropout = new DropoutKernels(pool, scratch);
     this.crossEntropy = new CrossEntropyKernels(pool, scratch);
     this.sigmoidCrossEntropy = new SigmoidCrossEntropyKernels(pool);
+    this.crf = new CrfKernels(pool);
+    this.memm = new MemmKernels(pool);
     this.nonFinite = new NonFiniteScan(pool, scratch);
     this.optimizerThreads = new OptimizerThreads(pool);
   }
@@ -360,6 +364,22 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
       float gradScale) {
     return sigmoidCrossEntropy.run(cpu(logits).floats(), offset(logits), targets, rows,
         cpu(dLogits).floats(), offset(dLogits), gradScale);
+  }
+
+  @Override
+  protected double doCrfLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds,
+      int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale) {
+    return crf.run(cpu(emissions).floats(), offset(emissions), cpu(transitions).floats(),
+        offset(transitions), tags, tokenIds, batch, seq, tagCount, cpu(dEmissions).floats(),
+        offset(dEmissions), cpu(dTransitions).floats(), offset(dTransitions), gradScale);
+  }
+
+  @Override
+  protected double doMemmLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds,
+      int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale) {
+    return memm.run(cpu(emissions).floats(), offset(emissions), cpu(transitions).floats(),
+        offset(transitions), tags, tokenIds, batch, seq, tagCount, cpu(dEmissions).floats(),
+        offset(dEmissions), cpu(dTransitions).floats(), offset(dTransitions), gradScale);
   }
 
   @Override

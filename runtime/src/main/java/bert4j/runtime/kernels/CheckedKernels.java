@@ -547,6 +547,26 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     return doSigmoidCrossEntropy(logits, targets, rows, dLogits, gradScale);
   }
 
+  @Override
+  public final double crfLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds,
+      int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale) {
+    requireOpen();
+    checkTagPaths("crfLoss", emissions, transitions, tags, tokenIds, batch, seq, tagCount,
+        dEmissions, dTransitions);
+    return doCrfLoss(emissions, transitions, tags, tokenIds, batch, seq, tagCount, dEmissions,
+        dTransitions, gradScale);
+  }
+
+  @Override
+  public final double memmLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds,
+      int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale) {
+    requireOpen();
+    checkTagPaths("memmLoss", emissions, transitions, tags, tokenIds, batch, seq, tagCount,
+        dEmissions, dTransitions);
+    return doMemmLoss(emissions, transitions, tags, tokenIds, batch, seq, tagCount, dEmissions,
+        dTransitions, gradScale);
+  }
+
   /**
    * Checks every slice the optimizer uses (the state slice of an empty region may be null), then
    * starts the step ({@link BoundOptimizer#step}: its scalars, the same for every backend).
@@ -720,6 +740,16 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   protected abstract double doSigmoidCrossEntropy(Slice logits, int[] targets, int rows,
       Slice dLogits, float gradScale);
 
+  /** {@link #crfLoss} on checked arguments. */
+  protected abstract double doCrfLoss(Slice emissions, Slice transitions, int[] tags,
+      int[] tokenIds, int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions,
+      float gradScale);
+
+  /** {@link #memmLoss} on checked arguments. */
+  protected abstract double doMemmLoss(Slice emissions, Slice transitions, int[] tags,
+      int[] tokenIds, int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions,
+      float gradScale);
+
   /** {@link #optimizerStep} on checked arguments: {@code step} of {@code optimizer}. */
   protected abstract void doOptimizerStep(BoundOptimizer optimizer, OptimizerStep step,
       Slice params, Slice grads, Slice[] state);
@@ -737,6 +767,41 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     KernelArguments.nonNegative(kernel, "batch", batch);
     KernelArguments.positive(kernel, "seq", seq);
     KernelArguments.positive(kernel, "width", width);
+  }
+
+  /**
+   * The arguments of the tag-path losses (crfLoss, memmLoss): sizes, the host arrays, a tag in
+   * [0, tagCount) at every non-padding position, the slices, and dEmissions apart from emissions.
+   */
+  private void checkTagPaths(String kernel, Slice emissions, Slice transitions, int[] tags,
+      int[] tokenIds, int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions) {
+    KernelArguments.nonNegative(kernel, "batch", batch);
+    KernelArguments.positive(kernel, "seq", seq);
+    KernelArguments.positive(kernel, "tagCount", tagCount);
+    long tokens = (long) batch * seq;
+    if (tags == null || tokenIds == null) {
+      throw new IllegalArgumentException(kernel + ": " + (tags == null ? "tags" : "tokenIds")
+          + " is null");
+    }
+    KernelArguments.host(kernel, "tags", tags.length, 0, tokens);
+    KernelArguments.host(kernel, "tokenIds", tokenIds.length, 0, tokens);
+    for (int b = 0; b < batch; b++) {
+      for (int t = 0; t < seq; t++) {
+        int r = b * seq + t;
+        if (tokenIds[r] != 0 && (tags[r] < 0 || tags[r] >= tagCount)) {
+          throw new IllegalArgumentException(kernel + ": tag " + tags[r] + " of sequence " + b
+              + " at position " + t + " is outside [0, " + tagCount + "): every non-padding "
+              + "position needs a tag");
+        }
+      }
+    }
+    long rows = tokens * tagCount;
+    long square = (long) tagCount * tagCount;
+    checkSlice(kernel, "emissions", emissions, rows);
+    checkSlice(kernel, "transitions", transitions, square);
+    checkSlice(kernel, "dEmissions", dEmissions, rows);
+    checkSlice(kernel, "dTransitions", dTransitions, square);
+    KernelArguments.disjoint(kernel, "dEmissions", dEmissions, "emissions", emissions, rows);
   }
 
   /**

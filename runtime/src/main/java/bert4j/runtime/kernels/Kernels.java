@@ -263,6 +263,35 @@ public interface Kernels extends AutoCloseable {
   double sigmoidCrossEntropy(Slice logits, int[] targets, int rows, Slice dLogits, float gradScale);
 
   /**
+   * The linear-chain CRF loss of bert4keras's {@code ConditionalRandomField} (no start or end
+   * scores: a path's score is its emissions and transitions alone). Each sequence b counts its
+   * non-padding positions ({@code tokenIds[b·seq + t] != 0}) in order, padding anywhere skipped;
+   * over those positions p_1 < … < p_L and their tags y_k = {@code tags[b·seq + p_k]}:
+   * loss_b = log Z − score(y), score(y) = Σ_k e[p_k][y_k] + Σ_{k>1} T[y_{k−1}][y_k], Z = Σ over
+   * every tag path of e^score (the forward recursion in log space). {@code emissions} are
+   * {@code [batch·seq, tagCount]}, {@code transitions} T {@code [tagCount, tagCount]} (row: the tag
+   * before, column: the tag after). Returns Σ_b loss_b (a sequence of padding only adds 0); writes
+   * dEmissions = gradScale·(P(y_k = j) − [y_k = j]) at non-padding rows and 0 at padding rows
+   * (overwriting), and adds gradScale·Σ_k (P(y_{k−1} = i, y_k = j) − [gold pair]) into
+   * dTransitions[i][j]. A tag outside [0, tagCount) at a non-padding position is an
+   * {@link IllegalArgumentException} naming the sequence and position; tags at padding are ignored.
+   * dEmissions must not overlap emissions.
+   */
+  double crfLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds, int batch,
+      int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale);
+
+  /**
+   * The MEMM loss (bert4keras's maximum-entropy Markov model, forward direction): over each
+   * sequence's non-padding positions p_1 < … < p_L as in {@link #crfLoss}, loss_b =
+   * Σ_k −log softmax(z_k)[y_k] with z_k[m] = e[p_k][m] + T[y_{k−1}][m] (no transition term for
+   * k = 1). Returns Σ_b loss_b; writes dEmissions = gradScale·(softmax(z_k) − onehot(y_k)) at
+   * non-padding rows and 0 at padding rows, and adds the same, summed over k > 1, into row
+   * y_{k−1} of dTransitions. Tags, shapes and aliasing as in {@link #crfLoss}.
+   */
+  double memmLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds, int batch,
+      int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale);
+
+  /**
    * Training step {@code call} (counted from 1) of a model's bound optimizer, over the whole flat
    * parameter and gradient buffers: the fused update of every parameter, every extension included,
    * or, on a step that only accumulates gradients, the addition of the gradients to the accumulator.

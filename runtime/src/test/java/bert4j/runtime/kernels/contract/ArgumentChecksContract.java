@@ -178,4 +178,25 @@ public abstract class ArgumentChecksContract extends KernelsContract {
     rejects(() -> kernels.hierarchicalPositionsBackward(2, 9, out, 0, 2, 0.4f, table),
         "hierarchicalPositionsBackward: rows must be >= 1, got 0");
   }
+
+  /** Two sequences of 3 positions over 4 tags: emissions of 24 floats, transitions of 16. */
+  @Test
+  void tagPathLossesNameTheShortOrOverlappingArgument() {
+    Slice e = zeros(kernels, 24);
+    Slice t = zeros(kernels, 16);
+    int[] tags = new int[6];
+    int[] ids = {1, 1, 0, 1, 1, 1};
+    rejects(() -> kernels.crfLoss(zeros(kernels, 23), t, tags, ids, 2, 3, 4, e, t, 1f),
+        "crfLoss: emissions needs 24 floats");
+    rejects(() -> kernels.memmLoss(e, t, tags, ids, 2, 3, 4, zeros(kernels, 24),
+        zeros(kernels, 15), 1f), "memmLoss: dTransitions needs 16 floats");
+    rejects(() -> kernels.crfLoss(e, t, new int[5], ids, 2, 3, 4, zeros(kernels, 24), t, 1f),
+        "crfLoss: tags of length 5 cannot hold 6 values");
+    rejects(() -> kernels.memmLoss(e, t, tags, null, 2, 3, 4, zeros(kernels, 24), t, 1f),
+        "memmLoss: tokenIds is null");
+    rejects(() -> kernels.crfLoss(e, t, tags, ids, 2, 3, 0, zeros(kernels, 24), t, 1f),
+        "crfLoss: tagCount must be >= 1, got 0");
+    rejects(() -> kernels.crfLoss(e, t, tags, ids, 2, 3, 4, e, t, 1f),
+        "crfLoss: dEmissions (from offset 3) overlaps emissions (from offset 3)");
+  }
 }
