@@ -26,7 +26,8 @@ final class ProfilingKernels implements Kernels {
     ATTENTION_SCORES, ATTENTION_SCORES_BACKWARD, RELATIVE_SCORES, RELATIVE_SCORES_BACKWARD,
     ATTENTION_NORMALIZE, ATTENTION_NORMALIZE_BACKWARD, ATTENTION_CONTEXT, ATTENTION_CONTEXT_BACKWARD,
     RELATIVE_CONTEXT, RELATIVE_CONTEXT_BACKWARD, MIX_HEADS, MIX_HEADS_BACKWARD, DROPOUT,
-    DROPOUT_BACKWARD, CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, OPTIMIZER, NON_FINITE_CHECK, FILL, COPY
+    DROPOUT_BACKWARD, CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, CRF_LOSS, MEMM_LOSS, OPTIMIZER,
+    NON_FINITE_CHECK, FILL, COPY
   }
 
   private final Kernels delegate;
@@ -345,6 +346,26 @@ final class ProfilingKernels implements Kernels {
     long t = System.nanoTime();
     double loss = delegate.sigmoidCrossEntropy(logits, targets, rows, dLogits, gradScale);
     record(Kernel.SIGMOID_CROSS_ENTROPY, t);
+    return loss;
+  }
+
+  @Override
+  public double crfLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds, int batch,
+      int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale) {
+    long t = System.nanoTime();
+    double loss = delegate.crfLoss(emissions, transitions, tags, tokenIds, batch, seq, tagCount,
+        dEmissions, dTransitions, gradScale);
+    record(Kernel.CRF_LOSS, t);
+    return loss;
+  }
+
+  @Override
+  public double memmLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds,
+      int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale) {
+    long t = System.nanoTime();
+    double loss = delegate.memmLoss(emissions, transitions, tags, tokenIds, batch, seq, tagCount,
+        dEmissions, dTransitions, gradScale);
+    record(Kernel.MEMM_LOSS, t);
     return loss;
   }
 
