@@ -49,4 +49,29 @@ public @interface Heads {
    * {@code Batch.tokenLabels}: 1 = replaced, 0 = original, −1 = not counted. ELECTRA only.
    */
   boolean discriminator() default false;
+
+  /**
+   * A linear-chain CRF with this many tags, as bert4keras's {@code ConditionalRandomField}: a dense
+   * layer on every position of the sequence output ({@code crf.dense.*}) gives the emissions (output
+   * {@code crf_emissions}), and {@code crf.transitions [tags, tags]} (row: the tag before, column:
+   * the tag after) scores each step; there are no start or end scores. Trained by the mean over
+   * sequences of log Z − score(gold path) over each sequence's non-padding positions (token id ≠ 0),
+   * with {@code Batch.tokenLabels} giving a tag in [0, tags) at every one of them; decode with
+   * {@code bert4j.runtime.decode.ViterbiDecoder}. 0 for none, otherwise at least 2.
+   */
+  int crf() default 0;
+
+  /**
+   * A maximum-entropy Markov model with this many tags, as bert4keras's
+   * {@code MaximumEntropyMarkovModel} (the seed post "CRF用过了，不妨再了解下更快的MEMM"): emissions
+   * from {@code memm.dense.*} (output {@code memm_emissions}) and {@code memm.transitions
+   * [tags, tags]}; each position's tag is a softmax over its emissions plus the transitions from the
+   * previous gold tag (none at the first position). Trained by the mean over sequences of the summed
+   * −log probability of the gold tags, with targets as {@link #crf()}'s; decode greedily or by
+   * Viterbi with {@code bert4j.runtime.decode.MemmDecoder}. Full-rank transitions only (bert4keras's
+   * optional low-rank factorisation is not offered), one direction only (bert4keras also averages in
+   * the reversed sequence), and the softmax takes e + T where bert4keras halves it. 0 for none,
+   * otherwise at least 2.
+   */
+  int memm() default 0;
 }

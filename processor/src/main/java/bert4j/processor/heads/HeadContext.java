@@ -1,7 +1,10 @@
 package bert4j.processor.heads;
 
+import bert4j.processor.ops.CrfLoss;
+import bert4j.processor.ops.MemmLoss;
 import bert4j.processor.ops.SigmoidCrossEntropy;
 import bert4j.processor.ops.SoftmaxCrossEntropy;
+import bert4j.processor.ops.TagPathLossOp;
 import bert4j.processor.plan.Parameter;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.tape.Tape;
@@ -92,6 +95,35 @@ public final class HeadContext {
     losses.add(new Loss(kind, 2, head));
     Value dLogits = tape.buffer(logits.buffer().name() + "Grad", logits.buffer().extent(), 1);
     tape.record(new SigmoidCrossEntropy(logits, index, dLogits));
+    return index;
+  }
+
+  /**
+   * Records the linear-chain CRF loss of {@code emissions} ({@code [tokens, tags]}) under
+   * {@code transitions} against the tag paths of a new loss, in training only, and returns the
+   * loss's index.
+   */
+  public int crfLoss(Value emissions, Parameter transitions, int tags, String head) {
+    return tagPathLoss(emissions, tags, head,
+        (index, d) -> new CrfLoss(emissions, transitions, index, tags, d));
+  }
+
+  /** As {@link #crfLoss}, the MEMM loss. */
+  public int memmLoss(Value emissions, Parameter transitions, int tags, String head) {
+    return tagPathLoss(emissions, tags, head,
+        (index, d) -> new MemmLoss(emissions, transitions, index, tags, d));
+  }
+
+  /** A tag-path loss op for loss {@code index}, writing the emissions' gradient into {@code d}. */
+  private interface TagPathLossFactory {
+    TagPathLossOp create(int index, Value d);
+  }
+
+  private int tagPathLoss(Value emissions, int tags, String head, TagPathLossFactory op) {
+    int index = losses.size();
+    losses.add(new Loss(LossKind.TAG_PATHS, tags, head));
+    Value d = tape.buffer(emissions.buffer().name() + "Grad", emissions.buffer().extent(), tags);
+    tape.record(op.create(index, d));
     return index;
   }
 

@@ -12,5 +12,10 @@ public enum LossKind {
   /** The token ids: position i predicts token i + 1 unless that is padding. */
   NEXT_TOKEN,
   /** As NEXT_TOKEN, counted only where token i + 1 is in segment 1. */
-  NEXT_TARGET_TOKEN
+  NEXT_TARGET_TOKEN,
+  /**
+   * {@code Batch.tokenLabels} as one tag path per sequence: a tag at every non-padding position,
+   * padding ignored; a mean over the sequences.
+   */
+  TAG_PATHS
 }

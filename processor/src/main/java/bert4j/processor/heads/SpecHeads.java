@@ -25,6 +25,9 @@ public final class SpecHeads {
     if (spec.discriminator()) {
       heads.add(new Discriminator());
     }
+    if (spec.crf() > 0 || spec.memm() > 0) {
+      heads.add(new TagPathHead(spec.crf() > 0));
+    }
     return heads;
   }
 }

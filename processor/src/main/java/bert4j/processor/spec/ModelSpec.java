@@ -48,6 +48,8 @@ public record ModelSpec(
     int classes,
     int tokenClasses,
     boolean discriminator,
+    int crf,
+    int memm,
     OptimizerSpec optimizer) {
 
   /** Width of each head's values: hidden / heads. */

@@ -194,6 +194,8 @@ public final class SpecReader {
     int classes = 0;
     int tokenClasses = 0;
     boolean discriminator = false;
+    int crf = 0;
+    int memm = 0;
     if (heads != null) {
       pooler = heads.booleanValue("pooler");
       if (pooler && (architecture.causal() || architecture == Architecture.ELECTRA)) {
@@ -224,6 +226,12 @@ public final class SpecReader {
         heads.error("tokenClasses", "tokenClasses=" + tokenClasses + " and the discriminator both "
             + "train on Batch.tokenLabels: drop one head");
       }
+      crf = tags(heads, "crf", "a CRF head");
+      memm = tags(heads, "memm", "an MEMM head");
+      if (crf > 0 && memm > 0) {
+        heads.error("memm", "crf=" + crf + " and memm=" + memm + " are two sequence-labelling heads "
+            + "on the same Batch.tokenLabels: choose one");
+      }
       objective = heads.enumValue("objective", Objective.class);
       if (objective != Objective.BY_MASK && !mlm) {
         heads.error("objective", "objective=" + objective + " is the MLM head's loss: declare mlm = true");
@@ -247,6 +255,18 @@ public final class SpecReader {
           + "train on Batch.tokenLabels: give the MLM head another objective or drop one head");
     }
 
+    if (heads != null && (crf > 0 || memm > 0)) {
+      String name = crf > 0 ? "crf" : "memm";
+      String other = tokenClasses > 0 ? "tokenClasses=" + tokenClasses
+          : discriminator ? "the discriminator"
+          : mlm && resolved == Objective.MASKED_LM ? "the masked-LM head" : null;
+      if (other != null) {
+        heads.error(name, name + "=" + (crf > 0 ? crf : memm) + " and " + other + " both train on "
+            + "Batch.tokenLabels: drop one head"
+            + (other.startsWith("the masked") ? " or give the MLM head another objective" : ""));
+      }
+    }
+
     OptimizerSpec optimizerSpec =
         optimizer == null ? OptimizerSpec.defaults() : OptimizerSpecReader.read(optimizer);
 
@@ -262,8 +282,17 @@ public final class SpecReader {
         architecture, layers, hidden, heads_, intermediate, vocab, embeddingSize, maxPosition,
         segments, Math.max(conditionSize, 0), position, activation, hiddenDropout, eps, initializerRange, recompute, mask,
         attentionDropout, keySize, scale, normalization, attentionBias, talkingHeads,
-        maxRelativePosition, pooler, mlm, resolved, classes, tokenClasses, discriminator,
+        maxRelativePosition, pooler, mlm, resolved, classes, tokenClasses, discriminator, crf, memm,
         optimizerSpec));
+  }
+
+  /** A sequence-labelling head's tag count: 0 for none, otherwise at least 2 (else an error). */
+  private static int tags(AnnotationValues heads, String name, String head) {
+    int tags = heads.intValue(name);
+    if (tags == 1 || tags < 0) {
+      heads.error(name, head + " needs at least 2 tags (or 0 for none), got " + name + "=" + tags);
+    }
+    return tags;
   }
 
   private boolean checkType(TypeElement type) {

@@ -988,6 +988,138 @@ public final class DoubleKernels implements Kernels {
     return loss;
   }
 
+  /** By enumerating every tag path of each sequence's non-padding positions: tiny sizes only. */
+  @Override
+  public double crfLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds, int batch,
+      int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale) {
+    int n = tagCount;
+    double[] e = load(emissions, (long) batch * seq * n);
+    double[] trans = load(transitions, (long) n * n);
+    double[] dE = new double[e.length];
+    double[] dT = load(dTransitions, (long) n * n);
+    double loss = 0;
+    for (int b = 0; b < batch; b++) {
+      int[] at = positions(tokenIds, tags, b, seq, n, "crfLoss");
+      if (at.length == 0) {
+        continue;
+      }
+      int paths = Math.toIntExact((long) Math.pow(n, at.length));
+      double[] scores = new double[paths];
+      double max = Double.NEGATIVE_INFINITY;
+      for (int p = 0; p < paths; p++) {
+        scores[p] = pathScore(e, trans, tagPath(p, n, at.length), at, b, seq, n);
+        max = Math.max(max, scores[p]);
+      }
+      double sum = 0;
+      for (double score : scores) {
+        sum += Math.exp(score - max);
+      }
+      double logZ = max + Math.log(sum);
+      int[] gold = new int[at.length];
+      for (int k = 0; k < at.length; k++) {
+        gold[k] = tags[b * seq + at[k]];
+      }
+      loss += logZ - pathScore(e, trans, gold, at, b, seq, n);
+      for (int p = 0; p < paths; p++) {
+        countPath(tagPath(p, n, at.length), gradScale * Math.exp(scores[p] - logZ), at, b, seq, n,
+            dE, dT);
+      }
+      countPath(gold, -gradScale, at, b, seq, n, dE, dT);
+    }
+    store(dEmissions, dE);
+    store(dTransitions, dT);
+    return loss;
+  }
+
+  @Override
+  public double memmLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds,
+      int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale) {
+    int n = tagCount;
+    double[] e = load(emissions, (long) batch * seq * n);
+    double[] trans = load(transitions, (long) n * n);
+    double[] dE = new double[e.length];
+    double[] dT = load(dTransitions, (long) n * n);
+    double loss = 0;
+    for (int b = 0; b < batch; b++) {
+      int previous = -1;
+      for (int t : positions(tokenIds, tags, b, seq, n, "memmLoss")) {
+        int row = (b * seq + t) * n;
+        int y = tags[b * seq + t];
+        double[] z = new double[n];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int m = 0; m < n; m++) {
+          z[m] = e[row + m] + (previous < 0 ? 0 : trans[previous * n + m]);
+          max = Math.max(max, z[m]);
+        }
+        double sum = 0;
+        for (int m = 0; m < n; m++) {
+          sum += Math.exp(z[m] - max);
+        }
+        loss += Math.log(sum) + max - z[y];
+        for (int m = 0; m < n; m++) {
+          double g = (Math.exp(z[m] - max) / sum - (m == y ? 1 : 0)) * gradScale;
+          dE[row + m] = g;
+          if (previous >= 0) {
+            dT[previous * n + m] += g;
+          }
+        }
+        previous = y;
+      }
+    }
+    store(dEmissions, dE);
+    store(dTransitions, dT);
+    return loss;
+  }
+
+  /** The non-padding positions of sequence b, each checked to have a tag in [0, n). */
+  private static int[] positions(int[] tokenIds, int[] tags, int b, int seq, int n,
+      String kernel) {
+    int[] at = new int[seq];
+    int length = 0;
+    for (int t = 0; t < seq; t++) {
+      int r = b * seq + t;
+      if (tokenIds[r] == 0) {
+        continue;
+      }
+      if (tags[r] < 0 || tags[r] >= n) {
+        throw new IllegalArgumentException(kernel + ": tag " + tags[r] + " of sequence " + b
+            + " at position " + t + " is outside [0, " + n + ")");
+      }
+      at[length++] = t;
+    }
+    return Arrays.copyOf(at, length);
+  }
+
+  /** Path number p as tags, the first position the most significant digit in base n. */
+  private static int[] tagPath(int p, int n, int length) {
+    int[] y = new int[length];
+    for (int k = length - 1; k >= 0; k--) {
+      y[k] = p % n;
+      p /= n;
+    }
+    return y;
+  }
+
+  private static double pathScore(double[] e, double[] trans, int[] y, int[] at, int b, int seq,
+      int n) {
+    double s = 0;
+    for (int k = 0; k < y.length; k++) {
+      s += e[(b * seq + at[k]) * n + y[k]] + (k > 0 ? trans[y[k - 1] * n + y[k]] : 0);
+    }
+    return s;
+  }
+
+  /** Adds {@code weight} to the gradient of each emission and transition path y uses. */
+  private static void countPath(int[] y, double weight, int[] at, int b, int seq, int n,
+      double[] dE, double[] dT) {
+    for (int k = 0; k < y.length; k++) {
+      dE[(b * seq + at[k]) * n + y[k]] += weight;
+      if (k > 0) {
+        dT[y[k - 1] * n + y[k]] += weight;
+      }
+    }
+  }
+
   @Override
   public void optimizerStep(BoundOptimizer optimizer, Slice params, Slice grads, Slice[] state,
       long call) {

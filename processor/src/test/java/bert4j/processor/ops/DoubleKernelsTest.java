@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link DoubleKernels} against the CPU backend on the same float inputs (to float tolerance), and
@@ -381,6 +382,34 @@ class DoubleKernelsTest {
     assertTrue(e.getMessage().contains("targets[0]"), e.getMessage());
   }
 
+  /** Tags in [0, 3) where {@link #TOKENS} has tokens, −1 at padding. */
+  private static int[] tagPaths() {
+    int[] tags = new int[TOKENS.length];
+    for (int r = 0; r < tags.length; r++) {
+      tags[r] = TOKENS[r] == 0 ? -1 : (r * 7 + 1) % 3;
+    }
+    return tags;
+  }
+
+  /** The CRF (by enumeration here) and the MEMM: loss, dEmissions, dTransitions added onto. */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void tagPathLossesMatchTheCpu(boolean crf) {
+    int[] tags = tagPaths();
+    int n = TOKENS.length * 3;
+    Tensors t = new Tensors().random("emissions", n).random("transitions", 9).zeros("dEmissions", n)
+        .random("dTransitions", 9);
+    double[] losses = new double[2];
+    t.run((k, s) -> losses[k == cpu ? 0 : 1] = crf
+        ? k.crfLoss(s.apply("emissions"), s.apply("transitions"), tags, TOKENS, 3, 6, 3,
+            s.apply("dEmissions"), s.apply("dTransitions"), 0.5f)
+        : k.memmLoss(s.apply("emissions"), s.apply("transitions"), tags, TOKENS, 3, 6, 3,
+            s.apply("dEmissions"), s.apply("dTransitions"), 0.5f));
+    assertEquals(losses[0], losses[1], FLOAT_TOLERANCE * Math.abs(losses[0]));
+    t.compare("dEmissions");
+    t.compare("dTransitions");
+  }
+
   // ---- backwards against central finite differences, in double ----
 
   /** A scalar function of named double inputs (the rest fixed), for finite differences. */
@@ -572,5 +601,31 @@ class DoubleKernelsTest {
         gradScale);
     checkGradients("softmaxCrossEntropy", inputs, loss, Map.of("logits",
         dbl.doubles(dLogits, n)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void tagPathLossGradientsAreTheScaledGradientsOfTheirLoss(boolean crf) {
+    int[] tags = tagPaths();
+    int n = TOKENS.length * 3;
+    float gradScale = 0.25f;
+    Map<String, double[]> inputs = Map.of("emissions", uniformDoubles(n), "transitions",
+        uniformDoubles(9));
+    Loss loss = x -> gradScale * (crf
+        ? dbl.crfLoss(put(x.get("emissions")), put(x.get("transitions")), tags, TOKENS, 3, 6, 3,
+            zeros(n), zeros(9), gradScale)
+        : dbl.memmLoss(put(x.get("emissions")), put(x.get("transitions")), tags, TOKENS, 3, 6, 3,
+            zeros(n), zeros(9), gradScale));
+    Slice dEmissions = zeros(n);
+    Slice dTransitions = zeros(9);
+    if (crf) {
+      dbl.crfLoss(put(inputs.get("emissions")), put(inputs.get("transitions")), tags, TOKENS, 3, 6,
+          3, dEmissions, dTransitions, gradScale);
+    } else {
+      dbl.memmLoss(put(inputs.get("emissions")), put(inputs.get("transitions")), tags, TOKENS, 3,
+          6, 3, dEmissions, dTransitions, gradScale);
+    }
+    checkGradients(crf ? "crfLoss" : "memmLoss", inputs, loss, Map.of("emissions",
+        dbl.doubles(dEmissions, n), "transitions", dbl.doubles(dTransitions, 9)));
   }
 }

@@ -19,16 +19,19 @@ import bert4j.processor.heads.LossKind;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.spec.OptimizerSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The plan of a spec, checked without a compiler against quantities the test computes on its own: the
@@ -55,6 +58,8 @@ class PlanTest {
     boolean mlm = true;
     int classes = 3;
     int tokenClasses;
+    int crf;
+    int memm;
     boolean recompute;
 
     Spec layers(int v) { layers = v; return this; }
@@ -78,6 +83,8 @@ class PlanTest {
       return this;
     }
     Spec tokenClasses(int v) { tokenClasses = v; return this; }
+    Spec crf(int v) { crf = v; return this; }
+    Spec memm(int v) { memm = v; return this; }
     Spec recompute(boolean v) { recompute = v; return this; }
 
     int effectiveKeySize() {
@@ -98,7 +105,7 @@ class PlanTest {
           vocab, hidden, maxPosition, segments, 0, Position.LEARNED, Activation.GELU, hiddenDropout,
           1e-12, 0.02, recompute, mask, attentionDropout, effectiveKeySize(), true,
           Normalization.SOFTMAX, true, false, 64, pooler, mlm,
-          objective(), classes, tokenClasses, false, OptimizerSpec.defaults());
+          objective(), classes, tokenClasses, false, crf, memm, OptimizerSpec.defaults());
     }
 
     Plan plan() {
@@ -755,6 +762,44 @@ class PlanTest {
     for (Parameter p : plan.parameters()) {
       assertTrue(withGradient.contains(p.name()), p.name() + " has a gradient");
     }
+  }
+
+  /**
+   * A CRF or MEMM head: emissions on every token, a TAG_PATHS loss whose one call reads them and the
+   * transitions and adds the transitions' gradient; the dense layer's gradients come from the
+   * backward, the rest of the model's too.
+   */
+  @ParameterizedTest(name = "crf {0}")
+  @ValueSource(booleans = {true, false})
+  void tagPathHeadHasATagPathLossThatAddsTheTransitionsGradient(boolean crf) {
+    String name = crf ? "crf" : "memm";
+    Spec s = spec().heads(false, false, 0).dropout(0.1, 0.1);
+    Plan plan = (crf ? s.crf(4) : s.memm(4)).plan();
+    assertEquals(List.of("TAG_PATHS/4"),
+        plan.losses().stream().map(l -> l.kind() + "/" + l.classes()).toList());
+    HeadOutput emissions = plan.outputs().stream()
+        .filter(o -> o.name().equals(name + "_emissions")).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + name + "_emissions output"));
+    assertEquals(name + "Emissions", emissions.accessor());
+    assertEquals(Extent.TOKENS, emissions.buffer().extent());
+    assertEquals(4, emissions.buffer().width());
+    Parameter transitions = plan.parameters().stream()
+        .filter(p -> p.name().equals(name + ".transitions")).findFirst().orElseThrow();
+    assertEquals(List.of(4, 4), Arrays.stream(transitions.shape()).boxed().toList());
+    Call lossCall = plan.forward().stream().filter(c -> c.loss() == 0).findFirst().orElseThrow();
+    assertEquals(crf ? "crfLoss" : "memmLoss", lossCall.kernel());
+    assertTrue(lossCall.trainingOnly());
+    assertTrue(lossCall.args().contains(new Arg.Buf(emissions.buffer(), Access.READ)));
+    assertTrue(lossCall.args().contains(new Arg.Param(transitions)));
+    assertTrue(lossCall.args().contains(new Arg.Grad(transitions)), "adds dTransitions");
+    Set<String> withGradient = withGradient(plan);
+    assertFalse(withGradient.contains(transitions.name()), "the backward leaves the transitions");
+    for (Parameter p : plan.parameters()) {
+      assertTrue(p == transitions || withGradient.contains(p.name()), p.name() + " has a gradient");
+    }
+    assertEquals(Set.of(name + ".dense.weight", name + ".dense.bias", name + ".transitions"),
+        plan.parameters().stream().map(Parameter::name).filter(n -> n.startsWith(name + "."))
+            .collect(Collectors.toSet()));
   }
 
   @Test

@@ -12,6 +12,7 @@ import bert4j.processor.ops.AttentionNormalize;
 import bert4j.processor.ops.AttentionScores;
 import bert4j.processor.ops.AttentionShape;
 import bert4j.processor.ops.ConditionalLayerNorm;
+import bert4j.processor.ops.CrfLoss;
 import bert4j.processor.ops.DoubleKernels;
 import bert4j.processor.ops.Dropout;
 import bert4j.processor.ops.Embedding;
@@ -20,6 +21,7 @@ import bert4j.processor.ops.KernelOp;
 import bert4j.processor.ops.LayerNorm;
 import bert4j.processor.ops.Linear;
 import bert4j.processor.ops.LossOp;
+import bert4j.processor.ops.MemmLoss;
 import bert4j.processor.ops.MixHeads;
 import bert4j.processor.ops.ProbsDropout;
 import bert4j.processor.ops.RelativeContext;
@@ -62,8 +64,15 @@ class DerivedBackwardTest {
   private static final int[] TOKENS = {2, 5, 0, 0, 7, 9};
   private static final int[] SEGMENTS = {0, 1, 0, 0, 0, 1};
 
-  /** One op under test, recorded by {@code build} on a tape that already has the inputs' tables. */
-  record Case(String name, Function<Tape, Value> build) {
+  /**
+   * One op under test, recorded by {@code build} on a tape that already has the inputs' tables; a
+   * case of {@code tagPaths} tags records its own tag-path loss and returns null.
+   */
+  record Case(String name, int tagPaths, Function<Tape, Value> build) {
+    Case(String name, Function<Tape, Value> build) {
+      this(name, 0, build);
+    }
+
     @Override
     public String toString() {
       return name;
@@ -270,6 +279,20 @@ class DerivedBackwardTest {
       t.record(new HierarchicalPositions(table, 2, 4, 0.4f, x, out));
       return out;
     }));
+    for (boolean crf : new boolean[] {true, false}) {
+      cases.add(new Case((crf ? "CRF" : "MEMM") + " loss on a dense layer's emissions", 3, t -> {
+        Value x = input(t, "x", 4);
+        Parameter w = t.parameter("w", "w", 3, 4);
+        Parameter b = t.parameter("b", "b", 3);
+        Value emissions = t.buffer("emissions", Extent.TOKENS, 3);
+        t.record(new Linear(x, false, w, b, null, null, emissions, 4, 3));
+        Parameter transitions = t.parameter("transitions", "transitions", 3, 3);
+        Value d = t.buffer("emissionsGrad", Extent.TOKENS, 3);
+        t.record(crf ? new CrfLoss(emissions, transitions, 0, 3, d)
+            : new MemmLoss(emissions, transitions, 0, 3, d));
+        return null;
+      }));
+    }
     cases.add(new Case("dropout, in place", t -> {
       Value x = input(t, "x", 4);
       Value out = t.next(x);
@@ -291,18 +314,21 @@ class DerivedBackwardTest {
   void derivedGradientsMatchFiniteDifferences(Case c) throws Exception {
     Tape tape = new Tape();
     Value out = c.build().apply(tape);
-    Value dOut = tape.buffer("outGrad", out.buffer().extent(), out.buffer().width());
-    if (out.buffer().width() == 1) {
-      tape.record(new SigmoidCrossEntropy(out, 0, dOut));
-    } else {
-      tape.record(new SoftmaxCrossEntropy(out, 0, out.buffer().width(), dOut));
+    if (out != null) {
+      Value dOut = tape.buffer("outGrad", out.buffer().extent(), out.buffer().width());
+      if (out.buffer().width() == 1) {
+        tape.record(new SigmoidCrossEntropy(out, 0, dOut));
+      } else {
+        tape.record(new SoftmaxCrossEntropy(out, 0, out.buffer().width(), dOut));
+      }
     }
     Gradients.Result backward = Gradients.derive(tape);
     List<Call> forward = tape.entries().stream()
         .map(e -> new Call(e.op(), null, e.layer(), true, -1)).toList();
 
-    Run run = new Run(tape, out.buffer().extent() == Extent.SEQUENCES ? BATCH : ROWS,
-        out.buffer().width());
+    Run run = out == null ? new Run(tape, ROWS, c.tagPaths(), false)
+        : new Run(tape, out.buffer().extent() == Extent.SEQUENCES ? BATCH : ROWS,
+            out.buffer().width(), true);
     run.execute(forward);
     run.execute(backward.calls());
     double[] analytic = run.kernels.doubles(run.grads, run.parameterCount);
@@ -337,7 +363,8 @@ class DerivedBackwardTest {
     final Map<String, int[]> hosts = new HashMap<>();
     final int[] targets;
 
-    Run(Tape tape, int lossRows, int classes) {
+    /** Targets of {@code lossRows} rows in [0, classes), row 1 −1 (not counted) if {@code skipOne}. */
+    Run(Tape tape, int lossRows, int classes, boolean skipOne) {
       parameterCount = (int) tape.parameters().stream().mapToLong(Parameter::size).sum();
       params = new Slice(kernels.allocate(parameterCount), 0);
       grads = new Slice(kernels.allocate(parameterCount), 0);
@@ -354,7 +381,7 @@ class DerivedBackwardTest {
       hosts.put("segmentIds", SEGMENTS);
       targets = new int[lossRows];
       for (int r = 0; r < lossRows; r++) {
-        targets[r] = r == 1 ? -1 : random.nextInt(Math.max(2, classes));
+        targets[r] = skipOne && r == 1 ? -1 : random.nextInt(Math.max(2, classes));
       }
       this.parameterOffsets = new HashMap<>();
       for (Parameter p : tape.parameters()) {

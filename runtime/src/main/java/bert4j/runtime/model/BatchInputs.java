@@ -150,6 +150,7 @@ final class BatchInputs {
         case TOKEN_LABELS -> tokenLabels(loss, input.tokenLabels(), targets[i]);
         case NEXT_TOKEN -> nextTokenTargets(false, targets[i]);
         case NEXT_TARGET_TOKEN -> nextTokenTargets(true, targets[i]);
+        case TAG_PATHS -> tagPaths(loss, input.tokenLabels(), targets[i]);
       };
       lossScales[i] = counted == 0 ? 0f : 1f / counted;
     }
@@ -197,6 +198,46 @@ final class BatchInputs {
         into[b * seq + i] = target;
         counted += target >= 0 ? 1 : 0;
       }
+    }
+    return counted;
+  }
+
+  /**
+   * A tag in [0, classes) at every non-padding position, −1 staged at padding; returns the
+   * sequences with a non-padding position.
+   */
+  private int tagPaths(LossTarget loss, int[][] tokenLabels, int[] into) {
+    if (tokenLabels == null) {
+      throw new IllegalArgumentException("training " + loss.head() + " of " + layout.specName()
+          + " needs a tag at every non-padding position: use Batch.withTokenLabels");
+    }
+    if (tokenLabels.length != batch) {
+      throw new IllegalArgumentException("tokenLabels has " + tokenLabels.length
+          + " rows for a batch of " + batch);
+    }
+    int counted = 0;
+    for (int b = 0; b < batch; b++) {
+      if (rowLength(tokenLabels, b, "tokenLabels") != seq) {
+        throw new IllegalArgumentException("tokenLabels row " + b + " has " + tokenLabels[b].length
+            + " labels, tokenIds rows have " + seq);
+      }
+      boolean any = false;
+      for (int i = 0; i < seq; i++) {
+        int r = b * seq + i;
+        int tag = tokenLabels[b][i];
+        if (tokenIds[r] == 0) {
+          into[r] = -1;
+          continue;
+        }
+        if (tag < 0 || tag >= loss.classes()) {
+          throw new IllegalArgumentException("token label " + tag + " of sequence " + b
+              + " at position " + i + " is outside [0, " + loss.classes() + "): " + loss.head()
+              + " needs a tag at every non-padding position (token id ≠ 0)");
+        }
+        into[r] = tag;
+        any = true;
+      }
+      counted += any ? 1 : 0;
     }
     return counted;
   }

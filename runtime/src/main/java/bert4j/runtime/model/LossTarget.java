@@ -15,7 +15,13 @@ public record LossTarget(Kind kind, int classes, String head) {
     /** The token ids: position i predicts token i + 1 unless that is padding. */
     NEXT_TOKEN,
     /** As NEXT_TOKEN, counted only where token i + 1 is in segment 1 (UniLM's targets). */
-    NEXT_TARGET_TOKEN;
+    NEXT_TARGET_TOKEN,
+    /**
+     * {@code Batch.tokenLabels} as one tag path per sequence (CRF, MEMM): a tag in [0, classes) at
+     * every non-padding position (token id ≠ 0), anything at padding (staged as −1); counted per
+     * sequence with a non-padding position, so the loss is a mean over sequences.
+     */
+    TAG_PATHS;
 
     /** Whether the targets are one per token (else one per sequence). */
     public boolean perToken() {
