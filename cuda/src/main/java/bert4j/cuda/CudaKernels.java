@@ -32,6 +32,7 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
   private static final int ATTENTION_THREADS = 128;
   private static final int ATTENTION_KEYS = 32;
   private static final int NORMALIZE_THREADS = 128;
+  private static final int TAG_PATH_THREADS = 32;
 
   private final Device device;
   private final boolean tf32;
@@ -605,6 +606,54 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
         .address(address(logits)).address(targetsAt).i64(rows).address(address(dLogits))
         .f32(gradScale).address(lossAt));
     return sumRowLosses(lossAt, rows);
+  }
+
+  @Override
+  protected double doCrfLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds,
+      int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale) {
+    return tagPathLoss("crf_loss", emissions, transitions, tags, tokenIds, batch, seq, tagCount,
+        dEmissions, dTransitions, gradScale);
+  }
+
+  @Override
+  protected double doMemmLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds,
+      int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale) {
+    return tagPathLoss("memm_loss", emissions, transitions, tags, tokenIds, batch, seq, tagCount,
+        dEmissions, dTransitions, gradScale);
+  }
+
+  /**
+   * A tag-path loss (tag_paths.cu): the tags, token ids and room for the positions in one int
+   * scratch; two [tokens, tags] double work arrays, the sequences' transition partials and row
+   * losses in the double scratch; one block per sequence, then the partials added into
+   * dTransitions in sequence order.
+   */
+  private double tagPathLoss(String kernel, Slice emissions, Slice transitions, int[] tags,
+      int[] tokenIds, int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions,
+      float gradScale) {
+    if (batch == 0) {
+      return 0;
+    }
+    int tokens = batch * seq;
+    long tagsAt = ints.reserve(12L * tokens);
+    long idsAt = tagsAt + 4L * tokens;
+    long positionsAt = idsAt + 4L * tokens;
+    device.copyIn(tags, 0, tagsAt, tokens);
+    device.copyIn(tokenIds, 0, idsAt, tokens);
+    long perToken = 8L * tokens * tagCount;
+    int square = tagCount * tagCount;
+    long firstAt = doubles.reserve(2 * perToken + 8L * batch * square + 8L * batch);
+    long secondAt = firstAt + perToken;
+    long partialsAt = secondAt + perToken;
+    long lossAt = partialsAt + 8L * batch * square;
+    launch(kernel, batch, TAG_PATH_THREADS, args.clear().address(address(emissions))
+        .address(address(transitions)).address(tagsAt).address(idsAt).i32(seq).i32(tagCount)
+        .address(address(dEmissions)).f32(gradScale).address(positionsAt).address(firstAt)
+        .address(secondAt).address(partialsAt).address(lossAt));
+    launch("tag_path_transitions", elementwiseBlocks(square), THREADS, args.clear()
+        .address(partialsAt).i32(batch).i32(square).f32(gradScale)
+        .address(address(dTransitions)));
+    return sumRowLosses(lossAt, batch);
   }
 
   /** The sum, in row order on the host, of the {@code rows} row losses (doubles) at lossAt. */

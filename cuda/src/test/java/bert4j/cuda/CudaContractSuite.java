@@ -19,6 +19,7 @@ import bert4j.runtime.kernels.contract.RelativePositionContract;
 import bert4j.runtime.kernels.contract.RmsNormContract;
 import bert4j.runtime.kernels.contract.RotaryContract;
 import bert4j.runtime.kernels.contract.SigmoidCrossEntropyContract;
+import bert4j.runtime.kernels.contract.TagPathLossContract;
 import bert4j.runtime.kernels.contract.TalkingHeadsContract;
 import bert4j.runtime.kernels.contract.UnfusedAttentionContract;
 import org.junit.jupiter.api.Nested;
@@ -150,6 +151,14 @@ abstract class CudaContractSuite {
 
   @Nested
   class SigmoidCrossEntropy extends SigmoidCrossEntropyContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class TagPathLoss extends TagPathLossContract {
     @Override
     protected Kernels createKernels() {
       return backend(false);
