@@ -68,9 +68,10 @@ public @interface Heads {
    * [tags, tags]}; each position's tag is a softmax over its emissions plus the transitions from the
    * previous gold tag (none at the first position). Trained by the mean over sequences of the summed
    * −log probability of the gold tags, with targets as {@link #crf()}'s; decode greedily or by
-   * Viterbi with {@code bert4j.runtime.decode.MemmDecoder}. Full-rank transitions only (bert4keras's
-   * optional low-rank factorisation is not offered), one direction only (bert4keras also averages in
-   * the reversed sequence), and the softmax takes e + T where bert4keras halves it. 0 for none,
+   * Viterbi with {@code bert4j.runtime.decode.MemmDecoder}. Unlike bert4keras's: full-rank
+   * transitions only (its optional low-rank {@code hidden_dim} factorisation is not offered), the
+   * forward direction only (it also averages in the reversed sequence under Tᵀ), the softmax of
+   * e + T (it takes (e + T)/2), and a mean over sequences (it averages over tokens). 0 for none,
    * otherwise at least 2.
    */
   int memm() default 0;
