@@ -1,0 +1,89 @@
+package bert4j.examples.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The task examples end to end on tiny subsets of their shipped data (the same programs, given other
+ * files, as the README says): they read, train one epoch with the Trainer, evaluate on data they
+ * never trained on and print their metric.
+ */
+class TasksSmokeTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void nerWithCrfTrainsAndReportsEntityF1() throws IOException {
+    List<String> sentences = sentences("msra_ner_train.txt.gz", 80);
+    Path train = dir.resolve("train.txt");
+    Path held = dir.resolve("held.txt");
+    Files.writeString(train, String.join("\n\n", sentences.subList(0, 64)) + "\n");
+    Files.writeString(held, String.join("\n\n", sentences.subList(64, 80)) + "\n");
+    String out = run(() -> NerWithCrf.main(new String[] {train.toString(), held.toString(), "1"}));
+    assertTrue(out.contains("MSRA NER: training on 64 sentences, holding out 16"), out);
+    assertTrue(out.matches("(?s).*held-out entity F1 \\d\\.\\d{4} \\(precision .*"), out);
+  }
+
+  @Test
+  void sentencePairMatchingTrainsAndReportsAccuracy() throws IOException {
+    List<String> lines = new ArrayList<>();
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+        Resources.open("lcqmc_dev.tsv"), StandardCharsets.UTF_8))) {
+      for (String line = reader.readLine(); line != null && lines.size() < 100; line = reader.readLine()) {
+        lines.add(line);
+      }
+    }
+    Path pairs = dir.resolve("pairs.tsv");
+    Files.write(pairs, lines);
+    String out = run(() -> SentencePairMatching.main(new String[] {pairs.toString(), "1"}));
+    assertTrue(out.contains("LCQMC pairs: 100, training on 80, holding out 20"), out);
+    assertTrue(out.matches("(?s).*held-out accuracy \\(best epoch's weights\\): \\d\\.\\d{4}.*"), out);
+  }
+
+  private interface Main {
+    void run() throws IOException;
+  }
+
+  /** What {@code main} prints on standard output. */
+  private static String run(Main main) throws IOException {
+    PrintStream original = System.out;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      main.run();
+    } finally {
+      System.setOut(original);
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  private static List<String> sentences(String resource, int count) throws IOException {
+    List<String> sentences = new ArrayList<>();
+    StringBuilder current = new StringBuilder();
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(Resources.open(resource),
+        StandardCharsets.UTF_8))) {
+      for (String line = reader.readLine(); line != null && sentences.size() < count;
+          line = reader.readLine()) {
+        if (line.isBlank()) {
+          sentences.add(current.toString().strip());
+          current.setLength(0);
+        } else {
+          current.append(line).append('\n');
+        }
+      }
+    }
+    return sentences;
+  }
+}
