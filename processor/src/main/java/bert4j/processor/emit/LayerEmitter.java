@@ -100,8 +100,9 @@ final class LayerEmitter {
     List<Parameter> params = slices(0);
     for (int l = 1; l < plan.spec().layers(); l++) {
       int layer = l;
-      require(forward.equals(rendered(l, true)), "forward", l);
-      require(backward.equals(rendered(l, false)), "backward", l);
+      require(forward.equals(rendered(l, true)), "forward" + difference(forward, rendered(l, true)), l);
+      require(backward.equals(rendered(l, false)),
+          "backward" + difference(backward, rendered(l, false)), l);
       require(names.equals(buffers(l).stream().map(Buffer::name).toList()), "buffers", l);
       List<Parameter> own = slices(layer);
       require(own.size() == params.size(), "parameters", l);
@@ -125,6 +126,18 @@ final class LayerEmitter {
           && (ports.inputGradient() == null || ports.inputGradient().layer() == l - 1),
           "input gradient", l);
     }
+  }
+
+  /** Where two layers' calls first differ, for the error: " (call i: a / b)". */
+  private static String difference(List<CodeBlock> first, List<CodeBlock> other) {
+    for (int i = 0; i < Math.max(first.size(), other.size()); i++) {
+      CodeBlock a = i < first.size() ? first.get(i) : null;
+      CodeBlock b = i < other.size() ? other.get(i) : null;
+      if (!Objects.equals(a, b)) {
+        return " (call " + i + ": " + a + " / " + b + ")";
+      }
+    }
+    return "";
   }
 
   private static void require(boolean ok, String what, int layer) {
