@@ -404,7 +404,7 @@ class TrainerTest {
     assertEquals("Epoch 1/2", lines.get(0));
     assertTrue(lines.get(1).matches("1/5 \\[={5}>\\.{24}\\] - ETA: \\d+s - loss: \\d\\.\\d{4}"
         + " - acc: \\d\\.\\d{4}"), lines.get(1));
-    assertTrue(lines.stream().anyMatch(l -> l.matches("5/5 \\[={30}\\] - \\d+s \\d+m?s/step"
+    assertTrue(lines.stream().anyMatch(l -> l.matches("5/5 \\[={30}\\] - \\d+s \\d+[mu]?s/step"
         + " - loss: \\d\\.\\d{4} - acc: \\d\\.\\d{4} - val_acc: \\d\\.\\d{4}")),
         String.join("\n", lines));
     assertTrue(lines.contains("Epoch 2/2"));
