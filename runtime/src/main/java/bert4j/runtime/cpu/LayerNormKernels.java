@@ -120,6 +120,7 @@ final class LayerNormKernels {
     float[] r = s.row(1, w);
     float[] g = s.row(2, w);
     float[] b = s.row(3, w);
+    float[] stats = s.row(4, 2);
     gamma.get(gammaOff, g, 0, w);
     beta.get(betaOff, b, 0, w);
     for (int row = from; row < to; row++) {
@@ -132,60 +133,18 @@ final class LayerNormKernels {
         }
         h.put(off, hr, 0, w);
       }
-      double mu = sum(hr, w) / w;
-      float m = (float) mu;
-      float d = (float) (mu - m);
-      double v0 = 0;
-      double v1 = 0;
-      int j = 0;
-      for (; j + 2 <= w; j += 2) {
-        double d0 = hr[j] - mu;
-        double d1 = hr[j + 1] - mu;
-        v0 += d0 * d0;
-        v1 += d1 * d1;
-      }
-      for (; j < w; j++) {
-        double d0 = hr[j] - mu;
-        v0 += d0 * d0;
-      }
-      float rs = (float) (1.0 / Math.sqrt((v0 + v1) / w + eps));
-      for (int k = 0; k < w; k++) {
-        r[k] = ((hr[k] - m) - d) * rs * g[k] + b[k];
-      }
+      LayerNormRows.normalize(hr, g, b, eps, w, r, stats);
       out.put(outOff + row * w, r, 0, w);
-      mean.put(meanOff + row, m);
-      rstd.put(rstdOff + row, rs);
+      mean.put(meanOff + row, stats[0]);
+      rstd.put(rstdOff + row, stats[1]);
     }
-  }
-
-  /** Σ a[0..n) in double, four partial sums. */
-  private static double sum(float[] a, int n) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-      s0 += a[i];
-      s1 += a[i + 1];
-      s2 += a[i + 2];
-      s3 += a[i + 3];
-    }
-    for (; i < n; i++) {
-      s0 += a[i];
-    }
-    return (s0 + s1) + (s2 + s3);
   }
 
   private void meanRemainders(int thread, int from, int to) {
     float[] hr = scratch[thread].row(0, width);
     for (int row = from; row < to; row++) {
       h.get(hOff + row * width, hr, 0, width);
-      float m = mean.get(meanOff + row);
-      for (int j = 0; j < width; j++) {
-        hr[j] -= m;
-      }
-      delta[row] = (float) (sum(hr, width) / width);
+      delta[row] = LayerNormRows.remainder(hr, mean.get(meanOff + row), width);
     }
   }
 
@@ -238,21 +197,7 @@ final class LayerNormKernels {
       float m = mean.get(meanOff + row);
       float d = delta[row];
       float rs = rstd.get(rstdOff + row);
-      for (int j = 0; j < w; j++) {
-        xhat[j] = ((xhat[j] - m) - d) * rs;
-        dy[j] *= g[j];
-      }
-      double sumG = 0;
-      double sumGx = 0;
-      for (int j = 0; j < w; j++) {
-        sumG += dy[j];
-        sumGx += dy[j] * xhat[j];
-      }
-      float meanG = (float) (sumG / w);
-      float meanGx = (float) (sumGx / w);
-      for (int j = 0; j < w; j++) {
-        dy[j] = rs * (dy[j] - meanG - xhat[j] * meanGx);
-      }
+      LayerNormRows.backward(dy, xhat, g, m, d, rs, w);
       dH.put(dHOff + row * w, dy, 0, w);
     }
   }
