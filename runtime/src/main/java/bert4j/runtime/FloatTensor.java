@@ -25,6 +25,23 @@ public record FloatTensor(int[] shape, float[] data) {
     return shape.clone();
   }
 
+  /** This matrix transposed: {@code [rows, cols]} becomes {@code [cols, rows]} (2-D tensors only). */
+  public FloatTensor transposed() {
+    if (shape.length != 2) {
+      throw new IllegalArgumentException("only a matrix transposes; the shape is "
+          + Arrays.toString(shape));
+    }
+    int rows = shape[0];
+    int cols = shape[1];
+    float[] out = new float[data.length];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        out[c * rows + r] = data[r * cols + c];
+      }
+    }
+    return new FloatTensor(new int[] {cols, rows}, out);
+  }
+
   /** The value at a full index. */
   public float get(int... index) {
     if (index.length != shape.length) {

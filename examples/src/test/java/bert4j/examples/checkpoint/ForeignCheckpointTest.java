@@ -157,7 +157,7 @@ class ForeignCheckpointTest {
       for (ParameterInfo p : model.parameters()) {
         FloatTensor file = expected.of(p.name());
         if (file != null) {
-          float[] want = transposed.test(p.name()) ? transpose(file) : file.data();
+          float[] want = transposed.test(p.name()) ? file.transposed().data() : file.data();
           assertArrayEquals(want, model.parameter(p.name()).data(), p.name());
         }
       }
@@ -191,17 +191,5 @@ class ForeignCheckpointTest {
 
   private static boolean isDense(String name) {
     return !name.contains("LayerNorm") && !name.endsWith("_embeddings.weight");
-  }
-
-  private static float[] transpose(FloatTensor t) {
-    int rows = t.shape()[0];
-    int cols = t.shape()[1];
-    float[] out = new float[rows * cols];
-    for (int r = 0; r < rows; r++) {
-      for (int c = 0; c < cols; c++) {
-        out[c * rows + r] = t.data()[r * cols + c];
-      }
-    }
-    return out;
   }
 }

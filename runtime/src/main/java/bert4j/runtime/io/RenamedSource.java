@@ -84,19 +84,7 @@ public final class RenamedSource implements TensorSource {
   public FloatTensor read(String name) throws IOException {
     String s = original(name);
     FloatTensor t = stored.read(s);
-    if (!transposed.test(s)) {
-      return t;
-    }
-    int rows = t.shape()[0];
-    int cols = t.shape()[1];
-    float[] in = t.data();
-    float[] out = new float[in.length];
-    for (int r = 0; r < rows; r++) {
-      for (int c = 0; c < cols; c++) {
-        out[c * rows + r] = in[r * cols + c];
-      }
-    }
-    return new FloatTensor(new int[] {cols, rows}, out);
+    return transposed.test(s) ? t.transposed() : t;
   }
 
   @Override

@@ -86,12 +86,12 @@ final class CheckpointNames {
 
   /** The tensor as the model holds it, from a file's tensor of parameter {@code name}. */
   FloatTensor fromStored(String name, FloatTensor stored) {
-    return transposed(name) ? transpose(stored) : stored;
+    return transposed(name) ? stored.transposed() : stored;
   }
 
   /** The tensor as a file holds it, from the model's tensor of parameter {@code name}. */
   FloatTensor toStored(String name, FloatTensor own) {
-    return transposed(name) ? transpose(own) : own;
+    return transposed(name) ? own.transposed() : own;
   }
 
   /** Whether parameter {@code name} is a norm's scale, initialised to ones. */
@@ -108,20 +108,6 @@ final class CheckpointNames {
   /** Whether parameter {@code name} starts as the identity (the talking-heads matrices). */
   static boolean isIdentity(String name) {
     return name.endsWith("talking_heads_pre.weight") || name.endsWith("talking_heads_post.weight");
-  }
-
-  /** A 2-D tensor transposed. */
-  static FloatTensor transpose(FloatTensor t) {
-    int rows = t.shape()[0];
-    int cols = t.shape()[1];
-    float[] in = t.data();
-    float[] out = new float[in.length];
-    for (int r = 0; r < rows; r++) {
-      for (int c = 0; c < cols; c++) {
-        out[c * rows + r] = in[r * cols + c];
-      }
-    }
-    return new FloatTensor(new int[] {cols, rows}, out);
   }
 
   private static List<String> spellings(String name) {

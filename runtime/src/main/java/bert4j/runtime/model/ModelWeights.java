@@ -417,7 +417,7 @@ final class ModelWeights {
     for (ParameterInfo p : model.parameters()) {
       String name = TfNames.google(p.name(), a == Architecture.ALBERT, scope);
       FloatTensor t = model.parameter(p.name());
-      google.put(name, TfNames.isKernel(name) ? CheckpointNames.transpose(t) : t);
+      google.put(name, TfNames.isKernel(name) ? t.transposed() : t);
     }
     return google;
   }
