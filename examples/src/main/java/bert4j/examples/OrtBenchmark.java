@@ -11,6 +11,7 @@ import bert4j.runtime.Batch;
 import bert4j.runtime.FloatTensor;
 import bert4j.runtime.Outputs;
 import bert4j.runtime.ParameterInfo;
+import bert4j.runtime.cpu.CpuInfo;
 import bert4j.runtime.kernels.Kernels;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -24,10 +25,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -319,27 +318,12 @@ public final class OrtBenchmark {
   }
 
   private static String cpuModel() {
-    return cpuinfo("model name").orElse(System.getProperty("os.arch"));
+    return CpuInfo.read().name();
   }
 
   /** The CPU's AVX-512 and AMX flags (what reduced-precision and wide kernels can use). */
   private static String cpuFlags() {
-    TreeSet<String> flags = new TreeSet<>();
-    for (String flag : cpuinfo("flags").orElse("").split("\\s+")) {
-      if (flag.startsWith("avx512") || flag.startsWith("amx")) {
-        flags.add(flag);
-      }
-    }
-    return flags.isEmpty() ? "no avx512 or amx" : String.join(" ", flags);
-  }
-
-  private static Optional<String> cpuinfo(String key) {
-    try {
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-          .filter(line -> line.startsWith(key) && line.contains(":"))
-          .map(line -> line.substring(line.indexOf(':') + 1).trim()).findFirst();
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+    String flags = CpuInfo.read().flagsStartingWith("avx512", "amx");
+    return flags.isEmpty() ? "no avx512 or amx" : flags;
   }
 }

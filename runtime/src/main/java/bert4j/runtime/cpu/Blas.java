@@ -20,10 +20,12 @@ final class Blas {
   private Blas() {}
 
   /**
-   * The thread count is global to the process. The preset's own {@code blas_set_num_threads} looks
+   * Loads OpenBLAS (its kernels chosen first: {@link OpenBlasCore}). The thread count is global to
+   * the process. The preset's own {@code blas_set_num_threads} looks
    * the symbols up and allocates on every call, so keep one function pointer instead.
    */
   private static openblas_nolapack.SetNumThreads setThreads() {
+    OpenBlasCore.apply();
     Loader.load(openblas.class);
     openblas_nolapack.SetNumThreads f = new openblas_nolapack.SetNumThreads() {};
     f.put(Loader.addressof("openblas_set_num_threads"));
