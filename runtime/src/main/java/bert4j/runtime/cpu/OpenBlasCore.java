@@ -14,6 +14,9 @@ import java.util.logging.Logger;
  * and only while {@code OPENBLAS_CORETYPE} is unset (a user's choice stands), bert4j sets it to
  * {@code SKYLAKEX} in the process environment (libc's {@code setenv}, through JNA) before OpenBLAS
  * reads it at load, and logs one line saying so. Intel CPUs are left to OpenBLAS, which knows them.
+ * bert4j calls only sgemm; on that CPU 0.3.19's SkylakeX sgemm matched a double-precision reference
+ * on 600 random shapes (1 to 768, every transpose, α and β). Machines that pin the variable (some
+ * images set {@code OPENBLAS_CORETYPE=Haswell} for older OpenBLAS builds) keep their setting.
  */
 final class OpenBlasCore {
   static final String VARIABLE = "OPENBLAS_CORETYPE";
