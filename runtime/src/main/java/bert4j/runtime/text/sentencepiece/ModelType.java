@@ -17,6 +17,11 @@ public enum ModelType {
     this.number = number;
   }
 
+  /** The enum number of this model type in the protobuf. */
+  int number() {
+    return number;
+  }
+
   /** The model type with this enum number of the protobuf, or null for a number it does not define. */
   static ModelType ofNumber(int number) {
     for (ModelType type : values()) {

@@ -1,63 +1,41 @@
 package bert4j.runtime.text.sentencepiece;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 
 /**
  * A trie over the UTF-8 bytes of a set of pieces, for walking the text one byte at a time (Viterbi,
- * longest match) and for finding a byte range's piece. Edges live in one open-addressing hash table
- * keyed by (node, byte), so the trie's size follows the vocabulary's bytes, not 256 per node.
+ * longest match) and for finding a byte range's piece. Stored as a double array: the child of node
+ * {@code s} by byte {@code c} is {@code t = base[s] + c} if {@code check[t] == s}, so each step is two
+ * array reads (the layout of the darts tries SentencePiece itself uses).
  */
 final class PieceTrie {
   /** The node of the empty prefix. */
   static final int ROOT = 0;
+  private static final int FREE = -1;
 
-  private final long[] edgeKeys;
-  private final int[] edgeTargets;
-  private final int mask;
-  private final int[] ids;
+  private int[] base;
+  private int[] check;
+  private int[] ids;
 
   /** A trie of {@code pieces[i]} with id {@code ids[i]}; a repeated piece keeps its first id. */
   PieceTrie(List<byte[]> pieces, int[] pieceIds) {
-    int bytes = 0;
-    for (byte[] piece : pieces) {
-      bytes += piece.length;
-    }
-    int capacity = Integer.highestOneBit(Math.max(2, bytes * 2 + 1)) << 1;
-    edgeKeys = new long[capacity];
-    edgeTargets = new int[capacity];
-    mask = capacity - 1;
-    ids = new int[bytes + 1];
+    Builder tree = new Builder(pieces, pieceIds);
+    int capacity = Math.max(512, tree.nodes * 2 + 256);
+    base = new int[capacity];
+    check = new int[capacity];
+    ids = new int[capacity];
+    Arrays.fill(check, FREE);
     Arrays.fill(ids, -1);
-    int nodes = 1;
-    for (int p = 0; p < pieces.size(); p++) {
-      int node = ROOT;
-      for (byte b : pieces.get(p)) {
-        int next = child(node, b & 0xFF);
-        if (next < 0) {
-          next = nodes++;
-          insert(node, b & 0xFF, next);
-        }
-        node = next;
-      }
-      if (ids[node] < 0) {
-        ids[node] = pieceIds[p];
-      }
-    }
+    check[ROOT] = Integer.MIN_VALUE; // taken by the root, so no child lands there
+    place(tree);
   }
 
   /** The node reached from {@code node} by byte {@code label} (0–255), or −1 if none. */
   int child(int node, int label) {
-    long key = edgeKey(node, label);
-    for (int slot = slot(key); ; slot = (slot + 1) & mask) {
-      long k = edgeKeys[slot];
-      if (k == key) {
-        return edgeTargets[slot];
-      }
-      if (k == 0) {
-        return -1;
-      }
-    }
+    int t = base[node] + label;
+    return t < check.length && check[t] == node ? t : -1;
   }
 
   /** The id of the piece that ends at {@code node}, or −1 if none does. */
@@ -90,23 +68,128 @@ final class PieceTrie {
     return longest;
   }
 
-  private void insert(int node, int label, int target) {
-    long key = edgeKey(node, label);
-    int slot = slot(key);
-    while (edgeKeys[slot] != 0) {
-      slot = (slot + 1) & mask;
+  /** Gives every node of the tree a slot, breadth first, each node's children at its base + byte. */
+  private void place(Builder tree) {
+    int[] slotOf = new int[tree.nodes];
+    int[] queue = new int[tree.nodes];
+    int head = 0;
+    int tail = 0;
+    queue[tail++] = 0;
+    int firstFree = 1;
+    while (head < tail) {
+      int node = queue[head++];
+      int slot = slotOf[node];
+      ids[slot] = tree.ids[node];
+      int from = tree.firstChild[node];
+      int to = tree.firstChild[node + 1];
+      if (from == to) {
+        continue;
+      }
+      while (firstFree < check.length && check[firstFree] != FREE) {
+        firstFree++;
+      }
+      int lowest = tree.labels[from];
+      int b = Math.max(firstFree - lowest, 1);
+      while (!fits(b, tree.labels, from, to)) {
+        b++;
+      }
+      base[slot] = b;
+      for (int k = from; k < to; k++) {
+        int child = b + tree.labels[k];
+        check[child] = slot;
+        slotOf[tree.children[k]] = child;
+        queue[tail++] = tree.children[k];
+      }
     }
-    edgeKeys[slot] = key;
-    edgeTargets[slot] = target;
   }
 
-  /** Never 0, which marks an empty slot. */
-  private static long edgeKey(int node, int label) {
-    return (((long) node << 8) | label) + 1;
+  private boolean fits(int b, int[] labels, int from, int to) {
+    grow(b + 256);
+    for (int k = from; k < to; k++) {
+      if (check[b + labels[k]] != FREE) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  private int slot(long key) {
-    long h = key * 0x9E3779B97F4A7C15L;
-    return (int) (h ^ (h >>> 32)) & mask;
+  private void grow(int size) {
+    if (size <= check.length) {
+      return;
+    }
+    int capacity = Math.max(size, check.length * 3 / 2);
+    int old = check.length;
+    base = Arrays.copyOf(base, capacity);
+    check = Arrays.copyOf(check, capacity);
+    ids = Arrays.copyOf(ids, capacity);
+    Arrays.fill(check, old, capacity, FREE);
+    Arrays.fill(ids, old, capacity, -1);
+  }
+
+  /** The trie as a tree before placing: node 0 the root, each node's children sorted by byte. */
+  private static final class Builder {
+    int nodes = 1;
+    final int[] ids;
+    /** The children of node {@code n} are {@code children[firstChild[n] .. firstChild[n + 1])}. */
+    final int[] firstChild;
+    final int[] children;
+    final int[] labels;
+
+    Builder(List<byte[]> pieces, int[] pieceIds) {
+      int bytes = 0;
+      for (byte[] piece : pieces) {
+        bytes += piece.length;
+      }
+      int[] parent = new int[bytes + 1];
+      int[] label = new int[bytes + 1];
+      int[] nodeIds = new int[bytes + 1];
+      Arrays.fill(nodeIds, -1);
+      HashMap<Long, Integer> edges = new HashMap<>();
+      for (int p = 0; p < pieces.size(); p++) {
+        int node = 0;
+        for (byte b : pieces.get(p)) {
+          long edge = ((long) node << 8) | (b & 0xFF);
+          Integer next = edges.get(edge);
+          if (next == null) {
+            next = nodes++;
+            edges.put(edge, next);
+            parent[next] = node;
+            label[next] = b & 0xFF;
+          }
+          node = next;
+        }
+        if (nodeIds[node] < 0) {
+          nodeIds[node] = pieceIds[p];
+        }
+      }
+      ids = Arrays.copyOf(nodeIds, nodes);
+      firstChild = new int[nodes + 1];
+      for (int n = 1; n < nodes; n++) {
+        firstChild[parent[n] + 1]++;
+      }
+      for (int n = 0; n < nodes; n++) {
+        firstChild[n + 1] += firstChild[n];
+      }
+      // Counting sort of the nodes by label, so that each node's run of children comes out sorted.
+      int[] labelStart = new int[257];
+      for (int n = 1; n < nodes; n++) {
+        labelStart[label[n] + 1]++;
+      }
+      for (int c = 0; c < 256; c++) {
+        labelStart[c + 1] += labelStart[c];
+      }
+      int[] byLabel = new int[nodes - 1];
+      for (int n = 1; n < nodes; n++) {
+        byLabel[labelStart[label[n]]++] = n;
+      }
+      children = new int[nodes - 1];
+      labels = new int[children.length];
+      int[] filled = Arrays.copyOf(firstChild, nodes);
+      for (int n : byLabel) {
+        int at = filled[parent[n]]++;
+        children[at] = n;
+        labels[at] = label[n];
+      }
+    }
   }
 }

@@ -21,6 +21,11 @@ public enum PieceType {
     this.number = number;
   }
 
+  /** The enum number of this type in the protobuf. */
+  int number() {
+    return number;
+  }
+
   /** The type with this enum number of the protobuf, or null for a number it does not define. */
   static PieceType ofNumber(int number) {
     for (PieceType type : values()) {
