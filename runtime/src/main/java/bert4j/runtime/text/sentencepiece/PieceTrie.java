@@ -75,7 +75,7 @@ final class PieceTrie {
     int head = 0;
     int tail = 0;
     queue[tail++] = 0;
-    int firstFree = 1;
+    int scanFrom = 1;
     while (head < tail) {
       int node = queue[head++];
       int slot = slotOf[node];
@@ -85,13 +85,31 @@ final class PieceTrie {
       if (from == to) {
         continue;
       }
-      while (firstFree < check.length && check[firstFree] != FREE) {
-        firstFree++;
-      }
+      // Darts' search for a base: try the free slots from scanFrom on; once the slots passed over are
+      // nearly all taken, start later searches further on, so that placing stays about linear.
       int lowest = tree.labels[from];
-      int b = Math.max(firstFree - lowest, 1);
-      while (!fits(b, tree.labels, from, to)) {
-        b++;
+      int pos = Math.max(lowest + 1, scanFrom) - 1;
+      int taken = 0;
+      boolean firstFreeSeen = false;
+      int b;
+      while (true) {
+        pos++;
+        grow(pos + 1);
+        if (check[pos] != FREE) {
+          taken++;
+          continue;
+        }
+        if (!firstFreeSeen) {
+          scanFrom = pos;
+          firstFreeSeen = true;
+        }
+        b = pos - lowest;
+        if (fits(b, tree.labels, from, to)) {
+          break;
+        }
+      }
+      if (taken >= 0.95 * (pos - scanFrom + 1)) {
+        scanFrom = pos;
       }
       base[slot] = b;
       for (int k = from; k < to; k++) {
