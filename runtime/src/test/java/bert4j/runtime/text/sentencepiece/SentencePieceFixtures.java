@@ -14,7 +14,8 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * The fixtures that {@code make.py} (beside them) made with the reference library, Debian's
- * python3-sentencepiece 0.1.97: the two models it trained and what the library gives for the test lines.
+ * python3-sentencepiece 0.1.97: the three models it trained and what the library gives for the test
+ * lines.
  */
 final class SentencePieceFixtures {
   static final String DIRECTORY = "/bert4j/runtime/text/sentencepiece/";
@@ -23,7 +24,7 @@ final class SentencePieceFixtures {
   private SentencePieceFixtures() {
   }
 
-  /** The model {@code name} ("unigram" or "bpe"). */
+  /** The model {@code name} ("unigram", "bpe" or "options"). */
   static SentencePieceTokenizer model(String name) {
     try (InputStream in = resource(name + ".model")) {
       return SentencePieceTokenizer.read(in, name + ".model");
@@ -41,7 +42,10 @@ final class SentencePieceFixtures {
     }
   }
 
-  /** The 2,000 test lines: {"text", "unigram": {ids, pieces, starts, ends, decoded}, "bpe": {...}}. */
+  /**
+   * The 2,000 test lines: {"text", "unigram": {ids, pieces, starts, ends, decoded}, "bpe": {...},
+   * "options": {...}}.
+   */
   static List<JsonNode> cases() {
     return jsonLines("cases.jsonl.gz");
   }

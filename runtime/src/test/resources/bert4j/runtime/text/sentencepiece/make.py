@@ -12,9 +12,11 @@ questions; see README.md for sources and licences) and writes, next to this scri
 - unigram.model: unigram, 4,000 pieces, byte fallback, T5's special ids (pad 0, eos 1, unk 2, no bos);
 - bpe.model: BPE, 4,000 pieces, no byte fallback (unknown characters become <unk>), default ids;
   both with nmt_nfkc normalization and two user-defined symbols;
+- options.model: BPE, 3,000 pieces (coverage 0.98), byte fallback, and the options the others leave at their defaults:
+  no normalization rules (identity), no dummy prefix, extra whitespace kept, whitespace as a suffix;
 - cases.jsonl.gz: 2,000 test lines (held-out text with mixed scripts, digits, punctuation,
   full-width characters, repeated spaces, emoji and rare characters), one JSON object per line:
-  {"text", "unigram": {...}, "bpe": {...}} where each model's object holds the library's "ids",
+  {"text", "unigram": {...}, "bpe": {...}, "options": {...}} where each model's object holds the library's "ids",
   "pieces", UTF-16 "starts" and "ends" of each piece in the text, and "decoded" (decode of the ids);
 - decode.jsonl.gz: per model, 300 random id sequences (with byte, control and unknown ids) and the
   library's decode of each: {"model", "ids", "text"}.
@@ -29,6 +31,7 @@ import sentencepiece as spm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 USER_SYMBOLS = ["<mask>", "[SEP]"]
+MODELS = ("unigram", "bpe", "options")
 
 
 def training_text(datasets):
@@ -54,7 +57,7 @@ def held_out_text(datasets):
             paragraph = json.loads(row)
             lines.append(paragraph["context"])
             lines.extend(qa["question"] for qa in paragraph["qas"])
-    return lines
+    return [line for line in lines if line]
 
 
 ENGLISH = ["The quick brown fox jumps over the lazy dog.", "Hello, World!", "naïve café résumé",
@@ -75,7 +78,7 @@ def test_line(rng, held_out):
     """One test line: a slice of held-out text with perturbations of the kinds the tokenizer meets."""
     source = rng.choice(held_out)
     start = rng.randrange(len(source))
-    text = source[start:start + rng.randint(1, 160)]
+    text = source[start:start + rng.randint(1, 100)]
     for _ in range(rng.randint(0, 4)):
         kind = rng.randrange(8)
         at = rng.randint(0, len(text))
@@ -131,8 +134,14 @@ def train(datasets):
                                    **common)
     spm.SentencePieceTrainer.Train(model_prefix=os.path.join(HERE, "bpe"), model_type="bpe",
                                    byte_fallback=False, **common)
+    options = dict(common, vocab_size=3000, character_coverage=0.98,
+                   normalization_rule_name="identity")
+    spm.SentencePieceTrainer.Train(model_prefix=os.path.join(HERE, "options"), model_type="bpe",
+                                   byte_fallback=True, add_dummy_prefix=False,
+                                   remove_extra_whitespaces=False, treat_whitespace_as_suffix=True,
+                                   **options)
     os.remove(corpus)
-    for name in ("unigram", "bpe"):
+    for name in MODELS:
         os.remove(os.path.join(HERE, name + ".vocab"))
 
 
@@ -140,7 +149,7 @@ def main():
     datasets = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/datasets"
     train(datasets)
     models = {name: spm.SentencePieceProcessor(model_file=os.path.join(HERE, name + ".model"))
-              for name in ("unigram", "bpe")}
+              for name in MODELS}
     rng = random.Random(20261130)
     held_out = held_out_text(datasets)
     texts = ["", " ", "   ", "\t\n", "▁", "▁▁a", "<mask>", "a<mask>b [SEP]  [SEP]", "😀😀😀",
