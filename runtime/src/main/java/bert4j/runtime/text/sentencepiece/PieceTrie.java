@@ -1,7 +1,6 @@
 package bert4j.runtime.text.sentencepiece;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 
 /**
@@ -162,19 +161,27 @@ final class PieceTrie {
       int[] label = new int[bytes + 1];
       int[] nodeIds = new int[bytes + 1];
       Arrays.fill(nodeIds, -1);
-      HashMap<Long, Integer> edges = new HashMap<>();
+      // The edges while building: an open-addressing table from (node, byte) to the child.
+      int capacity = Integer.highestOneBit(Math.max(2, bytes * 2 + 1)) << 1;
+      long[] edgeKeys = new long[capacity];
+      int[] edgeTargets = new int[capacity];
       for (int p = 0; p < pieces.size(); p++) {
         int node = 0;
         for (byte b : pieces.get(p)) {
-          long edge = ((long) node << 8) | (b & 0xFF);
-          Integer next = edges.get(edge);
-          if (next == null) {
-            next = nodes++;
-            edges.put(edge, next);
-            parent[next] = node;
-            label[next] = b & 0xFF;
+          long key = (((long) node << 8) | (b & 0xFF)) + 1; // never 0, which marks a free slot
+          long h = key * 0x9E3779B97F4A7C15L;
+          int slot = (int) (h ^ (h >>> 32)) & (capacity - 1);
+          while (edgeKeys[slot] != 0 && edgeKeys[slot] != key) {
+            slot = (slot + 1) & (capacity - 1);
           }
-          node = next;
+          if (edgeKeys[slot] == 0) {
+            edgeKeys[slot] = key;
+            edgeTargets[slot] = nodes;
+            parent[nodes] = node;
+            label[nodes] = b & 0xFF;
+            nodes++;
+          }
+          node = edgeTargets[slot];
         }
         if (nodeIds[node] < 0) {
           nodeIds[node] = pieceIds[p];
