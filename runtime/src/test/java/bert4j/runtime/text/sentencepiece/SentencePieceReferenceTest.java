@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Against the reference library (python3-sentencepiece 0.1.97, fixtures by {@code make.py}): for the
  * three models (unigram with byte fallback, BPE with {@code <unk>}, and BPE with byte fallback, no
- * normalization rules and the non-default whitespace options) and all 2,000 test lines, the ids, pieces, spans and decoded text equal the library's, and the
+ * normalization rules, the non-default whitespace options and denormalization rules) and all 2,000 test lines, the ids, pieces, spans and decoded text equal the library's, and the
  * lines exercise what they are there for (byte fallback, unknown runs, user-defined symbols, spaces to
  * drop, rules that change the text).
  */
@@ -77,6 +77,7 @@ class SentencePieceReferenceTest {
     int userDefined = 0;
     int spacesDropped = 0;
     int rewritten = 0;
+    int denormalized = 0;
     for (JsonNode line : CASES) {
       String text = line.get("text").asText();
       for (int id : SentencePieceFixtures.ints(line.get(name).get("ids"))) {
@@ -88,6 +89,8 @@ class SentencePieceReferenceTest {
       spacesDropped += text.contains("  ") || text.startsWith(" ") ? 1 : 0;
       String joined = String.join("", SentencePieceFixtures.strings(line.get(name).get("pieces")));
       rewritten += text.contains("\uff21") || text.contains("\u3000") ? 1 : 0;
+      denormalized += text.contains("!") && line.get(name).get("decoded").asText().contains("\uff01")
+          ? 1 : 0;
       assertTrue(!joined.contains(" "), "a piece holds a plain space: " + joined);
     }
     if (!name.equals("bpe")) {
@@ -100,5 +103,8 @@ class SentencePieceReferenceTest {
     assertTrue(userDefined > 50, "user-defined pieces: " + userDefined);
     assertTrue(spacesDropped > 100, "lines with spaces to drop: " + spacesDropped);
     assertTrue(rewritten > 50, "lines with full-width characters: " + rewritten);
+    if (name.equals("options")) {
+      assertTrue(denormalized > 10, "lines whose ! the denormalizer made full-width: " + denormalized);
+    }
   }
 }

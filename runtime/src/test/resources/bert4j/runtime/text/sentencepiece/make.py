@@ -13,7 +13,8 @@ questions; see README.md for sources and licences) and writes, next to this scri
 - bpe.model: BPE, 4,000 pieces, no byte fallback (unknown characters become <unk>), default ids;
   both with nmt_nfkc normalization and two user-defined symbols;
 - options.model: BPE, 3,000 pieces (coverage 0.98), byte fallback, and the options the others leave at their defaults:
-  no normalization rules (identity), no dummy prefix, extra whitespace kept, whitespace as a suffix;
+  no normalization rules (identity), no dummy prefix, extra whitespace kept, whitespace as a suffix,
+  and denormalization rules for decoded text (! and ? to their full-width forms);
 - cases.jsonl.gz: 2,000 test lines (held-out text with mixed scripts, digits, punctuation,
   full-width characters, repeated spaces, emoji and rare characters), one JSON object per line:
   {"text", "unigram": {...}, "bpe": {...}, "options": {...}} where each model's object holds the library's "ids",
@@ -134,13 +135,17 @@ def train(datasets):
                                    **common)
     spm.SentencePieceTrainer.Train(model_prefix=os.path.join(HERE, "bpe"), model_type="bpe",
                                    byte_fallback=False, **common)
+    denormalization = os.path.join(HERE, "denormalization.tmp.tsv")
+    with open(denormalization, "w", encoding="utf-8") as f:
+        f.write("21\tFF01\n3F\tFF1F\n")  # decoded ! and ? become full-width
     options = dict(common, vocab_size=3000, character_coverage=0.98,
                    normalization_rule_name="identity")
     spm.SentencePieceTrainer.Train(model_prefix=os.path.join(HERE, "options"), model_type="bpe",
                                    byte_fallback=True, add_dummy_prefix=False,
                                    remove_extra_whitespaces=False, treat_whitespace_as_suffix=True,
-                                   **options)
+                                   denormalization_rule_tsv=denormalization, **options)
     os.remove(corpus)
+    os.remove(denormalization)
     for name in MODELS:
         os.remove(os.path.join(HERE, name + ".vocab"))
 
