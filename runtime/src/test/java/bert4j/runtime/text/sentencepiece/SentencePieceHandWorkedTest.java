@@ -1,7 +1,9 @@
 package bert4j.runtime.text.sentencepiece;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import bert4j.runtime.text.Encoding;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * Rules that trained models rarely show, on tiny hand-made models (no normalization rules) whose
  * segmentations are worked out by hand from SentencePiece's sources: unused pieces, and the unknown
  * piece's penalty in the unigram model. Every expectation was also checked with the library
- * (python3-sentencepiece 0.1.97 loading these models as {@link ModelProtoWriter} writes them).
+ * (python3-sentencepiece 0.1.97 loading these models as {@link ModelProtoWriter} writes them). And a
+ * Java string the library cannot be given: one with a lone surrogate.
  */
 class SentencePieceHandWorkedTest {
   @Test
@@ -45,6 +48,17 @@ class SentencePieceHandWorkedTest {
     // Alone, "x" can only be unknown: one <unk> for the run "xx", whose piece is its text.
     assertEquals(List.of("▁", "xx"), unigram.tokenize("xx"));
     assertEquals(0, unigram.encodeAsIds("xx")[1]);
+  }
+
+  @Test
+  void aLoneSurrogateIsReadAsTheReplacementCharacterWithItsOwnSpan() {
+    // UTF-8 cannot hold a lone surrogate, so the library never sees one; bert4j reads it as U+FFFD.
+    SentencePieceTokenizer unigram = SentencePieceFixtures.model("unigram");
+    assertEquals(unigram.tokenize("a\uFFFDb"), unigram.tokenize("a\uD800b"));
+    Encoding lone = unigram.encode("a\uD800b");
+    Encoding replaced = unigram.encode("a\uFFFDb");
+    assertArrayEquals(replaced.starts(), lone.starts());
+    assertArrayEquals(replaced.ends(), lone.ends());
   }
 
   private static Piece piece(String text, float score, PieceType type) {
