@@ -6,9 +6,9 @@ public enum PieceType {
   NORMAL(1),
   /** The unknown piece ({@code <unk>}): exactly one per model. */
   UNKNOWN(2),
-  /** A control symbol ({@code <s>}, {@code </s>}, {@code <pad>}): never produced from text, decoded to nothing. */
+  /** A control symbol ({@code <s>}, {@code </s>}, {@code <pad>}): never from text, decoded to nothing. */
   CONTROL(3),
-  /** A user-defined symbol: always one piece when it occurs in the text, and left as it is by normalization. */
+  /** A user-defined symbol: one piece wherever it occurs in the text, and never normalized. */
   USER_DEFINED(4),
   /** A piece that is in the vocabulary but never produced (BPE splits it back into its parts). */
   UNUSED(5),

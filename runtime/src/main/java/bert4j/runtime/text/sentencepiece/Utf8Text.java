@@ -8,7 +8,10 @@ package bert4j.runtime.text.sentencepiece;
 final class Utf8Text {
   final byte[] bytes;
   final int length;
-  /** {@code utf16[b]}: the string index of the character that byte {@code b} belongs to; {@code utf16[length]} is the string's length. */
+  /**
+   * {@code utf16[b]}: the string index of the character that byte {@code b} belongs to;
+   * {@code utf16[length]} is the string's length.
+   */
   final int[] utf16;
 
   Utf8Text(String text) {

@@ -14,9 +14,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Against the reference library (python3-sentencepiece 0.1.97, fixtures by {@code make.py}): for the
  * three models (unigram with byte fallback, BPE with {@code <unk>}, and BPE with byte fallback, no
- * normalization rules, the non-default whitespace options and denormalization rules) and all 2,000 test lines, the ids, pieces, spans and decoded text equal the library's, and the
- * lines exercise what they are there for (byte fallback, unknown runs, user-defined symbols, spaces to
- * drop, rules that change the text).
+ * normalization rules, the non-default whitespace options and denormalization rules) and all 2,000
+ * test lines, the ids, pieces, spans and decoded text equal the library's, and the lines exercise what
+ * they are there for (byte fallback, unknown runs, user-defined symbols, spaces to drop, rules that
+ * change the text).
  */
 class SentencePieceReferenceTest {
   private static final List<JsonNode> CASES = SentencePieceFixtures.cases();
