@@ -10,6 +10,11 @@ import java.util.List;
  * {@code segmentIds[i]} (0 for the first text and its special tokens, 1 for the second text and its final
  * [SEP]), and came from characters {@code [starts[i], ends[i])} of its text (the first or the second,
  * as its segment says), or −1 and −1 for a special token. The arrays belong to the caller.
+ *
+ * <p>From {@link bert4j.runtime.text.sentencepiece.SentencePieceTokenizer#encode} it is one text's
+ * pieces, without special tokens, all in segment 0; a piece that is one of several a character became
+ * (byte fallback, a ligature) has an empty span at the character's start, the last of them the
+ * character's span.
  */
 public record Encoding(int[] tokenIds, int[] segmentIds, int[] starts, int[] ends) {
   public Encoding {
