@@ -55,6 +55,15 @@ public final class RecomputingLm implements IncrementalLm {
     this.vocab = probe.shape()[2];
   }
 
+  /**
+   * The model itself when it decodes incrementally (a generated model with a key/value cache), else a
+   * {@code RecomputingLm} over it: what an application calls so it uses the cache wherever there is one.
+   */
+  public static IncrementalLm unlessIncremental(TransformerModel model, Mask mask, int maxBatch,
+      int maxLength) {
+    return model instanceof IncrementalLm own ? own : new RecomputingLm(model, mask, maxBatch, maxLength);
+  }
+
   @Override
   public int vocab() {
     return vocab;
