@@ -73,7 +73,7 @@ public final class PoemGeneration {
       model.seedDropout(SEED);
       long started = System.nanoTime();
       Trainer.builder().build().fit(model, BatchIterator.over(samples(train, tokenizer))
-          .batchSize(BATCH).shuffle(SEED), options.integer("epochs", 4));
+          .batchSize(BATCH).shuffle(SEED), options.integer("epochs", 2));
       System.out.printf(Locale.ROOT, "training took %.1f min%n", (System.nanoTime() - started) / 6e10);
       System.out.printf(Locale.ROOT, "held-out perplexity per character: %.2f (%d poems)%n",
           perplexity(model, samples(heldOut, tokenizer)), heldOut.size());
