@@ -2,6 +2,8 @@ package bert4j.examples.tasks;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 /** The data files shipped with the examples (src/main/resources/bert4j/examples), by name. */
@@ -15,5 +17,14 @@ final class Resources {
       throw new IOException("missing resource bert4j/examples/" + name);
     }
     return name.endsWith(".gz") ? new GZIPInputStream(in) : in;
+  }
+
+  /** The file {@code path} (unzipped when it ends in {@code .gz}), or the resource when path is null. */
+  static InputStream openPathOr(String path, String resource) throws IOException {
+    if (path == null) {
+      return open(resource);
+    }
+    InputStream in = Files.newInputStream(Path.of(path));
+    return path.endsWith(".gz") ? new GZIPInputStream(in) : in;
   }
 }

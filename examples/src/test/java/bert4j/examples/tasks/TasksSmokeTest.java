@@ -52,6 +52,41 @@ class TasksSmokeTest {
     assertTrue(out.matches("(?s).*held-out accuracy \\(best epoch's weights\\): \\d\\.\\d{4}.*"), out);
   }
 
+  @Test
+  void coupletGenerationTrainsAndReportsAccuracyAndBleu() throws IOException {
+    Path pairs = dir.resolve("couplets.tsv");
+    Files.write(pairs, lines("couplets.tsv.gz", 80));
+    String out = run(() -> CoupletGeneration.main(new String[] {"--data=" + pairs, "--epochs=1",
+        "--evaluate=3", "春风送暖"}));
+    assertTrue(out.contains("couplets: training on 76, holding out 4, decoding 3 of them"), out);
+    assertTrue(out.matches("(?s).*held-out \\(3 first halves, beam width 3, .*\\): character accuracy "
+        + "\\d\\.\\d{4}, BLEU-4 \\d\\.\\d{4}\n.*"), out);
+    assertTrue(out.contains("\n春风送暖 → "), out);
+  }
+
+  @Test
+  void poemGenerationTrainsAndReportsPerplexityAndTheForm() throws IOException {
+    Path poems = dir.resolve("poems.tsv");
+    Files.write(poems, lines("tang_quatrains.tsv.gz", 60));
+    String out = run(() -> PoemGeneration.main(new String[] {"--data=" + poems, "--epochs=1",
+        "--samples=4", "白日依山盡，"}));
+    assertTrue(out.contains("quatrains: training on 54, holding out 6"), out);
+    assertTrue(out.matches("(?s).*held-out perplexity per character: \\d+\\.\\d{2} \\(6 poems\\).*"), out);
+    assertTrue(out.matches("(?s).*sampled 4 poems \\(top-k 40, top-p 0.9, seed 17, .*\\) from "
+        + "\"白日依山盡，\": [0-4] keep the 5- or 7-character line form.*"), out);
+  }
+
+  private static List<String> lines(String resource, int count) throws IOException {
+    List<String> lines = new ArrayList<>();
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(Resources.open(resource),
+        StandardCharsets.UTF_8))) {
+      for (String line = reader.readLine(); line != null && lines.size() < count; line = reader.readLine()) {
+        lines.add(line);
+      }
+    }
+    return lines;
+  }
+
   private interface Main {
     void run() throws IOException;
   }
