@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import bert4j.dsl.Mask;
 import bert4j.dsl.Normalization;
 import bert4j.dsl.Position;
+import bert4j.examples.model.specs.RefDropoutImpl;
+import bert4j.examples.model.specs.RefPositionNoneLmImpl;
+import bert4j.examples.model.specs.RefRecomputeOnImpl;
 import bert4j.runtime.Backend;
 import bert4j.runtime.Batch;
 import bert4j.runtime.FloatTensor;
@@ -57,47 +60,82 @@ class DecodeMatchesForwardTest {
         return;
       }
       assertTrue(model instanceof IncrementalLm, spec + " should decode incrementally");
-      IncrementalLm lm = (IncrementalLm) model;
-      model.initialize(11);
-      boolean unilm = spec.config.mask() == Mask.UNILM;
-      boolean segments = spec.layout.segments() > 0;
-      SplittableRandom random = new SplittableRandom(spec.ordinal());
-      List<int[]> tokens = new ArrayList<>();
-      List<int[]> segmentIds = new ArrayList<>();
-      for (int length : new int[] {5, 2, 4}) {
-        tokens.add(random.ints(length, 1, lm.vocab()).toArray());
-        int[] s = new int[length];
-        if (unilm && length == 5) {
-          s[3] = 1;
-          s[4] = 1;
-        }
-        segmentIds.add(s);
+      decodeAndCompare(model, spec.config.mask(), spec.ordinal());
+    }
+  }
+
+  /** Decoding options the reference specs above leave out. */
+  enum Extra {
+    /** No position embedding, LM mask, dropout in training. */
+    POSITION_NONE_LM(RefPositionNoneLmImpl::create, Mask.LM),
+    /** UniLM with hidden and attention dropout in training. */
+    DROPOUT_UNILM(RefDropoutImpl::create, Mask.UNILM),
+    /** UniLM, three layers, recompute (the decoding pass does not recompute). */
+    RECOMPUTE_UNILM(RefRecomputeOnImpl::create, Mask.UNILM);
+
+    final TestModels.Factory factory;
+    final Mask mask;
+
+    Extra(TestModels.Factory factory, Mask mask) {
+      this.factory = factory;
+      this.mask = mask;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Extra.class)
+  void everyStepMatchesTheFullForwardPassWithOtherOptions(Extra spec) {
+    try (Kernels kernels = Backend.cpu();
+        GeneratedTransformer model = spec.factory.create(kernels, MAX_BATCH, MAX_LENGTH)) {
+      decodeAndCompare(model, spec.mask, 100 + spec.ordinal());
+    }
+  }
+
+  /**
+   * Starts three prompts (one with a segment-1 target prefix under UniLM), then reorders and steps
+   * through {@link #PARENTS}, comparing every call's logits with the full forward's.
+   */
+  private static void decodeAndCompare(GeneratedTransformer model, Mask mask, long seed) {
+    IncrementalLm lm = (IncrementalLm) model;
+    model.initialize(11);
+    boolean unilm = mask == Mask.UNILM;
+    boolean segments = model.layout().segments() > 0;
+    SplittableRandom random = new SplittableRandom(seed);
+    List<int[]> tokens = new ArrayList<>();
+    List<int[]> segmentIds = new ArrayList<>();
+    for (int length : new int[] {5, 2, 4}) {
+      tokens.add(random.ints(length, 1, lm.vocab()).toArray());
+      int[] s = new int[length];
+      if (unilm && length == 5) {
+        s[3] = 1;
+        s[4] = 1;
       }
-      FloatTensor logits = lm.start(tokens.toArray(int[][]::new),
-          segments ? segmentIds.toArray(int[][]::new) : null);
-      assertMatches(model, tokens, segmentIds, logits, "start");
-      int generation = unilm ? 1 : 0;
-      for (int step = 0; step < PARENTS.length; step++) {
-        int[] parents = PARENTS[step];
-        lm.reorder(parents);
-        List<int[]> nextTokens = new ArrayList<>();
-        List<int[]> nextSegments = new ArrayList<>();
-        int[] added = random.ints(parents.length, 1, lm.vocab()).toArray();
-        for (int b = 0; b < parents.length; b++) {
-          int[] t = tokens.get(parents[b]);
-          int[] s = segmentIds.get(parents[b]);
-          int[] t2 = Arrays.copyOf(t, t.length + 1);
-          int[] s2 = Arrays.copyOf(s, s.length + 1);
-          t2[t.length] = added[b];
-          s2[s.length] = generation;
-          nextTokens.add(t2);
-          nextSegments.add(s2);
-        }
-        tokens = nextTokens;
-        segmentIds = nextSegments;
-        logits = lm.step(added);
-        assertMatches(model, tokens, segmentIds, logits, "step " + (step + 1));
+      segmentIds.add(s);
+    }
+    FloatTensor logits = lm.start(tokens.toArray(int[][]::new),
+        segments ? segmentIds.toArray(int[][]::new) : null);
+    assertMatches(model, tokens, segmentIds, logits, "start");
+    int generation = unilm ? 1 : 0;
+    for (int step = 0; step < PARENTS.length; step++) {
+      int[] parents = PARENTS[step];
+      lm.reorder(parents);
+      List<int[]> nextTokens = new ArrayList<>();
+      List<int[]> nextSegments = new ArrayList<>();
+      int[] added = random.ints(parents.length, 1, lm.vocab()).toArray();
+      for (int b = 0; b < parents.length; b++) {
+        int[] t = tokens.get(parents[b]);
+        int[] s = segmentIds.get(parents[b]);
+        int[] t2 = Arrays.copyOf(t, t.length + 1);
+        int[] s2 = Arrays.copyOf(s, s.length + 1);
+        t2[t.length] = added[b];
+        s2[s.length] = generation;
+        nextTokens.add(t2);
+        nextSegments.add(s2);
       }
+      tokens = nextTokens;
+      segmentIds = nextSegments;
+      logits = lm.step(added);
+      assertMatches(model, tokens, segmentIds, logits, "step " + (step + 1));
     }
   }
 
