@@ -339,6 +339,55 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
   }
 
   @Override
+  protected void doRotaryAt(Slice x, int[] positions, int rows, int heads, int size) {
+    long pairs = (long) rows * (size / 2);
+    if (pairs > 0) {
+      long positionsAt = ints.reserve(4L * rows);
+      device.copyIn(positions, 0, positionsAt, rows);
+      launch("rotary_at", elementwiseBlocks(pairs), THREADS, args.clear().address(address(x))
+          .address(positionsAt).i64(pairs).i32(heads).i32(size));
+    }
+  }
+
+  @Override
+  protected void doCachedAttention(AttentionShape shape, int capacity, Mask mask,
+      int[] cacheTokens, int[] cacheSegments, int[] starts, Slice q, Slice k, Slice v,
+      Slice keyCache, Slice valueCache, Slice ctx) {
+    int batch = shape.batch();
+    int seq = shape.seq();
+    long startsAt = ints.reserve(4L * batch);
+    device.copyIn(starts, 0, startsAt, batch);
+    appendToCache(k, batch, seq, capacity, shape.qkWidth(), startsAt, keyCache);
+    appendToCache(v, batch, seq, capacity, shape.vWidth(), startsAt, valueCache);
+    AttentionShape cache = new AttentionShape(batch, capacity, shape.heads(), shape.keySize(),
+        shape.headSize(), shape.scale());
+    long ranksAt = maskRanks(mask, cacheTokens, cacheSegments, cache);
+    long scores = floats.reserve(4L * batch * shape.heads() * seq * capacity);
+    launch("cached_attention", seq, shape.heads(), batch, ATTENTION_THREADS, args.clear().i32(seq)
+        .i32(capacity).i32(shape.heads()).i32(shape.keySize()).i32(shape.headSize())
+        .f32(shape.scale()).i32(mask == Mask.LM ? 1 : 0).address(ranksAt)
+        .address(ranksAt + 4L * batch * capacity).address(startsAt).address(address(q))
+        .address(address(keyCache)).address(address(valueCache)).address(scores)
+        .address(address(ctx)));
+  }
+
+  /** Row i of sequence b of x into row starts[b] + i of the sequence's cache block. */
+  private void appendToCache(Slice x, int batch, int seq, int capacity, int width, long startsAt,
+      Slice cache) {
+    long count = (long) batch * seq * width;
+    launch("cache_append", elementwiseBlocks(count), THREADS, args.clear().address(address(x))
+        .i64(count).i32(seq).i32(capacity).i32(width).address(startsAt).address(address(cache)));
+  }
+
+  @Override
+  protected void doCopy(Slice source, Slice target, long count) {
+    if (count > 0) {
+      launch("copy_floats", elementwiseBlocks(count), THREADS, args.clear()
+          .address(address(source)).address(address(target)).i64(count));
+    }
+  }
+
+  @Override
   protected void doAttention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
       Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     int headSize = attentionHeadSize("attention", shape);

@@ -7,6 +7,7 @@ import bert4j.runtime.kernels.contract.AttentionContract;
 import bert4j.runtime.kernels.contract.AttentionNormalizationContract;
 import bert4j.runtime.kernels.contract.ConditionalLayerNormContract;
 import bert4j.runtime.kernels.contract.CrossEntropyContract;
+import bert4j.runtime.kernels.contract.DecodingContract;
 import bert4j.runtime.kernels.contract.DropoutContract;
 import bert4j.runtime.kernels.contract.EmbeddingContract;
 import bert4j.runtime.kernels.contract.HierarchicalPositionsContract;
@@ -111,6 +112,14 @@ abstract class CudaContractSuite {
 
   @Nested
   class Add extends AddContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class Decoding extends DecodingContract {
     @Override
     protected Kernels createKernels() {
       return backend(false);
@@ -236,6 +245,14 @@ abstract class CudaContractSuite {
 
   @Nested
   class TinyBertAgreement extends TinyBertAgreementContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class TinyBertDecoding extends TinyBertDecodingContract {
     @Override
     protected Kernels createKernels() {
       return backend(false);

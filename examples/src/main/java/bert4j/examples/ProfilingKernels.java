@@ -21,13 +21,13 @@ final class ProfilingKernels implements Kernels {
   enum Kernel {
     EMBEDDING, EMBEDDING_BACKWARD, HIERARCHICAL_POSITIONS, HIERARCHICAL_POSITIONS_BACKWARD, LINEAR,
     LINEAR_BACKWARD, ACTIVATION_BACKWARD, LAYER_NORM, LAYER_NORM_BACKWARD, CONDITIONAL_LAYER_NORM,
-    CONDITIONAL_LAYER_NORM_BACKWARD, RMS_NORM, RMS_NORM_BACKWARD, ADD, ROTARY, ATTENTION,
+    CONDITIONAL_LAYER_NORM_BACKWARD, RMS_NORM, RMS_NORM_BACKWARD, ADD, ROTARY, ROTARY_AT, ATTENTION, CACHED_ATTENTION,
     ATTENTION_BACKWARD,
     ATTENTION_SCORES, ATTENTION_SCORES_BACKWARD, RELATIVE_SCORES, RELATIVE_SCORES_BACKWARD,
     ATTENTION_NORMALIZE, ATTENTION_NORMALIZE_BACKWARD, ATTENTION_CONTEXT, ATTENTION_CONTEXT_BACKWARD,
     RELATIVE_CONTEXT, RELATIVE_CONTEXT_BACKWARD, MIX_HEADS, MIX_HEADS_BACKWARD, DROPOUT,
     DROPOUT_BACKWARD, CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, CRF_LOSS, MEMM_LOSS, OPTIMIZER,
-    NON_FINITE_CHECK, FILL, COPY
+    NON_FINITE_CHECK, FILL, COPY, DEVICE_COPY
   }
 
   private final Kernels delegate;
@@ -204,6 +204,30 @@ final class ProfilingKernels implements Kernels {
     long t = System.nanoTime();
     delegate.rotary(x, batch, seq, heads, size, inverse);
     record(Kernel.ROTARY, t);
+  }
+
+  @Override
+  public void rotaryAt(Slice x, int[] positions, int rows, int heads, int size) {
+    long t = System.nanoTime();
+    delegate.rotaryAt(x, positions, rows, heads, size);
+    record(Kernel.ROTARY_AT, t);
+  }
+
+  @Override
+  public void cachedAttention(AttentionShape shape, int capacity, Mask mask, int[] cacheTokens,
+      int[] cacheSegments, int[] starts, Slice q, Slice k, Slice v, Slice keyCache,
+      Slice valueCache, Slice ctx) {
+    long t = System.nanoTime();
+    delegate.cachedAttention(shape, capacity, mask, cacheTokens, cacheSegments, starts, q, k, v,
+        keyCache, valueCache, ctx);
+    record(Kernel.CACHED_ATTENTION, t);
+  }
+
+  @Override
+  public void copy(Slice source, Slice target, long count) {
+    long t = System.nanoTime();
+    delegate.copy(source, target, count);
+    record(Kernel.DEVICE_COPY, t);
   }
 
   @Override

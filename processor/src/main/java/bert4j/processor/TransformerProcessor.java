@@ -1,5 +1,6 @@
 package bert4j.processor;
 
+import bert4j.dsl.Mask;
 import bert4j.processor.emit.ModelEmitter;
 import bert4j.processor.plan.Planner;
 import bert4j.processor.plan.Plan;
@@ -55,6 +56,11 @@ public final class TransformerProcessor extends AbstractProcessor {
       Optional<ModelSpec> spec = reader.read(type);
       if (spec.isEmpty()) {
         continue;
+      }
+      if (spec.get().mask() != Mask.NONE && spec.get().decodingObstacle() != null) {
+        processingEnv.getMessager().printMessage(Diagnostic.Kind.NOTE, spec.get().implName()
+            + " does not implement IncrementalLm (no key/value-cached decoding): "
+            + spec.get().decodingObstacle(), type);
       }
       Plan plan = Planner.plan(spec.get());
       if (!ParameterPatterns.check(spec.get().optimizer(),

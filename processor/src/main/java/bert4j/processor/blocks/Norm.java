@@ -58,13 +58,14 @@ public record Norm(Parameter gamma, Parameter beta, float eps, int width, Parame
   public Applied applyKeepingSum(Tape tape, Value x, Value residual, String statsPrefix,
       String name) {
     Value h = tape.next(x);
-    Value out = tape.buffer(name, Extent.TOKENS, width);
-    Value rstd = tape.buffer(statsPrefix + "Rstd", Extent.TOKENS, 1);
+    Extent rows = x.buffer().extent();
+    Value out = tape.buffer(name, rows, width);
+    Value rstd = tape.buffer(statsPrefix + "Rstd", rows, 1);
     if (gamma == null) {
       tape.record(new RmsNorm(x, residual, null, eps, h, out, rstd, width));
       return new Applied(h, out);
     }
-    Value mean = tape.buffer(statsPrefix + "Mean", Extent.TOKENS, 1);
+    Value mean = tape.buffer(statsPrefix + "Mean", rows, 1);
     if (condition == null) {
       tape.record(new LayerNorm(x, residual, gamma, beta, eps, h, out, mean, rstd, width));
       return new Applied(h, out);

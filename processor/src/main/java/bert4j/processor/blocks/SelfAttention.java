@@ -6,11 +6,13 @@ import bert4j.processor.ops.AttentionContext;
 import bert4j.processor.ops.AttentionNormalize;
 import bert4j.processor.ops.AttentionScores;
 import bert4j.processor.ops.AttentionShape;
+import bert4j.processor.ops.CachedAttention;
 import bert4j.processor.ops.MixHeads;
 import bert4j.processor.ops.ProbsDropout;
 import bert4j.processor.ops.RelativeContext;
 import bert4j.processor.ops.RelativeScores;
 import bert4j.processor.ops.Rotary;
+import bert4j.processor.ops.RotaryAt;
 import bert4j.processor.plan.Extent;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.tape.Tape;
@@ -22,7 +24,9 @@ import bert4j.processor.tape.Value;
  * probabilities, the output projection and hidden dropout. Returns the residual branch (before the
  * residual sum). Plain softmax attention is one fused kernel; the attention options (NEZHA's relative
  * positions, talking heads, another normalization) run unfused: scores, [relative term], [mix],
- * normalization, [mix], dropout, context, [relative term].
+ * normalization, [mix], dropout, context, [relative term]. On a decoding tape the rotary embedding
+ * turns each row by its position after the cached ones, and the attention runs against the layer's
+ * key/value cache ({@link CachedAttention}).
  */
 final class SelfAttention {
   private SelfAttention() {}
@@ -35,17 +39,22 @@ final class SelfAttention {
     if (spec.position() == Position.ROTARY) {
       tape.comment("rotary position embedding on q and k");
       Value turnedQ = tape.next(q);
-      tape.record(new Rotary(q, turnedQ, spec.heads(), spec.keySize()));
       Value turnedK = tape.next(k);
-      tape.record(new Rotary(k, turnedK, spec.heads(), spec.keySize()));
+      if (tape.decoding()) {
+        tape.record(new RotaryAt(q, turnedQ, spec.heads(), spec.keySize()));
+        tape.record(new RotaryAt(k, turnedK, spec.heads(), spec.keySize()));
+      } else {
+        tape.record(new Rotary(q, turnedQ, spec.heads(), spec.keySize()));
+        tape.record(new Rotary(k, turnedK, spec.heads(), spec.keySize()));
+      }
       q = turnedQ;
       k = turnedK;
     }
     float scale = spec.attentionScale() ? (float) (1 / Math.sqrt(spec.keySize())) : 1f;
     AttentionShape shape = new AttentionShape(spec.heads(), spec.keySize(), spec.headSize(), scale);
     int site = spec.attentionDropout() > 0 ? tape.seedSite() : -1;
-    Value context = spec.unfusedAttention()
-        ? unfused(tape, spec, w, shape, q, k, val, site)
+    Value context = tape.decoding() ? cached(tape, spec, shape, q, k, val)
+        : spec.unfusedAttention() ? unfused(tape, spec, w, shape, q, k, val, site)
         : fused(tape, spec, shape, q, k, val, site);
     Value sum = w.attentionOutput().apply(tape, context, "attentionSum");
     return HiddenDropout.apply(tape, sum, spec.hiddenDropout());
@@ -57,6 +66,14 @@ final class SelfAttention {
     Value context = tape.buffer("context", Extent.TOKENS, spec.heads() * spec.headSize());
     tape.record(new Attention(shape, spec.mask(), q, k, v, probs, context,
         (float) spec.attentionDropout(), site));
+    return context;
+  }
+
+  private static Value cached(Tape tape, ModelSpec spec, AttentionShape shape, Value q, Value k,
+      Value v) {
+    tape.comment("attention against the key/value cache (the new k and v appended first)");
+    Value context = tape.buffer("context", Extent.TOKENS, spec.heads() * spec.headSize());
+    tape.record(new CachedAttention(shape, spec.mask(), q, k, v, context));
     return context;
   }
 

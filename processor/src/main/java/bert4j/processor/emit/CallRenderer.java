@@ -13,7 +13,7 @@ import com.squareup.javapoet.CodeBlock;
  * Writes one kernel call as a Java statement, for the model's own methods ({@code layer} = −1: layer
  * buffers and parameters are reached through {@code layers[l]}) or for the methods of the generated
  * {@code Layer} class of layer {@code layer} (its own slices by name, its input through its ports, the
- * seed sites as {@code first + perLayer × index}).
+ * seed sites as {@code first + perLayer × index}; the decoding pass's input as {@code decodeInput}).
  */
 final class CallRenderer {
   private static final ClassName SHAPE = ClassName.get("bert4j.runtime.kernels", "AttentionShape");
@@ -21,21 +21,28 @@ final class CallRenderer {
   private final int layer;
   private final Plan.LayerPorts ports;
   private final int seedsPerLayer;
+  private final String input;
 
-  private CallRenderer(int layer, Plan.LayerPorts ports, int seedsPerLayer) {
+  private CallRenderer(int layer, Plan.LayerPorts ports, int seedsPerLayer, String input) {
     this.layer = layer;
     this.ports = ports;
     this.seedsPerLayer = seedsPerLayer;
+    this.input = input;
   }
 
   /** For the model's methods. */
   static CallRenderer model() {
-    return new CallRenderer(Buffer.GLOBAL, null, 0);
+    return new CallRenderer(Buffer.GLOBAL, null, 0, null);
   }
 
   /** For the Layer class, as seen from layer {@code ports.index()}. */
   static CallRenderer layer(Plan.LayerPorts ports, int seedsPerLayer) {
-    return new CallRenderer(ports.index(), ports, seedsPerLayer);
+    return new CallRenderer(ports.index(), ports, seedsPerLayer, "input");
+  }
+
+  /** For the Layer class's decoding pass, as seen from layer {@code ports.index()}. */
+  static CallRenderer decodingLayer(Plan.LayerPorts ports) {
+    return new CallRenderer(ports.index(), ports, 0, "decodeInput");
   }
 
   /** {@code kernels.name(args)}, the loss added where the call returns one. */
@@ -58,7 +65,7 @@ final class CallRenderer {
       return CodeBlock.of("$N", b.name());
     }
     if (b.equals(ports.input())) {
-      return CodeBlock.of("input");
+      return CodeBlock.of("$N", input);
     }
     if (b.equals(ports.inputGradient())) {
       return CodeBlock.of("inputGrad");
@@ -120,6 +127,12 @@ final class CallRenderer {
       return CodeBlock.of("seq");
     } else if (arg instanceof Arg.ClsStride c) {
       return CodeBlock.of("seq * $L", c.width());
+    } else if (arg instanceof Arg.Cache c) {
+      return CodeBlock.of(c.values() ? "valueCache(index)" : "keyCache(index)");
+    } else if (arg instanceof Arg.CacheIds c) {
+      return CodeBlock.of(c.segments() ? "cacheSegments()" : "cacheTokens()");
+    } else if (arg instanceof Arg.CacheLength) {
+      return CodeBlock.of("maxLength()");
     } else if (arg instanceof Arg.Shape s) {
       return CodeBlock.of("new $T(batch, seq, $L, $L, $L, $Lf)", SHAPE, s.heads(), s.keySize(),
           s.headSize(), s.scale());

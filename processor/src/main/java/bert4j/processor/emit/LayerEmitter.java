@@ -22,8 +22,9 @@ import javax.lang.model.element.Modifier;
 /**
  * Writes the generated model's inner class {@code Layer}: the slices of one layer (parameters at
  * {@code first + index × stride}, buffers at their arena columns, the input through {@code connect}) and
- * its {@code forward} and {@code backward}, written once from layer 0's calls. Every layer's calls must
- * be layer 0's with its own slices; anything else is a planner bug, reported here.
+ * its {@code forward} and {@code backward}, written once from layer 0's calls; where the spec decodes,
+ * also its {@code decode} (the incremental decoding pass, with buffers and an input of its own). Every
+ * layer's calls must be layer 0's with its own slices; anything else is a planner bug, reported here.
  */
 final class LayerEmitter {
   static final ClassName SLICE = ClassName.get("bert4j.runtime.kernels", "Slice");
@@ -75,11 +76,26 @@ final class LayerEmitter {
   }
 
   private List<Buffer> buffers(int l) {
+    return buffers(l, plan.timeline());
+  }
+
+  /** Layer {@code l}'s buffers of the decoding pass. */
+  private List<Buffer> decodeBuffers(int l) {
+    return buffers(l, plan.decode().calls());
+  }
+
+  private static List<Buffer> buffers(int l, List<Call> calls) {
     Set<Buffer> buffers = new LinkedHashSet<>();
-    for (Call c : plan.timeline()) {
+    for (Call c : calls) {
       c.buffers().stream().filter(b -> b.layer() == l).forEach(buffers::add);
     }
     return new ArrayList<>(buffers);
+  }
+
+  private List<CodeBlock> renderedDecode(int l) {
+    CallRenderer renderer = CallRenderer.decodingLayer(plan.decode().layers().get(l));
+    return plan.decode().calls().stream().filter(c -> c.layer() == l).map(renderer::statement)
+        .toList();
   }
 
   private List<CodeBlock> rendered(int l, boolean forward) {
@@ -116,6 +132,9 @@ final class LayerEmitter {
         require(c.equals(plan.columns().get(new Buffer(b.name(), 0, b.extent(), b.width()))),
             "columns", l);
       }
+      if (plan.decode() != null) {
+        checkDecode(l);
+      }
       Plan.LayerPorts ports = plan.layers().get(l);
       Plan.LayerPorts previous = plan.layers().get(l - 1);
       require(ports.input().layer() == l - 1
@@ -126,6 +145,21 @@ final class LayerEmitter {
           && (ports.inputGradient() == null || ports.inputGradient().layer() == l - 1),
           "input gradient", l);
     }
+  }
+
+  /** Layer {@code l}'s decoding pass is layer 0's with its own slices, reading the layer below's. */
+  private void checkDecode(int l) {
+    List<CodeBlock> first = renderedDecode(0);
+    require(first.equals(renderedDecode(l)), "decoding pass" + difference(first, renderedDecode(l)), l);
+    require(decodeBuffers(0).stream().map(Buffer::name).toList()
+        .equals(decodeBuffers(l).stream().map(Buffer::name).toList()), "decoding buffers", l);
+    for (Buffer b : decodeBuffers(l)) {
+      require(plan.decode().columns().get(b).equals(plan.decode().columns()
+          .get(new Buffer(b.name(), 0, b.extent(), b.width()))), "decoding columns", l);
+    }
+    Buffer input = plan.decode().layers().get(l).input();
+    require(input.layer() == l - 1 && (l == 1
+        || input.name().equals(plan.decode().layers().get(l - 1).input().name())), "decoding input", l);
   }
 
   /** Where two layers' calls first differ, for the error: " (call i: a / b)". */
@@ -183,11 +217,50 @@ final class LayerEmitter {
       type.addField(FieldSpec.builder(SLICE, "inputGrad", Modifier.PRIVATE).build());
       connect.addParameter(SLICE, "inputGrad").addStatement("this.inputGrad = inputGrad");
     }
+    if (plan.decode() != null) {
+      for (Buffer b : decodeBuffers(0)) {
+        type.addField(SLICE, b.name(), Modifier.PRIVATE, Modifier.FINAL);
+        constructor.addStatement("$N = $L($L)", b.name(), ModelEmitter.region(b.extent()),
+            column(plan.decode().columns().get(b)));
+      }
+      type.addField(FieldSpec.builder(SLICE, "decodeInput", Modifier.PRIVATE).build());
+    }
     type.addMethod(constructor.build());
     type.addMethod(connect.build());
     type.addMethod(forward());
     type.addMethod(backward());
+    if (plan.decode() != null) {
+      type.addMethod(MethodSpec.methodBuilder("connectDecode")
+          .addJavadoc("Sets the slice this layer's decoding pass reads from the layer below.\n")
+          .addParameter(SLICE, "decodeInput")
+          .addStatement("this.decodeInput = decodeInput")
+          .build());
+      type.addMethod(decode());
+    }
     return type.build();
+  }
+
+  private MethodSpec decode() {
+    MethodSpec.Builder method = MethodSpec.methodBuilder("decode")
+        .addJavadoc("This layer's decoding pass over the new rows (inference): its attention appends "
+            + "their keys and values to\nthe layer's cache and attends to all its sequence holds.\n")
+        .addParameter(int.class, "batch")
+        .addParameter(int.class, "seq")
+        .addStatement("int rows = batch * seq");
+    ModelEmitter.addCalls(method, plan.decode().calls().stream().filter(c -> c.layer() == 0).toList(),
+        CallRenderer.decodingLayer(plan.decode().layers().get(0)));
+    return method.build();
+  }
+
+  /** {@code layers[l].connectDecode(...)} for every layer, in the model's constructor. */
+  CodeBlock decodeConnections() {
+    List<Plan.LayerPorts> ports = plan.decode().layers();
+    CodeBlock input0 = CallRenderer.model().buffer(ports.get(0).input());
+    if (ports.size() == 1) {
+      return CodeBlock.of("layers[0].connectDecode($L)", input0);
+    }
+    return CodeBlock.of("layers[l].connectDecode(l == 0 ? $L : layers[l - 1].$N)", input0,
+        ports.get(1).input().name());
   }
 
   private CodeBlock column(Column c) {

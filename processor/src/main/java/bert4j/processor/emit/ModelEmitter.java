@@ -1,5 +1,6 @@
 package bert4j.processor.emit;
 
+import bert4j.dsl.Mask;
 import bert4j.dsl.Position;
 import bert4j.processor.heads.HeadOutput;
 import bert4j.processor.heads.Loss;
@@ -31,11 +32,15 @@ import javax.lang.model.element.Modifier;
  * Stage 3 of the processor: writes a {@link Plan} down as the model class. The model holds the global
  * slices (embeddings, heads) and an array of {@code Layer}s ({@link LayerEmitter}); its forward pass is
  * the embeddings' calls, a loop over the layers and the heads' calls, its backward the same in reverse.
- * One statement per kernel call, in plan order; every decision was taken by the planner.
+ * Where the spec decodes, the class extends {@code GeneratedLm} and its {@code decodePass} is written
+ * the same way from the plan's decoding pass. One statement per kernel call, in plan order; every
+ * decision was taken by the planner.
  */
 public final class ModelEmitter {
   private static final String RUNTIME = "bert4j.runtime";
   private static final ClassName BASE = ClassName.get(RUNTIME + ".model", "GeneratedTransformer");
+  private static final ClassName DECODING_BASE = ClassName.get(RUNTIME + ".model", "GeneratedLm");
+  private static final ClassName DECODE_LAYOUT = ClassName.get(RUNTIME + ".model", "DecodeLayout");
   private static final ClassName LAYOUT = ClassName.get(RUNTIME + ".model", "ModelLayout");
   private static final ClassName LOSS_TARGET = ClassName.get(RUNTIME + ".model", "LossTarget");
   private static final ClassName KERNELS = ClassName.get(RUNTIME + ".kernels", "Kernels");
@@ -67,16 +72,20 @@ public final class ModelEmitter {
             spec.mask(), spec.recompute() ? ", recompute" : "")
         .addJavadoc(report(plan))
         .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-        .superclass(BASE)
+        .superclass(plan.decode() != null ? DECODING_BASE : BASE)
         .addSuperinterface(ClassName.get(spec.packageName(), spec.interfaceName()))
         .addField(layoutField(plan));
+    if (plan.decode() != null) {
+      type.addField(decodeLayoutField(spec));
+    }
 
     MethodSpec.Builder constructor = MethodSpec.constructorBuilder()
         .addModifiers(Modifier.PRIVATE)
         .addParameter(KERNELS, "kernels")
         .addParameter(int.class, "maxBatch")
         .addParameter(int.class, "maxLength")
-        .addStatement("super(kernels, LAYOUT, maxBatch, maxLength)");
+        .addStatement(plan.decode() != null ? "super(kernels, LAYOUT, DECODE, maxBatch, maxLength)"
+            : "super(kernels, LAYOUT, maxBatch, maxLength)");
     List<Parameter> global = Stream.concat(plan.parameters().stream(), plan.views().stream())
         .filter(p -> p.layer() == Buffer.GLOBAL).toList();
     for (Parameter p : global) {
@@ -98,6 +107,17 @@ public final class ModelEmitter {
       constructor.addStatement("$N = $L($L)", b.name(), region(b.extent()),
           plan.columns().get(b).base());
     }
+    if (plan.decode() != null) {
+      Set<Buffer> decoding = new LinkedHashSet<>();
+      for (Call c : plan.decode().calls()) {
+        c.buffers().stream().filter(b -> b.layer() == Buffer.GLOBAL).forEach(decoding::add);
+      }
+      for (Buffer b : decoding) {
+        type.addField(SLICE, b.name(), Modifier.PRIVATE, Modifier.FINAL);
+        constructor.addStatement("$N = $L($L)", b.name(), region(b.extent()),
+            plan.decode().columns().get(b).base());
+      }
+    }
     ClassName layerClass = self.nestedClass("Layer");
     type.addField(FieldSpec.builder(ArrayTypeName.of(layerClass), "layers",
             Modifier.PRIVATE, Modifier.FINAL)
@@ -114,6 +134,15 @@ public final class ModelEmitter {
           .addStatement("$L", layer.connections())
           .endControlFlow();
     }
+    if (plan.decode() != null) {
+      if (spec.layers() == 1) {
+        constructor.addStatement("$L", layer.decodeConnections());
+      } else {
+        constructor.beginControlFlow("for (int l = 0; l < layers.length; l++)")
+            .addStatement("$L", layer.decodeConnections())
+            .endControlFlow();
+      }
+    }
     type.addMethod(constructor.build());
     type.addMethod(MethodSpec.methodBuilder("create")
         .addJavadoc("A model on {@code kernels} for batches of up to {@code maxBatch} sequences of up "
@@ -128,6 +157,15 @@ public final class ModelEmitter {
     type.addMethod(parameterTable(plan, layer));
     type.addMethod(forwardPass(plan));
     type.addMethod(backwardPass(plan));
+    if (plan.decode() != null) {
+      type.addMethod(decodePass(plan));
+      type.addMethod(MethodSpec.methodBuilder("decodeLogits")
+          .addAnnotation(Override.class)
+          .addModifiers(Modifier.PROTECTED)
+          .returns(SLICE)
+          .addStatement("return $N", plan.decode().logits().name())
+          .build());
+    }
     type.addMethod(readOutputs(plan));
     for (HeadOutput o : plan.outputs()) {
       type.addMethod(accessor(o));
@@ -251,6 +289,37 @@ public final class ModelEmitter {
     method.addStatement("int rows = batch * seq");
     addModelCalls(method, plan.backward(), false);
     return method.build();
+  }
+
+  /** The decoding pass: the plan's decoding calls, the layers' in one loop. */
+  private static MethodSpec decodePass(Plan plan) {
+    MethodSpec.Builder method = MethodSpec.methodBuilder("decodePass")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .addParameter(int.class, "batch")
+        .addParameter(int.class, "seq")
+        .addStatement("int rows = batch * seq");
+    List<Call> calls = plan.decode().calls();
+    CallRenderer renderer = CallRenderer.model();
+    addCalls(method, calls.stream().takeWhile(c -> c.layer() == Buffer.GLOBAL).toList(), renderer);
+    method.beginControlFlow("for (Layer layer : layers)")
+        .addStatement("layer.decode(batch, seq)")
+        .endControlFlow();
+    addCalls(method, calls.stream().dropWhile(c -> c.layer() == Buffer.GLOBAL)
+        .filter(c -> c.layer() == Buffer.GLOBAL).toList(), renderer);
+    return method.build();
+  }
+
+  /** The cache's shape and the generation segment: {@code new DecodeLayout(...)}. */
+  private static FieldSpec decodeLayoutField(ModelSpec spec) {
+    return FieldSpec.builder(DECODE_LAYOUT, "DECODE", Modifier.PRIVATE, Modifier.STATIC,
+            Modifier.FINAL)
+        .addJavadoc("Incremental decoding: the layers whose keys and values are cached, the widths of a "
+            + "cached key and value\nrow, and the segment of generated tokens.\n")
+        .initializer("new $T($L, $L, $L, $L)", DECODE_LAYOUT, spec.layers(),
+            spec.heads() * spec.keySize(), spec.heads() * spec.headSize(),
+            spec.mask() == Mask.UNILM ? 1 : 0)
+        .build();
   }
 
   /** The model's global calls in order, each run of layer calls replaced by one loop over the layers. */

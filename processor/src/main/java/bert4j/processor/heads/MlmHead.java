@@ -7,7 +7,6 @@ import bert4j.dsl.Objective;
 import bert4j.processor.blocks.Dense;
 import bert4j.processor.blocks.Norm;
 import bert4j.processor.ops.Linear;
-import bert4j.processor.plan.Extent;
 import bert4j.processor.plan.Parameter;
 import bert4j.processor.tape.Tape;
 import bert4j.processor.tape.Value;
@@ -21,30 +20,7 @@ final class MlmHead implements Head {
   @Override
   public void build(HeadContext c) {
     Tape tape = c.tape();
-    ModelSpec spec = c.spec();
-    int h = spec.hidden();
-    int e = spec.embeddingSize();
-    int vocab = spec.vocab();
-    Value logits = tape.buffer("mlmLogits", Extent.TOKENS, vocab);
-    Architecture a = spec.architecture();
-    if (a.causal() || a == Architecture.ROFORMER_V2) {
-      tape.comment("LM head: the tied token embedding");
-      tape.record(new Linear(c.sequence(), false, c.wordEmbeddings(), null, null, null, logits, h,
-          vocab));
-    } else {
-      boolean albert = a == Architecture.ALBERT || a == Architecture.ALBERT_UNSHARED;
-      String prefix = albert ? "predictions." : "cls.predictions.";
-      Dense transform = Dense.declare(tape, prefix + (albert ? "dense" : "transform.dense"),
-          "mlmTransform", e, h);
-      Norm norm = Norm.declare(tape, prefix + (albert ? "LayerNorm" : "transform.LayerNorm"),
-          "mlmNorm", e, spec.layerNormEps(), c.condition());
-      Parameter bias = tape.parameter(prefix + "bias", "mlmBias", vocab);
-      tape.comment("MLM head: dense → activation → layer norm → tied embedding");
-      Value activated = transform.apply(tape, c.sequence(), spec.activation(), "mlmPre",
-          "mlmActivated");
-      Value normed = norm.apply(tape, activated, null, "mlm", "mlmNormed");
-      tape.record(new Linear(normed, false, c.wordEmbeddings(), bias, null, null, logits, e, vocab));
-    }
+    Value logits = logits(tape, c.spec(), c.sequence(), c.wordEmbeddings(), c.condition());
     c.output("mlm_logits", "mlmLogits", logits);
 
     Objective objective = c.spec().objective();
@@ -60,6 +36,36 @@ final class MlmHead implements Head {
       case NEXT_TARGET_TOKEN -> LossKind.NEXT_TARGET_TOKEN;
       case BY_MASK -> throw new IllegalStateException("the spec reader resolves BY_MASK");
     };
-    c.softmaxLoss(logits, vocab, kind, "the MLM head (" + objective + ")");
+    c.softmaxLoss(logits, c.spec().vocab(), kind, "the MLM head (" + objective + ")");
+  }
+
+  /**
+   * Declares the head's parameters and records its logits over the rows of {@code sequence} (every
+   * token's, or one per sequence in a decoding pass) into a new buffer {@code mlmLogits}.
+   */
+  static Value logits(Tape tape, ModelSpec spec, Value sequence, Parameter wordEmbeddings,
+      Value condition) {
+    int h = spec.hidden();
+    int e = spec.embeddingSize();
+    int vocab = spec.vocab();
+    Value logits = tape.buffer("mlmLogits", sequence.buffer().extent(), vocab);
+    Architecture a = spec.architecture();
+    if (a.causal() || a == Architecture.ROFORMER_V2) {
+      tape.comment("LM head: the tied token embedding");
+      tape.record(new Linear(sequence, false, wordEmbeddings, null, null, null, logits, h, vocab));
+      return logits;
+    }
+    boolean albert = a == Architecture.ALBERT || a == Architecture.ALBERT_UNSHARED;
+    String prefix = albert ? "predictions." : "cls.predictions.";
+    Dense transform = Dense.declare(tape, prefix + (albert ? "dense" : "transform.dense"),
+        "mlmTransform", e, h);
+    Norm norm = Norm.declare(tape, prefix + (albert ? "LayerNorm" : "transform.LayerNorm"),
+        "mlmNorm", e, spec.layerNormEps(), condition);
+    Parameter bias = tape.parameter(prefix + "bias", "mlmBias", vocab);
+    tape.comment("MLM head: dense → activation → layer norm → tied embedding");
+    Value activated = transform.apply(tape, sequence, spec.activation(), "mlmPre", "mlmActivated");
+    Value normed = norm.apply(tape, activated, null, "mlm", "mlmNormed");
+    tape.record(new Linear(normed, false, wordEmbeddings, bias, null, null, logits, e, vocab));
+    return logits;
   }
 }

@@ -3,7 +3,6 @@ package bert4j.processor.ops;
 import bert4j.processor.plan.Access;
 import bert4j.processor.plan.Arg;
 import bert4j.processor.plan.Buffer;
-import bert4j.processor.plan.Extent;
 import bert4j.processor.plan.Parameter;
 import bert4j.processor.tape.Gradients;
 import bert4j.processor.tape.Value;
@@ -29,7 +28,7 @@ public record LayerNorm(Value x, Value residual, Parameter gamma, Parameter beta
         residual == null ? new Arg.None() : new Arg.Buf(residual.buffer(), Access.READ),
         new Arg.Param(gamma), new Arg.Param(beta), new Arg.FloatConst(eps),
         new Arg.Buf(out.buffer(), Access.WRITE), new Arg.Buf(mean.buffer(), Access.WRITE),
-        new Arg.Buf(rstd.buffer(), Access.WRITE), new Arg.Dim(Extent.TOKENS, 1),
+        new Arg.Buf(rstd.buffer(), Access.WRITE), new Arg.Dim(x.buffer().extent(), 1),
         new Arg.IntConst(width));
   }
 

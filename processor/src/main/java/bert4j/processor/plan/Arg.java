@@ -56,6 +56,15 @@ public sealed interface Arg {
   /** The row stride of the [CLS] rows: seq × {@code width}. */
   record ClsStride(int width) implements Arg {}
 
+  /** Layer's key cache ({@code values} false) or value cache of incremental decoding, from the base class. */
+  record Cache(boolean values) implements Arg {}
+
+  /** The token ids ({@code segments} false) or segment ids of every cached position, from the base class. */
+  record CacheIds(boolean segments) implements Arg {}
+
+  /** The positions the cache holds per sequence: the model's maxLength. */
+  record CacheLength() implements Arg {}
+
   /** The attention shape of this call: batch and seq of the call, heads and sizes of the model. */
   record Shape(int heads, int keySize, int headSize, float scale) implements Arg {}
 }

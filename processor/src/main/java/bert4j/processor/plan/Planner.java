@@ -2,6 +2,7 @@ package bert4j.processor.plan;
 
 import bert4j.processor.blocks.Encoder;
 import bert4j.processor.blocks.Embeddings;
+import bert4j.processor.heads.DecodeHead;
 import bert4j.processor.heads.Head;
 import bert4j.processor.heads.HeadContext;
 import bert4j.processor.heads.HeadOutput;
@@ -55,11 +56,45 @@ public final class Planner {
       outputs.add(o.buffer());
     }
     Plan unplaced = new Plan(spec, tape.parameters(), tape.views(), forward, backward.calls(), Map.of(),
-        heads.outputs(), heads.losses(), ports, 0, 0, 0, flops);
+        heads.outputs(), heads.losses(), ports, 0, 0, 0, flops, null);
     ArenaPlanner.Placement placement =
         ArenaPlanner.place(unplaced.timeline(), outputs, spec.layers());
+    DecodePlan decode = spec.decodes() ? decode(spec) : null;
+    int tokenWidth = placement.widths().get(Extent.TOKENS);
+    int sequenceWidth = placement.widths().get(Extent.SEQUENCES);
+    if (decode != null) {
+      tokenWidth = Math.max(tokenWidth, decode.tokenWidth());
+      sequenceWidth = Math.max(sequenceWidth, decode.sequenceWidth());
+    }
     return new Plan(spec, tape.parameters(), tape.views(), forward, backward.calls(), placement.columns(),
-        heads.outputs(), heads.losses(), ports, placement.widths().get(Extent.TOKENS),
-        placement.widths().get(Extent.SEQUENCES), placement.widths().get(Extent.PAIRS), flops);
+        heads.outputs(), heads.losses(), ports, tokenWidth, sequenceWidth,
+        placement.widths().get(Extent.PAIRS), flops, decode);
+  }
+
+  /**
+   * The incremental decoding pass: the same blocks recorded on a decoding tape (attention against
+   * the key/value cache, no dropout) and the LM head on each sequence's last row, placed forward only.
+   */
+  private static DecodePlan decode(ModelSpec spec) {
+    Tape tape = Tape.forDecoding();
+    Embeddings.Result encoder = Encoder.build(tape, spec);
+    Value logits = DecodeHead.build(tape, spec, encoder);
+    List<Call> calls = new ArrayList<>();
+    for (Tape.Entry e : tape.entries()) {
+      calls.add(new Call(e.op(), e.comment(), e.layer(), false, -1));
+    }
+    List<Plan.LayerPorts> ports = new ArrayList<>();
+    for (Map.Entry<Integer, Value> input : tape.layerInputs().entrySet()) {
+      ports.add(new Plan.LayerPorts(input.getKey(), input.getValue().buffer(), null));
+    }
+    ports.sort((a, b) -> Integer.compare(a.index(), b.index()));
+    ArenaPlanner.Placement placement =
+        ArenaPlanner.place(calls, Set.of(logits.buffer()), spec.layers());
+    if (placement.widths().get(Extent.PAIRS) != 0) {
+      throw new IllegalStateException("the decoding pass of " + spec.interfaceName()
+          + " uses token-pair buffers");
+    }
+    return new DecodePlan(calls, placement.columns(), ports, logits.buffer(),
+        placement.widths().get(Extent.TOKENS), placement.widths().get(Extent.SEQUENCES));
   }
 }

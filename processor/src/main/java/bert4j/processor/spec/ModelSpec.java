@@ -76,6 +76,40 @@ public record ModelSpec(
         ? (int) Math.min(Integer.MAX_VALUE, (long) maxPosition * maxPosition) : maxPosition;
   }
 
+  /**
+   * Whether the generated class decodes incrementally ({@code IncrementalLm} with a key/value cache):
+   * a spec with an LM or UniLM mask (every GPT architecture has LM) and nothing in
+   * {@link #decodingObstacle()}.
+   */
+  public boolean decodes() {
+    return mask != Mask.NONE && decodingObstacle() == null;
+  }
+
+  /**
+   * What keeps a spec from incremental decoding, for the processor's note; null when nothing does.
+   * The cache serves the fused softmax attention with learned, rotary or no positions; it needs the
+   * LM head, whose logits a step returns.
+   */
+  public String decodingObstacle() {
+    if (!mlm) {
+      return "it has no LM head to give the next token's logits (@Heads(mlm = true))";
+    }
+    if (position == Position.TYPICAL_RELATIVE || position == Position.HIERARCHICAL) {
+      return "position=" + position + " is not supported by the key/value cache";
+    }
+    if (talkingHeads) {
+      return "talkingHeads=true mixes the heads' scores, which the cached attention does not";
+    }
+    if (normalization != Normalization.SOFTMAX) {
+      return "normalization=" + normalization + " is not supported by the cached attention";
+    }
+    if (conditionSize > 0) {
+      return "conditionSize=" + conditionSize + " (conditional layer norms) is not supported by "
+          + "incremental decoding";
+    }
+    return null;
+  }
+
   /** The generated class's simple name. */
   public String implName() {
     return interfaceName + "Impl";

@@ -15,6 +15,10 @@ import java.util.Set;
  * The plan-time tape: blocks declare parameters and buffers on it and record the forward ops of the
  * model in order, each in the scope of a layer or of none. Nothing is computed here; the backward is
  * derived from the tape by {@link Gradients}, and liveness, placement and the report read it.
+ *
+ * <p>A decoding tape ({@link #decoding()}) records the same blocks for incremental decoding: forward
+ * only, at inference, the attention against the key/value cache; its buffers are named
+ * {@code decode<Name>} so that the generated class holds them beside the forward pass's.
  */
 public final class Tape {
   /** One recorded forward op, the layer it belongs to, and the comment for the generated code. */
@@ -33,6 +37,26 @@ public final class Tape {
   private long nextOffset;
   private int nextValue;
   private int nextSite;
+  private final boolean decoding;
+
+  /** A tape for the model's forward pass and derived backward. */
+  public Tape() {
+    this(false);
+  }
+
+  private Tape(boolean decoding) {
+    this.decoding = decoding;
+  }
+
+  /** A tape for the incremental decoding pass. */
+  public static Tape forDecoding() {
+    return new Tape(true);
+  }
+
+  /** Whether this tape records the incremental decoding pass. */
+  public boolean decoding() {
+    return decoding;
+  }
 
   /**
    * Opens layer {@code index}: parameters declared until {@link #exitLayer} are named
@@ -55,7 +79,9 @@ public final class Tape {
 
   /** A new buffer of the current scope and its first value. */
   public Value buffer(String name, Extent extent, int width) {
-    Buffer buffer = new Buffer(name, layer, extent, width);
+    String field = decoding
+        ? "decode" + Character.toUpperCase(name.charAt(0)) + name.substring(1) : name;
+    Buffer buffer = new Buffer(field, layer, extent, width);
     if (!bufferIds.add(buffer.id()) || !buffers.add(buffer)) {
       throw new IllegalStateException("buffer " + buffer.id() + " declared twice");
     }

@@ -74,7 +74,7 @@ class MethodSizeTest {
     assertEquals(2, methods.stream().filter(m -> m.name().equals("<init>")).count(),
         "both constructors are measured: " + methods);
     for (String method : List.of("forwardPass", "backwardPass", "forward", "backward",
-        "parameterTable")) {
+        "parameterTable", "decodePass", "decode")) {
       assertTrue(methods.stream().anyMatch(m -> m.name().equals(method)), method + " is measured");
     }
     methods.sort(Comparator.comparingInt(MethodSize::codeLength).reversed());

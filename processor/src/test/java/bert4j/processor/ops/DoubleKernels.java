@@ -355,6 +355,85 @@ public final class DoubleKernels implements Kernels {
   }
 
   @Override
+  public void rotaryAt(Slice x, int[] positions, int rows, int heads, int size) {
+    int width = heads * size;
+    double[] v = load(x, (long) rows * width);
+    for (int r = 0; r < rows; r++) {
+      for (int head = 0; head < heads; head++) {
+        for (int i = 0; i < size / 2; i++) {
+          double angle = positions[r] * Math.pow(10000, -2.0 * i / size);
+          int at = r * width + head * size + 2 * i;
+          double even = v[at];
+          double odd = v[at + 1];
+          v[at] = even * Math.cos(angle) - odd * Math.sin(angle);
+          v[at + 1] = odd * Math.cos(angle) + even * Math.sin(angle);
+        }
+      }
+    }
+    store(x, v);
+  }
+
+  @Override
+  public void cachedAttention(AttentionShape shape, int capacity, Mask mask, int[] cacheTokens,
+      int[] cacheSegments, int[] starts, Slice q, Slice k, Slice v, Slice keyCache,
+      Slice valueCache, Slice ctx) {
+    int n = shape.seq();
+    int qkw = shape.qkWidth();
+    int vw = shape.vWidth();
+    int batch = shape.batch();
+    double[] qs = load(q, (long) batch * n * qkw);
+    double[] kk = load(k, (long) batch * n * qkw);
+    double[] vs = load(v, (long) batch * n * vw);
+    double[] kc = load(keyCache, (long) batch * capacity * qkw);
+    double[] vc = load(valueCache, (long) batch * capacity * vw);
+    double[] c = new double[batch * n * vw];
+    for (int b = 0; b < batch; b++) {
+      int keys = starts[b] + n;
+      System.arraycopy(kk, b * n * qkw, kc, (b * capacity + starts[b]) * qkw, n * qkw);
+      System.arraycopy(vs, b * n * vw, vc, (b * capacity + starts[b]) * vw, n * vw);
+      boolean[][] allowed = allowed(mask, Arrays.copyOfRange(cacheTokens, b * capacity,
+          b * capacity + keys), mask == Mask.UNILM ? Arrays.copyOfRange(cacheSegments,
+          b * capacity, b * capacity + keys) : null, 0, keys);
+      for (int h = 0; h < shape.heads(); h++) {
+        for (int i = 0; i < n; i++) {
+          boolean[] row = allowed[starts[b] + i];
+          double[] p = new double[keys];
+          double max = Double.NEGATIVE_INFINITY;
+          for (int j = 0; j < keys; j++) {
+            double s = 0;
+            for (int e = 0; e < shape.keySize(); e++) {
+              s += qs[(b * n + i) * qkw + h * shape.keySize() + e]
+                  * kc[(b * capacity + j) * qkw + h * shape.keySize() + e];
+            }
+            p[j] = s * shape.scale();
+            max = row[j] ? Math.max(max, p[j]) : max;
+          }
+          double sum = 0;
+          for (int j = 0; j < keys; j++) {
+            p[j] = !anyKey(row) ? 1 : row[j] ? Math.exp(p[j] - max) : 0;
+            sum += p[j];
+          }
+          for (int e = 0; e < shape.headSize(); e++) {
+            double s = 0;
+            for (int j = 0; j < keys; j++) {
+              s += p[j] / sum * vc[(b * capacity + j) * vw + h * shape.headSize() + e];
+            }
+            c[(b * n + i) * vw + h * shape.headSize() + e] = s;
+          }
+        }
+      }
+    }
+    store(keyCache, kc);
+    store(valueCache, vc);
+    store(ctx, c);
+  }
+
+  @Override
+  public void copy(Slice source, Slice target, long count) {
+    store(target, load(source, count));
+  }
+
+  @Override
   public void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
       Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     requireRate(dropout);

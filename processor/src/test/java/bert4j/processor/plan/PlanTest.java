@@ -272,7 +272,12 @@ class PlanTest {
    * recomputed layer rewrites its output in the backward, so its columns are never lent meanwhile.
    */
   private static Map<Buffer, List<int[]>> intervals(Plan plan) {
-    List<Call> timeline = plan.timeline();
+    return intervals(plan.timeline(),
+        plan.outputs().stream().map(HeadOutput::buffer).collect(Collectors.toSet()));
+  }
+
+  /** Each buffer's live intervals over {@code timeline}, the outputs live to its end. */
+  private static Map<Buffer, List<int[]>> intervals(List<Call> timeline, Set<Buffer> outputs) {
     Map<Buffer, List<int[]>> lives = new LinkedHashMap<>();
     for (int i = 0; i < timeline.size(); i++) {
       Set<Buffer> written = new LinkedHashSet<>();
@@ -295,9 +300,9 @@ class PlanTest {
         lives.computeIfAbsent(b, x -> new ArrayList<>()).add(new int[] {i, i});
       }
     }
-    for (HeadOutput o : plan.outputs()) {
-      List<int[]> values = lives.get(o.buffer());
-      assertNotNull(values, "output " + o.name() + " is written by some call");
+    for (Buffer o : outputs) {
+      List<int[]> values = lives.get(o);
+      assertNotNull(values, "output " + o.id() + " is written by some call");
       int first = values.get(0)[0];
       values.clear();
       values.add(new int[] {first, timeline.size() - 1});
@@ -390,6 +395,32 @@ class PlanTest {
     assertTrue(pairs > 0, "some buffers share columns");
   }
 
+  /** The decoding pass, placed over its own calls, never lends a live buffer's columns. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("specs")
+  void liveDecodingBuffersNeverShareColumns(Spec s) {
+    Plan plan = s.plan();
+    if (plan.decode() == null) {
+      return;
+    }
+    Map<Buffer, List<int[]>> lives =
+        intervals(plan.decode().calls(), Set.of(plan.decode().logits()));
+    assertEquals(lives.keySet(), plan.decode().columns().keySet(), "every decoding buffer is placed");
+    List<Buffer> buffers = new ArrayList<>(lives.keySet());
+    for (int i = 0; i < buffers.size(); i++) {
+      Buffer a = buffers.get(i);
+      int ca = plan.decode().columns().get(a).of(a.layer());
+      assertTrue(ca + a.width() <= regionWidth(plan, a.extent()), a.id() + " fits in its region");
+      for (int j = i + 1; j < buffers.size(); j++) {
+        Buffer b = buffers.get(j);
+        int cb = plan.decode().columns().get(b).of(b.layer());
+        boolean overlap = a.extent() == b.extent() && ca < cb + b.width() && cb < ca + a.width();
+        assertFalse(overlap && together(lives.get(a), lives.get(b)),
+            a.id() + " and " + b.id() + " share columns while both live");
+      }
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("specs")
   void bufferNamesAreUniquePerScope(Spec s) {
@@ -409,7 +440,13 @@ class PlanTest {
     for (Extent e : Extent.values()) {
       int top = plan.columns().keySet().stream().filter(b -> b.extent() == e)
           .mapToInt(b -> column(plan, b) + b.width()).max().orElse(0);
-      assertEquals(top, regionWidth(plan, e), e + " region");
+      if (plan.decode() != null) {
+        top = Math.max(top, plan.decode().columns().entrySet().stream()
+            .filter(c -> c.getKey().extent() == e)
+            .mapToInt(c -> c.getValue().of(c.getKey().layer()) + c.getKey().width()).max()
+            .orElse(0));
+      }
+      assertEquals(top, regionWidth(plan, e), e + " region (the larger of the two passes)");
     }
   }
 

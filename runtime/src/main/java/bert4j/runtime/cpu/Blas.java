@@ -56,6 +56,14 @@ final class Blas {
     }
   }
 
+  /** y = A·x, row-major A {@code [m, n]} with row stride {@code lda}; each buffer at its position. */
+  static void gemv(int m, int n, FloatBuffer a, int lda, FloatBuffer x, FloatBuffer y) {
+    if (m == 0) {
+      return;
+    }
+    openblas.cblas_sgemv(CblasRowMajor, CblasNoTrans, m, n, 1f, a, lda, x, 1, 0f, y, 1);
+  }
+
   /**
    * C = alpha·op(A)·op(B) + beta·C, row-major, with op(A) {@code [m, k]}, op(B) {@code [k, n]}, C
    * {@code [m, n]}; each buffer starts at its position.

@@ -32,6 +32,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final AddKernels add;
   private final RotaryKernels rotary;
   private final AttentionKernels attention;
+  private final CachedAttentionKernels cachedAttention;
   private final UnfusedAttentionKernels unfusedAttention;
   private final AttentionNormalizationKernels attentionNormalization;
   private final RelativePositionKernels relativePositions;
@@ -72,6 +73,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.add = new AddKernels(pool, scratch);
     this.rotary = new RotaryKernels(pool, scratch);
     this.attention = new AttentionKernels(pool, scratch);
+    this.cachedAttention = new CachedAttentionKernels(pool, scratch);
     this.unfusedAttention = new UnfusedAttentionKernels(pool);
     this.attentionNormalization = new AttentionNormalizationKernels(pool, scratch);
     this.relativePositions = new RelativePositionKernels(pool, scratch);
@@ -231,6 +233,27 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   @Override
   protected void doRotary(Slice x, int batch, int seq, int heads, int size, boolean inverse) {
     rotary.apply(cpu(x).floats(), offset(x), batch, seq, heads, size, inverse);
+  }
+
+  @Override
+  protected void doRotaryAt(Slice x, int[] positions, int rows, int heads, int size) {
+    rotary.applyAt(cpu(x).floats(), offset(x), positions, rows, heads, size);
+  }
+
+  @Override
+  protected void doCachedAttention(AttentionShape shape, int capacity, Mask mask,
+      int[] cacheTokens, int[] cacheSegments, int[] starts, Slice q, Slice k, Slice v,
+      Slice keyCache, Slice valueCache, Slice ctx) {
+    cachedAttention.forward(new CachedAttentionKernels.Shape(shape.batch(), shape.seq(), capacity,
+        shape.heads(), shape.keySize(), shape.headSize(), shape.scale()), mask, cacheTokens,
+        cacheSegments, starts, cpu(q), offset(q), cpu(k), offset(k), cpu(v), offset(v),
+        cpu(keyCache), offset(keyCache), cpu(valueCache), offset(valueCache), cpu(ctx),
+        offset(ctx));
+  }
+
+  @Override
+  protected void doCopy(Slice source, Slice target, long count) {
+    cpu(target).floats().put(offset(target), cpu(source).floats(), offset(source), (int) count);
   }
 
   @Override

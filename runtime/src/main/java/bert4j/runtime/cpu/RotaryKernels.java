@@ -5,9 +5,10 @@ import java.nio.FloatBuffer;
 /**
  * Rotary position embedding (RoFormer's), in place, one row per task step: in every head of a row at
  * position p the pair (x₂ᵢ, x₂ᵢ₊₁) turns by p·θᵢ, θᵢ = 10000^(−2i/size), or by −p·θᵢ for the inverse
- * (the backward). The cosines and sines are computed in double, rounded to float, and kept in a
- * table per (seq, size), rebuilt only when those change, so steady-state calls allocate nothing and
- * call no trigonometry.
+ * (the backward). A row's position is its index in its sequence, or given per row
+ * ({@link #applyAt}, incremental decoding). The cosines and sines are computed in double, rounded to
+ * float, and kept in a table per size, grown only when a longer position comes, so steady-state
+ * calls allocate nothing and call no trigonometry.
  */
 final class RotaryKernels {
   private final ParallelRows pool;
@@ -25,6 +26,8 @@ final class RotaryKernels {
   private int heads;
   private int size;
   private boolean inverse;
+  /** Each row's position, or null for the row's index in its sequence. */
+  private int[] positions;
   private final ParallelRows.Task rows = this::rows;
 
   RotaryKernels(ParallelRows pool, Scratch[] scratch) {
@@ -44,8 +47,29 @@ final class RotaryKernels {
     this.x = null;
   }
 
+  /** Turns row r of x ({@code rows × heads·size}) by positions[r]·θᵢ. */
+  void applyAt(FloatBuffer x, int xOff, int[] positions, int rows, int heads, int size) {
+    int longest = 0;
+    for (int r = 0; r < rows; r++) {
+      longest = Math.max(longest, positions[r] + 1);
+    }
+    table(longest, size);
+    this.x = x;
+    this.xOff = xOff;
+    this.positions = positions;
+    this.heads = heads;
+    this.size = size;
+    this.inverse = false;
+    try {
+      pool.run(rows, 6L * heads * size, this.rows);
+    } finally {
+      this.x = null;
+      this.positions = null;
+    }
+  }
+
   private void table(int seq, int size) {
-    if (seq == tableSeq && size == tableSize) {
+    if (seq <= tableSeq && size == tableSize) {
       return;
     }
     int half = size / 2;
@@ -69,7 +93,7 @@ final class RotaryKernels {
     float[] v = scratch[thread].row(0, width);
     float sign = inverse ? -1f : 1f;
     for (int row = from; row < to; row++) {
-      int at = (row % seq) * half;
+      int at = (positions == null ? row % seq : positions[row]) * half;
       int off = xOff + row * width;
       x.get(off, v, 0, width);
       for (int head = 0; head < width; head += size) {

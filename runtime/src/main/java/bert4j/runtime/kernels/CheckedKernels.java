@@ -341,6 +341,69 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   }
 
   @Override
+  public final void rotaryAt(Slice x, int[] positions, int rows, int heads, int size) {
+    requireOpen();
+    String k = "rotaryAt";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "heads", heads);
+    KernelArguments.even(k, "size", size);
+    if (positions == null) {
+      throw new IllegalArgumentException(k + ": positions is null");
+    }
+    KernelArguments.host(k, "positions", positions.length, 0, rows);
+    for (int r = 0; r < rows; r++) {
+      if (positions[r] < 0) {
+        throw new IllegalArgumentException(k + ": positions[" + r + "] = " + positions[r]
+            + " is negative");
+      }
+    }
+    checkSlice(k, "x", x, (long) rows * heads * size);
+    doRotaryAt(x, positions, rows, heads, size);
+  }
+
+  @Override
+  public final void cachedAttention(AttentionShape shape, int capacity, Mask mask,
+      int[] cacheTokens, int[] cacheSegments, int[] starts, Slice q, Slice k, Slice v,
+      Slice keyCache, Slice valueCache, Slice ctx) {
+    requireOpen();
+    String kn = "cachedAttention";
+    KernelArguments.positive(kn, "capacity", capacity);
+    AttentionShape cache = new AttentionShape(shape.batch(), capacity, shape.heads(),
+        shape.keySize(), shape.headSize(), shape.scale());
+    checkIds(kn, cache, mask, cacheTokens, cacheSegments);
+    if (starts == null) {
+      throw new IllegalArgumentException(kn + ": starts is null");
+    }
+    KernelArguments.host(kn, "starts", starts.length, 0, shape.batch());
+    for (int b = 0; b < shape.batch(); b++) {
+      if (starts[b] < 0 || starts[b] + shape.seq() > capacity) {
+        throw new IllegalArgumentException(kn + ": sequence " + b + " starts at " + starts[b]
+            + "; its " + shape.seq() + " new rows must fit the cache's " + capacity
+            + " positions");
+      }
+    }
+    checkSlice(kn, "q", q, qkSize(shape));
+    checkSlice(kn, "k", k, qkSize(shape));
+    checkSlice(kn, "v", v, vSize(shape));
+    checkSlice(kn, "keyCache", keyCache, qkSize(cache));
+    checkSlice(kn, "valueCache", valueCache, vSize(cache));
+    checkSlice(kn, "ctx", ctx, vSize(shape));
+    doCachedAttention(shape, capacity, mask == null ? Mask.NONE : mask, cacheTokens,
+        cacheSegments, starts, q, k, v, keyCache, valueCache, ctx);
+  }
+
+  @Override
+  public final void copy(Slice source, Slice target, long count) {
+    requireOpen();
+    String k = "copy";
+    KernelArguments.nonNegative(k, "count", count);
+    checkSlice(k, "source", source, count);
+    checkSlice(k, "target", target, count);
+    KernelArguments.disjoint(k, "source", source, "target", target, count);
+    doCopy(source, target, count);
+  }
+
+  @Override
   public final void attentionScores(AttentionShape shape, Slice q, Slice k, Slice scores) {
     requireOpen();
     String kn = "attentionScores";
@@ -678,6 +741,17 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   protected abstract void doAttentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
       int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk,
       Slice dv, float dropout, long seed);
+
+  /** {@link #rotaryAt} on checked arguments. */
+  protected abstract void doRotaryAt(Slice x, int[] positions, int rows, int heads, int size);
+
+  /** {@link #cachedAttention} on checked arguments (mask never null). */
+  protected abstract void doCachedAttention(AttentionShape shape, int capacity, Mask mask,
+      int[] cacheTokens, int[] cacheSegments, int[] starts, Slice q, Slice k, Slice v,
+      Slice keyCache, Slice valueCache, Slice ctx);
+
+  /** {@link #copy} on checked arguments. */
+  protected abstract void doCopy(Slice source, Slice target, long count);
 
   /** {@link #attentionScores} on checked arguments. */
   protected abstract void doAttentionScores(AttentionShape shape, Slice q, Slice k, Slice scores);

@@ -168,6 +168,34 @@ public interface Kernels extends AutoCloseable {
       long seed);
 
   /**
+   * {@link #rotary} at given positions, forward only: the row r of x ({@code [rows, heads·size]})
+   * turns by {@code positions[r]}·θᵢ. Incremental decoding's new rows sit after their sequence's
+   * cached ones, so their positions are not their indices.
+   */
+  void rotaryAt(Slice x, int[] positions, int rows, int heads, int size);
+
+  /**
+   * Attention of new rows against a key/value cache, forward only (incremental decoding). The batch
+   * has {@code shape.batch()} sequences of {@code shape.seq()} new rows each: q, k ({@code [batch,
+   * seq, heads·keySize]}), v and ctx ({@code [batch, seq, heads·headSize]}). The caches hold
+   * {@code capacity} positions per sequence: keyCache {@code [batch, capacity, heads·keySize]},
+   * valueCache {@code [batch, capacity, heads·headSize]}. First the new row i of sequence b is written
+   * to its cache at position p = starts[b] + i; then its query attends to cache positions
+   * [0, starts[b] + seq) under {@link #attention}'s mask, with query position p and the ids of the
+   * cache ({@code cacheTokens} and {@code cacheSegments}, {@code [batch, capacity]}, already holding
+   * the new rows' ids): key j is masked when cacheTokens[b·capacity + j] == 0, for LM when j > p, for
+   * UNILM when c[j] > c[p] (c the running sum of the sequence's cached segment ids). Masked keys get
+   * probability exactly 0; a query with no allowed key gets the uniform average of the positions it
+   * spans. Requires starts[b] + seq ≤ capacity.
+   */
+  void cachedAttention(AttentionShape shape, int capacity, Mask mask, int[] cacheTokens,
+      int[] cacheSegments, int[] starts, Slice q, Slice k, Slice v, Slice keyCache,
+      Slice valueCache, Slice ctx);
+
+  /** target = source over {@code count} floats; the two ranges must not overlap. */
+  void copy(Slice source, Slice target, long count);
+
+  /**
    * The unfused attention's logits (used where an attention option needs them apart: NEZHA's
    * relative positions, talking heads, another normalization): scores[b,h,i,j] = scale·q_{b,i,h}·k_{b,j,h}
    * ({@code scores} is {@code [batch, heads, seq, seq]}; q, k as in {@link #attention}).

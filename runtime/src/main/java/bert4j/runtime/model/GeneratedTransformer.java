@@ -195,7 +195,8 @@ public abstract class GeneratedTransformer implements TransformerModel {
   /** Sequences in the last forward pass; an error before the first. */
   protected final int lastBatch() {
     if (inputs.batch == 0) {
-      throw new IllegalStateException("no forward pass has run yet");
+      throw new IllegalStateException("no forward pass has run yet, or a decoding call has reused"
+          + " its memory since");
     }
     return inputs.batch;
   }
@@ -204,6 +205,24 @@ public abstract class GeneratedTransformer implements TransformerModel {
   protected final int lastSeq() {
     lastBatch();
     return inputs.seq;
+  }
+
+  /** Most sequences one call takes. */
+  public int maxBatch() {
+    return maxBatch;
+  }
+
+  /** Longest sequence one call takes. */
+  public int maxLength() {
+    return maxLength;
+  }
+
+  /**
+   * Forgets the last forward pass: a decoding pass ({@link GeneratedLm}) has reused the arena its
+   * outputs were in and the host inputs it was staged in.
+   */
+  final void forgetLastForward() {
+    inputs.batch = 0;
   }
 
   /** The dropout seed of one site in the current training call. */

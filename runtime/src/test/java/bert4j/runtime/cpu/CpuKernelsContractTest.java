@@ -7,6 +7,7 @@ import bert4j.runtime.kernels.contract.AttentionContract;
 import bert4j.runtime.kernels.contract.AttentionNormalizationContract;
 import bert4j.runtime.kernels.contract.ConditionalLayerNormContract;
 import bert4j.runtime.kernels.contract.CrossEntropyContract;
+import bert4j.runtime.kernels.contract.DecodingContract;
 import bert4j.runtime.kernels.contract.DropoutContract;
 import bert4j.runtime.kernels.contract.EmbeddingContract;
 import bert4j.runtime.kernels.contract.HierarchicalPositionsContract;
@@ -104,6 +105,14 @@ class CpuKernelsContractTest {
 
   @Nested
   class Add extends AddContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class Decoding extends DecodingContract {
     @Override
     protected Kernels createKernels() {
       return cpu();

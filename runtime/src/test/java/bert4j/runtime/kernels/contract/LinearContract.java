@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import bert4j.dsl.Activation;
 import bert4j.runtime.kernels.Slice;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -84,6 +85,23 @@ public abstract class LinearContract extends KernelsContract {
     double[] want = pre(doubles(x), xStride, doubles(w), withBias ? doubles(b) : null);
     assertClose(want, get(kernels, pre, ROWS * OUT), 1e-5, "pre");
     assertClose(out(activation, want), get(kernels, out, ROWS * OUT), 1e-5, "out");
+  }
+
+  /** A single row: a decoding step's, which a backend may compute as a matrix-vector product. */
+  @ParameterizedTest
+  @EnumSource(Activation.class)
+  void forwardOfOneRow(Activation activation) {
+    Random random = new Random(4);
+    float[] x = uniform(random, ROWS * IN, -2, 2);
+    float[] w = uniform(random, OUT * IN);
+    float[] b = uniform(random, OUT);
+    Slice pre = zeros(kernels, OUT);
+    Slice out = zeros(kernels, OUT);
+    kernels.linear(put(kernels, x), IN, put(kernels, w), put(kernels, b), activation, pre, out, 1,
+        IN, OUT);
+    double[] want = Arrays.copyOf(pre(doubles(x), IN, doubles(w), doubles(b)), OUT);
+    assertClose(want, get(kernels, pre, OUT), 1e-5, "pre");
+    assertClose(out(activation, want), get(kernels, out, OUT), 1e-5, "out");
   }
 
   @Test
@@ -223,7 +241,7 @@ public abstract class LinearContract extends KernelsContract {
     float[] got = get(kernels, dHidden, ROWS * stride);
     assertGradient(g, got, "dHidden");
     for (int r = 0; r < ROWS; r++) {
-      float[] rest = java.util.Arrays.copyOfRange(got, r * stride + IN, (r + 1) * stride);
+      float[] rest = Arrays.copyOfRange(got, r * stride + IN, (r + 1) * stride);
       assertArrayEquals(new float[rest.length], rest, "non-[CLS] positions must stay zero");
     }
   }
