@@ -3,16 +3,20 @@ package bert4j.runtime.cpu;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.SpanRows;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * GlobalPointer's span scores ({@code [batch, types, seq, seq]}): the mask (with
  * EfficientGlobalPointer's shared logits and start/end bias) and its backward, and the multilabel
  * categorical cross-entropy. The mask works one (b, t, i) row per task row. Its backward writes
- * dLogits one logits row per task row and, with a bias, gives each (b, t, x) the sums of row x and
- * column x, so each dBias value is written by one task row. The loss works one (b, t) per task row in
- * double, its row losses added in row order on the calling thread.
+ * dLogits one logits row per task row and, with a bias, dBias one (b, t) square per task row (its
+ * row sums and column sums in one pass), so each value is written by one task row. The loss works one
+ * (b, t) per task row in double, its row losses added in row order on the calling thread.
  */
 final class SpanKernels {
+  /** Below this exponent e^x is 0 in double. */
+  private static final double UNDERFLOW = -745.2;
+
   private final ParallelRows pool;
 
   private FloatBuffer scores;
@@ -30,6 +34,8 @@ final class SpanKernels {
   private int dScoresOff;
   private float gradScale;
   private double[] rowLoss = new double[0];
+  /** Per-thread sums of the backward: a row of the shared logits, or a square's column sums. */
+  private final double[][] sums;
   private final ParallelRows.Task maskRows = this::maskRows;
   private final ParallelRows.Task logitRows = this::logitRows;
   private final ParallelRows.Task biasRows = this::biasRows;
@@ -37,6 +43,7 @@ final class SpanKernels {
 
   SpanKernels(ParallelRows pool) {
     this.pool = pool;
+    this.sums = new double[pool.threads()][0];
   }
 
   /** {@code Kernels.spanMask}: the grid is {@code scores}; bias null for GlobalPointer. */
@@ -55,7 +62,7 @@ final class SpanKernels {
     pool.run(batch * (dBias == null ? types : 1) * seq, 4L * seq * (dBias == null ? 1 : types),
         logitRows);
     if (dBias != null) {
-      pool.run(batch * types * seq, 4L * seq, biasRows);
+      pool.run(batch * types, 4L * seq * seq, biasRows);
     }
     clear();
   }
@@ -129,55 +136,79 @@ final class SpanKernels {
 
   /**
    * Task row r of the logits' gradient (r = (b·types + t)·seq + i without a bias, b·seq + i with):
-   * dScores with 0 at the masked cells, or their sum over the types.
+   * dScores with 0 at the masked cells, or their sum over the types, type after type along the row.
    */
   private void logitRows(int thread, int from, int to) {
     int square = seq * seq;
+    double[] sums = scratch(thread, seq);
     for (int r = from; r < to; r++) {
       int i = r % seq;
       int b = bias == null ? r / seq / types : r / seq;
+      if (bias == null) {
+        for (int j = 0; j < seq; j++) {
+          logits.put(logitsOff + r * seq + j,
+              masked(b, i, j) ? 0f : scores.get(scoresOff + r * seq + j));
+        }
+        continue;
+      }
+      Arrays.fill(sums, 0, seq, 0);
+      for (int t = 0; t < types; t++) {
+        int at = scoresOff + (b * types + t) * square + i * seq;
+        for (int j = 0; j < seq; j++) {
+          sums[j] += scores.get(at + j);
+        }
+      }
       for (int j = 0; j < seq; j++) {
-        float d = 0f;
-        if (!masked(b, i, j)) {
-          if (bias == null) {
-            d = scores.get(scoresOff + r * seq + j);
-          } else {
-            double sum = 0;
-            for (int t = 0; t < types; t++) {
-              sum += scores.get(scoresOff + (b * types + t) * square + i * seq + j);
-            }
-            d = (float) sum;
+        logits.put(logitsOff + r * seq + j, masked(b, i, j) ? 0f : (float) sums[j]);
+      }
+    }
+  }
+
+  /**
+   * Task row b·types + t: half of each row's and each column's sums over the unmasked cells of its
+   * square into dBias, in one pass along the rows.
+   */
+  private void biasRows(int thread, int from, int to) {
+    double[] columns = scratch(thread, seq);
+    for (int r = from; r < to; r++) {
+      int t = r % types;
+      int b = r / types;
+      int square = scoresOff + r * seq * seq;
+      Arrays.fill(columns, 0, seq, 0);
+      for (int i = 0; i < seq; i++) {
+        double row = 0;
+        for (int j = 0; j < seq; j++) {
+          if (!masked(b, i, j)) {
+            float d = scores.get(square + i * seq + j);
+            row += d;
+            columns[j] += d;
           }
         }
-        logits.put(logitsOff + r * seq + j, d);
+        bias.put(biasOff + (b * seq + i) * 2 * types + 2 * t + 1, (float) (row / 2));
+      }
+      for (int j = 0; j < seq; j++) {
+        bias.put(biasOff + (b * seq + j) * 2 * types + 2 * t, (float) (columns[j] / 2));
       }
     }
   }
 
-  /** Task row (b·types + t)·seq + x: half of row x's and of column x's sums into dBias. */
-  private void biasRows(int thread, int from, int to) {
-    for (int r = from; r < to; r++) {
-      int x = r % seq;
-      int t = r / seq % types;
-      int b = r / seq / types;
-      int square = scoresOff + (b * types + t) * seq * seq;
-      double row = 0;
-      double column = 0;
-      for (int y = 0; y < seq; y++) {
-        if (!masked(b, x, y)) {
-          row += scores.get(square + x * seq + y);
-        }
-        if (!masked(b, y, x)) {
-          column += scores.get(square + y * seq + x);
-        }
-      }
-      int at = biasOff + (b * seq + x) * 2 * types + 2 * t;
-      bias.put(at, (float) (column / 2));
-      bias.put(at + 1, (float) (row / 2));
+  /** Thread {@code thread}'s scratch of at least {@code n} doubles. */
+  private double[] scratch(int thread, int n) {
+    if (sums.length <= thread) {
+      throw new IllegalStateException("no scratch for thread " + thread);
     }
+    if (sums[thread].length < n) {
+      sums[thread] = new double[n];
+    }
+    return sums[thread];
   }
 
-  /** Task row b·types + t: the loss of its seq² cells and their gradient. */
+  /**
+   * Task row b·types + t: the loss of its seq² cells and their gradient. The second pass keeps each
+   * cell's shifted exponential in dScores (read before it is written, so dScores may be the scores)
+   * and the third scales it, so each cell takes one exp; an exponent below −745 is 0 in double and
+   * skipped (the masked cells, most of a padded row).
+   */
   private void lossRows(int thread, int from, int to) {
     int cells = seq * seq;
     int[] targetCells = targets.cells();
@@ -185,6 +216,7 @@ final class SpanKernels {
       int first = targets.offsets()[r];
       int last = targets.offsets()[r + 1];
       int at = scoresOff + r * cells;
+      int dAt = dScoresOff + r * cells;
       double negMax = 0;
       double posMax = 0;
       for (int c = 0, p = first; c < cells; c++) {
@@ -200,25 +232,24 @@ final class SpanKernels {
       double posSum = Math.exp(-posMax);
       for (int c = 0, p = first; c < cells; c++) {
         double s = scores.get(at + c);
-        if (p < last && targetCells[p] == c) {
-          posSum += Math.exp(-s - posMax);
-          p++;
+        boolean target = p < last && targetCells[p] == c;
+        p += target ? 1 : 0;
+        double x = target ? -s - posMax : s - negMax;
+        double e = x < UNDERFLOW ? 0 : Math.exp(x);
+        if (target) {
+          posSum += e;
         } else {
-          negSum += Math.exp(s - negMax);
+          negSum += e;
         }
+        dScores.put(dAt + c, (float) e);
       }
       rowLoss[r] = negMax + Math.log(negSum) + posMax + Math.log(posSum);
-      int dAt = dScoresOff + r * cells;
+      float negScale = (float) (gradScale / negSum);
+      float posScale = (float) (-gradScale / posSum);
       for (int c = 0, p = first; c < cells; c++) {
-        double s = scores.get(at + c);
-        double g;
-        if (p < last && targetCells[p] == c) {
-          g = -Math.exp(-s - posMax) / posSum;
-          p++;
-        } else {
-          g = Math.exp(s - negMax) / negSum;
-        }
-        dScores.put(dAt + c, (float) (g * gradScale));
+        boolean target = p < last && targetCells[p] == c;
+        p += target ? 1 : 0;
+        dScores.put(dAt + c, dScores.get(dAt + c) * (target ? posScale : negScale));
       }
     }
   }
