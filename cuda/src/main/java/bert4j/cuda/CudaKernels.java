@@ -8,6 +8,7 @@ import bert4j.runtime.kernels.CheckedKernels;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
+import bert4j.runtime.kernels.SpanRows;
 import bert4j.runtime.optim.BoundOptimizer;
 import bert4j.runtime.optim.OptimizerStep;
 import bert4j.runtime.optim.StateRegion;
@@ -654,6 +655,63 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     launch("sigmoid_cross_entropy", elementwiseBlocks(rows), THREADS, args.clear()
         .address(address(logits)).address(targetsAt).i64(rows).address(address(dLogits))
         .f32(gradScale).address(lossAt));
+    return sumRowLosses(lossAt, rows);
+  }
+
+  @Override
+  protected void doSpanMask(Slice logits, Slice bias, Slice scores, int[] tokenIds, int batch,
+      int seq, int types, boolean tril) {
+    long cells = (long) batch * types * seq * seq;
+    if (cells == 0) {
+      return;
+    }
+    long idsAt = ints.reserve(4L * batch * seq);
+    device.copyIn(tokenIds, 0, idsAt, batch * seq);
+    launch("span_mask", elementwiseBlocks(cells), THREADS, args.clear().address(address(logits))
+        .address(address(bias)).address(address(scores)).address(idsAt).i64(cells).i32(seq)
+        .i32(types).i32(tril ? 1 : 0));
+  }
+
+  /** dLogits one thread per cell; with a bias, dBias one thread per (b, t, x) (span.cu). */
+  @Override
+  protected void doSpanMaskBackward(Slice dScores, Slice dLogits, Slice dBias, int[] tokenIds,
+      int batch, int seq, int types, boolean tril) {
+    long lines = (long) batch * types * seq;
+    if (lines == 0) {
+      return;
+    }
+    long idsAt = ints.reserve(4L * batch * seq);
+    device.copyIn(tokenIds, 0, idsAt, batch * seq);
+    long logitCells = (long) batch * (dBias == null ? types : 1) * seq * seq;
+    launch("span_logits_backward", elementwiseBlocks(logitCells), THREADS, args.clear()
+        .address(address(dScores)).address(address(dLogits)).address(idsAt).i64(logitCells)
+        .i32(seq).i32(types).i32(dBias == null ? 0 : 1).i32(tril ? 1 : 0));
+    if (dBias != null) {
+      launch("span_bias_backward", elementwiseBlocks(lines), THREADS, args.clear()
+          .address(address(dScores)).address(address(dBias)).address(idsAt).i64(lines).i32(seq)
+          .i32(types).i32(tril ? 1 : 0));
+    }
+  }
+
+  /** One block per (b, t) row; the target cells by row (SpanRows) in one int scratch. */
+  @Override
+  protected double doSpanLoss(Slice scores, int[] spans, int batch, int seq, int types,
+      Slice dScores, float gradScale) {
+    int rows = batch * types;
+    if (rows == 0) {
+      return 0;
+    }
+    SpanRows targets = SpanRows.of(spans, batch, seq, types);
+    long offsetsAt = ints.reserve(4L * (rows + 1 + Math.max(1, targets.size())));
+    long cellsAt = offsetsAt + 4L * (rows + 1);
+    device.copyIn(targets.offsets(), 0, offsetsAt, rows + 1);
+    if (targets.size() > 0) {
+      device.copyIn(targets.cells(), 0, cellsAt, targets.size());
+    }
+    long lossAt = doubles.reserve(8L * rows);
+    launch("span_loss", rows, 1, 1, THREADS, args.clear().address(address(scores))
+        .address(offsetsAt).address(cellsAt).i32(seq).address(address(dScores)).f32(gradScale)
+        .address(lossAt));
     return sumRowLosses(lossAt, rows);
   }
 

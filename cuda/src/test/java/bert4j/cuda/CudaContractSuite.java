@@ -20,6 +20,7 @@ import bert4j.runtime.kernels.contract.RelativePositionContract;
 import bert4j.runtime.kernels.contract.RmsNormContract;
 import bert4j.runtime.kernels.contract.RotaryContract;
 import bert4j.runtime.kernels.contract.SigmoidCrossEntropyContract;
+import bert4j.runtime.kernels.contract.SpanContract;
 import bert4j.runtime.kernels.contract.TagPathLossContract;
 import bert4j.runtime.kernels.contract.TalkingHeadsContract;
 import bert4j.runtime.kernels.contract.UnfusedAttentionContract;
@@ -40,6 +41,14 @@ abstract class CudaContractSuite {
 
   @Nested
   class Attention extends AttentionContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class Span extends SpanContract {
     @Override
     protected Kernels createKernels() {
       return backend(false);

@@ -75,4 +75,11 @@ public @interface Heads {
    * otherwise at least 2.
    */
   int memm() default 0;
+
+  /**
+   * Span heads ({@link SpanHead}: GlobalPointer or EfficientGlobalPointer), each with its own name,
+   * parameters, output and loss; GPLinker declares three (entities, subject-object heads,
+   * subject-object tails). Empty for none.
+   */
+  SpanHead[] spans() default {};
 }

@@ -26,8 +26,8 @@ final class ProfilingKernels implements Kernels {
     ATTENTION_SCORES, ATTENTION_SCORES_BACKWARD, RELATIVE_SCORES, RELATIVE_SCORES_BACKWARD,
     ATTENTION_NORMALIZE, ATTENTION_NORMALIZE_BACKWARD, ATTENTION_CONTEXT, ATTENTION_CONTEXT_BACKWARD,
     RELATIVE_CONTEXT, RELATIVE_CONTEXT_BACKWARD, MIX_HEADS, MIX_HEADS_BACKWARD, DROPOUT,
-    DROPOUT_BACKWARD, CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, CRF_LOSS, MEMM_LOSS, OPTIMIZER,
-    NON_FINITE_CHECK, FILL, COPY, DEVICE_COPY
+    DROPOUT_BACKWARD, CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, CRF_LOSS, MEMM_LOSS, SPAN_MASK,
+    SPAN_MASK_BACKWARD, SPAN_LOSS, OPTIMIZER, NON_FINITE_CHECK, FILL, COPY, DEVICE_COPY
   }
 
   private final Kernels delegate;
@@ -390,6 +390,31 @@ final class ProfilingKernels implements Kernels {
     double loss = delegate.memmLoss(emissions, transitions, tags, tokenIds, batch, seq, tagCount,
         dEmissions, dTransitions, gradScale);
     record(Kernel.MEMM_LOSS, t);
+    return loss;
+  }
+
+  @Override
+  public void spanMask(Slice logits, Slice bias, Slice scores, int[] tokenIds, int batch, int seq,
+      int types, boolean tril) {
+    long t = System.nanoTime();
+    delegate.spanMask(logits, bias, scores, tokenIds, batch, seq, types, tril);
+    record(Kernel.SPAN_MASK, t);
+  }
+
+  @Override
+  public void spanMaskBackward(Slice dScores, Slice dLogits, Slice dBias, int[] tokenIds,
+      int batch, int seq, int types, boolean tril) {
+    long t = System.nanoTime();
+    delegate.spanMaskBackward(dScores, dLogits, dBias, tokenIds, batch, seq, types, tril);
+    record(Kernel.SPAN_MASK_BACKWARD, t);
+  }
+
+  @Override
+  public double spanLoss(Slice scores, int[] spans, int batch, int seq, int types, Slice dScores,
+      float gradScale) {
+    long t = System.nanoTime();
+    double loss = delegate.spanLoss(scores, spans, batch, seq, types, dScores, gradScale);
+    record(Kernel.SPAN_LOSS, t);
     return loss;
   }
 

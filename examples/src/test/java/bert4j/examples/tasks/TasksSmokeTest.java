@@ -38,15 +38,8 @@ class TasksSmokeTest {
 
   @Test
   void sentencePairMatchingTrainsAndReportsAccuracy() throws IOException {
-    List<String> lines = new ArrayList<>();
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-        Resources.open("lcqmc_dev.tsv"), StandardCharsets.UTF_8))) {
-      for (String line = reader.readLine(); line != null && lines.size() < 100; line = reader.readLine()) {
-        lines.add(line);
-      }
-    }
     Path pairs = dir.resolve("pairs.tsv");
-    Files.write(pairs, lines);
+    Files.write(pairs, lines("lcqmc_dev.tsv", 100));
     String out = run(() -> SentencePairMatching.main(new String[] {pairs.toString(), "1"}));
     assertTrue(out.contains("LCQMC pairs: 100, training on 80, holding out 20"), out);
     assertTrue(out.matches("(?s).*held-out accuracy \\(best epoch's weights\\): \\d\\.\\d{4}.*"), out);
@@ -76,11 +69,28 @@ class TasksSmokeTest {
         + "\"白日依山盡，\": [0-4] keep the 5- or 7-character line form.*"), out);
   }
 
+  @Test
+  void relationExtractionTrainsAndReportsTripleF1() throws IOException {
+    Path train = dir.resolve("train.jsonl");
+    Path dev = dir.resolve("dev.jsonl");
+    Path schemas = dir.resolve("schemas.jsonl");
+    Files.write(train, lines("duie2_train.jsonl.gz", 48));
+    Files.write(dev, lines("duie2_dev.jsonl.gz", 16));
+    Files.write(schemas, lines("duie2_schemas.jsonl", 100));
+    String out = run(() -> RelationExtraction.main(new String[] {train.toString(), dev.toString(),
+        schemas.toString(), "1"}));
+    assertTrue(out.contains("DuIE: training on 48 sentences, 47 predicates; 16 dev sentences"),
+        out);
+    assertTrue(out.matches("(?s).*dev triple F1 \\d\\.\\d{4} \\(precision .*"), out);
+  }
+
+  /** The first {@code count} lines of a shipped resource. */
   private static List<String> lines(String resource, int count) throws IOException {
     List<String> lines = new ArrayList<>();
     try (BufferedReader reader = new BufferedReader(new InputStreamReader(Resources.open(resource),
         StandardCharsets.UTF_8))) {
-      for (String line = reader.readLine(); line != null && lines.size() < count; line = reader.readLine()) {
+      for (String line = reader.readLine(); line != null && lines.size() < count;
+          line = reader.readLine()) {
         lines.add(line);
       }
     }

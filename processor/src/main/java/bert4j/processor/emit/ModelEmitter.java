@@ -205,8 +205,14 @@ public final class ModelEmitter {
     CodeBlock.Builder losses = CodeBlock.builder();
     for (int i = 0; i < plan.losses().size(); i++) {
       Loss loss = plan.losses().get(i);
-      losses.add(i == 0 ? "" : ",$W").add("new $T($T.Kind.$L, $L, $S)", LOSS_TARGET, LOSS_TARGET,
-          loss.kind().name(), loss.classes(), loss.head());
+      losses.add(i == 0 ? "" : ",$W");
+      if (loss.spanHead() == null) {
+        losses.add("new $T($T.Kind.$L, $L, $S)", LOSS_TARGET, LOSS_TARGET, loss.kind().name(),
+            loss.classes(), loss.head());
+      } else {
+        losses.add("new $T($T.Kind.$L, $L, $S, $S)", LOSS_TARGET, LOSS_TARGET, loss.kind().name(),
+            loss.classes(), loss.head(), loss.spanHead());
+      }
     }
     CodeBlock init = CodeBlock.builder()
         .add("new $T($S,\n$>$>$L,\n$L, $L, $L,\n", LAYOUT, spec.qualifiedName(), config(spec),
@@ -380,14 +386,22 @@ public final class ModelEmitter {
 
   private static MethodSpec accessor(HeadOutput o) {
     Buffer b = o.buffer();
-    boolean perToken = b.extent() == Extent.TOKENS;
+    String shape = switch (b.extent()) {
+      case TOKENS -> "seq, " + b.width();
+      case SEQUENCES -> String.valueOf(b.width());
+      case PAIRS -> b.width() + ", seq, seq";
+    };
+    String read = switch (b.extent()) {
+      case TOKENS -> "return read($L, lastBatch(), lastSeq(), $L)";
+      case SEQUENCES -> "return read($L, lastBatch(), $L)";
+      case PAIRS -> "return read($L, lastBatch(), $L, lastSeq(), lastSeq())";
+    };
     return MethodSpec.methodBuilder(o.accessor())
         .addJavadoc("The {@code $L} of the last forward pass (a training step's included), "
-            + "{@code [batch, $L$L]}.\n", o.name(), perToken ? "seq, " : "", b.width())
+            + "{@code [batch, $L]}.\n", o.name(), shape)
         .addModifiers(Modifier.PUBLIC)
         .returns(TENSOR)
-        .addStatement(perToken ? "return read($L, lastBatch(), lastSeq(), $L)"
-            : "return read($L, lastBatch(), $L)", CallRenderer.model().buffer(b), b.width())
+        .addStatement(read, CallRenderer.model().buffer(b), b.width())
         .build();
   }
 

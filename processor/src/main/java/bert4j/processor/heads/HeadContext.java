@@ -4,7 +4,9 @@ import bert4j.processor.ops.CrfLoss;
 import bert4j.processor.ops.MemmLoss;
 import bert4j.processor.ops.SigmoidCrossEntropy;
 import bert4j.processor.ops.SoftmaxCrossEntropy;
+import bert4j.processor.ops.SpanLoss;
 import bert4j.processor.ops.TagPathLossOp;
+import bert4j.processor.plan.Extent;
 import bert4j.processor.plan.Parameter;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.tape.Tape;
@@ -124,6 +126,19 @@ public final class HeadContext {
     losses.add(new Loss(LossKind.TAG_PATHS, tags, head));
     Value d = tape.buffer(emissions.buffer().name() + "Grad", emissions.buffer().extent(), tags);
     tape.record(op.create(index, d));
+    return index;
+  }
+
+  /**
+   * Records the multilabel categorical cross-entropy of span scores ({@code [batch, types, seq,
+   * seq]}) against the target spans {@code Batch.spans} holds under {@code spanHead}, in training
+   * only, and returns the loss's index.
+   */
+  public int spanLoss(Value scores, int types, String spanHead, String head) {
+    int index = losses.size();
+    losses.add(new Loss(LossKind.SPANS, types, head, spanHead));
+    Value d = tape.buffer(scores.buffer().name() + "Grad", Extent.PAIRS, types);
+    tape.record(new SpanLoss(scores, index, types, d));
     return index;
   }
 

@@ -17,5 +17,10 @@ public enum LossKind {
    * {@code Batch.tokenLabels} as one tag path per sequence: a tag at every non-padding position,
    * padding ignored; a mean over the sequences.
    */
-  TAG_PATHS
+  TAG_PATHS,
+  /**
+   * {@code Batch.spans} of one span head (by its name): target spans (type, start, end) per
+   * sequence, staged as (b, t, i, j) quadruples; a mean over the sequences.
+   */
+  SPANS
 }

@@ -1,6 +1,7 @@
 package bert4j.processor.heads;
 
 import bert4j.processor.spec.ModelSpec;
+import bert4j.processor.spec.SpanHeadSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,6 +28,9 @@ public final class SpecHeads {
     }
     if (spec.crf() > 0 || spec.memm() > 0) {
       heads.add(new TagPathHead(spec.crf() > 0));
+    }
+    for (SpanHeadSpec span : spec.spans()) {
+      heads.add(new GlobalPointerHead(span));
     }
     return heads;
   }

@@ -6,6 +6,7 @@ import bert4j.dsl.Mask;
 import bert4j.dsl.Normalization;
 import bert4j.dsl.Objective;
 import bert4j.dsl.Position;
+import java.util.List;
 
 /**
  * Everything the annotations of one interface say, defaults filled and validated: the input of the
@@ -50,6 +51,7 @@ public record ModelSpec(
     boolean discriminator,
     int crf,
     int memm,
+    List<SpanHeadSpec> spans,
     OptimizerSpec optimizer) {
 
   /** Width of each head's values: hidden / heads. */

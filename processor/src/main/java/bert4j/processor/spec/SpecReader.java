@@ -7,8 +7,11 @@ import bert4j.dsl.Normalization;
 import bert4j.dsl.Objective;
 import bert4j.dsl.Position;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import javax.lang.model.SourceVersion;
 import javax.annotation.processing.Messager;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.Element;
@@ -196,6 +199,7 @@ public final class SpecReader {
     boolean discriminator = false;
     int crf = 0;
     int memm = 0;
+    List<SpanHeadSpec> spans = List.of();
     if (heads != null) {
       pooler = heads.booleanValue("pooler");
       if (pooler && (architecture.causal() || architecture == Architecture.ELECTRA)) {
@@ -232,6 +236,7 @@ public final class SpecReader {
         heads.error("memm", "crf=" + crf + " and memm=" + memm + " are two sequence-labelling heads "
             + "on the same Batch.tokenLabels: choose one");
       }
+      spans = spanHeads(heads);
       objective = heads.enumValue("objective", Objective.class);
       if (objective != Objective.BY_MASK && !mlm) {
         heads.error("objective", "objective=" + objective + " is the MLM head's loss: declare mlm = true");
@@ -283,7 +288,41 @@ public final class SpecReader {
         segments, Math.max(conditionSize, 0), position, activation, hiddenDropout, eps, initializerRange, recompute, mask,
         attentionDropout, keySize, scale, normalization, attentionBias, talkingHeads,
         maxRelativePosition, pooler, mlm, resolved, classes, tokenClasses, discriminator, crf, memm,
-        optimizerSpec));
+        spans, optimizerSpec));
+  }
+
+  /**
+   * The span heads of {@code @Heads(spans = ...)}: each name a Java identifier used once, at least one
+   * type, a positive head size, even under RoPE; errors point at the nested annotation's value.
+   */
+  private static List<SpanHeadSpec> spanHeads(AnnotationValues heads) {
+    List<SpanHeadSpec> spans = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (AnnotationValues span : heads.annotations("spans")) {
+      String name = span.string("name");
+      if (!SourceVersion.isName(name)) {
+        span.error("name", "span head name \"" + name + "\" is not a Java identifier: it names the "
+            + "output accessor " + name + "Scores() and the parameters span_heads." + name + ".*");
+      } else if (!names.add(name)) {
+        span.error("name", "two span heads are named \"" + name + "\": each needs its own name "
+            + "(its parameters, output and targets go by it)");
+      }
+      int types = span.intValue("types");
+      if (types < 1) {
+        span.error("types", "span head \"" + name + "\" needs at least 1 type, got types=" + types);
+      }
+      int headSize = span.intValue("headSize");
+      boolean rope = span.booleanValue("rope");
+      if (headSize < 1) {
+        span.error("headSize", "span head \"" + name + "\" needs headSize >= 1, got " + headSize);
+      } else if (rope && headSize % 2 != 0) {
+        span.error("headSize", "span head \"" + name + "\" turns pairs of q and k values by RoPE: "
+            + "headSize must be even, got " + headSize + " (or rope = false)");
+      }
+      spans.add(new SpanHeadSpec(name, types, headSize, rope, span.booleanValue("tril"),
+          span.booleanValue("useBias"), span.booleanValue("efficient")));
+    }
+    return List.copyOf(spans);
   }
 
   /** A sequence-labelling head's tag count: 0 for none, otherwise at least 2 (else an error). */

@@ -1067,6 +1067,93 @@ public final class DoubleKernels implements Kernels {
     return loss;
   }
 
+  @Override
+  public void spanMask(Slice logits, Slice bias, Slice scores, int[] tokenIds, int batch, int seq,
+      int types, boolean tril) {
+    int square = seq * seq;
+    double[] l = load(logits, (long) batch * (bias == null ? types : 1) * square);
+    double[] w = bias == null ? null : load(bias, (long) batch * seq * 2 * types);
+    double[] s = new double[batch * types * square];
+    for (int c = 0; c < s.length; c++) {
+      int j = c % seq;
+      int i = c / seq % seq;
+      int t = c / square % types;
+      int b = c / square / types;
+      if (spanMasked(tokenIds, b, seq, i, j, tril)) {
+        s[c] = Kernels.MASKED_SPAN;
+      } else if (w == null) {
+        s[c] = l[c];
+      } else {
+        s[c] = l[(b * seq + i) * seq + j] + (w[(b * seq + j) * 2 * types + 2 * t]
+            + w[(b * seq + i) * 2 * types + 2 * t + 1]) / 2;
+      }
+    }
+    store(scores, s);
+  }
+
+  @Override
+  public void spanMaskBackward(Slice dScores, Slice dLogits, Slice dBias, int[] tokenIds,
+      int batch, int seq, int types, boolean tril) {
+    int square = seq * seq;
+    double[] d = load(dScores, (long) batch * types * square);
+    double[] dl = new double[batch * (dBias == null ? types : 1) * square];
+    double[] dw = dBias == null ? null : new double[batch * seq * 2 * types];
+    for (int c = 0; c < d.length; c++) {
+      int j = c % seq;
+      int i = c / seq % seq;
+      int t = c / square % types;
+      int b = c / square / types;
+      if (spanMasked(tokenIds, b, seq, i, j, tril)) {
+        continue;
+      }
+      if (dw == null) {
+        dl[c] = d[c];
+      } else {
+        dl[(b * seq + i) * seq + j] += d[c];
+        dw[(b * seq + j) * 2 * types + 2 * t] += d[c] / 2;
+        dw[(b * seq + i) * 2 * types + 2 * t + 1] += d[c] / 2;
+      }
+    }
+    store(dLogits, dl);
+    if (dw != null) {
+      store(dBias, dw);
+    }
+  }
+
+  private static boolean spanMasked(int[] tokenIds, int b, int seq, int i, int j, boolean tril) {
+    return tokenIds[b * seq + i] == 0 || tokenIds[b * seq + j] == 0 || tril && i > j;
+  }
+
+  @Override
+  public double spanLoss(Slice scores, int[] spans, int batch, int seq, int types, Slice dScores,
+      float gradScale) {
+    int cells = seq * seq;
+    double[] s = load(scores, (long) batch * types * cells);
+    boolean[] positive = new boolean[s.length];
+    for (int k = 0; k < spans.length; k += 4) {
+      positive[((spans[k] * types + spans[k + 1]) * seq + spans[k + 2]) * seq + spans[k + 3]] = true;
+    }
+    double[] d = new double[s.length];
+    double loss = 0;
+    for (int r = 0; r < batch * types; r++) {
+      double neg = 1;
+      double pos = 1;
+      for (int c = r * cells; c < (r + 1) * cells; c++) {
+        if (positive[c]) {
+          pos += Math.exp(-s[c]);
+        } else {
+          neg += Math.exp(s[c]);
+        }
+      }
+      loss += Math.log(neg) + Math.log(pos);
+      for (int c = r * cells; c < (r + 1) * cells; c++) {
+        d[c] = gradScale * (positive[c] ? -Math.exp(-s[c]) / pos : Math.exp(s[c]) / neg);
+      }
+    }
+    store(dScores, d);
+    return loss;
+  }
+
   /** By enumerating every tag path of each sequence's non-padding positions: tiny sizes only. */
   @Override
   public double crfLoss(Slice emissions, Slice transitions, int[] tags, int[] tokenIds, int batch,

@@ -105,7 +105,7 @@ class PlanTest {
           vocab, hidden, maxPosition, segments, 0, Position.LEARNED, Activation.GELU, hiddenDropout,
           1e-12, 0.02, recompute, mask, attentionDropout, effectiveKeySize(), true,
           Normalization.SOFTMAX, true, false, 64, pooler, mlm,
-          objective(), classes, tokenClasses, false, crf, memm, OptimizerSpec.defaults());
+          objective(), classes, tokenClasses, false, crf, memm, List.of(), OptimizerSpec.defaults());
     }
 
     Plan plan() {

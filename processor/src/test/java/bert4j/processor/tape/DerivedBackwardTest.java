@@ -30,6 +30,8 @@ import bert4j.processor.ops.RmsNorm;
 import bert4j.processor.ops.Rotary;
 import bert4j.processor.ops.SigmoidCrossEntropy;
 import bert4j.processor.ops.SoftmaxCrossEntropy;
+import bert4j.processor.ops.SpanLoss;
+import bert4j.processor.ops.SpanMask;
 import bert4j.processor.plan.Arg;
 import bert4j.processor.plan.Buffer;
 import bert4j.processor.plan.Call;
@@ -66,11 +68,16 @@ class DerivedBackwardTest {
 
   /**
    * One op under test, recorded by {@code build} on a tape that already has the inputs' tables; a
-   * case of {@code tagPaths} tags records its own tag-path loss and returns null.
+   * case of {@code tagPaths} tags records its own tag-path loss and returns null, as does a case
+   * with {@code spans} (its span loss's targets, 4 ints a span).
    */
-  record Case(String name, int tagPaths, Function<Tape, Value> build) {
+  record Case(String name, int tagPaths, int[] spans, Function<Tape, Value> build) {
     Case(String name, Function<Tape, Value> build) {
-      this(name, 0, build);
+      this(name, 0, null, build);
+    }
+
+    Case(String name, int tagPaths, Function<Tape, Value> build) {
+      this(name, tagPaths, null, build);
     }
 
     @Override
@@ -293,6 +300,44 @@ class DerivedBackwardTest {
         return null;
       }));
     }
+    for (boolean efficient : new boolean[] {false, true}) {
+      for (boolean tril : new boolean[] {false, true}) {
+        cases.add(new Case((efficient ? "EfficientGlobalPointer" : "GlobalPointer")
+            + " span loss, " + (tril ? "" : "no ") + "tril", 0,
+            new int[] {0, 0, 0, 1, 0, 1, 1, 1, 1, 0, 1, 2}, t -> {
+              int types = 2;
+              int size = 2;
+              int heads = efficient ? 1 : types;
+              Value x = input(t, "x", 4);
+              Parameter wq = t.parameter("wq", "wq", heads * size, 4);
+              Parameter wk = t.parameter("wk", "wk", heads * size, 4);
+              Value q = t.buffer("q", Extent.TOKENS, heads * size);
+              Value k = t.buffer("k", Extent.TOKENS, heads * size);
+              t.record(new Linear(x, false, wq, null, null, null, q, 4, heads * size));
+              t.record(new Linear(x, false, wk, null, null, null, k, 4, heads * size));
+              Value bias = null;
+              if (efficient) {
+                Parameter wb = t.parameter("wb", "wb", 2 * types, heads * size);
+                Parameter bb = t.parameter("bb", "bb", 2 * types);
+                bias = t.buffer("bias", Extent.TOKENS, 2 * types);
+                t.record(new Linear(q, false, wb, bb, null, null, bias, heads * size, 2 * types));
+              }
+              Value qTurned = t.buffer("qTurned", Extent.TOKENS, heads * size);
+              t.record(new Linear(x, false, wq, null, null, null, qTurned, 4, heads * size));
+              Value qRotated = t.next(qTurned);
+              t.record(new Rotary(qTurned, qRotated, heads, size));
+              Value kTurned = t.next(k);
+              t.record(new Rotary(k, kTurned, heads, size));
+              Value logits = t.buffer("logits", Extent.PAIRS, heads);
+              t.record(new AttentionScores(new AttentionShape(heads, size, size, 0.7f), qRotated,
+                  kTurned, logits));
+              Value scores = efficient ? t.buffer("scores", Extent.PAIRS, types) : t.next(logits);
+              t.record(new SpanMask(logits, bias, scores, types, tril));
+              t.record(new SpanLoss(scores, 0, types, t.buffer("dScores", Extent.PAIRS, types)));
+              return null;
+            }));
+      }
+    }
     cases.add(new Case("dropout, in place", t -> {
       Value x = input(t, "x", 4);
       Value out = t.next(x);
@@ -326,9 +371,9 @@ class DerivedBackwardTest {
     List<Call> forward = tape.entries().stream()
         .map(e -> new Call(e.op(), null, e.layer(), true, -1)).toList();
 
-    Run run = out == null ? new Run(tape, ROWS, c.tagPaths(), false)
+    Run run = out == null ? new Run(tape, ROWS, c.tagPaths(), false, c.spans())
         : new Run(tape, out.buffer().extent() == Extent.SEQUENCES ? BATCH : ROWS,
-            out.buffer().width(), true);
+            out.buffer().width(), true, null);
     run.execute(forward);
     run.execute(backward.calls());
     double[] analytic = run.kernels.doubles(run.grads, run.parameterCount);
@@ -363,8 +408,11 @@ class DerivedBackwardTest {
     final Map<String, int[]> hosts = new HashMap<>();
     final int[] targets;
 
-    /** Targets of {@code lossRows} rows in [0, classes), row 1 −1 (not counted) if {@code skipOne}. */
-    Run(Tape tape, int lossRows, int classes, boolean skipOne) {
+    /**
+     * Targets of {@code lossRows} rows in [0, classes), row 1 −1 (not counted) if {@code skipOne};
+     * or {@code spans} when given.
+     */
+    Run(Tape tape, int lossRows, int classes, boolean skipOne, int[] spans) {
       parameterCount = (int) tape.parameters().stream().mapToLong(Parameter::size).sum();
       params = new Slice(kernels.allocate(parameterCount), 0);
       grads = new Slice(kernels.allocate(parameterCount), 0);
@@ -379,8 +427,8 @@ class DerivedBackwardTest {
       hosts.put("inputIds", identity);
       hosts.put("tokenIds", TOKENS);
       hosts.put("segmentIds", SEGMENTS);
-      targets = new int[lossRows];
-      for (int r = 0; r < lossRows; r++) {
+      targets = spans != null ? spans : new int[lossRows];
+      for (int r = 0; spans == null && r < lossRows; r++) {
         targets[r] = skipOne && r == 1 ? -1 : random.nextInt(Math.max(2, classes));
       }
       this.parameterOffsets = new HashMap<>();

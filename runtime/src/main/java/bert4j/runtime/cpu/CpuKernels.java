@@ -7,6 +7,7 @@ import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.CheckedKernels;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
+import bert4j.runtime.kernels.SpanRows;
 import bert4j.runtime.optim.BoundOptimizer;
 import bert4j.runtime.optim.OptimizerStep;
 import bert4j.runtime.optim.StateRegion;
@@ -44,6 +45,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final SigmoidCrossEntropyKernels sigmoidCrossEntropy;
   private final CrfKernels crf;
   private final MemmKernels memm;
+  private final SpanKernels spans;
   private final NonFiniteScan nonFinite;
   private final OptimizerThreads optimizerThreads;
   private final FloatBuffer[] optimizerState = new FloatBuffer[StateRegion.COUNT];
@@ -84,6 +86,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.crossEntropy = new CrossEntropyKernels(pool, scratch);
     this.sigmoidCrossEntropy = new SigmoidCrossEntropyKernels(pool);
     this.crf = new CrfKernels(pool);
+    this.spans = new SpanKernels(pool);
     this.memm = new MemmKernels(pool);
     this.nonFinite = new NonFiniteScan(pool, scratch);
     this.optimizerThreads = new OptimizerThreads(pool);
@@ -387,6 +390,30 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
       float gradScale) {
     return sigmoidCrossEntropy.run(cpu(logits).floats(), offset(logits), targets, rows,
         cpu(dLogits).floats(), offset(dLogits), gradScale);
+  }
+
+  @Override
+  protected void doSpanMask(Slice logits, Slice bias, Slice scores, int[] tokenIds, int batch,
+      int seq, int types, boolean tril) {
+    spans.mask(cpu(logits).floats(), offset(logits), bias == null ? null : cpu(bias).floats(),
+        bias == null ? 0 : offset(bias), cpu(scores).floats(), offset(scores), tokenIds, batch,
+        seq, types, tril);
+  }
+
+  @Override
+  protected void doSpanMaskBackward(Slice dScores, Slice dLogits, Slice dBias, int[] tokenIds,
+      int batch, int seq, int types, boolean tril) {
+    spans.maskBackward(cpu(dScores).floats(), offset(dScores), cpu(dLogits).floats(),
+        offset(dLogits), dBias == null ? null : cpu(dBias).floats(),
+        dBias == null ? 0 : offset(dBias), tokenIds, batch, seq, types, tril);
+  }
+
+  @Override
+  protected double doSpanLoss(Slice scores, int[] spanTargets, int batch, int seq, int types,
+      Slice dScores, float gradScale) {
+    return spans.loss(cpu(scores).floats(), offset(scores),
+        SpanRows.of(spanTargets, batch, seq, types), batch, seq, types, cpu(dScores).floats(),
+        offset(dScores), gradScale);
   }
 
   @Override

@@ -3,9 +3,13 @@ package bert4j.runtime.data;
 import bert4j.runtime.Batch;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -203,7 +207,21 @@ public final class BatchIterator implements Iterator<Batch> {
         SequencePadding.pad(segments, length, 0, SequencePadding.Mode.POST),
         first.hasLabel() ? labels : null,
         first.tokenLabels() != null
-            ? SequencePadding.pad(tokenLabels, length, -1, SequencePadding.Mode.POST) : null);
+            ? SequencePadding.pad(tokenLabels, length, -1, SequencePadding.Mode.POST) : null,
+        null, first.spans() == null ? null : spans(members, first.spans().keySet()));
+  }
+
+  /** Each span head's targets of the members, sequence by sequence. */
+  private Map<String, int[][][]> spans(int[] members, Set<String> heads) {
+    Map<String, int[][][]> spans = new HashMap<>();
+    for (String head : heads) {
+      int[][][] rows = new int[members.length][][];
+      for (int i = 0; i < members.length; i++) {
+        rows[i] = samples.get(members[i]).spans().get(head);
+      }
+      spans.put(head, rows);
+    }
+    return spans;
   }
 
   private static void checkLabels(List<Sample> samples) {
@@ -217,6 +235,12 @@ public final class BatchIterator implements Iterator<Batch> {
       if ((a.tokenLabels() == null) != (b.tokenLabels() == null)) {
         throw new IllegalArgumentException("sample 0 " + (a.tokenLabels() != null ? "has" : "has no")
             + " token labels but sample " + i + (b.tokenLabels() != null ? " has them" : " has none"));
+      }
+      Set<String> aSpans = a.spans() == null ? null : a.spans().keySet();
+      Set<String> bSpans = b.spans() == null ? null : b.spans().keySet();
+      if (!Objects.equals(aSpans, bSpans)) {
+        throw new IllegalArgumentException("sample 0 has spans for " + aSpans + " but sample " + i
+            + " for " + bSpans);
       }
     }
   }

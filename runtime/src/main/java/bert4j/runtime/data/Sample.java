@@ -1,12 +1,16 @@
 package bert4j.runtime.data;
 
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * One encoded example for a {@link BatchIterator}: token ids and segment ids (for example an
- * {@code Encoding}'s), and optionally a class label or one target per token (−1 = not counted).
+ * {@code Encoding}'s), and optionally a class label or one target per token (−1 = not counted), and
+ * for span heads their target spans: under each head's name, the spans {type, start, end}
+ * ({@code [n][3]}; see {@code Batch.withSpans}).
  */
-public record Sample(int[] tokenIds, int[] segmentIds, int label, int[] tokenLabels) {
+public record Sample(int[] tokenIds, int[] segmentIds, int label, int[] tokenLabels,
+    Map<String, int[][]> spans) {
   /** The label of a sample without a class label. */
   public static final int NO_LABEL = -1;
 
@@ -25,6 +29,20 @@ public record Sample(int[] tokenIds, int[] segmentIds, int label, int[] tokenLab
       throw new IllegalArgumentException("a sample has " + tokenIds.length + " token ids but "
           + tokenLabels.length + " token labels");
     }
+    spans = spans == null ? null : Map.copyOf(spans);
+  }
+
+  /** A sample without span targets. */
+  public Sample(int[] tokenIds, int[] segmentIds, int label, int[] tokenLabels) {
+    this(tokenIds, segmentIds, label, tokenLabels, null);
+  }
+
+  /** Inputs with target spans for span heads: under each head's name, {type, start, end} rows. */
+  public static Sample withSpans(int[] tokenIds, int[] segmentIds, Map<String, int[][]> spans) {
+    if (spans == null) {
+      throw new IllegalArgumentException("spans are null");
+    }
+    return new Sample(tokenIds, segmentIds, NO_LABEL, null, spans);
   }
 
   /** Inputs only. */
@@ -61,7 +79,23 @@ public record Sample(int[] tokenIds, int[] segmentIds, int label, int[] tokenLab
   @Override
   public boolean equals(Object o) {
     return o instanceof Sample s && label == s.label && Arrays.equals(tokenIds, s.tokenIds)
-        && Arrays.equals(segmentIds, s.segmentIds) && Arrays.equals(tokenLabels, s.tokenLabels);
+        && Arrays.equals(segmentIds, s.segmentIds) && Arrays.equals(tokenLabels, s.tokenLabels)
+        && sameSpans(spans, s.spans);
+  }
+
+  private static boolean sameSpans(Map<String, int[][]> a, Map<String, int[][]> b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    if (!a.keySet().equals(b.keySet())) {
+      return false;
+    }
+    for (String head : a.keySet()) {
+      if (!Arrays.deepEquals(a.get(head), b.get(head))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

@@ -630,6 +630,53 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
         dTransitions, gradScale);
   }
 
+  @Override
+  public final void spanMask(Slice logits, Slice bias, Slice scores, int[] tokenIds, int batch,
+      int seq, int types, boolean tril) {
+    requireOpen();
+    checkSpanGrids("spanMask", logits, "logits", bias, "bias", scores, "scores", tokenIds, batch,
+        seq, types);
+    doSpanMask(logits, bias, scores, tokenIds, batch, seq, types, tril);
+  }
+
+  @Override
+  public final void spanMaskBackward(Slice dScores, Slice dLogits, Slice dBias, int[] tokenIds,
+      int batch, int seq, int types, boolean tril) {
+    requireOpen();
+    checkSpanGrids("spanMaskBackward", dLogits, "dLogits", dBias, "dBias", dScores, "dScores",
+        tokenIds, batch, seq, types);
+    doSpanMaskBackward(dScores, dLogits, dBias, tokenIds, batch, seq, types, tril);
+  }
+
+  @Override
+  public final double spanLoss(Slice scores, int[] spans, int batch, int seq, int types,
+      Slice dScores, float gradScale) {
+    requireOpen();
+    String k = "spanLoss";
+    KernelArguments.nonNegative(k, "batch", batch);
+    KernelArguments.positive(k, "seq", seq);
+    KernelArguments.positive(k, "types", types);
+    if (spans == null || spans.length % 4 != 0) {
+      throw new IllegalArgumentException(k + ": spans must hold 4 ints (b, t, i, j) per span, got "
+          + (spans == null ? "null" : spans.length + " ints"));
+    }
+    int[] limits = {batch, types, seq, seq};
+    String[] names = {"sequence", "type", "start", "end"};
+    for (int s = 0; s < spans.length; s += 4) {
+      for (int f = 0; f < 4; f++) {
+        if (spans[s + f] < 0 || spans[s + f] >= limits[f]) {
+          throw new IllegalArgumentException(k + ": span " + s / 4 + " (" + spans[s] + ", "
+              + spans[s + 1] + ", " + spans[s + 2] + ", " + spans[s + 3] + ") has " + names[f]
+              + " " + spans[s + f] + " outside [0, " + limits[f] + ")");
+        }
+      }
+    }
+    long cells = (long) batch * types * seq * seq;
+    checkSlice(k, "scores", scores, cells);
+    checkSlice(k, "dScores", dScores, cells);
+    return doSpanLoss(scores, spans, batch, seq, types, dScores, gradScale);
+  }
+
   /**
    * Checks every slice the optimizer uses (the state slice of an empty region may be null), then
    * starts the step ({@link BoundOptimizer#step}: its scalars, the same for every backend).
@@ -824,6 +871,18 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
       int[] tokenIds, int batch, int seq, int tagCount, Slice dEmissions, Slice dTransitions,
       float gradScale);
 
+  /** {@link #spanMask} on checked arguments. */
+  protected abstract void doSpanMask(Slice logits, Slice bias, Slice scores, int[] tokenIds,
+      int batch, int seq, int types, boolean tril);
+
+  /** {@link #spanMaskBackward} on checked arguments. */
+  protected abstract void doSpanMaskBackward(Slice dScores, Slice dLogits, Slice dBias,
+      int[] tokenIds, int batch, int seq, int types, boolean tril);
+
+  /** {@link #spanLoss} on checked arguments. */
+  protected abstract double doSpanLoss(Slice scores, int[] spans, int batch, int seq, int types,
+      Slice dScores, float gradScale);
+
   /** {@link #optimizerStep} on checked arguments: {@code step} of {@code optimizer}. */
   protected abstract void doOptimizerStep(BoundOptimizer optimizer, OptimizerStep step,
       Slice params, Slice grads, Slice[] state);
@@ -876,6 +935,52 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     checkSlice(kernel, "dEmissions", dEmissions, rows);
     checkSlice(kernel, "dTransitions", dTransitions, square);
     KernelArguments.disjoint(kernel, "dEmissions", dEmissions, "emissions", emissions, rows);
+  }
+
+  /**
+   * The arguments of spanMask and its backward: sizes, the token ids, the grid {@code [batch, types,
+   * seq, seq]}, and the logits: the same size (and the grid or apart from it) without a bias, one
+   * type (and apart from the grid) with the per-token bias {@code [batch·seq, 2·types]} (apart from
+   * both).
+   */
+  private void checkSpanGrids(String kernel, Slice logits, String logitsName, Slice bias,
+      String biasName, Slice grid, String gridName, int[] tokenIds, int batch, int seq,
+      int types) {
+    KernelArguments.nonNegative(kernel, "batch", batch);
+    KernelArguments.positive(kernel, "seq", seq);
+    KernelArguments.positive(kernel, "types", types);
+    if (tokenIds == null) {
+      throw new IllegalArgumentException(kernel + ": tokenIds is null");
+    }
+    long tokens = (long) batch * seq;
+    KernelArguments.host(kernel, "tokenIds", tokenIds.length, 0, tokens);
+    long cells = tokens * seq * types;
+    checkSlice(kernel, gridName, grid, cells);
+    if (bias == null) {
+      checkSlice(kernel, logitsName, logits, cells);
+      if (!logits.equals(grid)) {
+        apart(kernel, logitsName, logits, cells, gridName, grid, cells);
+      }
+      return;
+    }
+    long logitCells = tokens * seq;
+    long biasFloats = tokens * 2 * types;
+    checkSlice(kernel, logitsName, logits, logitCells);
+    checkSlice(kernel, biasName, bias, biasFloats);
+    apart(kernel, logitsName, logits, logitCells, gridName, grid, cells);
+    apart(kernel, biasName, bias, biasFloats, gridName, grid, cells);
+    apart(kernel, biasName, bias, biasFloats, logitsName, logits, logitCells);
+  }
+
+  /** Checks that {@code aFloats} floats from a and {@code bFloats} from b do not overlap. */
+  private static void apart(String kernel, String aName, Slice a, long aFloats, String bName,
+      Slice b, long bFloats) {
+    if (a.memory() == b.memory() && aFloats > 0 && bFloats > 0 && a.offset() < b.offset() + bFloats
+        && b.offset() < a.offset() + aFloats) {
+      throw new IllegalArgumentException(kernel + ": " + aName + " (offset " + a.offset() + ", "
+          + aFloats + " floats) overlaps " + bName + " (offset " + b.offset() + ", " + bFloats
+          + " floats); they must be apart");
+    }
   }
 
   /**

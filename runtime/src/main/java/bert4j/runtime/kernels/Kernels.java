@@ -320,6 +320,50 @@ public interface Kernels extends AutoCloseable {
       int seq, int tagCount, Slice dEmissions, Slice dTransitions, float gradScale);
 
   /**
+   * The score GlobalPointer heads give a span that cannot be one (bert4keras's −1e12 of
+   * {@code sequence_masking}): {@link #spanMask} writes it, and e to its power is 0 in float and double.
+   */
+  float MASKED_SPAN = -1e12f;
+
+  /**
+   * GlobalPointer's span scores from their logits: {@code scores} is {@code [batch, types, seq, seq]}
+   * (cell ((b·types + t)·seq + i)·seq + j scores a span of type t from token i to token j of
+   * sequence b). Without {@code bias} (GlobalPointer) the logits have the same layout and scores =
+   * logits ({@code scores} may be {@code logits}: in place). With {@code bias} ({@code [batch·seq,
+   * 2·types]}, EfficientGlobalPointer's per-token terms) the logits are one {@code [batch, seq, seq]}
+   * grid shared by every type and s[b,t,i,j] = logits[b,i,j] + (bias[b·seq + j][2t] +
+   * bias[b·seq + i][2t + 1]) / 2, as bert4keras adds {@code bias[:, ::2, None]} over the end and
+   * {@code bias[:, 1::2, :, None]} over the start ({@code scores} apart from both). Either way a cell
+   * is {@link #MASKED_SPAN} where token i or token j is padding ({@code tokenIds[b·seq + i] == 0}) or,
+   * with {@code tril}, where i > j (a span that ends before it starts).
+   */
+  void spanMask(Slice logits, Slice bias, Slice scores, int[] tokenIds, int batch, int seq,
+      int types, boolean tril);
+
+  /**
+   * Backward of {@link #spanMask}: dLogits (overwritten; 0 at the masked cells) and, with
+   * {@code dBias} (overwritten; null when the forward had no bias), dBias[b·seq + j][2t] =
+   * ½ Σ_i dScores[b,t,i,j] and dBias[b·seq + i][2t + 1] = ½ Σ_j dScores[b,t,i,j] over the unmasked
+   * cells. Without a bias dLogits may be dScores (in place); with one, dLogits
+   * ({@code [batch, seq, seq]}) = Σ_t dScores over the unmasked cells, apart from dScores.
+   */
+  void spanMaskBackward(Slice dScores, Slice dLogits, Slice dBias, int[] tokenIds, int batch,
+      int seq, int types, boolean tril);
+
+  /**
+   * bert4keras's multilabel categorical cross-entropy of GlobalPointer scores ({@code [batch, types,
+   * seq, seq]} as in {@link #spanMask}), one row per (b, t) over its seq² cells: with P the row's
+   * target cells, loss_{b,t} = log(1 + Σ_{c∉P} e^{s_c}) + log(1 + Σ_{c∈P} e^{−s_c}). {@code spans}
+   * holds 4 ints per target span, (b, t, i, j): the cell of sequence b, type t, start i, end j (a span
+   * given twice counts once). Returns Σ_{b,t} loss_{b,t} (in double); writes dScores (overwriting; it
+   * may be scores) = gradScale·e^{s_c}/(1 + Σ_{c'∉P} e^{s_c'}) at c ∉ P and
+   * −gradScale·e^{−s_c}/(1 + Σ_{c'∈P} e^{−s_c'}) at c ∈ P. Masked cells ({@link #MASKED_SPAN}) add 0
+   * and get 0 when they are not targets.
+   */
+  double spanLoss(Slice scores, int[] spans, int batch, int seq, int types, Slice dScores,
+      float gradScale);
+
+  /**
    * Training step {@code call} (counted from 1) of a model's bound optimizer, over the whole flat
    * parameter and gradient buffers: the fused update of every parameter, every extension included,
    * or, on a step that only accumulates gradients, the addition of the gradients to the accumulator.

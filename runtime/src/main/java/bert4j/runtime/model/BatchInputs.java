@@ -2,6 +2,7 @@ package bert4j.runtime.model;
 
 import bert4j.runtime.Batch;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The host-side inputs of one call, flattened into arrays allocated once for the model's maximum batch
@@ -39,7 +40,8 @@ final class BatchInputs {
     List<LossTarget> losses = layout.losses();
     targets = new int[losses.size()][];
     for (int i = 0; i < targets.length; i++) {
-      targets[i] = new int[losses.get(i).kind().perToken() ? maxTokens : maxBatch];
+      LossTarget.Kind kind = losses.get(i).kind();
+      targets[i] = new int[kind == LossTarget.Kind.SPANS ? 0 : kind.perToken() ? maxTokens : maxBatch];
     }
     lossScales = new float[losses.size()];
   }
@@ -151,6 +153,7 @@ final class BatchInputs {
         case NEXT_TOKEN -> nextTokenTargets(false, targets[i]);
         case NEXT_TARGET_TOKEN -> nextTokenTargets(true, targets[i]);
         case TAG_PATHS -> tagPaths(loss, input.tokenLabels(), targets[i]);
+        case SPANS -> spans(loss, input.spans(), i);
       };
       lossScales[i] = counted == 0 ? 0f : 1f / counted;
     }
@@ -240,6 +243,61 @@ final class BatchInputs {
       counted += any ? 1 : 0;
     }
     return counted;
+  }
+
+  /**
+   * The spans of {@code loss}'s head as (b, t, i, j) quadruples into {@code targets[index]}, which is
+   * sized to them: a type in [0, classes) and start and end at non-padding positions of the sequence.
+   * Returns the sequences (the loss is a mean over them).
+   */
+  private int spans(LossTarget loss, Map<String, int[][][]> given, int index) {
+    int[][][] spans = given == null ? null : given.get(loss.spanHead());
+    if (spans == null) {
+      throw new IllegalArgumentException("training " + loss.head() + " of " + layout.specName()
+          + " needs its target spans: use Batch.withSpans with the key \"" + loss.spanHead()
+          + "\"" + (given == null ? "" : " (the batch has " + given.keySet() + ")"));
+    }
+    if (spans.length != batch) {
+      throw new IllegalArgumentException("spans \"" + loss.spanHead() + "\" has " + spans.length
+          + " rows for a batch of " + batch);
+    }
+    int count = 0;
+    for (int b = 0; b < batch; b++) {
+      if (spans[b] == null) {
+        throw new IllegalArgumentException("spans \"" + loss.spanHead() + "\" row " + b
+            + " is null (give an empty row for a sequence without spans)");
+      }
+      count += spans[b].length;
+    }
+    int[] into = new int[4 * count];
+    int n = 0;
+    for (int b = 0; b < batch; b++) {
+      for (int s = 0; s < spans[b].length; s++) {
+        int[] span = spans[b][s];
+        String where = "span " + s + " of sequence " + b + " for " + loss.head();
+        if (span == null || span.length != 3) {
+          throw new IllegalArgumentException(where + " must be {type, start, end}, got "
+              + (span == null ? "null" : span.length + " ints"));
+        }
+        if (span[0] < 0 || span[0] >= loss.classes()) {
+          throw new IllegalArgumentException(where + " has type " + span[0] + " outside [0, "
+              + loss.classes() + ")");
+        }
+        for (int e = 1; e <= 2; e++) {
+          int p = span[e];
+          if (p < 0 || p >= seq || tokenIds[b * seq + p] == 0) {
+            throw new IllegalArgumentException(where + " has " + (e == 1 ? "start " : "end ") + p
+                + (p < 0 || p >= seq ? " outside [0, " + seq + ")" : ", a padding position"));
+          }
+        }
+        into[n++] = b;
+        into[n++] = span[0];
+        into[n++] = span[1];
+        into[n++] = span[2];
+      }
+    }
+    targets[index] = into;
+    return batch;
   }
 
   /**

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 final class CheckpointNames {
   private static final List<String> HEADS = List.of("cls.", "classifier.", "token_classifier.",
-      "predictions.", "discriminator_predictions.", "crf.", "memm.");
+      "predictions.", "discriminator_predictions.", "crf.", "memm.", "span_heads.");
   private static final Pattern ALBERT_LAYER = Pattern.compile("encoder\\.layer\\.\\d+\\.(.*)");
   private static final String ALBERT_SHARED = "encoder.albert_layer_groups.0.albert_layers.0.";
   private static final Pattern CONV1D = Pattern.compile(".*\\.(c_attn|c_proj|c_fc)\\.weight");

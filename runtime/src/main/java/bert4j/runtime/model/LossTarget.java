@@ -2,10 +2,16 @@ package bert4j.runtime.model;
 
 /**
  * One loss of a generated model, as its targets are staged from a {@link bert4j.runtime.Batch}: where
- * they come from ({@link Kind}), the range they lie in ([0, classes)), and the head's name for error
- * messages. Each loss's scale is 1 / the number of counted targets, so each is a mean.
+ * they come from ({@link Kind}), the range they lie in ([0, classes)), the head's name for error
+ * messages, and for {@link Kind#SPANS} the span head's name, its key in {@code Batch.spans} (null for
+ * the other kinds). Each loss's scale is 1 / the number of counted targets, so each is a mean.
  */
-public record LossTarget(Kind kind, int classes, String head) {
+public record LossTarget(Kind kind, int classes, String head, String spanHead) {
+  /** A loss whose targets are not a span head's. */
+  public LossTarget(Kind kind, int classes, String head) {
+    this(kind, classes, head, null);
+  }
+
   /** Where a loss's targets come from. */
   public enum Kind {
     /** {@code Batch.labels}: one class per sequence. */
@@ -21,11 +27,18 @@ public record LossTarget(Kind kind, int classes, String head) {
      * every non-padding position (token id ≠ 0), anything at padding (staged as −1); counted per
      * sequence with a non-padding position, so the loss is a mean over sequences.
      */
-    TAG_PATHS;
+    TAG_PATHS,
+    /**
+     * {@code Batch.spans} under the span head's name: per sequence, target spans (type in
+     * [0, classes), start, end) at non-padding positions, staged as (b, t, i, j) quadruples for
+     * {@code Kernels.spanLoss}; counted per sequence, so the loss (summed over the types) is a mean
+     * over sequences.
+     */
+    SPANS;
 
     /** Whether the targets are one per token (else one per sequence). */
     public boolean perToken() {
-      return this != SEQUENCE_LABELS;
+      return this != SEQUENCE_LABELS && this != SPANS;
     }
   }
 }

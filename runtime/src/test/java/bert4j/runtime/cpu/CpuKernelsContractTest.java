@@ -20,6 +20,7 @@ import bert4j.runtime.kernels.contract.RelativePositionContract;
 import bert4j.runtime.kernels.contract.RmsNormContract;
 import bert4j.runtime.kernels.contract.RotaryContract;
 import bert4j.runtime.kernels.contract.SigmoidCrossEntropyContract;
+import bert4j.runtime.kernels.contract.SpanContract;
 import bert4j.runtime.kernels.contract.TagPathLossContract;
 import bert4j.runtime.kernels.contract.TalkingHeadsContract;
 import bert4j.runtime.kernels.contract.UnfusedAttentionContract;
@@ -33,6 +34,14 @@ class CpuKernelsContractTest {
 
   @Nested
   class Attention extends AttentionContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class Span extends SpanContract {
     @Override
     protected Kernels createKernels() {
       return cpu();
