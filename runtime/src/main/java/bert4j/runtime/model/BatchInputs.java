@@ -177,21 +177,32 @@ final class BatchInputs {
     return batch;
   }
 
-  private int tokenLabels(LossTarget loss, int[][] tokenLabels, int[] into) {
+  /**
+   * Token labels are given ({@code needs} says what {@code loss} needs when they are not), one row per
+   * sequence, each as long as the token ids' rows.
+   */
+  private void checkTokenLabelShape(LossTarget loss, int[][] tokenLabels, String needs) {
     if (tokenLabels == null) {
       throw new IllegalArgumentException("training " + loss.head() + " of " + layout.specName()
-          + " needs tokenLabels: use Batch.withTokenLabels (−1 = not counted)");
+          + " needs " + needs);
     }
     if (tokenLabels.length != batch) {
       throw new IllegalArgumentException("tokenLabels has " + tokenLabels.length
           + " rows for a batch of " + batch);
     }
-    int counted = 0;
     for (int b = 0; b < batch; b++) {
       if (rowLength(tokenLabels, b, "tokenLabels") != seq) {
         throw new IllegalArgumentException("tokenLabels row " + b + " has " + tokenLabels[b].length
             + " labels, tokenIds rows have " + seq);
       }
+    }
+  }
+
+  private int tokenLabels(LossTarget loss, int[][] tokenLabels, int[] into) {
+    checkTokenLabelShape(loss, tokenLabels,
+        "tokenLabels: use Batch.withTokenLabels (−1 = not counted)");
+    int counted = 0;
+    for (int b = 0; b < batch; b++) {
       for (int i = 0; i < seq; i++) {
         int target = tokenLabels[b][i];
         if (target < -1 || target >= loss.classes()) {
@@ -210,20 +221,10 @@ final class BatchInputs {
    * sequences with a non-padding position.
    */
   private int tagPaths(LossTarget loss, int[][] tokenLabels, int[] into) {
-    if (tokenLabels == null) {
-      throw new IllegalArgumentException("training " + loss.head() + " of " + layout.specName()
-          + " needs a tag at every non-padding position: use Batch.withTokenLabels");
-    }
-    if (tokenLabels.length != batch) {
-      throw new IllegalArgumentException("tokenLabels has " + tokenLabels.length
-          + " rows for a batch of " + batch);
-    }
+    checkTokenLabelShape(loss, tokenLabels,
+        "a tag at every non-padding position: use Batch.withTokenLabels");
     int counted = 0;
     for (int b = 0; b < batch; b++) {
-      if (rowLength(tokenLabels, b, "tokenLabels") != seq) {
-        throw new IllegalArgumentException("tokenLabels row " + b + " has " + tokenLabels[b].length
-            + " labels, tokenIds rows have " + seq);
-      }
       boolean any = false;
       for (int i = 0; i < seq; i++) {
         int r = b * seq + i;
