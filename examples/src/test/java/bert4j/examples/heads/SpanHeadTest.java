@@ -278,4 +278,35 @@ class SpanHeadTest {
       assertTrue(e.getMessage().contains("has type 3 outside [0, 3)"), e.getMessage());
     }
   }
+
+  /**
+   * As bert4keras's GlobalPointer: the heads' dense weights start from LeCun's normal (standard
+   * deviation 1/√hidden for {@code dense}, 1/√(2·headSize) for {@code type_dense}), the encoder's
+   * from the initializer range of 0.02, biases at zero.
+   */
+  @Test
+  void spanHeadDenseLayersStartFromLecunNormal() {
+    try (Kernels kernels = Backend.cpu(); TinySpansImpl model = TinySpansImpl.create(kernels, 3, 5)) {
+      model.initialize(5);
+      Map<String, Double> expected = Map.of(
+          "span_heads.entity.dense.weight", 1 / Math.sqrt(HIDDEN),
+          "span_heads.link.dense.weight", 1 / Math.sqrt(HIDDEN),
+          "span_heads.link.type_dense.weight", 1 / Math.sqrt(2 * SIZE),
+          "encoder.layer.0.attention.self.query.weight", 0.02);
+      expected.forEach((name, std) -> {
+        float[] w = model.parameter(name).data();
+        double sum = 0;
+        for (float v : w) {
+          sum += (double) v * v;
+        }
+        double measured = Math.sqrt(sum / w.length);
+        assertEquals(std, measured, 0.25 * std, name + ": standard deviation " + measured);
+      });
+      for (String bias : List.of("span_heads.entity.dense.bias", "span_heads.link.type_dense.bias")) {
+        for (float v : model.parameter(bias).data()) {
+          assertEquals(0f, v, bias);
+        }
+      }
+    }
+  }
 }

@@ -105,6 +105,17 @@ final class CheckpointNames {
     return name.endsWith("gamma_dense.weight") || name.endsWith("beta_dense.weight");
   }
 
+  /**
+   * Whether weight {@code name} starts from LeCun's normal (standard deviation 1/√fan-in) instead
+   * of the encoder's initializer range: the span heads' dense layers, as bert4keras's
+   * {@code GlobalPointer} initialises them. With the range of 0.02 the scores q·k start near zero,
+   * where a product of two small factors has almost no gradient, and a head on an encoder trained
+   * from scratch stays at input-independent scores.
+   */
+  static boolean isLecunNormal(String name) {
+    return name.startsWith("span_heads.") && name.endsWith("dense.weight");
+  }
+
   /** Whether parameter {@code name} starts as the identity (the talking-heads matrices). */
   static boolean isIdentity(String name) {
     return name.endsWith("talking_heads_pre.weight") || name.endsWith("talking_heads_post.weight");

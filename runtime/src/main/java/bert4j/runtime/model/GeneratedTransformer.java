@@ -31,6 +31,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * The generated subclass holds the slices and the kernel calls; nothing here knows the architecture.
  */
 public abstract class GeneratedTransformer implements TransformerModel {
+  /**
+   * The standard deviation of a standard normal truncated to [−2, 2], by which Keras divides
+   * LeCun's scale so the truncated draws keep variance 1/fan-in.
+   */
+  private static final double TRUNCATED_NORMAL_STD = 0.87962566103423978;
+
   /** The backend every kernel call goes to. */
   protected final Kernels kernels;
   private final ModelLayout layout;
@@ -333,8 +339,10 @@ public abstract class GeneratedTransformer implements TransformerModel {
           values[i * p.shape()[0] + i] = 1f;
         }
       } else if (!p.name().endsWith("bias") && !CheckpointNames.isZero(p.name())) {
+        double scale = CheckpointNames.isLecunNormal(p.name())
+            ? 1 / Math.sqrt(p.shape()[1]) / TRUNCATED_NORMAL_STD : layout.initializerRange();
         for (int i = 0; i < values.length; i++) {
-          values[i] = (float) (layout.initializerRange() * truncatedNormal(random));
+          values[i] = (float) (scale * truncatedNormal(random));
         }
       }
       kernels.write(values, 0, new Slice(params, p.offset()), values.length);
