@@ -86,7 +86,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.crossEntropy = new CrossEntropyKernels(pool, scratch);
     this.sigmoidCrossEntropy = new SigmoidCrossEntropyKernels(pool);
     this.crf = new CrfKernels(pool);
-    this.spans = new SpanKernels(pool);
+    this.spans = new SpanKernels(pool, scratch);
     this.memm = new MemmKernels(pool);
     this.nonFinite = new NonFiniteScan(pool, scratch);
     this.optimizerThreads = new OptimizerThreads(pool);

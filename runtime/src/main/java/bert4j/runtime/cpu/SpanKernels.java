@@ -14,10 +14,11 @@ import java.util.Arrays;
  * (b, t) per task row in double, its row losses added in row order on the calling thread.
  */
 final class SpanKernels {
-  /** Below this exponent e^x is 0 in double. */
-  private static final double UNDERFLOW = -745.2;
+  /** Below this exponent {@link FloatMath#exp} clamps; e^x is taken as 0 there (masked cells). */
+  private static final float EXP_CLAMP = -87f;
 
   private final ParallelRows pool;
+  private final Scratch[] scratch;
 
   private FloatBuffer scores;
   private int scoresOff;
@@ -34,15 +35,19 @@ final class SpanKernels {
   private int dScoresOff;
   private float gradScale;
   private double[] rowLoss = new double[0];
-  /** Per-thread sums of the backward: a row of the shared logits, or a square's column sums. */
+  /**
+   * Per-thread doubles: the backward's sums (a row of the shared logits, or a square's column sums),
+   * the loss's target gradients.
+   */
   private final double[][] sums;
   private final ParallelRows.Task maskRows = this::maskRows;
   private final ParallelRows.Task logitRows = this::logitRows;
   private final ParallelRows.Task biasRows = this::biasRows;
   private final ParallelRows.Task lossRows = this::lossRows;
 
-  SpanKernels(ParallelRows pool) {
+  SpanKernels(ParallelRows pool, Scratch[] scratch) {
     this.pool = pool;
+    this.scratch = scratch;
     this.sums = new double[pool.threads()][0];
   }
 
@@ -107,29 +112,38 @@ final class SpanKernels {
     targets = null;
   }
 
-  /** Whether cell (i, j) of sequence b is masked: padding at either end, or i > j under tril. */
-  private boolean masked(int b, int i, int j) {
-    return tokenIds[b * seq + i] == 0 || tokenIds[b * seq + j] == 0 || tril && i > j;
-  }
-
   /** Task row (b·types + t)·seq + i: the row's seq scores from the logits, bias and mask. */
   private void maskRows(int thread, int from, int to) {
+    float[] row = scratch[thread].row(0, seq);
     for (int r = from; r < to; r++) {
       int i = r % seq;
       int t = r / seq % types;
       int b = r / seq / types;
-      int at = scoresOff + r * seq;
-      int source = logitsOff + (bias == null ? r : b * seq + i) * seq;
-      for (int j = 0; j < seq; j++) {
-        if (masked(b, i, j)) {
-          scores.put(at + j, Kernels.MASKED_SPAN);
-        } else if (bias == null) {
-          scores.put(at + j, logits.get(source + j));
-        } else {
-          float start = bias.get(biasOff + (b * seq + i) * 2 * types + 2 * t + 1);
+      logits.get(logitsOff + (bias == null ? r : b * seq + i) * seq, row, 0, seq);
+      if (bias != null) {
+        float start = bias.get(biasOff + (b * seq + i) * 2 * types + 2 * t + 1);
+        for (int j = 0; j < seq; j++) {
           float end = bias.get(biasOff + (b * seq + j) * 2 * types + 2 * t);
-          scores.put(at + j, logits.get(source + j) + (end + start) / 2);
+          row[j] += (end + start) / 2;
         }
+      }
+      fillMasked(row, b, i, Kernels.MASKED_SPAN);
+      scores.put(scoresOff + r * seq, row, 0, seq);
+    }
+  }
+
+  /** Sets the masked cells of row i of sequence b's square to {@code value}. */
+  private void fillMasked(float[] row, int b, int i, float value) {
+    if (tokenIds[b * seq + i] == 0) {
+      Arrays.fill(row, 0, seq, value);
+      return;
+    }
+    if (tril) {
+      Arrays.fill(row, 0, Math.min(i, seq), value);
+    }
+    for (int j = 0; j < seq; j++) {
+      if (tokenIds[b * seq + j] == 0) {
+        row[j] = value;
       }
     }
   }
@@ -141,26 +155,26 @@ final class SpanKernels {
   private void logitRows(int thread, int from, int to) {
     int square = seq * seq;
     double[] sums = scratch(thread, seq);
+    float[] row = scratch[thread].row(0, seq);
     for (int r = from; r < to; r++) {
       int i = r % seq;
       int b = bias == null ? r / seq / types : r / seq;
       if (bias == null) {
-        for (int j = 0; j < seq; j++) {
-          logits.put(logitsOff + r * seq + j,
-              masked(b, i, j) ? 0f : scores.get(scoresOff + r * seq + j));
+        scores.get(scoresOff + r * seq, row, 0, seq);
+      } else {
+        Arrays.fill(sums, 0, seq, 0);
+        for (int t = 0; t < types; t++) {
+          scores.get(scoresOff + (b * types + t) * square + i * seq, row, 0, seq);
+          for (int j = 0; j < seq; j++) {
+            sums[j] += row[j];
+          }
         }
-        continue;
-      }
-      Arrays.fill(sums, 0, seq, 0);
-      for (int t = 0; t < types; t++) {
-        int at = scoresOff + (b * types + t) * square + i * seq;
         for (int j = 0; j < seq; j++) {
-          sums[j] += scores.get(at + j);
+          row[j] = (float) sums[j];
         }
       }
-      for (int j = 0; j < seq; j++) {
-        logits.put(logitsOff + r * seq + j, masked(b, i, j) ? 0f : (float) sums[j]);
-      }
+      fillMasked(row, b, i, 0f);
+      logits.put(logitsOff + r * seq, row, 0, seq);
     }
   }
 
@@ -170,19 +184,19 @@ final class SpanKernels {
    */
   private void biasRows(int thread, int from, int to) {
     double[] columns = scratch(thread, seq);
+    float[] cells = scratch[thread].row(0, seq);
     for (int r = from; r < to; r++) {
       int t = r % types;
       int b = r / types;
       int square = scoresOff + r * seq * seq;
       Arrays.fill(columns, 0, seq, 0);
       for (int i = 0; i < seq; i++) {
+        scores.get(square + i * seq, cells, 0, seq);
+        fillMasked(cells, b, i, 0f);
         double row = 0;
         for (int j = 0; j < seq; j++) {
-          if (!masked(b, i, j)) {
-            float d = scores.get(square + i * seq + j);
-            row += d;
-            columns[j] += d;
-          }
+          row += cells[j];
+          columns[j] += cells[j];
         }
         bias.put(biasOff + (b * seq + i) * 2 * types + 2 * t + 1, (float) (row / 2));
       }
@@ -204,53 +218,67 @@ final class SpanKernels {
   }
 
   /**
-   * Task row b·types + t: the loss of its seq² cells and their gradient. The second pass keeps each
-   * cell's shifted exponential in dScores (read before it is written, so dScores may be the scores)
-   * and the third scales it, so each cell takes one exp; an exponent below −745 is 0 in double and
-   * skipped (the masked cells, most of a padded row).
+   * Task row b·types + t: the loss of its seq² cells and their gradient. The cells are read into an
+   * array with the targets' scores set aside and their cells set to the mask's value, so the
+   * negatives take one max, one vectorized {@link FloatMath#exp} and one sum over the whole row (a
+   * masked cell's exponential, e^−87 at the clamp, is written as 0); the few targets take
+   * {@link Math#exp} in double. The sums are double, the row's loss is
+   * negMax + log negSum + posMax + log posSum with the "1" of each log(1 + Σ) as e^−max.
    */
   private void lossRows(int thread, int from, int to) {
     int cells = seq * seq;
     int[] targetCells = targets.cells();
+    Scratch s = scratch[thread];
+    float[] row = s.row(0, cells);
     for (int r = from; r < to; r++) {
       int first = targets.offsets()[r];
       int last = targets.offsets()[r + 1];
       int at = scoresOff + r * cells;
       int dAt = dScoresOff + r * cells;
-      double negMax = 0;
+      scores.get(at, row, 0, cells);
       double posMax = 0;
-      for (int c = 0, p = first; c < cells; c++) {
-        double s = scores.get(at + c);
-        if (p < last && targetCells[p] == c) {
-          posMax = Math.max(posMax, -s);
-          p++;
-        } else {
-          negMax = Math.max(negMax, s);
-        }
+      for (int p = first; p < last; p++) {
+        posMax = Math.max(posMax, -row[targetCells[p]]);
+      }
+      double posSum = Math.exp(-posMax);
+      for (int p = first; p < last; p++) {
+        posSum += Math.exp(-row[targetCells[p]] - posMax);
+      }
+      double[] targetGrad = scratch(thread, last - first);
+      for (int p = first; p < last; p++) {
+        targetGrad[p - first] = -gradScale * Math.exp(-row[targetCells[p]] - posMax) / posSum;
+        row[targetCells[p]] = Kernels.MASKED_SPAN;
+      }
+      float negMax = 0;
+      for (int c = 0; c < cells; c++) {
+        negMax = Math.max(negMax, row[c]);
+      }
+      for (int c = 0; c < cells; c++) {
+        row[c] -= negMax;
       }
       double negSum = Math.exp(-negMax);
-      double posSum = Math.exp(-posMax);
-      for (int c = 0, p = first; c < cells; c++) {
-        double s = scores.get(at + c);
-        boolean target = p < last && targetCells[p] == c;
-        p += target ? 1 : 0;
-        double x = target ? -s - posMax : s - negMax;
-        double e = x < UNDERFLOW ? 0 : Math.exp(x);
-        if (target) {
-          posSum += e;
-        } else {
-          negSum += e;
+      for (int c = 0; c < cells; c += Scratch.CHUNK) {
+        int n = Math.min(Scratch.CHUNK, cells - c);
+        float[] chunk = s.a;
+        System.arraycopy(row, c, chunk, 0, n);
+        FloatMath.exp(chunk, chunk, n, s);
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+          float e = row[c + i] < EXP_CLAMP ? 0f : chunk[i];
+          row[c + i] = e;
+          sum += e;
         }
-        dScores.put(dAt + c, (float) e);
+        negSum += sum;
       }
-      rowLoss[r] = negMax + Math.log(negSum) + posMax + Math.log(posSum);
       float negScale = (float) (gradScale / negSum);
-      float posScale = (float) (-gradScale / posSum);
-      for (int c = 0, p = first; c < cells; c++) {
-        boolean target = p < last && targetCells[p] == c;
-        p += target ? 1 : 0;
-        dScores.put(dAt + c, dScores.get(dAt + c) * (target ? posScale : negScale));
+      for (int c = 0; c < cells; c++) {
+        row[c] *= negScale;
       }
+      for (int p = first; p < last; p++) {
+        row[targetCells[p]] = (float) targetGrad[p - first];
+      }
+      dScores.put(dAt, row, 0, cells);
+      rowLoss[r] = negMax + Math.log(negSum) + posMax + Math.log(posSum);
     }
   }
 }
