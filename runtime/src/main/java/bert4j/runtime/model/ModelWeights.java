@@ -42,7 +42,8 @@ import java.util.logging.Logger;
  * {@code optimizer.<slot>.<parameter>} (slots {@code m}, {@code v}, {@code velocity}, {@code v_row},
  * {@code v_col}, {@code slow}, {@code ema}, {@code accumulated}), and in the metadata the optimizer's
  * description and step counters; loading it into a model with the same optimizer resumes training
- * exactly.
+ * exactly. A model created for inference loads the weights and leaves the state, and saves its
+ * weights alone (it never trains).
  *
  * <p>A load is all or nothing: it checks every name, shape, dtype and metadata value it uses, reads
  * every value into the heap (one float32 copy of what it loads) and checks those, and only then writes
@@ -133,8 +134,10 @@ final class ModelWeights {
     List<String> initialised = new ArrayList<>();
     Map<ParameterInfo, String> found = parameterNames(model, source, keepTokens, options.strict(),
         initialised);
-    // a simplified vocabulary starts a new run: only a checkpoint of this very model resumes
-    Map<StateTensor, String> stateNames = keepTokens == null ? optimizerState(model, source) : null;
+    // a simplified vocabulary starts a new run: only a checkpoint of this very model resumes; a
+    // model created for inference has no optimizer state to resume and loads the weights alone
+    Map<StateTensor, String> stateNames = keepTokens == null && !model.inferenceOnly()
+        ? optimizerState(model, source) : null;
     if (stateNames != null) {
       counters = counters(source.metadata(), source);
     }
