@@ -15,8 +15,10 @@ import bert4j.runtime.generate.AutoRegressiveDecoder;
 import bert4j.runtime.generate.BeamSearch;
 import bert4j.runtime.generate.DecodeLimits;
 import bert4j.runtime.generate.IncrementalLm;
+import bert4j.runtime.io.NonFinite;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.model.GeneratedTransformer;
+import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -149,6 +151,26 @@ class InferenceModelTest {
     assertTrue(e.getMessage().contains("createForInference"), e.getMessage());
     assertTrue(e.getMessage().contains("create(kernels, maxBatch, maxLength) to train"),
         e.getMessage());
+  }
+
+  @Test
+  void aCheckpointWithNanIsRejectedBeforeAnyParameterChanges(@TempDir Path dir) throws Exception {
+    try (Kernels kernels = Backend.cpu();
+        GeneratedTransformer training = TestModels.NONE.factory.create(kernels, 2, 8);
+        GeneratedTransformer inference = forInference(training, kernels, 2, 8)) {
+      Harness.randomizeWeights(training, 3);
+      String last = training.parameters().get(training.parameters().size() - 1).name();
+      FloatTensor values = training.parameter(last);
+      values.data()[1] = Float.NaN;
+      training.setParameter(last, values);
+      Path bad = dir.resolve("nan.safetensors");
+      training.save(bad, NonFinite.ALLOW);
+      String first = training.parameters().get(0).name();
+      FloatTensor before = inference.parameter(first);
+      Exception e = assertThrows(IOException.class, () -> inference.load(bad));
+      assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+      assertEquals(before, inference.parameter(first), "the first tensor was not written");
+    }
   }
 
   @Test
