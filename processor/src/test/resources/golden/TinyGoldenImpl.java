@@ -16,6 +16,11 @@
 // columns after the attention LN backward read it, queryGrad context's after the output dense's
 // backward, keyGrad/valueGrad attentionMean/Rstd's and intermediatePre's, embeddingOutputGrad
 // attentionNormed's, embeddingSumGrad embeddingOutput's once layer 0's backward is done).
+// createForInference passes inferenceOnly = true: every forward buffer then takes its column of the
+// inference arena (the forward alone placed by liveness, 40 floats per token against 150) and the
+// gradients are null. Checked by eye the same way: query reuses embeddingSum's columns after the
+// embeddings' LN, key embeddingMean/Rstd's, attentionSum query's, intermediatePre the layer input's
+// once the attention LN has read it as its residual, outputSum intermediatePre's.
 // If the generator changes on purpose, check the new output the same way before replacing this file.
 package tiny;
 
@@ -29,6 +34,7 @@ import bert4j.runtime.config.ModelConfig;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Slice;
+import bert4j.runtime.model.ArenaWidths;
 import bert4j.runtime.model.GeneratedTransformer;
 import bert4j.runtime.model.LossTarget;
 import bert4j.runtime.model.ModelLayout;
@@ -45,19 +51,23 @@ import javax.annotation.processing.Generated;
  * <p>Parameters: 794. Forward FLOPs per token: 1024 + 32 × seq (1,280 at seq 8; a training step is
  * about three times that). Activation arena: 4 × (150 × tokens + 4 × batch + 2 × tokens × seq)
  * bytes, 42,624 bytes at batch 8 × seq 8.
+ * Inference arena ({@code createForInference}): 4 × (40 × tokens + 2 × batch + 2 × tokens × seq) bytes,
+ * 14,400 bytes at batch 8 × seq 8.
  */
 @Generated("bert4j.processor.TransformerProcessor")
 public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGolden {
   /**
    * Sizes, parameters (Hugging Face names, flat-buffer offsets), the losses' targets, arena widths (floats per
-   * token, per sequence, per token pair), forward FLOPs per token (fixed, per position) and the compiled optimizer.
+   * token, per sequence, per token pair; training, then inference), forward FLOPs per token (fixed, per
+   * position) and the compiled optimizer.
    */
   public static final ModelLayout LAYOUT = new ModelLayout("tiny.TinyGolden",
       new ModelConfig(Architecture.BERT, 1, 8, 2, 16, 10, 8, 2, 8, Activation.GELU, 1.0E-12, 0),
       8, 0, 0.02,
       parameterTable(),
       List.of(new LossTarget(LossTarget.Kind.SEQUENCE_LABELS, 2, "the classification head")),
-      150, 4, 2, 1024L, 32L,
+      new ArenaWidths(150, 4, 2), new ArenaWidths(40, 2, 2),
+      1024L, 32L,
       OptimizerProgram.adam(0.001, 0.9, 0.999, 1.0E-6, true));
 
   private final Slice wordEmbeddings;
@@ -109,8 +119,8 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
    */
   private final Layer[] layers = new Layer[1];
 
-  private TinyGoldenImpl(Kernels kernels, int maxBatch, int maxLength) {
-    super(kernels, LAYOUT, maxBatch, maxLength);
+  private TinyGoldenImpl(Kernels kernels, int maxBatch, int maxLength, boolean inferenceOnly) {
+    super(kernels, LAYOUT, maxBatch, maxLength, inferenceOnly);
     wordEmbeddings = param(0L);
     positionEmbeddings = param(80L);
     segmentEmbeddings = param(144L);
@@ -130,9 +140,9 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     embeddingMean = tokens(16);
     embeddingRstd = tokens(17);
     classLogits = sequences(0);
-    classLogitsGrad = sequences(2);
-    embeddingOutputGrad = tokens(58);
-    embeddingSumGrad = tokens(8);
+    classLogitsGrad = inferenceOnly() ? null : sequences(2);
+    embeddingOutputGrad = inferenceOnly() ? null : tokens(58);
+    embeddingSumGrad = inferenceOnly() ? null : tokens(8);
     for (int l = 0; l < layers.length; l++) {
       layers[l] = new Layer(l);
     }
@@ -144,7 +154,16 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
    * initialised from seed 0.
    */
   public static TinyGoldenImpl create(Kernels kernels, int maxBatch, int maxLength) {
-    return new TinyGoldenImpl(kernels, maxBatch, maxLength);
+    return new TinyGoldenImpl(kernels, maxBatch, maxLength, false);
+  }
+
+  /**
+   * A model on {@code kernels} for inference only, for batches of up to {@code maxBatch} sequences of up
+   * to {@code maxLength} tokens, initialised from seed 0: its parameters and a smaller arena for the forward
+   * (and decoding) pass, no gradients and no optimizer state; the training methods refuse.
+   */
+  public static TinyGoldenImpl createForInference(Kernels kernels, int maxBatch, int maxLength) {
+    return new TinyGoldenImpl(kernels, maxBatch, maxLength, true);
   }
 
   private static List<ParameterInfo> parameterTable() {
@@ -397,28 +416,28 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       outputBiasGrad = grad(752L);
       outputNormWeightGrad = grad(760L);
       outputNormBiasGrad = grad(768L);
-      query = tokens(18);
-      key = tokens(26);
-      value = tokens(34);
+      query = tokens(inferenceOnly() ? 0 : 18);
+      key = tokens(inferenceOnly() ? 16 : 26);
+      value = tokens(inferenceOnly() ? 24 : 34);
       probs = pairs(0);
-      context = tokens(42);
-      attentionSum = tokens(50);
-      attentionNormed = tokens(58);
-      attentionMean = tokens(66);
-      attentionRstd = tokens(67);
-      intermediatePre = tokens(68);
-      intermediate = tokens(84);
-      outputSum = tokens(100);
-      output = tokens(108);
-      outputMean = tokens(116);
-      outputRstd = tokens(117);
-      outputGrad = tokens(118);
-      attentionNormedGrad = tokens(126);
-      intermediateGrad = tokens(134);
-      contextGrad = tokens(50);
-      queryGrad = tokens(42);
-      keyGrad = tokens(66);
-      valueGrad = tokens(74);
+      context = tokens(inferenceOnly() ? 32 : 42);
+      attentionSum = tokens(inferenceOnly() ? 0 : 50);
+      attentionNormed = tokens(inferenceOnly() ? 16 : 58);
+      attentionMean = tokens(inferenceOnly() ? 24 : 66);
+      attentionRstd = tokens(inferenceOnly() ? 25 : 67);
+      intermediatePre = tokens(inferenceOnly() ? 0 : 68);
+      intermediate = tokens(inferenceOnly() ? 24 : 84);
+      outputSum = tokens(inferenceOnly() ? 0 : 100);
+      output = tokens(inferenceOnly() ? 8 : 108);
+      outputMean = tokens(inferenceOnly() ? 24 : 116);
+      outputRstd = tokens(inferenceOnly() ? 25 : 117);
+      outputGrad = inferenceOnly() ? null : tokens(118);
+      attentionNormedGrad = inferenceOnly() ? null : tokens(126);
+      intermediateGrad = inferenceOnly() ? null : tokens(134);
+      contextGrad = inferenceOnly() ? null : tokens(50);
+      queryGrad = inferenceOnly() ? null : tokens(42);
+      keyGrad = inferenceOnly() ? null : tokens(66);
+      valueGrad = inferenceOnly() ? null : tokens(74);
     }
 
     /**
@@ -442,7 +461,7 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
           segmentIds, query, key, value, probs, context, 0.0f, 0L);
       kernels.linear(context, 8, attentionOutputWeight, attentionOutputBias, null, attentionSum,
           attentionSum, rows, 8, 8);
-      // residual + layer norm
+      // residual + norm
       kernels.layerNorm(attentionSum, input, attentionNormWeight, attentionNormBias, 1.0E-12f,
           attentionNormed, attentionMean, attentionRstd, rows, 8);
       // feed-forward
@@ -450,7 +469,7 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
           intermediatePre, intermediate, rows, 8, 16);
       kernels.linear(intermediate, 16, outputWeight, outputBias, null, outputSum, outputSum, rows,
           16, 8);
-      // residual + layer norm
+      // residual + norm
       kernels.layerNorm(outputSum, attentionNormed, outputNormWeight, outputNormBias, 1.0E-12f,
           output, outputMean, outputRstd, rows, 8);
     }
@@ -460,7 +479,7 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
      */
     void backward(int batch, int seq) {
       int rows = batch * seq;
-      // residual + layer norm
+      // residual + norm
       kernels.layerNormBackward(outputGrad, outputSum, outputMean, outputRstd, outputNormWeight,
           attentionNormedGrad, outputNormWeightGrad, outputNormBiasGrad, rows, 8);
       // feed-forward
@@ -470,7 +489,7 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
           intermediateGrad, rows * 16);
       kernels.linearBackward(intermediateGrad, attentionNormed, 8, intermediateWeight,
           attentionNormedGrad, 8, true, intermediateWeightGrad, intermediateBiasGrad, rows, 8, 16);
-      // residual + layer norm
+      // residual + norm
       kernels.layerNormBackward(attentionNormedGrad, attentionSum, attentionMean, attentionRstd,
           attentionNormWeight, inputGrad, attentionNormWeightGrad, attentionNormBiasGrad, rows, 8);
       // self-attention

@@ -814,7 +814,8 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
 
   /** Memory of another CUDA backend is rejected: its addresses may be on another device. */
   @Override
-  protected void checkMemory(String kernel, String name, CudaMemory memory) {
+  protected void checkMemory(String kernel, String name, CudaMemory memory, long offset,
+      long extent) {
     if (memory.owner() != this) {
       throw new IllegalArgumentException(kernel + ": " + name + " is CUDA memory of another "
           + "backend, not of " + name());

@@ -56,26 +56,18 @@ public final class OrtBenchmark {
   private static final long SEED = 42;
   private static final Path DIRECTORY = Path.of("target", "ort-benchmark");
   private static final Path EXPORT_SCRIPT = Path.of("tools", "onnx-export", "export_bert.py");
+  /** The weights both sides run when none are given. */
+  static final Path DEFAULT_WEIGHTS = DIRECTORY.resolve("bert-base-seed" + SEED + ".safetensors");
 
   private OrtBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-    Files.createDirectories(DIRECTORY);
-    Path weights = args.length > 1 ? Path.of(args[1]) : DIRECTORY.resolve("bert-base-seed" + SEED
-        + ".safetensors");
+    Path weights = args.length > 1 ? Path.of(args[1]) : DEFAULT_WEIGHTS;
     int threads = Runtime.getRuntime().availableProcessors();
     double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     try (Kernels kernels = Backend.cpu()) {
-      if (!Files.exists(weights)) {
-        saveWeights(kernels, weights);
-      }
-      Path onnx = DIRECTORY.resolve(weights.getFileName().toString().replaceFirst(
-          "\\.safetensors$", "") + ".onnx");
-      if (!Files.exists(onnx)
-          || Files.getLastModifiedTime(onnx).compareTo(Files.getLastModifiedTime(weights)) < 0) {
-        export(weights, onnx);
-      }
+      Path onnx = prepare(kernels, weights);
       OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING);
       try (SessionOptions options = new SessionOptions()) {
         options.setOptimizationLevel(SessionOptions.OptLevel.ALL_OPT);
@@ -134,11 +126,29 @@ public final class OrtBenchmark {
     }
   }
 
+  /**
+   * The ONNX copy of {@code weights} (saving BERT-base from the fixed seed there first when the file
+   * does not exist), exported when missing or older than the weights.
+   */
+  static Path prepare(Kernels kernels, Path weights) throws IOException, InterruptedException {
+    Files.createDirectories(DIRECTORY);
+    if (!Files.exists(weights)) {
+      saveWeights(kernels, weights);
+    }
+    Path onnx = DIRECTORY.resolve(weights.getFileName().toString().replaceFirst(
+        "\\.safetensors$", "") + ".onnx");
+    if (!Files.exists(onnx)
+        || Files.getLastModifiedTime(onnx).compareTo(Files.getLastModifiedTime(weights)) < 0) {
+      export(weights, onnx);
+    }
+    return onnx;
+  }
+
   /** Times {@code repeats} alternating rounds of one case after a warm-up, whose outputs are compared. */
   private static Result measure(OrtEnvironment env, OrtSession session, Kernels kernels, Path weights,
       int batch, int seq, int repeats) throws IOException, OrtException {
     Batch input = tokens(batch, seq, seq, 1000L * batch + seq);
-    try (BertBaseImpl model = BertBaseImpl.create(kernels, batch, seq);
+    try (BertBaseImpl model = BertBaseImpl.createForInference(kernels, batch, seq);
         Feeds feeds = new Feeds(env, input)) {
       model.load(weights);
       double[] diff = difference(model.forward(input), run(session, feeds));
@@ -160,7 +170,7 @@ public final class OrtBenchmark {
   private static double[] paddedDifference(OrtEnvironment env, OrtSession session, Kernels kernels,
       Path weights) throws IOException, OrtException {
     Batch input = tokens(8, 128, 64, 7);
-    try (BertBaseImpl model = BertBaseImpl.create(kernels, 8, 128);
+    try (BertBaseImpl model = BertBaseImpl.createForInference(kernels, 8, 128);
         Feeds feeds = new Feeds(env, input)) {
       model.load(weights);
       return difference(model.forward(input), run(session, feeds));
@@ -171,7 +181,7 @@ public final class OrtBenchmark {
    * Random token ids in [1, vocab) (0 is padding), each row's length drawn from [minLength, seq] and
    * padded with 0 to seq; segment 0 for the first half of a row's tokens, 1 for the rest.
    */
-  private static Batch tokens(int batch, int seq, int minLength, long seed) {
+  static Batch tokens(int batch, int seq, int minLength, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     int[][] ids = new int[batch][seq];
     int[][] segments = new int[batch][seq];
@@ -186,7 +196,7 @@ public final class OrtBenchmark {
   }
 
   /** ONNX Runtime's inputs for a batch, as int64 tensors; closes them. */
-  private static final class Feeds implements AutoCloseable {
+  static final class Feeds implements AutoCloseable {
     final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
 
     Feeds(OrtEnvironment env, Batch batch) throws OrtException {
@@ -214,7 +224,7 @@ public final class OrtBenchmark {
   }
 
   /** One ONNX Runtime run, its outputs copied into Java arrays: sequence_output, pooled_output. */
-  private static float[][] run(OrtSession session, Feeds feeds) throws OrtException {
+  static float[][] run(OrtSession session, Feeds feeds) throws OrtException {
     try (OrtSession.Result result = session.run(feeds.tensors)) {
       return new float[][] {floats(result, "sequence_output"), floats(result, "pooled_output")};
     }

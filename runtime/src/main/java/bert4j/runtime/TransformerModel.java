@@ -32,6 +32,13 @@ public interface TransformerModel extends AutoCloseable {
   /** Total number of parameters. */
   long parameterCount();
 
+  /**
+   * Whether the model was created for inference ({@code createForInference}): it holds no gradients
+   * or optimizer state, and {@link #trainStep}, {@link #computeGradients}, {@link #gradient} and
+   * {@link #applyEma} refuse.
+   */
+  boolean inferenceOnly();
+
   /** The values of one parameter (a copy), by name; unknown names are an error naming the choices. */
   FloatTensor parameter(String name);
 

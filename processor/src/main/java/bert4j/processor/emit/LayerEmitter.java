@@ -21,7 +21,8 @@ import javax.lang.model.element.Modifier;
 
 /**
  * Writes the generated model's inner class {@code Layer}: the slices of one layer (parameters at
- * {@code first + index × stride}, buffers at their arena columns, the input through {@code connect}) and
+ * {@code first + index × stride}, buffers at their arena columns, those of the inference arena in a
+ * model created for inference, the input through {@code connect}) and
  * its {@code forward} and {@code backward}, written once from layer 0's calls; where the spec decodes,
  * also its {@code decode} (the incremental decoding pass, with buffers and an input of its own). Every
  * layer's calls must be layer 0's with its own slices; anything else is a planner bug, reported here.
@@ -128,9 +129,10 @@ final class LayerEmitter {
             && p.offset() == params.get(i).offset() + l * parameterStride, "parameter offsets", l);
       }
       for (Buffer b : buffers(l)) {
-        Column c = plan.columns().get(b);
-        require(c.equals(plan.columns().get(new Buffer(b.name(), 0, b.extent(), b.width()))),
-            "columns", l);
+        Buffer first = new Buffer(b.name(), 0, b.extent(), b.width());
+        require(plan.columns().get(b).equals(plan.columns().get(first)), "columns", l);
+        require(Objects.equals(plan.inference().columns().get(b),
+            plan.inference().columns().get(first)), "inference columns", l);
       }
       if (plan.decode() != null) {
         checkDecode(l);
@@ -205,8 +207,9 @@ final class LayerEmitter {
     }
     for (Buffer b : buffers(0)) {
       type.addField(SLICE, b.name(), Modifier.PRIVATE, Modifier.FINAL);
-      constructor.addStatement("$N = $L($L)", b.name(), ModelEmitter.region(b.extent()),
-          column(plan.columns().get(b)));
+      Column inference = plan.inference().columns().get(b);
+      constructor.addStatement("$N = $L", b.name(), ModelEmitter.placed(b.extent(),
+          column(plan.columns().get(b)), inference == null ? null : column(inference)));
     }
     type.addField(FieldSpec.builder(SLICE, "input", Modifier.PRIVATE).build());
     MethodSpec.Builder connect = MethodSpec.methodBuilder("connect")

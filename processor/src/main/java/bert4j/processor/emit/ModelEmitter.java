@@ -6,6 +6,7 @@ import bert4j.processor.heads.HeadOutput;
 import bert4j.processor.heads.Loss;
 import bert4j.processor.plan.Buffer;
 import bert4j.processor.plan.Call;
+import bert4j.processor.plan.Column;
 import bert4j.processor.plan.Extent;
 import bert4j.processor.plan.Parameter;
 import bert4j.processor.plan.Plan;
@@ -34,7 +35,8 @@ import javax.lang.model.element.Modifier;
  * the embeddings' calls, a loop over the layers and the heads' calls, its backward the same in reverse.
  * Where the spec decodes, the class extends {@code GeneratedLm} and its {@code decodePass} is written
  * the same way from the plan's decoding pass. One statement per kernel call, in plan order; every
- * decision was taken by the planner.
+ * decision was taken by the planner. Each arena slice is placed at its column of the plan's arena, or
+ * of the inference arena in a model created for inference (null there when only training uses it).
  */
 public final class ModelEmitter {
   private static final String RUNTIME = "bert4j.runtime";
@@ -42,6 +44,7 @@ public final class ModelEmitter {
   private static final ClassName DECODING_BASE = ClassName.get(RUNTIME + ".model", "GeneratedLm");
   private static final ClassName DECODE_LAYOUT = ClassName.get(RUNTIME + ".model", "DecodeLayout");
   private static final ClassName LAYOUT = ClassName.get(RUNTIME + ".model", "ModelLayout");
+  private static final ClassName ARENA_WIDTHS = ClassName.get(RUNTIME + ".model", "ArenaWidths");
   private static final ClassName LOSS_TARGET = ClassName.get(RUNTIME + ".model", "LossTarget");
   private static final ClassName KERNELS = ClassName.get(RUNTIME + ".kernels", "Kernels");
   private static final ClassName SLICE = LayerEmitter.SLICE;
@@ -84,8 +87,10 @@ public final class ModelEmitter {
         .addParameter(KERNELS, "kernels")
         .addParameter(int.class, "maxBatch")
         .addParameter(int.class, "maxLength")
-        .addStatement(plan.decode() != null ? "super(kernels, LAYOUT, DECODE, maxBatch, maxLength)"
-            : "super(kernels, LAYOUT, maxBatch, maxLength)");
+        .addParameter(boolean.class, "inferenceOnly")
+        .addStatement(plan.decode() != null
+            ? "super(kernels, LAYOUT, DECODE, maxBatch, maxLength, inferenceOnly)"
+            : "super(kernels, LAYOUT, maxBatch, maxLength, inferenceOnly)");
     List<Parameter> global = Stream.concat(plan.parameters().stream(), plan.views().stream())
         .filter(p -> p.layer() == Buffer.GLOBAL).toList();
     for (Parameter p : global) {
@@ -104,8 +109,10 @@ public final class ModelEmitter {
     }
     for (Buffer b : buffers) {
       type.addField(SLICE, b.name(), Modifier.PRIVATE, Modifier.FINAL);
-      constructor.addStatement("$N = $L($L)", b.name(), region(b.extent()),
-          plan.columns().get(b).base());
+      Column inference = plan.inference().columns().get(b);
+      constructor.addStatement("$N = $L", b.name(), placed(b.extent(),
+          CodeBlock.of("$L", plan.columns().get(b).base()),
+          inference == null ? null : CodeBlock.of("$L", inference.base())));
     }
     if (plan.decode() != null) {
       Set<Buffer> decoding = new LinkedHashSet<>();
@@ -152,7 +159,19 @@ public final class ModelEmitter {
         .addParameter(KERNELS, "kernels")
         .addParameter(int.class, "maxBatch")
         .addParameter(int.class, "maxLength")
-        .addStatement("return new $T(kernels, maxBatch, maxLength)", self)
+        .addStatement("return new $T(kernels, maxBatch, maxLength, false)", self)
+        .build());
+    type.addMethod(MethodSpec.methodBuilder("createForInference")
+        .addJavadoc("A model on {@code kernels} for inference only, for batches of up to {@code maxBatch} "
+            + "sequences of up\nto {@code maxLength} tokens, initialised from seed 0: its parameters and "
+            + "a smaller arena for the forward\n(and decoding) pass, no gradients and no optimizer state; "
+            + "the training methods refuse.\n")
+        .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+        .returns(self)
+        .addParameter(KERNELS, "kernels")
+        .addParameter(int.class, "maxBatch")
+        .addParameter(int.class, "maxLength")
+        .addStatement("return new $T(kernels, maxBatch, maxLength, true)", self)
         .build());
     type.addMethod(parameterTable(plan, layer));
     type.addMethod(forwardPass(plan));
@@ -187,6 +206,10 @@ public final class ModelEmitter {
             plan.flops().perTokenPerPosition(), String.format("%,d", plan.flopsPerToken(seq)), seq,
             plan.tokenWidth(), plan.sequenceWidth(), plan.pairWidth(),
             String.format("%,d", plan.arenaBytes(8, seq)), seq)
+        .add("Inference arena ({@code createForInference}): 4 × ($L × tokens + $L × batch + $L × tokens × seq) bytes,\n"
+            + "$L bytes at batch 8 × seq $L.\n", plan.inference().tokenWidth(),
+            plan.inference().sequenceWidth(), plan.inference().pairWidth(),
+            String.format("%,d", plan.inference().bytes(8, seq)), seq)
         .build();
   }
 
@@ -218,14 +241,16 @@ public final class ModelEmitter {
         .add("new $T($S,\n$>$>$L,\n$L, $L, $L,\n", LAYOUT, spec.qualifiedName(), config(spec),
             spec.maxLength(), spec.conditionSize(), spec.initializerRange())
         .add("parameterTable(),\n$T.of($L),\n", LIST, losses.build())
-        .add("$L, $L, $L, $LL, $LL,\n", plan.tokenWidth(), plan.sequenceWidth(), plan.pairWidth(),
-            plan.flops().perToken(), plan.flops().perTokenPerPosition())
+        .add("new $T($L, $L, $L), new $T($L, $L, $L),\n$LL, $LL,\n", ARENA_WIDTHS,
+            plan.tokenWidth(), plan.sequenceWidth(), plan.pairWidth(), ARENA_WIDTHS,
+            plan.inference().tokenWidth(), plan.inference().sequenceWidth(),
+            plan.inference().pairWidth(), plan.flops().perToken(), plan.flops().perTokenPerPosition())
         .add("$L)$<$<", OptimizerEmitter.program(spec.optimizer()))
         .build();
     return FieldSpec.builder(LAYOUT, "LAYOUT", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
         .addJavadoc("Sizes, parameters (Hugging Face names, flat-buffer offsets), the losses' targets, "
-            + "arena widths (floats per\ntoken, per sequence, per token pair), forward FLOPs per token "
-            + "(fixed, per position) and the compiled optimizer.\n")
+            + "arena widths (floats per\ntoken, per sequence, per token pair; training, then inference), "
+            + "forward FLOPs per token (fixed, per\nposition) and the compiled optimizer.\n")
         .initializer(init)
         .build();
   }
@@ -403,6 +428,21 @@ public final class ModelEmitter {
         .returns(TENSOR)
         .addStatement(read, CallRenderer.model().buffer(b), b.width())
         .build();
+  }
+
+  /**
+   * The slice of an arena buffer of {@code extent}: at column {@code training} in a model that
+   * trains, at {@code inference} in a model created for inference (null: only training uses it).
+   */
+  static CodeBlock placed(Extent extent, CodeBlock training, CodeBlock inference) {
+    String region = region(extent);
+    if (inference == null) {
+      return CodeBlock.of("inferenceOnly() ? null : $L($L)", region, training);
+    }
+    if (inference.equals(training)) {
+      return CodeBlock.of("$L($L)", region, training);
+    }
+    return CodeBlock.of("$L(inferenceOnly() ? $L : $L)", region, inference, training);
   }
 
   static String region(Extent extent) {

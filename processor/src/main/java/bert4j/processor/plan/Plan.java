@@ -12,8 +12,8 @@ import java.util.Map;
  * Stage 2's result, plain data: the parameters in flat-buffer order (and the views some calls take
  * of them, {@link bert4j.processor.tape.Tape#view}), the forward calls and the derived
  * backward calls in order, each buffer's arena column, the outputs and losses of the heads, each layer's
- * input (and its gradient), the counts of the report, and the incremental decoding pass where the
- * spec decodes (null otherwise). With recompute, each layer's backward starts
+ * input (and its gradient), the counts of the report, the incremental decoding pass where the
+ * spec decodes (null otherwise), and the arena of a model created for inference. With recompute, each layer's backward starts
  * by replaying the layer's forward calls ({@link #timeline()} shows them). The emitter writes this down
  * and decides nothing.
  */
@@ -31,7 +31,8 @@ public record Plan(
     int sequenceWidth,
     int pairWidth,
     Flops flops,
-    DecodePlan decode) {
+    DecodePlan decode,
+    InferenceArena inference) {
 
   /** What layer {@code index} reads from outside itself: its input, and its input's gradient (or null). */
   public record LayerPorts(int index, Buffer input, Buffer inputGradient) {}

@@ -22,7 +22,8 @@ import java.util.Set;
 /**
  * Stage 2 of the processor: records the spec's architecture and heads on a {@link Tape}, derives the
  * backward ({@link Gradients}), and reads the tape for everything else: liveness and arena columns
- * (over the replayed forward too, under recompute), FLOPs, the layers' inputs.
+ * (over the replayed forward too, under recompute; and over the forward alone for a model created
+ * for inference), FLOPs, the layers' inputs.
  */
 public final class Planner {
   private Planner() {}
@@ -56,7 +57,7 @@ public final class Planner {
       outputs.add(o.buffer());
     }
     Plan unplaced = new Plan(spec, tape.parameters(), tape.views(), forward, backward.calls(), Map.of(),
-        heads.outputs(), heads.losses(), ports, 0, 0, 0, flops, null);
+        heads.outputs(), heads.losses(), ports, 0, 0, 0, flops, null, null);
     ArenaPlanner.Placement placement =
         ArenaPlanner.place(unplaced.timeline(), outputs, spec.layers());
     DecodePlan decode = spec.decodes() ? decode(spec) : null;
@@ -68,7 +69,22 @@ public final class Planner {
     }
     return new Plan(spec, tape.parameters(), tape.views(), forward, backward.calls(), placement.columns(),
         heads.outputs(), heads.losses(), ports, tokenWidth, sequenceWidth,
-        placement.widths().get(Extent.PAIRS), flops, decode);
+        placement.widths().get(Extent.PAIRS), flops, decode, inference(forward, outputs, spec, decode));
+  }
+
+  /** The forward alone placed by liveness, beside the decoding pass where there is one. */
+  private static InferenceArena inference(List<Call> forward, Set<Buffer> outputs, ModelSpec spec,
+      DecodePlan decode) {
+    ArenaPlanner.Placement placement =
+        ArenaPlanner.place(InferenceArena.calls(forward), outputs, spec.layers());
+    int tokenWidth = placement.widths().get(Extent.TOKENS);
+    int sequenceWidth = placement.widths().get(Extent.SEQUENCES);
+    if (decode != null) {
+      tokenWidth = Math.max(tokenWidth, decode.tokenWidth());
+      sequenceWidth = Math.max(sequenceWidth, decode.sequenceWidth());
+    }
+    return new InferenceArena(placement.columns(), tokenWidth, sequenceWidth,
+        placement.widths().get(Extent.PAIRS));
   }
 
   /**

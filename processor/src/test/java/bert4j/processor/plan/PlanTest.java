@@ -421,6 +421,52 @@ class PlanTest {
     }
   }
 
+  /**
+   * The inference arena: exactly the buffers the forward's non-training calls touch, placed by their
+   * liveness over those calls alone (recomputed here) without overlap, inside widths that cover the
+   * decoding pass too and are no wider than the training arena's, which they undercut once the
+   * backward keeps anything.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("specs")
+  void inferenceArenaPlacesTheForwardAloneWithoutOverlap(Spec s) {
+    Plan plan = s.plan();
+    InferenceArena arena = plan.inference();
+    List<Call> calls = plan.forward().stream().filter(c -> !c.trainingOnly()).toList();
+    Map<Buffer, List<int[]>> lives = intervals(calls,
+        plan.outputs().stream().map(HeadOutput::buffer).collect(Collectors.toSet()));
+    assertEquals(lives.keySet(), arena.columns().keySet(), "every buffer of the forward is placed");
+    List<Buffer> buffers = new ArrayList<>(lives.keySet());
+    for (int i = 0; i < buffers.size(); i++) {
+      Buffer a = buffers.get(i);
+      int ca = arena.columns().get(a).of(a.layer());
+      int width = switch (a.extent()) {
+        case TOKENS -> arena.tokenWidth();
+        case SEQUENCES -> arena.sequenceWidth();
+        case PAIRS -> arena.pairWidth();
+      };
+      assertTrue(ca >= 0 && ca + a.width() <= width, a.id() + " fits in its inference region");
+      for (int j = i + 1; j < buffers.size(); j++) {
+        Buffer b = buffers.get(j);
+        int cb = arena.columns().get(b).of(b.layer());
+        boolean overlap = a.extent() == b.extent() && ca < cb + b.width() && cb < ca + a.width();
+        assertFalse(overlap && together(lives.get(a), lives.get(b)),
+            a.id() + " and " + b.id() + " share inference columns while both live");
+      }
+    }
+    if (plan.decode() != null) {
+      assertTrue(arena.tokenWidth() >= plan.decode().tokenWidth()
+          && arena.sequenceWidth() >= plan.decode().sequenceWidth(), "the decoding pass fits");
+    }
+    assertTrue(arena.tokenWidth() <= plan.tokenWidth() && arena.sequenceWidth() <= plan.sequenceWidth()
+        && arena.pairWidth() <= plan.pairWidth(), "no region wider than training's");
+    if (!plan.backward().isEmpty()) {
+      assertTrue(arena.bytes(4, s.maxPosition) < plan.arenaBytes(4, s.maxPosition),
+          "inference arena " + arena.bytes(4, s.maxPosition) + " < training arena "
+              + plan.arenaBytes(4, s.maxPosition));
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("specs")
   void bufferNamesAreUniquePerScope(Spec s) {
@@ -486,6 +532,21 @@ class PlanTest {
     assertTrue((double) four.tokenWidth() / sumFour < (double) one.tokenWidth() / sumOne,
         "reuse ratio: 1 layer " + one.tokenWidth() + "/" + sumOne + ", 4 layers "
             + four.tokenWidth() + "/" + sumFour);
+  }
+
+  @Test
+  void bertBaseInferenceArenaDoesNotGrowWithDepth() {
+    // With no backward to keep activations for, a layer's buffers die inside it and the next layer
+    // reuses them: 2 layers or 12 need the same arena, against the training arena's growth.
+    Spec base = bertBase().heads(true, false, 2);
+    Plan twelve = base.plan();
+    Plan two = base.layers(2).plan();
+    long inference = twelve.inference().bytes(8, 128);
+    System.out.printf("BERT-base arena at 8 x 128: inference %,d bytes, training %,d%n", inference,
+        twelve.arenaBytes(8, 128));
+    assertEquals(two.inference().bytes(8, 128), inference, "2 layers' inference arena");
+    assertTrue(two.arenaBytes(8, 128) < twelve.arenaBytes(8, 128), "the training arena grows");
+    assertTrue(8 * inference < twelve.arenaBytes(8, 128), "inference arena " + inference);
   }
 
   // ---- recompute -------------------------------------------------------------------------------

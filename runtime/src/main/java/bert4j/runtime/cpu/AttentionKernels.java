@@ -33,15 +33,15 @@ final class AttentionKernels {
   private int[] segmentIds;
   private float dropout;
   private long seed;
-  private CpuMemory q;
-  private CpuMemory k;
-  private CpuMemory v;
-  private CpuMemory probs;
-  private CpuMemory ctx;
-  private CpuMemory dCtx;
-  private CpuMemory dq;
-  private CpuMemory dk;
-  private CpuMemory dv;
+  private CpuWindow q;
+  private CpuWindow k;
+  private CpuWindow v;
+  private CpuWindow probs;
+  private CpuWindow ctx;
+  private CpuWindow dCtx;
+  private CpuWindow dq;
+  private CpuWindow dk;
+  private CpuWindow dv;
   private int qOff;
   private int kOff;
   private int vOff;
@@ -64,8 +64,8 @@ final class AttentionKernels {
   }
 
   void forward(int batch, int seq, int heads, int keySize, int headSize, float scale, Mask mask,
-      int[] tokenIds, int[] segmentIds, CpuMemory q, int qOff, CpuMemory k, int kOff, CpuMemory v,
-      int vOff, CpuMemory probs, int probsOff, CpuMemory ctx, int ctxOff, float dropout, long seed) {
+      int[] tokenIds, int[] segmentIds, CpuWindow q, int qOff, CpuWindow k, int kOff, CpuWindow v,
+      int vOff, CpuWindow probs, int probsOff, CpuWindow ctx, int ctxOff, float dropout, long seed) {
     shape(seq, heads, keySize, headSize, scale, dropout, seed);
     this.mask = mask;
     this.tokenIds = tokenIds;
@@ -84,9 +84,9 @@ final class AttentionKernels {
   }
 
   void backward(int batch, int seq, int heads, int keySize, int headSize, float scale, Mask mask,
-      int[] tokenIds, int[] segmentIds, CpuMemory q, int qOff, CpuMemory k, int kOff, CpuMemory v,
-      int vOff, CpuMemory probs, int probsOff, CpuMemory dCtx, int dCtxOff, CpuMemory dq, int dqOff,
-      CpuMemory dk, int dkOff, CpuMemory dv, int dvOff, float dropout, long seed) {
+      int[] tokenIds, int[] segmentIds, CpuWindow q, int qOff, CpuWindow k, int kOff, CpuWindow v,
+      int vOff, CpuWindow probs, int probsOff, CpuWindow dCtx, int dCtxOff, CpuWindow dq, int dqOff,
+      CpuWindow dk, int dkOff, CpuWindow dv, int dvOff, float dropout, long seed) {
     shape(seq, heads, keySize, headSize, scale, dropout, seed);
     this.mask = mask;
     this.tokenIds = tokenIds;

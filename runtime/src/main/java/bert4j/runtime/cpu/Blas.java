@@ -12,7 +12,7 @@ import org.bytedeco.openblas.presets.openblas_nolapack;
 /**
  * Row-major sgemm through the OpenBLAS that ND4J bundles (JavaCPP's presets), and control of its
  * thread count. JavaCPP passes a {@link FloatBuffer} from its position, so operands are positioned
- * views of {@link CpuMemory} (or per-thread scratch buffers) and a call allocates nothing.
+ * views of a {@link CpuWindow} (or per-thread scratch buffers) and a call allocates nothing.
  */
 final class Blas {
   private static final openblas_nolapack.SetNumThreads SET_THREADS = setThreads();

@@ -25,12 +25,12 @@ final class CachedAttentionKernels {
   private int[] cacheTokens;
   private int[] cacheSegments;
   private int[] starts;
-  private CpuMemory q;
-  private CpuMemory k;
-  private CpuMemory v;
-  private CpuMemory keyCache;
-  private CpuMemory valueCache;
-  private CpuMemory ctx;
+  private CpuWindow q;
+  private CpuWindow k;
+  private CpuWindow v;
+  private CpuWindow keyCache;
+  private CpuWindow valueCache;
+  private CpuWindow ctx;
   private int qOff;
   private int kOff;
   private int vOff;
@@ -52,8 +52,8 @@ final class CachedAttentionKernels {
   record Shape(int batch, int seq, int capacity, int heads, int keySize, int headSize, float scale) {}
 
   void forward(Shape shape, Mask mask, int[] cacheTokens, int[] cacheSegments, int[] starts,
-      CpuMemory q, int qOff, CpuMemory k, int kOff, CpuMemory v, int vOff, CpuMemory keyCache,
-      int keyCacheOff, CpuMemory valueCache, int valueCacheOff, CpuMemory ctx, int ctxOff) {
+      CpuWindow q, int qOff, CpuWindow k, int kOff, CpuWindow v, int vOff, CpuWindow keyCache,
+      int keyCacheOff, CpuWindow valueCache, int valueCacheOff, CpuWindow ctx, int ctxOff) {
     this.seq = shape.seq();
     this.capacity = shape.capacity();
     this.heads = shape.heads();
@@ -126,7 +126,7 @@ final class CachedAttentionKernels {
   }
 
   /** Copies {@code seq} rows of {@code width} floats (row stride {@code stride}) into the cache. */
-  private void append(Scratch s, CpuMemory from, int fromOff, int stride, CpuMemory cache,
+  private void append(Scratch s, CpuWindow from, int fromOff, int stride, CpuWindow cache,
       int cacheOff, int width) {
     float[] row = s.row(1, width);
     FloatBuffer src = from.floats();

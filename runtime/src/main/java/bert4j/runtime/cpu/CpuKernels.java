@@ -53,6 +53,9 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final Map<BoundOptimizer, CpuOptimizerStep> optimizerSteps = new WeakHashMap<>();
   private boolean closed;
 
+  /** The windows of memory larger than one window start this many floats apart. */
+  private final long windowStride;
+
   /** A backend using every available processor. */
   public CpuKernels() {
     this(Runtime.getRuntime().availableProcessors());
@@ -63,7 +66,21 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
    * count is process-wide: the last backend created sets it).
    */
   public CpuKernels(int threads) {
+    this(threads, CpuMemory.DEFAULT_STRIDE);
+  }
+
+  /**
+   * A backend whose memory larger than {@code 2 × windowStride − 1} floats is addressed in windows
+   * {@code windowStride} floats apart ({@link CpuMemory}); tests lower it to take that path at a
+   * small size.
+   */
+  CpuKernels(int threads, long windowStride) {
     super(CpuMemory.class);
+    if (windowStride < 1 || windowStride > CpuMemory.DEFAULT_STRIDE) {
+      throw new IllegalArgumentException("windowStride=" + windowStride + " must be in [1, "
+          + CpuMemory.DEFAULT_STRIDE + "]");
+    }
+    this.windowStride = windowStride;
     this.pool = new ParallelRows(threads);
     Blas.threads(threads);
     this.scratch = Scratch.perThread(pool);
@@ -100,7 +117,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   @Override
   public Memory allocate(long floats) {
     requireOpen();
-    return new CpuMemory(floats, pool.threads());
+    return new CpuMemory(floats, pool.threads(), windowStride);
   }
 
   @Override
@@ -462,7 +479,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   /** The buffer seen from {@code slice}'s offset on, indexed from 0 (itself at offset 0). */
   private static FloatBuffer from(FloatBuffer buffer, Slice slice) {
-    return slice.offset() == 0 ? buffer : buffer.duplicate().position(offset(slice)).slice();
+    return offset(slice) == 0 ? buffer : buffer.duplicate().position(offset(slice)).slice();
   }
 
   /** The worker pool as the optimizer's parallel-for, without allocating per call. */
@@ -505,9 +522,27 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     }
   }
 
-  /** The CPU memory behind a checked slice; null for a null slice (an absent optional argument). */
-  private static CpuMemory cpu(Slice slice) {
-    return slice == null ? null : (CpuMemory) slice.memory();
+  /**
+   * A kernel argument must lie inside one window of its memory (always so for memory of one window,
+   * and for any tensor of up to the windows' stride).
+   */
+  @Override
+  protected void checkMemory(String kernel, String name, CpuMemory memory, long offset,
+      long extent) {
+    if (!memory.fits(offset, extent)) {
+      throw new IllegalArgumentException(kernel + ": " + name + " spans " + extent
+          + " floats from offset " + offset + ", more than one window of CPU memory holds: in "
+          + "memory of " + memory.size() + " floats, one kernel argument may span up to "
+          + memory.largestTensor() + " floats");
+    }
+  }
+
+  /**
+   * The window of CPU memory holding a checked slice; null for a null slice (an absent optional
+   * argument).
+   */
+  private static CpuWindow cpu(Slice slice) {
+    return slice == null ? null : ((CpuMemory) slice.memory()).window(slice.offset());
   }
 
   /** The floats behind a checked slice; null for a null slice (an absent optional argument). */
@@ -515,8 +550,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     return slice == null ? null : cpu(slice).floats();
   }
 
-  /** A checked slice's offset (CPU memory never exceeds int indices); 0 for a null slice. */
+  /** A checked slice's offset in its window ({@link #cpu}); 0 for a null slice. */
   private static int offset(Slice slice) {
-    return slice == null ? 0 : (int) slice.offset();
+    return slice == null ? 0 : ((CpuMemory) slice.memory()).indexInWindow(slice.offset());
   }
 }

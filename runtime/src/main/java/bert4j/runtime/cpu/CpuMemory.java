@@ -7,37 +7,61 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.util.Arrays;
+import org.bytedeco.javacpp.Pointer;
 
 /**
- * Host memory of the CPU backend: one direct, native-order, zero-filled {@link FloatBuffer}. Kernels
- * read and write it with absolute gets and puts; BLAS calls take one of a few reusable duplicate views
- * per thread, positioned at the operand's offset, so no call allocates.
+ * Host memory of the CPU backend, zero-filled, of any size. Java buffers take int indices, so the
+ * kernels address it through {@link CpuWindow}s: memory of up to {@link #WINDOW_FLOATS} floats is
+ * one direct buffer and one window; larger memory is one native allocation seen through
+ * overlapping windows of {@code 2 × stride − 1} floats that start every {@code stride} floats
+ * ({@link #DEFAULT_STRIDE}: windows of 2 GiB every GiB). The window of an offset is the one starting
+ * at or just below it, so every tensor of up to {@code stride} floats lies inside the window of its
+ * first float, wherever it starts ({@link #fits}; the backend checks every kernel argument).
  */
 public final class CpuMemory implements Memory {
   /** The most floats one direct buffer can hold (its capacity in bytes is an {@code int}). */
-  public static final long MAX_FLOATS = Integer.MAX_VALUE / Float.BYTES;
+  public static final long WINDOW_FLOATS = Integer.MAX_VALUE / Float.BYTES;
 
-  /** Views per thread: one for each operand of a gemm (A, B, C). */
-  static final int OPERANDS = 3;
+  /** How far apart the windows of memory larger than one window start: 2^28 floats (1 GiB). */
+  static final long DEFAULT_STRIDE = 1L << 28;
 
   private final long size;
-  private ByteBuffer bytes;
-  private FloatBuffer floats;
-  private final FloatBuffer[] views;
+  private final long stride;
+  private final CpuWindow[] windows;
+  /** The buffer of memory that is one window, or null. */
+  private ByteBuffer direct;
+  /** The native allocation of memory larger than one window, or null. */
+  private Pointer allocation;
 
-  CpuMemory(long floats, int threads) {
-    if (floats < 0 || floats > MAX_FLOATS) {
-      throw new IllegalArgumentException("cannot allocate " + floats + " floats of CPU memory: one "
-          + "direct buffer holds 0 to " + MAX_FLOATS + " floats (2 GiB)");
+  /**
+   * {@code floats} zeros for a backend of {@code threads} threads, in windows {@code stride} floats
+   * apart when more than {@code 2 × stride − 1}.
+   */
+  CpuMemory(long floats, int threads, long stride) {
+    if (floats < 0) {
+      throw new IllegalArgumentException("cannot allocate " + floats + " floats of CPU memory: the "
+          + "size must be >= 0");
     }
     this.size = floats;
-    this.bytes = ByteBuffer.allocateDirect((int) floats * Float.BYTES).order(ByteOrder.nativeOrder());
-    this.floats = bytes.asFloatBuffer();
-    this.views = new FloatBuffer[threads * OPERANDS];
-    for (int i = 0; i < views.length; i++) {
-      views[i] = this.floats.duplicate();
+    this.stride = stride;
+    if (floats <= windowFloats()) {
+      direct = ByteBuffer.allocateDirect((int) floats * Float.BYTES).order(ByteOrder.nativeOrder());
+      windows = new CpuWindow[] {new CpuWindow(direct.asFloatBuffer(), floats, threads)};
+      return;
+    }
+    allocation = Pointer.calloc(floats, Float.BYTES);
+    if (allocation == null || allocation.isNull()) {
+      allocation = null;
+      throw new OutOfMemoryError("cannot allocate " + floats + " floats (" + (floats >> 28)
+          + " GiB) of native CPU memory");
+    }
+    windows = new CpuWindow[(int) ((floats + stride - 1) / stride)];
+    for (int i = 0; i < windows.length; i++) {
+      long start = i * stride;
+      long end = Math.min(floats, start + windowFloats());
+      ByteBuffer bytes = new Span(allocation, start * Float.BYTES, (end - start) * Float.BYTES)
+          .asByteBuffer().order(ByteOrder.nativeOrder());
+      windows[i] = new CpuWindow(bytes.asFloatBuffer(), floats, threads);
     }
   }
 
@@ -46,40 +70,78 @@ public final class CpuMemory implements Memory {
     return size;
   }
 
-  /** The whole buffer, for absolute gets and puts. */
-  FloatBuffer floats() {
-    FloatBuffer f = floats;
-    if (f == null) {
-      throw new IllegalStateException("CPU memory of " + size + " floats used after close()");
-    }
-    return f;
+  /** How many floats one window spans: {@code 2 × stride − 1}. */
+  private long windowFloats() {
+    return 2 * stride - 1;
+  }
+
+  /** Index of the window holding {@code offset}: the one starting at or just below it. */
+  private int windowIndex(long offset) {
+    return windows.length == 1 ? 0 : (int) Math.min(offset / stride, windows.length - 1);
+  }
+
+  /** The window through which the kernels address the tensor starting at {@code offset}. */
+  CpuWindow window(long offset) {
+    return windows[windowIndex(offset)];
+  }
+
+  /** {@code offset} as an index into {@link #window}{@code (offset)}. */
+  int indexInWindow(long offset) {
+    return (int) (offset - windowIndex(offset) * stride);
+  }
+
+  /** Whether {@code extent} floats from {@code offset} lie inside the window of {@code offset}. */
+  boolean fits(long offset, long extent) {
+    int window = windowIndex(offset);
+    long end = Math.min(size, window * stride + windowFloats());
+    return offset + extent <= end;
+  }
+
+  /** The most floats one kernel argument may span wherever it starts: the windows' stride. */
+  long largestTensor() {
+    return windows.length == 1 ? size : stride;
   }
 
   /**
-   * A view of the buffer for {@code thread}'s gemm operand {@code operand} (0 to 2), positioned at
-   * {@code offset}; valid until that thread asks for the same operand again.
-   */
-  FloatBuffer view(int thread, int operand, int offset) {
-    floats();
-    FloatBuffer view = views[thread * OPERANDS + operand];
-    view.position(offset);
-    return view;
-  }
-
-  /**
-   * Releases the native memory now when the JDK lets us, else leaves it to the garbage collector.
-   * Idempotent.
+   * Releases the memory now (a direct buffer: when the JDK lets us, else the garbage collector
+   * does). Idempotent.
    */
   @Override
   public void close() {
-    ByteBuffer b = bytes;
-    if (b == null) {
+    if (direct == null && allocation == null) {
       return;
     }
-    bytes = null;
-    floats = null;
-    Arrays.fill(views, null);
-    Cleaner.clean(b);
+    for (CpuWindow w : windows) {
+      w.close();
+    }
+    if (direct != null) {
+      ByteBuffer b = direct;
+      direct = null;
+      Cleaner.clean(b);
+    } else {
+      Pointer p = allocation;
+      allocation = null;
+      Pointer.free(p);
+    }
+  }
+
+  /**
+   * {@code bytes} bytes of a native allocation from {@code offset} on, as a pointer that starts
+   * there: JavaCPP turns a pointer into a direct buffer correctly only from its own address (a
+   * position past 2 GiB overflows).
+   */
+  private static final class Span extends Pointer {
+    Span(Pointer allocation, long offset, long bytes) {
+      address = allocation.address() + offset;
+      limit(bytes);
+      capacity(bytes);
+    }
+
+    /** Positions and limits count bytes. */
+    @Override
+    public int sizeof() {
+      return 1;
+    }
   }
 
   /** Frees a direct buffer eagerly through sun.misc.Unsafe#invokeCleaner, found reflectively. */

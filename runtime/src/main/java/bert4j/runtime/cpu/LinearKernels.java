@@ -31,8 +31,8 @@ final class LinearKernels {
     this.activations = activations;
   }
 
-  void forward(CpuMemory x, int xOff, int xStride, CpuMemory w, int wOff, CpuMemory bias, int biasOff,
-      Activation activation, CpuMemory pre, int preOff, CpuMemory out, int outOff, int rows, int in,
+  void forward(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow bias, int biasOff,
+      Activation activation, CpuWindow pre, int preOff, CpuWindow out, int outOff, int rows, int in,
       int outWidth) {
     if (rows == 0) {
       return;
@@ -47,9 +47,9 @@ final class LinearKernels {
         activation, out.floats(), outOff, rows, outWidth);
   }
 
-  void backward(CpuMemory dPre, int dPreOff, CpuMemory x, int xOff, int xStride, CpuMemory w,
-      int wOff, CpuMemory dx, int dxOff, int dxStride, boolean accumulateDx, CpuMemory dw, int dwOff,
-      CpuMemory dBias, int dBiasOff, int rows, int in, int outWidth) {
+  void backward(CpuWindow dPre, int dPreOff, CpuWindow x, int xOff, int xStride, CpuWindow w,
+      int wOff, CpuWindow dx, int dxOff, int dxStride, boolean accumulateDx, CpuWindow dw, int dwOff,
+      CpuWindow dBias, int dBiasOff, int rows, int in, int outWidth) {
     if (rows == 0) {
       return;
     }

@@ -17,9 +17,9 @@ final class TalkingHeadsKernels {
   private int columns;
   private int blocks;
   private boolean transposeW;
-  private CpuMemory w;
-  private CpuMemory in;
-  private CpuMemory out;
+  private CpuWindow w;
+  private CpuWindow in;
+  private CpuWindow out;
   private int wOff;
   private int inOff;
   private int outOff;
@@ -30,14 +30,14 @@ final class TalkingHeadsKernels {
   }
 
   /** out_b = w·x_b. */
-  void mix(int batch, int seq, int heads, CpuMemory x, int xOff, CpuMemory w, int wOff,
-      CpuMemory out, int outOff) {
+  void mix(int batch, int seq, int heads, CpuWindow x, int xOff, CpuWindow w, int wOff,
+      CpuWindow out, int outOff) {
     run(batch, seq, heads, false, w, wOff, x, xOff, out, outOff);
   }
 
   /** dx_b = wᵀ·dOut_b (overwritten), dw += Σ_b dOut_b·x_bᵀ. */
-  void backward(int batch, int seq, int heads, CpuMemory x, int xOff, CpuMemory w, int wOff,
-      CpuMemory dOut, int dOutOff, CpuMemory dx, int dxOff, CpuMemory dw, int dwOff) {
+  void backward(int batch, int seq, int heads, CpuWindow x, int xOff, CpuWindow w, int wOff,
+      CpuWindow dOut, int dOutOff, CpuWindow dx, int dxOff, CpuWindow dw, int dwOff) {
     run(batch, seq, heads, true, w, wOff, dOut, dOutOff, dx, dxOff);
     int maps = seq * seq;
     for (int b = 0; b < batch; b++) {
@@ -47,8 +47,8 @@ final class TalkingHeadsKernels {
     }
   }
 
-  private void run(int batch, int seq, int heads, boolean transposeW, CpuMemory w, int wOff,
-      CpuMemory in, int inOff, CpuMemory out, int outOff) {
+  private void run(int batch, int seq, int heads, boolean transposeW, CpuWindow w, int wOff,
+      CpuWindow in, int inOff, CpuWindow out, int outOff) {
     this.heads = heads;
     this.columns = seq * seq;
     this.blocks = (columns + COLUMNS - 1) / COLUMNS;

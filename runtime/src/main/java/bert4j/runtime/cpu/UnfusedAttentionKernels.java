@@ -17,17 +17,17 @@ final class UnfusedAttentionKernels {
   private int headSize;
   private float scale;
   /** Scores-side operands: q, k, the maps (scores or dScores), dq, dk. */
-  private CpuMemory q;
-  private CpuMemory k;
-  private CpuMemory maps;
-  private CpuMemory dq;
-  private CpuMemory dk;
+  private CpuWindow q;
+  private CpuWindow k;
+  private CpuWindow maps;
+  private CpuWindow dq;
+  private CpuWindow dk;
   /** Context-side operands: probs, v, ctx or dCtx, dProbs, dv. */
-  private CpuMemory probs;
-  private CpuMemory v;
-  private CpuMemory ctx;
-  private CpuMemory dProbs;
-  private CpuMemory dv;
+  private CpuWindow probs;
+  private CpuWindow v;
+  private CpuWindow ctx;
+  private CpuWindow dProbs;
+  private CpuWindow dv;
   private int qOff;
   private int kOff;
   private int mapsOff;
@@ -48,8 +48,8 @@ final class UnfusedAttentionKernels {
   }
 
   /** scores[b,h] = scale·q_{b,h}·k_{b,h}ᵀ. */
-  void scores(int batch, int seq, int heads, int keySize, float scale, CpuMemory q, int qOff,
-      CpuMemory k, int kOff, CpuMemory scores, int scoresOff) {
+  void scores(int batch, int seq, int heads, int keySize, float scale, CpuWindow q, int qOff,
+      CpuWindow k, int kOff, CpuWindow scores, int scoresOff) {
     shape(seq, heads, keySize, 0, scale);
     this.q = q;
     this.qOff = qOff;
@@ -61,9 +61,9 @@ final class UnfusedAttentionKernels {
   }
 
   /** dq and dk (overwritten) from dScores. */
-  void scoresBackward(int batch, int seq, int heads, int keySize, float scale, CpuMemory q,
-      int qOff, CpuMemory k, int kOff, CpuMemory dScores, int dScoresOff, CpuMemory dq, int dqOff,
-      CpuMemory dk, int dkOff) {
+  void scoresBackward(int batch, int seq, int heads, int keySize, float scale, CpuWindow q,
+      int qOff, CpuWindow k, int kOff, CpuWindow dScores, int dScoresOff, CpuWindow dq, int dqOff,
+      CpuWindow dk, int dkOff) {
     shape(seq, heads, keySize, 0, scale);
     this.q = q;
     this.qOff = qOff;
@@ -79,8 +79,8 @@ final class UnfusedAttentionKernels {
   }
 
   /** ctx_{b,h} = P_{b,h}·v_{b,h} (overwritten). */
-  void context(int batch, int seq, int heads, int headSize, CpuMemory probs, int probsOff,
-      CpuMemory v, int vOff, CpuMemory ctx, int ctxOff) {
+  void context(int batch, int seq, int heads, int headSize, CpuWindow probs, int probsOff,
+      CpuWindow v, int vOff, CpuWindow ctx, int ctxOff) {
     shape(seq, heads, 0, headSize, 1f);
     this.probs = probs;
     this.probsOff = probsOff;
@@ -92,9 +92,9 @@ final class UnfusedAttentionKernels {
   }
 
   /** dProbs and dv (overwritten) from dCtx. */
-  void contextBackward(int batch, int seq, int heads, int headSize, CpuMemory probs, int probsOff,
-      CpuMemory v, int vOff, CpuMemory dCtx, int dCtxOff, CpuMemory dProbs, int dProbsOff,
-      CpuMemory dv, int dvOff) {
+  void contextBackward(int batch, int seq, int heads, int headSize, CpuWindow probs, int probsOff,
+      CpuWindow v, int vOff, CpuWindow dCtx, int dCtxOff, CpuWindow dProbs, int dProbsOff,
+      CpuWindow dv, int dvOff) {
     shape(seq, heads, 0, headSize, 1f);
     this.probs = probs;
     this.probsOff = probsOff;

@@ -35,10 +35,11 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   protected abstract void requireOpen();
 
   /**
-   * A backend's own check of memory already of its type and large enough, such as which backend
-   * owns it; none by default.
+   * A backend's own check of memory already of its type and large enough for {@code extent} floats
+   * from {@code offset}, such as which backend owns it or how its memory is addressed; none by
+   * default.
    */
-  protected void checkMemory(String kernel, String name, M memory) {}
+  protected void checkMemory(String kernel, String name, M memory, long offset, long extent) {}
 
   @Override
   public final void write(float[] source, int sourceOffset, Slice target, int count) {
@@ -892,7 +893,8 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
 
   /** Checks that {@code slice} lies in this backend's memory and holds {@code extent} floats. */
   private void checkSlice(String kernel, String name, Slice slice, long extent) {
-    checkMemory(kernel, name, KernelArguments.memory(kernel, name, slice, extent, memoryType));
+    checkMemory(kernel, name, KernelArguments.memory(kernel, name, slice, extent, memoryType),
+        slice.offset(), extent);
   }
 
   /** The sizes of a kernel over {@code batch} sequences of {@code seq} rows of {@code width}. */

@@ -24,8 +24,8 @@ public abstract class GeneratedLm extends GeneratedTransformer implements Increm
   protected final int[] lastRows;
 
   protected GeneratedLm(Kernels kernels, ModelLayout layout, DecodeLayout decode, int maxBatch,
-      int maxLength) {
-    super(kernels, layout, maxBatch, maxLength);
+      int maxLength, boolean inferenceOnly) {
+    super(kernels, layout, maxBatch, maxLength, inferenceOnly);
     this.decode = decode;
     this.starts = new int[maxBatch];
     this.lastRows = new int[maxBatch];

@@ -28,7 +28,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * The runtime half of every generated model: memory (flat parameters, gradients and optimizer state,
  * and the activation arena sized for {@code maxBatch × maxLength}), input staging and checks, weights
  * I/O, and the training step around the generated {@link #forwardPass} and {@link #backwardPass}.
- * The generated subclass holds the slices and the kernel calls; nothing here knows the architecture.
+ * A model created for inference ({@code createForInference}) holds only its parameters and the
+ * smaller arena of the forward and decoding passes ({@link ModelLayout#inferenceArena}); its
+ * training methods refuse. The generated subclass holds the slices and the kernel calls; nothing here
+ * knows the architecture.
  */
 public abstract class GeneratedTransformer implements TransformerModel {
   /**
@@ -42,7 +45,11 @@ public abstract class GeneratedTransformer implements TransformerModel {
   private final ModelLayout layout;
   private final int maxBatch;
   private final int maxLength;
+  private final boolean inferenceOnly;
+  /** The widths of this model's arena: the layout's training or inference arena. */
+  private final ArenaWidths arenaWidths;
   private final Memory params;
+  /** The gradients; null in a model created for inference, as the optimizer state. */
   private final Memory grads;
   /** One memory per optimizer state region (null where the optimizer keeps none). */
   private final Memory[] state;
@@ -73,7 +80,13 @@ public abstract class GeneratedTransformer implements TransformerModel {
   /** The staged batch's conditions (conditional layer norms), {@code conditionSize} per sequence. */
   protected final float[] conditions;
 
-  protected GeneratedTransformer(Kernels kernels, ModelLayout layout, int maxBatch, int maxLength) {
+  /**
+   * The memory of a model of {@code layout} on {@code kernels}: parameters, and with
+   * {@code inferenceOnly} the inference arena alone, else also gradients, optimizer state and the
+   * training arena.
+   */
+  protected GeneratedTransformer(Kernels kernels, ModelLayout layout, int maxBatch, int maxLength,
+      boolean inferenceOnly) {
     if (kernels == null) {
       throw new IllegalArgumentException("kernels must not be null: use Backend.cpu() or Backend.auto()");
     }
@@ -97,6 +110,8 @@ public abstract class GeneratedTransformer implements TransformerModel {
     this.layout = layout;
     this.maxBatch = maxBatch;
     this.maxLength = maxLength;
+    this.inferenceOnly = inferenceOnly;
+    this.arenaWidths = inferenceOnly ? layout.inferenceArena() : layout.arena();
     this.parameterCount = (int) count;
     for (ParameterInfo p : layout.parameters()) {
       byName.put(p.name(), p);
@@ -108,24 +123,24 @@ public abstract class GeneratedTransformer implements TransformerModel {
     try {
       this.params = kernels.allocate(count);
       this.ema = new EmaSwap(kernels, params, parameterCount, parameterIndex);
-      this.grads = kernels.allocate(count);
+      this.grads = inferenceOnly ? null : kernels.allocate(count);
       for (StateRegion region : StateRegion.values()) {
         long floats = optimizer.regionFloats(region);
-        if (floats > 0) {
+        if (floats > 0 && !inferenceOnly) {
           state[region.ordinal()] = kernels.allocate(floats);
           stateSlices[region.ordinal()] = new Slice(state[region.ordinal()], 0);
         }
       }
-      this.arena = allocateArena(Math.max(1, layout.arenaFloats(maxBatch, maxLength)));
+      this.arena = allocateArena(Math.max(1, arenaWidths.floats(maxBatch, maxLength)));
       this.inputs = new BatchInputs(layout, maxBatch, maxLength);
     } catch (RuntimeException | Error e) {
       free();
       throw e;
     }
     this.paramsSlice = new Slice(params, 0);
-    this.gradsSlice = new Slice(grads, 0);
-    this.nonFinite = new NonFiniteCheck(kernels, layout.specName(), paramsSlice, gradsSlice,
-        parameterCount, parameterIndex);
+    this.gradsSlice = inferenceOnly ? null : new Slice(grads, 0);
+    this.nonFinite = inferenceOnly ? null : new NonFiniteCheck(kernels, layout.specName(),
+        paramsSlice, gradsSlice, parameterCount, parameterIndex);
     this.tokenIds = inputs.tokenIds;
     this.segmentIds = inputs.segmentIds;
     this.positionIds = inputs.positionIds;
@@ -165,9 +180,18 @@ public abstract class GeneratedTransformer implements TransformerModel {
     return new Slice(params, offset);
   }
 
-  /** The slice of a parameter's gradient at {@code offset}. */
+  /** The slice of a parameter's gradient at {@code offset}; null in a model created for inference. */
   protected final Slice grad(long offset) {
-    return new Slice(grads, offset);
+    return grads == null ? null : new Slice(grads, offset);
+  }
+
+  /**
+   * Whether this model was created for inference: the generated code then places its slices at the
+   * inference arena's columns and leaves those only training uses null.
+   */
+  @Override
+  public final boolean inferenceOnly() {
+    return inferenceOnly;
   }
 
   /** A buffer of the per-token region, {@code column} widths in. */
@@ -177,15 +201,27 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   /** A buffer of the per-sequence region. */
   protected final Slice sequences(int column) {
-    return new Slice(arena, (long) layout.tokenWidth() * maxBatch * maxLength
+    return new Slice(arena, (long) arenaWidths.tokens() * maxBatch * maxLength
         + (long) column * maxBatch);
   }
 
   /** A buffer of the per-token-pair region. */
   protected final Slice pairs(int column) {
     long tokens = (long) maxBatch * maxLength;
-    return new Slice(arena, layout.tokenWidth() * tokens + (long) layout.sequenceWidth() * maxBatch
+    return new Slice(arena, arenaWidths.tokens() * tokens + (long) arenaWidths.sequences() * maxBatch
         + (long) column * tokens * maxLength);
+  }
+
+  /**
+   * An {@link IllegalStateException} for a training method called on a model created for inference,
+   * naming the factory to use instead.
+   */
+  private void requireTraining(String call) {
+    if (inferenceOnly) {
+      throw new IllegalStateException(call + ": " + layout.specName() + " was created for inference "
+          + "(createForInference), without gradients or optimizer state; create it with "
+          + "create(kernels, maxBatch, maxLength) to train");
+    }
   }
 
   /** The host targets of loss {@code loss} (the layout's order) for the current training call. */
@@ -310,6 +346,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public FloatTensor gradient(String name) {
+    requireTraining("gradient");
     ParameterInfo p = info(name);
     enter("gradient");
     try {
@@ -405,6 +442,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public float computeGradients(Batch batch) {
+    requireTraining("computeGradients");
     requireBatch(batch, "computeGradients");
     enter("computeGradients");
     try {
@@ -416,6 +454,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public float trainStep(Batch batch) {
+    requireTraining("trainStep");
     requireBatch(batch, "trainStep");
     enter("trainStep");
     try {
@@ -478,6 +517,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   @Override
   public void applyEma() {
+    requireTraining("applyEma");
     enter("applyEma");
     try {
       ema.apply(stateSlices[StateRegion.EMA.ordinal()], optimizer.emaCorrection(updates()));
@@ -503,6 +543,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   /** Every tensor of optimizer state, read from the backend (for checkpoints and tests). */
   public FloatTensor optimizerState(String name) {
+    requireTraining("optimizerState");
     for (StateTensor t : optimizer.stateTensors()) {
       if (t.name().equals(name)) {
         enter("optimizerState");
@@ -564,7 +605,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
 
   /** Bytes of this model's activation arena (sized for its maximum batch and length). */
   public long arenaBytes() {
-    return 4 * layout.arenaFloats(maxBatch, maxLength);
+    return 4 * arenaWidths.floats(maxBatch, maxLength);
   }
 
   /**

@@ -11,9 +11,10 @@ import java.util.List;
  * architecture, which decides the names and layout of its checkpoints, and the sizes a
  * {@code config.json} also states), the longest sequence it takes ({@code maxPosition}, past the
  * position table with hierarchical positions), the width of each sequence's condition
- * ({@code conditionSize}, 0 without conditional layer norms), the parameters in flat-buffer order, the losses of its heads (none: the model cannot train), the arena's region
- * widths (floats per token, per sequence, per token pair), the plan's FLOP counts, and the compiled
- * optimizer.
+ * ({@code conditionSize}, 0 without conditional layer norms), the parameters in flat-buffer order,
+ * the losses of its heads (none: the model cannot train), the widths of the arena of a model that
+ * trains ({@code arena}) and of one created for inference ({@code inferenceArena}: the forward and
+ * decoding passes alone), the plan's FLOP counts, and the compiled optimizer.
  */
 public record ModelLayout(
     String specName,
@@ -23,9 +24,8 @@ public record ModelLayout(
     double initializerRange,
     List<ParameterInfo> parameters,
     List<LossTarget> losses,
-    int tokenWidth,
-    int sequenceWidth,
-    int pairWidth,
+    ArenaWidths arena,
+    ArenaWidths inferenceArena,
     long flopsPerTokenFixed,
     long flopsPerTokenPerPosition,
     OptimizerProgram optimizer) {
@@ -62,9 +62,13 @@ public record ModelLayout(
     return flopsPerTokenFixed + flopsPerTokenPerPosition * seq;
   }
 
-  /** Floats of the activation arena for {@code batch} sequences of length {@code seq}. */
+  /** Floats of the activation arena of a model that trains, for {@code batch} sequences of {@code seq}. */
   public long arenaFloats(int batch, int seq) {
-    long tokens = (long) batch * seq;
-    return tokenWidth * tokens + sequenceWidth * (long) batch + pairWidth * tokens * seq;
+    return arena.floats(batch, seq);
+  }
+
+  /** Floats of the activation arena of a model created for inference. */
+  public long inferenceArenaFloats(int batch, int seq) {
+    return inferenceArena.floats(batch, seq);
   }
 }

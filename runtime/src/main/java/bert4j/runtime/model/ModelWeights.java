@@ -42,11 +42,15 @@ import java.util.logging.Logger;
  * {@code optimizer.<slot>.<parameter>} (slots {@code m}, {@code v}, {@code velocity}, {@code v_row},
  * {@code v_col}, {@code slow}, {@code ema}, {@code accumulated}), and in the metadata the optimizer's
  * description and step counters; loading it into a model with the same optimizer resumes training
- * exactly.
+ * exactly. A model created for inference loads the weights and leaves the state, and saves its
+ * weights alone (it never trains).
  *
  * <p>A load is all or nothing: it checks every name, shape, dtype and metadata value it uses, reads
  * every value into the heap (one float32 copy of what it loads) and checks those, and only then writes
  * the model; a load that fails leaves the parameters, the optimizer state and the counters as they were.
+ * A model created for inference reads the file twice instead, checking every value in the first pass
+ * and writing in the second, so that it never holds more than one tensor on the heap; only a file
+ * that changes or fails between the passes leaves it partly loaded.
  */
 final class ModelWeights {
   private static final Logger LOG = Logger.getLogger(ModelWeights.class.getName());
@@ -133,8 +137,10 @@ final class ModelWeights {
     List<String> initialised = new ArrayList<>();
     Map<ParameterInfo, String> found = parameterNames(model, source, keepTokens, options.strict(),
         initialised);
-    // a simplified vocabulary starts a new run: only a checkpoint of this very model resumes
-    Map<StateTensor, String> stateNames = keepTokens == null ? optimizerState(model, source) : null;
+    // a simplified vocabulary starts a new run: only a checkpoint of this very model resumes; a
+    // model created for inference has no optimizer state to resume and loads the weights alone
+    Map<StateTensor, String> stateNames = keepTokens == null && !model.inferenceOnly()
+        ? optimizerState(model, source) : null;
     if (stateNames != null) {
       counters = counters(source.metadata(), source);
     }
@@ -145,12 +151,12 @@ final class ModelWeights {
       throw source.error(unused.size() + " tensor(s) " + model.specName() + " does not use (a strict "
           + "load uses every tensor): " + first(List.copyOf(unused)));
     }
+    if (model.inferenceOnly()) {
+      return streamParameters(model, source, found, options, initialised, unused);
+    }
     Map<String, FloatTensor> read = new LinkedHashMap<>();
     for (Map.Entry<ParameterInfo, String> e : found.entrySet()) {
-      FloatTensor values = names(model).fromStored(e.getKey().name(), source.read(e.getValue()));
-      if (keepTokens != null && VOCABULARY_ROWS.contains(e.getKey().name())) {
-        values = keepTokens.apply(e.getValue(), values);
-      }
+      FloatTensor values = parameterValues(model, source, e.getKey(), e.getValue(), keepTokens);
       parameters.put(e.getKey(), values);
       read.put(e.getValue(), values);
     }
@@ -183,6 +189,52 @@ final class ModelWeights {
     }
     return new LoadReport(source.path(), found.keySet().stream().map(ParameterInfo::name).toList(),
         initialised, List.copyOf(unused));
+  }
+
+  /**
+   * The load of a model created for inference, which has no optimizer state, in two passes that
+   * keep one tensor at a time on the heap rather than the whole checkpoint (its peak memory is the
+   * point of such a model): the first reads every tensor and checks its values, the second reads
+   * each again and writes it. Only a file that changes or fails between the passes can leave the
+   * parameters partly loaded, and the error says so.
+   */
+  private static LoadReport streamParameters(GeneratedTransformer model, TensorSource source,
+      Map<ParameterInfo, String> found, LoadOptions options, List<String> initialised,
+      Set<String> unused) throws IOException {
+    Map<String, FloatTensor> nonFinite = new LinkedHashMap<>();
+    for (Map.Entry<ParameterInfo, String> e : found.entrySet()) {
+      FloatTensor values = parameterValues(model, source, e.getKey(), e.getValue(),
+          options.keepTokens());
+      if (options.nonFinite() == NonFinite.REJECT
+          && nonFiniteTensors(Map.of(e.getValue(), values)) != null) {
+        nonFinite.put(e.getValue(), values);
+      }
+    }
+    if (!nonFinite.isEmpty()) {
+      throw source.error("NaN or infinity in " + nonFiniteTensors(nonFinite)
+          + "; load(path, NonFinite.ALLOW) loads them anyway");
+    }
+    try {
+      for (Map.Entry<ParameterInfo, String> e : found.entrySet()) {
+        model.setParameter(e.getKey().name(), parameterValues(model, source, e.getKey(),
+            e.getValue(), options.keepTokens()));
+      }
+    } catch (IOException e) {
+      throw new IOException(source.path() + " failed while its checked tensors were written, "
+          + "so " + model.specName() + "'s parameters are partly loaded: " + e.getMessage(), e);
+    }
+    return new LoadReport(source.path(), found.keySet().stream().map(ParameterInfo::name).toList(),
+        initialised, List.copyOf(unused));
+  }
+
+  /** A parameter's values as stored under {@code name}, in the model's layout and kept rows. */
+  private static FloatTensor parameterValues(GeneratedTransformer model, TensorSource source,
+      ParameterInfo parameter, String name, KeepTokens keepTokens) throws IOException {
+    FloatTensor values = names(model).fromStored(parameter.name(), source.read(name));
+    if (keepTokens != null && VOCABULARY_ROWS.contains(parameter.name())) {
+      values = keepTokens.apply(name, values);
+    }
+    return values;
   }
 
   /**

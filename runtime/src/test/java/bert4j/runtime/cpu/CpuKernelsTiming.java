@@ -119,9 +119,9 @@ public final class CpuKernelsTiming {
     AttentionShape shape = new AttentionShape(BATCH, SEQ, HEADS, HEAD, HEAD,
         (float) (1 / Math.sqrt(HEAD)));
 
-    CpuMemory xm = (CpuMemory) x.memory();
-    CpuMemory w1m = (CpuMemory) w1.memory();
-    CpuMemory prem = (CpuMemory) pre.memory();
+    CpuWindow xm = ((CpuMemory) x.memory()).window(0);
+    CpuWindow w1m = ((CpuMemory) w1.memory()).window(0);
+    CpuWindow prem = ((CpuMemory) pre.memory()).window(0);
     double fInter = 2.0 * ROWS * INTER * HIDDEN;
     double fHidden = 2.0 * ROWS * HIDDEN * HIDDEN;
     double fAttention = 2.0 * 2 * BATCH * HEADS * SEQ * SEQ * HEAD;
@@ -169,10 +169,10 @@ public final class CpuKernelsTiming {
       k.linear(act, INTER, w2, bq, null, h, h, ROWS, INTER, HIDDEN);
       k.layerNorm(h, out, gamma, beta, 1e-12f, x, mean, rstd, ROWS, HIDDEN);
     };
-    CpuMemory qm = (CpuMemory) q.memory();
-    CpuMemory wqm = (CpuMemory) wq.memory();
-    CpuMemory actm = (CpuMemory) act.memory();
-    CpuMemory w2m = (CpuMemory) w2.memory();
+    CpuWindow qm = ((CpuMemory) q.memory()).window(0);
+    CpuWindow wqm = ((CpuMemory) wq.memory()).window(0);
+    CpuWindow actm = ((CpuMemory) act.memory()).window(0);
+    CpuWindow w2m = ((CpuMemory) w2.memory()).window(0);
     Runnable gemmsOnly = () -> {
       for (int i = 0; i < 4; i++) {
         Blas.gemm(false, true, ROWS, HIDDEN, HIDDEN, 1f, xm.view(0, 0, 0), HIDDEN,
