@@ -7,6 +7,7 @@ import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.CheckedKernels;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
+import bert4j.runtime.kernels.RelativeBuckets;
 import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.kernels.SpanRows;
 import bert4j.runtime.optim.BoundOptimizer;
@@ -328,6 +329,55 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
       launch("add", elementwiseBlocks(count), THREADS, args.clear().address(address(a))
           .address(address(b)).address(address(out)).i64(count));
     }
+  }
+
+  @Override
+  protected void doMultiply(Slice a, Slice b, Slice out, long count) {
+    if (count > 0) {
+      launch("multiply", elementwiseBlocks(count), THREADS, args.clear().address(address(a))
+          .address(address(b)).address(address(out)).i64(count));
+    }
+  }
+
+  @Override
+  protected void doScale(Slice x, float alpha, Slice out, long count) {
+    if (count > 0) {
+      launch("scale_values", elementwiseBlocks(count), THREADS, args.clear().address(address(x))
+          .f32(alpha).address(address(out)).i64(count));
+    }
+  }
+
+  @Override
+  protected void doRelativePositionBias(AttentionShape shape, Slice table, int buckets,
+      int maxDistance, boolean bidirectional, Slice scores) {
+    if (maps(shape) > 0) {
+      long bucketsAt = relativeBuckets(shape.seq(), buckets, maxDistance, bidirectional);
+      launch("relative_bias", elementwiseBlocks(maps(shape)), THREADS, args.clear()
+          .address(address(table)).address(bucketsAt).address(address(scores))
+          .i32(shape.batch()).i32(shape.seq()).i32(shape.heads()));
+    }
+  }
+
+  @Override
+  protected void doRelativePositionBiasBackward(AttentionShape shape, Slice dScores, int buckets,
+      int maxDistance, boolean bidirectional, Slice dTable) {
+    long bucketsAt = relativeBuckets(shape.seq(), buckets, maxDistance, bidirectional);
+    long diagonalCount = (long) shape.heads() * (2 * shape.seq() - 1);
+    long diagonals = floats.reserve(4L * diagonalCount);
+    launch("relative_bias_diagonals", elementwiseBlocks(diagonalCount), THREADS, args.clear()
+        .address(address(dScores)).address(diagonals).i32(shape.batch()).i32(shape.seq())
+        .i32(shape.heads()));
+    launch("relative_bias_table", elementwiseBlocks((long) buckets * shape.heads()), THREADS,
+        args.clear().address(diagonals).address(bucketsAt).address(address(dTable))
+            .i32(shape.seq()).i32(shape.heads()).i32(buckets));
+  }
+
+  /** Each distance's T5 bucket ({@link RelativeBuckets}), computed here and copied to the device. */
+  private long relativeBuckets(int seq, int buckets, int maxDistance, boolean bidirectional) {
+    int[] table = RelativeBuckets.forDistances(seq, bidirectional, buckets, maxDistance);
+    long at = ints.reserve(4L * table.length);
+    device.copyIn(table, 0, at, table.length);
+    return at;
   }
 
   @Override

@@ -2,6 +2,7 @@ package bert4j.processor.plan;
 
 import bert4j.processor.blocks.Encoder;
 import bert4j.processor.blocks.Embeddings;
+import bert4j.processor.blocks.T5;
 import bert4j.processor.heads.DecodeHead;
 import bert4j.processor.heads.Head;
 import bert4j.processor.heads.HeadContext;
@@ -20,7 +21,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Stage 2 of the processor: records the spec's architecture and heads on a {@link Tape}, derives the
+ * Stage 2 of the processor: records the spec's architecture (an encoder, or T5's encoder and decoder,
+ * whose {@code sequence_output} is the decoder's) and heads on a {@link Tape}, derives the
  * backward ({@link Gradients}), and reads the tape for everything else: liveness and arena columns
  * (over the replayed forward too, under recompute), FLOPs, the layers' inputs.
  */
@@ -29,9 +31,16 @@ public final class Planner {
 
   public static Plan plan(ModelSpec spec) {
     Tape tape = new Tape();
-    Embeddings.Result encoder = Encoder.build(tape, spec);
-    HeadContext heads = new HeadContext(tape, spec, encoder.output(), encoder.wordEmbeddings(),
-        encoder.condition());
+    HeadContext heads;
+    if (spec.architecture().encoderDecoder()) {
+      T5.Result t5 = T5.build(tape, spec);
+      heads = new HeadContext(tape, spec, t5.decoderOutput(), t5.shared(), null);
+      heads.output("encoder_output", "encoderOutput", t5.encoderOutput());
+    } else {
+      Embeddings.Result encoder = Encoder.build(tape, spec);
+      heads = new HeadContext(tape, spec, encoder.output(), encoder.wordEmbeddings(),
+          encoder.condition());
+    }
     for (Head head : SpecHeads.of(spec)) {
       head.build(heads);
     }

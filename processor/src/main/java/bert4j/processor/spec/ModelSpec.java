@@ -2,6 +2,7 @@ package bert4j.processor.spec;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
+import bert4j.dsl.Convention;
 import bert4j.dsl.Mask;
 import bert4j.dsl.Normalization;
 import bert4j.dsl.Objective;
@@ -52,11 +53,12 @@ public record ModelSpec(
     int crf,
     int memm,
     List<SpanHeadSpec> spans,
-    OptimizerSpec optimizer) {
+    OptimizerSpec optimizer,
+    Convention convention) {
 
-  /** Width of each head's values: hidden / heads. */
+  /** Width of each head's values: hidden / heads, or T5's d_kv ({@link #keySize}). */
   public int headSize() {
-    return hidden / heads;
+    return architecture.encoderDecoder() ? keySize : hidden / heads;
   }
 
   /**

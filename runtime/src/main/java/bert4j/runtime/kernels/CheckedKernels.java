@@ -304,6 +304,30 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   }
 
   @Override
+  public final void multiply(Slice a, Slice b, Slice out, long count) {
+    requireOpen();
+    String k = "multiply";
+    KernelArguments.nonNegative(k, "count", count);
+    checkSlice(k, "a", a, count);
+    checkSlice(k, "b", b, count);
+    checkSlice(k, "out", out, count);
+    doMultiply(a, b, out, count);
+  }
+
+  @Override
+  public final void scale(Slice x, float alpha, Slice out, long count) {
+    requireOpen();
+    String k = "scale";
+    KernelArguments.nonNegative(k, "count", count);
+    if (!Float.isFinite(alpha)) {
+      throw new IllegalArgumentException(k + ": alpha is " + alpha + ", must be finite");
+    }
+    checkSlice(k, "x", x, count);
+    checkSlice(k, "out", out, count);
+    doScale(x, alpha, out, count);
+  }
+
+  @Override
   public final void rotary(Slice x, int batch, int seq, int heads, int size, boolean inverse) {
     requireOpen();
     String k = "rotary";
@@ -445,6 +469,42 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     checkSlice(kn, "dScores", dScores, mapsSize(shape));
     checkSlice(kn, "dq", dq, qkSize(shape));
     doRelativeScoresBackward(shape, dScores, maxRelative, dq);
+  }
+
+  @Override
+  public final void relativePositionBias(AttentionShape shape, Slice table, int buckets,
+      int maxDistance, boolean bidirectional, Slice scores) {
+    requireOpen();
+    String kn = "relativePositionBias";
+    checkBuckets(kn, buckets, maxDistance, bidirectional);
+    checkSlice(kn, "table", table, (long) buckets * shape.heads());
+    checkSlice(kn, "scores", scores, mapsSize(shape));
+    doRelativePositionBias(shape, table, buckets, maxDistance, bidirectional, scores);
+  }
+
+  @Override
+  public final void relativePositionBiasBackward(AttentionShape shape, Slice dScores, int buckets,
+      int maxDistance, boolean bidirectional, Slice dTable) {
+    requireOpen();
+    String kn = "relativePositionBiasBackward";
+    checkBuckets(kn, buckets, maxDistance, bidirectional);
+    checkSlice(kn, "dScores", dScores, mapsSize(shape));
+    checkSlice(kn, "dTable", dTable, (long) buckets * shape.heads());
+    doRelativePositionBiasBackward(shape, dScores, buckets, maxDistance, bidirectional, dTable);
+  }
+
+  /** Buckets that split as {@link RelativeBuckets} needs and a distance past the exact ones. */
+  private static void checkBuckets(String kernel, int buckets, int maxDistance,
+      boolean bidirectional) {
+    int perDirection = bidirectional ? buckets / 2 : buckets;
+    if (perDirection < 2 || bidirectional && buckets % 2 != 0) {
+      throw new IllegalArgumentException(kernel + ": buckets=" + buckets + " cannot be split "
+          + (bidirectional ? "into two directions of at least 2" : "into at least 2"));
+    }
+    if (maxDistance <= perDirection / 2) {
+      throw new IllegalArgumentException(kernel + ": maxDistance=" + maxDistance
+          + " must exceed the " + perDirection / 2 + " exact buckets of a direction");
+    }
   }
 
   @Override
@@ -774,6 +834,20 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
 
   /** {@link #add} on checked arguments. */
   protected abstract void doAdd(Slice a, Slice b, Slice out, long count);
+
+  /** {@link #multiply} on checked arguments. */
+  protected abstract void doMultiply(Slice a, Slice b, Slice out, long count);
+
+  /** {@link #scale} on checked arguments. */
+  protected abstract void doScale(Slice x, float alpha, Slice out, long count);
+
+  /** {@link #relativePositionBias} on checked arguments. */
+  protected abstract void doRelativePositionBias(AttentionShape shape, Slice table, int buckets,
+      int maxDistance, boolean bidirectional, Slice scores);
+
+  /** {@link #relativePositionBiasBackward} on checked arguments. */
+  protected abstract void doRelativePositionBiasBackward(AttentionShape shape, Slice dScores,
+      int buckets, int maxDistance, boolean bidirectional, Slice dTable);
 
   /** {@link #rotary} on checked arguments. */
   protected abstract void doRotary(Slice x, int batch, int seq, int heads, int size,

@@ -130,6 +130,12 @@ public interface Kernels extends AutoCloseable {
   /** out = a + b over {@code count} floats; out may be a or b. */
   void add(Slice a, Slice b, Slice out, long count);
 
+  /** out = a ⊙ b over {@code count} floats (T5 1.1's gate); out may be a or b. */
+  void multiply(Slice a, Slice b, Slice out, long count);
+
+  /** out = alpha·x over {@code count} floats; out may be x. Its backward is itself, on dOut. */
+  void scale(Slice x, float alpha, Slice out, long count);
+
   /**
    * Rotary position embedding (RoFormer's), in place on x ({@code [batch, seq, heads·size]}, size
    * even): in each head of the row at position p (the row's index in its sequence) the pair
@@ -215,6 +221,22 @@ public interface Kernels extends AutoCloseable {
 
   /** Backward of {@link #relativeScores}: dq += the relative term's gradient (the table is fixed). */
   void relativeScoresBackward(AttentionShape shape, Slice dScores, int maxRelative, Slice dq);
+
+  /**
+   * T5's relative position bias, added to the scores in place: scores[b,h,i,j] +=
+   * table[bucket(j − i)·heads + h], table {@code [buckets, heads]} (Hugging Face's
+   * {@code relative_attention_bias} embedding), bucket {@link RelativeBuckets#bucket} with
+   * {@code bidirectional}, {@code buckets} and {@code maxDistance}.
+   */
+  void relativePositionBias(AttentionShape shape, Slice table, int buckets, int maxDistance,
+      boolean bidirectional, Slice scores);
+
+  /**
+   * Backward of {@link #relativePositionBias}: dTable[bucket·heads + h] += Σ dScores[b,h,i,j] over
+   * the cells of that bucket (the scores' own gradient passes through unchanged).
+   */
+  void relativePositionBiasBackward(AttentionShape shape, Slice dScores, int buckets,
+      int maxDistance, boolean bidirectional, Slice dTable);
 
   /**
    * Masks and normalises scores over the keys into probs (both {@code [batch, heads, seq, seq]}; probs

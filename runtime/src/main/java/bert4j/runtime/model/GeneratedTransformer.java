@@ -66,6 +66,9 @@ public abstract class GeneratedTransformer implements TransformerModel {
   protected final int[] positionIds;
   /** The staged batch's conditions (conditional layer norms), {@code conditionSize} per sequence. */
   protected final float[] conditions;
+  /** An encoder–decoder's decoder ids and the decoder's key ids (1 everywhere: masked causally only). */
+  protected final int[] decoderIds;
+  protected final int[] decoderKeyIds;
 
   protected GeneratedTransformer(Kernels kernels, ModelLayout layout, int maxBatch, int maxLength) {
     if (kernels == null) {
@@ -124,6 +127,8 @@ public abstract class GeneratedTransformer implements TransformerModel {
     this.segmentIds = inputs.segmentIds;
     this.positionIds = inputs.positionIds;
     this.conditions = inputs.conditions;
+    this.decoderIds = inputs.decoderIds;
+    this.decoderKeyIds = inputs.decoderKeyIds;
     initialize(0);
   }
 
