@@ -2,6 +2,8 @@ package bert4j.cuda;
 
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.contract.AddContract;
+import bert4j.runtime.kernels.contract.ElementwiseContract;
+import bert4j.runtime.kernels.contract.RelativePositionBiasContract;
 import bert4j.runtime.kernels.contract.ArgumentChecksContract;
 import bert4j.runtime.kernels.contract.AttentionContract;
 import bert4j.runtime.kernels.contract.AttentionNormalizationContract;
@@ -113,6 +115,22 @@ abstract class CudaContractSuite {
 
   @Nested
   class RmsNorm extends RmsNormContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class Elementwise extends ElementwiseContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class RelativePositionBias extends RelativePositionBiasContract {
     @Override
     protected Kernels createKernels() {
       return backend(false);
