@@ -332,6 +332,42 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
   }
 
   @Override
+  protected void doDecoderAttention(AttentionShape shape, int capacity, int[] starts,
+      int keyLength, int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k,
+      Slice v, Slice keyCache, Slice valueCache, Slice ctx) {
+    int batch = shape.batch();
+    long startsAt = ints.reserve(4L * (batch + (keyIds == null ? 0 : (long) batch * capacity)
+        + (table == null ? 0 : 2L * capacity - 1)));
+    device.copyIn(starts, 0, startsAt, batch);
+    long keyIdsAt = 0;
+    if (k != null) {
+      long rows = (long) batch * shape.seq();
+      launch("decoder_cache_write", elementwiseBlocks(rows * shape.qkWidth()), THREADS, args.clear()
+          .address(address(k)).address(startsAt).address(address(keyCache)).i32(batch)
+          .i32(shape.seq()).i32(shape.qkWidth()).i32(capacity));
+      launch("decoder_cache_write", elementwiseBlocks(rows * shape.vWidth()), THREADS, args.clear()
+          .address(address(v)).address(startsAt).address(address(valueCache)).i32(batch)
+          .i32(shape.seq()).i32(shape.vWidth()).i32(capacity));
+    } else {
+      keyIdsAt = startsAt + 4L * batch;
+      device.copyIn(keyIds, 0, keyIdsAt, batch * capacity);
+    }
+    long bucketsAt = 0;
+    if (table != null) {
+      int[] distances = RelativeBuckets.forDistances(capacity, false, buckets, maxDistance);
+      bucketsAt = startsAt + 4L * (batch + (keyIds == null ? 0 : (long) batch * capacity));
+      device.copyIn(distances, 0, bucketsAt, distances.length);
+    }
+    launch("decoder_attention", elementwiseBlocks((long) batch * shape.seq() * shape.heads()),
+        THREADS, args.clear().address(address(q)).address(address(keyCache))
+            .address(address(valueCache)).address(startsAt).address(keyIdsAt)
+            .address(table == null ? 0 : address(table)).address(bucketsAt)
+            .address(address(ctx)).i32(batch).i32(shape.seq()).i32(shape.heads())
+            .i32(shape.keySize()).i32(shape.headSize()).f32(shape.scale()).i32(capacity)
+            .i32(k != null ? -1 : keyLength));
+  }
+
+  @Override
   protected void doMultiply(Slice a, Slice b, Slice out, long count) {
     if (count > 0) {
       launch("multiply", elementwiseBlocks(count), THREADS, args.clear().address(address(a))

@@ -41,7 +41,7 @@ class T5MatchesReferenceTest {
       {29, 1, -1, -1, -1, -1, -1}};
 
   /** The three tiny specs and how the reference reads them. */
-  enum Spec {
+  public enum Spec {
     T5_1_0(RefT5Impl::create, false, false, Tape.Act.RELU),
     T5_1_1(RefT5v11Impl::create, true, false, Tape.Act.GELU_TANH),
     T5_1_1_BERT4KERAS(RefT5Bert4kerasImpl::create, true, true, Tape.Act.GELU);
@@ -60,7 +60,7 @@ class T5MatchesReferenceTest {
   }
 
   /** A generated class's {@code create}. */
-  interface Factory {
+  public interface Factory {
     GeneratedTransformer create(Kernels kernels, int maxBatch, int maxLength);
   }
 

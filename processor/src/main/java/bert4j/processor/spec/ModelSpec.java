@@ -83,10 +83,10 @@ public record ModelSpec(
   /**
    * Whether the generated class decodes incrementally ({@code IncrementalLm} with a key/value cache):
    * a spec with an LM or UniLM mask (every GPT architecture has LM) and nothing in
-   * {@link #decodingObstacle()}.
+   * {@link #decodingObstacle()}, or T5 with its LM head.
    */
   public boolean decodes() {
-    return mask != Mask.NONE && decodingObstacle() == null;
+    return architecture.encoderDecoder() ? mlm : mask != Mask.NONE && decodingObstacle() == null;
   }
 
   /**

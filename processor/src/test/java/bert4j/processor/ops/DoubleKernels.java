@@ -612,6 +612,14 @@ public final class DoubleKernels implements Kernels {
   }
 
   @Override
+  public void decoderAttention(AttentionShape shape, int capacity, int[] starts, int keyLength,
+      int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k, Slice v,
+      Slice keyCache, Slice valueCache, Slice ctx) {
+    throw new UnsupportedOperationException("decoderAttention is forward-only decoding; the "
+        + "derived-backward tests never call it");
+  }
+
+  @Override
   public void multiply(Slice a, Slice b, Slice out, long count) {
     double[] x = load(a, count);
     double[] y = load(b, count);

@@ -33,6 +33,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final AddKernels add;
   private final ElementwiseKernels elementwise;
   private final RelativeBiasKernels relativeBias;
+  private final DecoderAttentionKernels decoderAttention;
   private final RotaryKernels rotary;
   private final AttentionKernels attention;
   private final CachedAttentionKernels cachedAttention;
@@ -77,6 +78,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.add = new AddKernels(pool, scratch);
     this.elementwise = new ElementwiseKernels(pool, scratch);
     this.relativeBias = new RelativeBiasKernels(pool, scratch);
+    this.decoderAttention = new DecoderAttentionKernels(pool);
     this.rotary = new RotaryKernels(pool, scratch);
     this.attention = new AttentionKernels(pool, scratch);
     this.cachedAttention = new CachedAttentionKernels(pool, scratch);
@@ -261,6 +263,17 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     relativeBias.backward(shape.batch(), shape.seq(), shape.heads(), cpu(dScores).floats(),
         offset(dScores), buckets, maxDistance, bidirectional, cpu(dTable).floats(),
         offset(dTable));
+  }
+
+  @Override
+  protected void doDecoderAttention(AttentionShape shape, int capacity, int[] starts,
+      int keyLength, int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k,
+      Slice v, Slice keyCache, Slice valueCache, Slice ctx) {
+    decoderAttention.attend(shape.batch(), shape.seq(), shape.heads(), shape.keySize(),
+        shape.headSize(), shape.scale(), capacity, starts, keyLength, keyIds, floats(table),
+        offset(table), buckets, maxDistance, cpu(q).floats(), offset(q), floats(k), offset(k),
+        floats(v), offset(v), cpu(keyCache).floats(), offset(keyCache), cpu(valueCache).floats(),
+        offset(valueCache), cpu(ctx).floats(), offset(ctx));
   }
 
   @Override

@@ -417,6 +417,55 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   }
 
   @Override
+  public final void decoderAttention(AttentionShape shape, int capacity, int[] starts,
+      int keyLength, int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k,
+      Slice v, Slice keyCache, Slice valueCache, Slice ctx) {
+    requireOpen();
+    String kn = "decoderAttention";
+    KernelArguments.positive(kn, "capacity", capacity);
+    AttentionShape cache = new AttentionShape(shape.batch(), capacity, shape.heads(),
+        shape.keySize(), shape.headSize(), shape.scale());
+    if (starts == null) {
+      throw new IllegalArgumentException(kn + ": starts is null");
+    }
+    KernelArguments.host(kn, "starts", starts.length, 0, shape.batch());
+    for (int b = 0; b < shape.batch(); b++) {
+      if (starts[b] < 0 || starts[b] + shape.seq() > capacity) {
+        throw new IllegalArgumentException(kn + ": sequence " + b + " starts at " + starts[b]
+            + "; its " + shape.seq() + " new rows must fit the cache's " + capacity
+            + " positions");
+      }
+    }
+    if ((k == null) != (v == null)) {
+      throw new IllegalArgumentException(kn + ": give both k and v (self-attention) or neither "
+          + "(cross-attention)");
+    }
+    if (k == null) {
+      if (keyLength < 1 || keyLength > capacity) {
+        throw new IllegalArgumentException(kn + ": keyLength=" + keyLength + " must be in [1, "
+            + "capacity=" + capacity + "]");
+      }
+      if (keyIds == null) {
+        throw new IllegalArgumentException(kn + ": cross-attention needs the encoder's keyIds");
+      }
+      KernelArguments.host(kn, "keyIds", keyIds.length, 0, (long) shape.batch() * capacity);
+    } else {
+      checkSlice(kn, "k", k, qkSize(shape));
+      checkSlice(kn, "v", v, vSize(shape));
+    }
+    if (table != null) {
+      checkBuckets(kn, buckets, maxDistance, false);
+      checkSlice(kn, "table", table, (long) buckets * shape.heads());
+    }
+    checkSlice(kn, "q", q, qkSize(shape));
+    checkSlice(kn, "keyCache", keyCache, qkSize(cache));
+    checkSlice(kn, "valueCache", valueCache, vSize(cache));
+    checkSlice(kn, "ctx", ctx, vSize(shape));
+    doDecoderAttention(shape, capacity, starts, keyLength, keyIds, table, buckets, maxDistance, q,
+        k, v, keyCache, valueCache, ctx);
+  }
+
+  @Override
   public final void copy(Slice source, Slice target, long count) {
     requireOpen();
     String k = "copy";
@@ -865,6 +914,11 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
 
   /** {@link #rotaryAt} on checked arguments. */
   protected abstract void doRotaryAt(Slice x, int[] positions, int rows, int heads, int size);
+
+  /** {@link #decoderAttention} on checked arguments. */
+  protected abstract void doDecoderAttention(AttentionShape shape, int capacity, int[] starts,
+      int keyLength, int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k,
+      Slice v, Slice keyCache, Slice valueCache, Slice ctx);
 
   /** {@link #cachedAttention} on checked arguments (mask never null). */
   protected abstract void doCachedAttention(AttentionShape shape, int capacity, Mask mask,

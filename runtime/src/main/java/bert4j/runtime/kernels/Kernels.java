@@ -198,6 +198,26 @@ public interface Kernels extends AutoCloseable {
       int[] cacheSegments, int[] starts, Slice q, Slice k, Slice v, Slice keyCache,
       Slice valueCache, Slice ctx);
 
+  /**
+   * T5's decoder attention of new rows against cached keys and values, forward only (incremental
+   * decoding). The batch has {@code shape.batch()} sequences of {@code shape.seq()} new rows: q
+   * {@code [batch, seq, heads·keySize]}, ctx {@code [batch, seq, heads·headSize]}; the caches hold
+   * {@code capacity} rows per slot ({@code [slots, capacity, heads·keySize]} and
+   * {@code [slots, capacity, heads·headSize]}), sequence b reading slot b. The new row i of
+   * sequence b sits at decoder position p = starts[b] + i. Self-attention ({@code k} and {@code v}
+   * given, as q and ctx): the new keys and values are first written to the cache at p, then the
+   * query attends causally to positions [0, p]. Cross-attention ({@code k} and {@code v} null): the
+   * query attends to the cached encoder positions j < {@code keyLength} whose
+   * {@code keyIds[b·capacity + j]} ≠ 0 (padding masked; a query with no allowed key gets the
+   * uniform average of the keyLength positions). Scores are scale·q·k, plus
+   * {@code table[bucket(j − p)·heads + h]} with causal {@link RelativeBuckets} of {@code buckets}
+   * and {@code maxDistance} when {@code table} is given; softmax over the allowed keys. Requires
+   * starts[b] + seq ≤ capacity (self) or keyLength ≤ capacity (cross).
+   */
+  void decoderAttention(AttentionShape shape, int capacity, int[] starts, int keyLength,
+      int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k, Slice v,
+      Slice keyCache, Slice valueCache, Slice ctx);
+
   /** target = source over {@code count} floats; the two ranges must not overlap. */
   void copy(Slice source, Slice target, long count);
 

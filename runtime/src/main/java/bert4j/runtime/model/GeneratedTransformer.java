@@ -389,6 +389,12 @@ public abstract class GeneratedTransformer implements TransformerModel {
     }
   }
 
+  /** Stages {@code batch} and runs the inference forward pass, reading no outputs (T5's decoding). */
+  final void runForward(Batch batch) {
+    inputs.stage(batch, false);
+    forwardPass(false, inputs.batch, inputs.seq);
+  }
+
   @Override
   public Outputs lastOutputs() {
     lastBatch();
