@@ -2,6 +2,7 @@ package bert4j.cuda;
 
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.contract.AddContract;
+import bert4j.runtime.kernels.contract.DecoderAttentionContract;
 import bert4j.runtime.kernels.contract.ElementwiseContract;
 import bert4j.runtime.kernels.contract.RelativePositionBiasContract;
 import bert4j.runtime.kernels.contract.ArgumentChecksContract;
@@ -115,6 +116,14 @@ abstract class CudaContractSuite {
 
   @Nested
   class RmsNorm extends RmsNormContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class DecoderAttention extends DecoderAttentionContract {
     @Override
     protected Kernels createKernels() {
       return backend(false);

@@ -72,6 +72,12 @@ public abstract class GeneratedSeq2Seq extends GeneratedTransformer implements I
     return layout().vocab();
   }
 
+  /** The encoder's input and the decoder's start token with the generated ones, apart. */
+  @Override
+  public int positions(int promptLength, int maxTokens) {
+    return Math.max(promptLength, maxTokens);
+  }
+
   /** Encodes {@code inputs} (no segments: {@code segments} must be null) and returns the first logits. */
   @Override
   public FloatTensor start(int[][] inputs, int[][] segments) {
