@@ -76,4 +76,10 @@ class ParameterCountTest {
   void mt5SmallIsMt5ForConditionalGenerations() {
     assertEquals(300_176_768L, Mt5SmallImpl.LAYOUT.parameterCount());
   }
+
+  /** t5-small's config: HF's T5ForConditionalGeneration reports 60,506,624 (the head tied). */
+  @Test
+  void t5SmallIsT5ForConditionalGenerations() {
+    assertEquals(60_506_624L, T5SmallImpl.LAYOUT.parameterCount());
+  }
 }
