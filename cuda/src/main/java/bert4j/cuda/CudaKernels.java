@@ -7,6 +7,7 @@ import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.CheckedKernels;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
+import bert4j.runtime.kernels.RelativeBuckets;
 import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.kernels.SpanRows;
 import bert4j.runtime.optim.BoundOptimizer;
@@ -328,6 +329,91 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
       launch("add", elementwiseBlocks(count), THREADS, args.clear().address(address(a))
           .address(address(b)).address(address(out)).i64(count));
     }
+  }
+
+  @Override
+  protected void doDecoderAttention(AttentionShape shape, int capacity, int[] starts,
+      int keyLength, int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k,
+      Slice v, Slice keyCache, Slice valueCache, Slice ctx) {
+    int batch = shape.batch();
+    long startsAt = ints.reserve(4L * (batch + (keyIds == null ? 0 : (long) batch * capacity)
+        + (table == null ? 0 : 2L * capacity - 1)));
+    device.copyIn(starts, 0, startsAt, batch);
+    long keyIdsAt = 0;
+    if (k != null) {
+      long rows = (long) batch * shape.seq();
+      launch("decoder_cache_write", elementwiseBlocks(rows * shape.qkWidth()), THREADS, args.clear()
+          .address(address(k)).address(startsAt).address(address(keyCache)).i32(batch)
+          .i32(shape.seq()).i32(shape.qkWidth()).i32(capacity));
+      launch("decoder_cache_write", elementwiseBlocks(rows * shape.vWidth()), THREADS, args.clear()
+          .address(address(v)).address(startsAt).address(address(valueCache)).i32(batch)
+          .i32(shape.seq()).i32(shape.vWidth()).i32(capacity));
+    } else {
+      keyIdsAt = startsAt + 4L * batch;
+      device.copyIn(keyIds, 0, keyIdsAt, batch * capacity);
+    }
+    long bucketsAt = 0;
+    if (table != null) {
+      int[] distances = RelativeBuckets.forDistances(capacity, false, buckets, maxDistance);
+      bucketsAt = startsAt + 4L * (batch + (keyIds == null ? 0 : (long) batch * capacity));
+      device.copyIn(distances, 0, bucketsAt, distances.length);
+    }
+    launch("decoder_attention", elementwiseBlocks((long) batch * shape.seq() * shape.heads()),
+        THREADS, args.clear().address(address(q)).address(address(keyCache))
+            .address(address(valueCache)).address(startsAt).address(keyIdsAt)
+            .address(table == null ? 0 : address(table)).address(bucketsAt)
+            .address(address(ctx)).i32(batch).i32(shape.seq()).i32(shape.heads())
+            .i32(shape.keySize()).i32(shape.headSize()).f32(shape.scale()).i32(capacity)
+            .i32(k != null ? -1 : keyLength));
+  }
+
+  @Override
+  protected void doMultiply(Slice a, Slice b, Slice out, long count) {
+    if (count > 0) {
+      launch("multiply", elementwiseBlocks(count), THREADS, args.clear().address(address(a))
+          .address(address(b)).address(address(out)).i64(count));
+    }
+  }
+
+  @Override
+  protected void doScale(Slice x, float alpha, Slice out, long count) {
+    if (count > 0) {
+      launch("scale_values", elementwiseBlocks(count), THREADS, args.clear().address(address(x))
+          .f32(alpha).address(address(out)).i64(count));
+    }
+  }
+
+  @Override
+  protected void doRelativePositionBias(AttentionShape shape, Slice table, int buckets,
+      int maxDistance, boolean bidirectional, Slice scores) {
+    if (maps(shape) > 0) {
+      long bucketsAt = relativeBuckets(shape.seq(), buckets, maxDistance, bidirectional);
+      launch("relative_bias", elementwiseBlocks(maps(shape)), THREADS, args.clear()
+          .address(address(table)).address(bucketsAt).address(address(scores))
+          .i32(shape.batch()).i32(shape.seq()).i32(shape.heads()));
+    }
+  }
+
+  @Override
+  protected void doRelativePositionBiasBackward(AttentionShape shape, Slice dScores, int buckets,
+      int maxDistance, boolean bidirectional, Slice dTable) {
+    long bucketsAt = relativeBuckets(shape.seq(), buckets, maxDistance, bidirectional);
+    long diagonalCount = (long) shape.heads() * (2 * shape.seq() - 1);
+    long diagonals = floats.reserve(4L * diagonalCount);
+    launch("relative_bias_diagonals", elementwiseBlocks(diagonalCount), THREADS, args.clear()
+        .address(address(dScores)).address(diagonals).i32(shape.batch()).i32(shape.seq())
+        .i32(shape.heads()));
+    launch("relative_bias_table", elementwiseBlocks((long) buckets * shape.heads()), THREADS,
+        args.clear().address(diagonals).address(bucketsAt).address(address(dTable))
+            .i32(shape.seq()).i32(shape.heads()).i32(buckets));
+  }
+
+  /** Each distance's T5 bucket ({@link RelativeBuckets}), computed here and copied to the device. */
+  private long relativeBuckets(int seq, int buckets, int maxDistance, boolean bidirectional) {
+    int[] table = RelativeBuckets.forDistances(seq, bidirectional, buckets, maxDistance);
+    long at = ints.reserve(4L * table.length);
+    device.copyIn(table, 0, at, table.length);
+    return at;
   }
 
   @Override

@@ -2,6 +2,9 @@ package bert4j.cuda;
 
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.contract.AddContract;
+import bert4j.runtime.kernels.contract.DecoderAttentionContract;
+import bert4j.runtime.kernels.contract.ElementwiseContract;
+import bert4j.runtime.kernels.contract.RelativePositionBiasContract;
 import bert4j.runtime.kernels.contract.ArgumentChecksContract;
 import bert4j.runtime.kernels.contract.AttentionContract;
 import bert4j.runtime.kernels.contract.AttentionNormalizationContract;
@@ -113,6 +116,30 @@ abstract class CudaContractSuite {
 
   @Nested
   class RmsNorm extends RmsNormContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class DecoderAttention extends DecoderAttentionContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class Elementwise extends ElementwiseContract {
+    @Override
+    protected Kernels createKernels() {
+      return backend(false);
+    }
+  }
+
+  @Nested
+  class RelativePositionBias extends RelativePositionBiasContract {
     @Override
     protected Kernels createKernels() {
       return backend(false);

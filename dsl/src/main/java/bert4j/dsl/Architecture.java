@@ -49,7 +49,27 @@ public enum Architecture {
    * the tied token embedding; Hugging Face {@code GPT2Model} names, with the fused {@code attn.c_attn}
    * and Conv1D weights stored {@code [in, out]} in checkpoints.
    */
-  GPT2;
+  GPT2,
+  /**
+   * T5 1.0: an encoder and a decoder in one model, pre-norm blocks with a weight-only RMS norm
+   * (eps 1e-6), no biases, no 1/√d scaling of the attention logits, T5's bucketed relative position
+   * bias ({@link Position#T5_RELATIVE}), cross-attention over the encoder output, a ReLU
+   * feed-forward block ({@code DenseReluDense.wi}, {@code wo}) and the LM head the tied token
+   * embedding ({@code shared.weight}) on the decoder output scaled by hidden^−0.5. Hugging Face
+   * {@code T5ForConditionalGeneration} names.
+   */
+  T5,
+  /**
+   * T5 1.1 and mT5: {@link #T5} with the gated feed-forward block ({@code wi_0} activated, times
+   * {@code wi_1}; activation GELU_TANH, Hugging Face's {@code gated-gelu}, unless the spec says
+   * otherwise) and an untied LM head ({@code lm_head.weight}) without scaling.
+   */
+  T5_1_1;
+
+  /** Whether the model is an encoder and a decoder (T5): its batches carry decoder ids. */
+  public boolean encoderDecoder() {
+    return this == T5 || this == T5_1_1;
+  }
 
   /** Whether the token embedding may be narrower than the hidden states ({@code embeddingSize}). */
   public boolean factorizesEmbeddings() {
@@ -69,12 +89,16 @@ public enum Architecture {
     return switch (this) {
       case ROFORMER, ROFORMER_V2 -> Position.ROTARY;
       case NEZHA -> Position.TYPICAL_RELATIVE;
+      case T5, T5_1_1 -> Position.T5_RELATIVE;
       default -> Position.LEARNED;
     };
   }
 
-  /** The layer-norm epsilon of {@code layerNormEps = 0}: 1e-5 for GPT and GPT-2, 1e-12 otherwise. */
+  /**
+   * The layer-norm epsilon of {@code layerNormEps = 0}: 1e-5 for GPT and GPT-2, 1e-6 for T5, 1e-12
+   * otherwise.
+   */
   public double defaultLayerNormEps() {
-    return causal() ? 1e-5 : 1e-12;
+    return causal() ? 1e-5 : encoderDecoder() ? 1e-6 : 1e-12;
   }
 }

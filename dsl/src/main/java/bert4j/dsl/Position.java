@@ -25,6 +25,13 @@ public enum Position {
    * (A·R); no absolute position embedding.
    */
   TYPICAL_RELATIVE,
+  /**
+   * T5's relative position bias: a learned table of 32 buckets × heads, the bucket of the distance
+   * j − i (exact below 8 per direction, log-spaced up to 128, bidirectional in the encoder and
+   * causal in the decoder), added to the attention logits of every layer of a stack from the table of
+   * its first layer; no absolute position embedding. For the T5 architectures only.
+   */
+  T5_RELATIVE,
   /** No position information at all (a bag of tokens, or positions carried by the input). */
   NONE
 }

@@ -72,6 +72,13 @@ public @interface Transformer {
   double initializerRange() default 0.02;
 
   /**
+   * Where bert4keras computes an architecture differently from Hugging Face, whose computation this
+   * spec follows: {@link Convention#HUGGING_FACE} (the default, so Hugging Face checkpoints give
+   * Hugging Face's numbers) or {@link Convention#BERT4KERAS}. Only T5 has such differences.
+   */
+  Convention convention() default Convention.HUGGING_FACE;
+
+  /**
    * Recompute (bert4keras's {@code recompute}, gradient checkpointing): keep only each block's input
    * through the forward pass and replay the block's forward inside the backward. Far less activation
    * memory for about a third more time per training step; gradients are bit-identical.

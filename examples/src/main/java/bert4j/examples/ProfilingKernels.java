@@ -24,6 +24,7 @@ final class ProfilingKernels implements Kernels {
     CONDITIONAL_LAYER_NORM_BACKWARD, RMS_NORM, RMS_NORM_BACKWARD, ADD, ROTARY, ROTARY_AT, ATTENTION, CACHED_ATTENTION,
     ATTENTION_BACKWARD,
     ATTENTION_SCORES, ATTENTION_SCORES_BACKWARD, RELATIVE_SCORES, RELATIVE_SCORES_BACKWARD,
+    MULTIPLY, SCALE, RELATIVE_POSITION_BIAS, RELATIVE_POSITION_BIAS_BACKWARD, DECODER_ATTENTION,
     ATTENTION_NORMALIZE, ATTENTION_NORMALIZE_BACKWARD, ATTENTION_CONTEXT, ATTENTION_CONTEXT_BACKWARD,
     RELATIVE_CONTEXT, RELATIVE_CONTEXT_BACKWARD, MIX_HEADS, MIX_HEADS_BACKWARD, DROPOUT,
     DROPOUT_BACKWARD, CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, CRF_LOSS, MEMM_LOSS, SPAN_MASK,
@@ -261,6 +262,47 @@ final class ProfilingKernels implements Kernels {
     long t = System.nanoTime();
     delegate.attentionScoresBackward(shape, q, k, dScores, dq, dk);
     record(Kernel.ATTENTION_SCORES_BACKWARD, t);
+  }
+
+  @Override
+  public void decoderAttention(AttentionShape shape, int capacity, int[] starts, int keyLength,
+      int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k, Slice v,
+      Slice keyCache, Slice valueCache, Slice ctx) {
+    long t = System.nanoTime();
+    delegate.decoderAttention(shape, capacity, starts, keyLength, keyIds, table, buckets,
+        maxDistance, q, k, v, keyCache, valueCache, ctx);
+    record(Kernel.DECODER_ATTENTION, t);
+  }
+
+  @Override
+  public void multiply(Slice a, Slice b, Slice out, long count) {
+    long t = System.nanoTime();
+    delegate.multiply(a, b, out, count);
+    record(Kernel.MULTIPLY, t);
+  }
+
+  @Override
+  public void scale(Slice x, float alpha, Slice out, long count) {
+    long t = System.nanoTime();
+    delegate.scale(x, alpha, out, count);
+    record(Kernel.SCALE, t);
+  }
+
+  @Override
+  public void relativePositionBias(AttentionShape shape, Slice table, int buckets, int maxDistance,
+      boolean bidirectional, Slice scores) {
+    long t = System.nanoTime();
+    delegate.relativePositionBias(shape, table, buckets, maxDistance, bidirectional, scores);
+    record(Kernel.RELATIVE_POSITION_BIAS, t);
+  }
+
+  @Override
+  public void relativePositionBiasBackward(AttentionShape shape, Slice dScores, int buckets,
+      int maxDistance, boolean bidirectional, Slice dTable) {
+    long t = System.nanoTime();
+    delegate.relativePositionBiasBackward(shape, dScores, buckets, maxDistance, bidirectional,
+        dTable);
+    record(Kernel.RELATIVE_POSITION_BIAS_BACKWARD, t);
   }
 
   @Override

@@ -144,7 +144,33 @@ class ArchitectureSpecErrorsTest {
                 + "positive and finite, or 0 for the architecture's",
             "@Transformer(architecture = Architecture.GPT2, layers = 1, hidden = 8, heads = 2,",
             "    intermediate = 16, vocab = 10,",
-            "    layerNormEps = -1e-5)"));
+            "    layerNormEps = -1e-5)"),
+        error("LM mask on T5", "mask = Mask.LM", "its encoder is bidirectional",
+            "@Transformer(architecture = Architecture.T5, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Attention(",
+            "    mask = Mask.LM)"),
+        error("T5's heads of their own width without keySize", "hidden = 8",
+            "set @Attention(keySize = d_kv)",
+            "@Transformer(architecture = Architecture.T5_1_1, layers = 1,",
+            "    hidden = 8, heads = 3, intermediate = 16, vocab = 10)"),
+        error("a classifier on T5", "classes = 2", "has one head, the LM head on its decoder",
+            "@Transformer(architecture = Architecture.T5, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Heads(mlm = true,",
+            "    classes = 2)"),
+        error("scaled attention on T5", "scale = true", "T5's attention is fixed",
+            "@Transformer(architecture = Architecture.T5, layers = 1, hidden = 8, heads = 2,",
+            "    intermediate = 16, vocab = 10)",
+            "@Attention(",
+            "    scale = true)"),
+        error("bert4keras's convention on BERT", "convention = Convention.BERT4KERAS",
+            "changes how T5 computes",
+            "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10,",
+            "    convention = Convention.BERT4KERAS)"),
+        error("T5's positions on BERT", "position = Position.T5_RELATIVE", "is T5's",
+            "@Transformer(layers = 1, hidden = 8, heads = 2, intermediate = 16, vocab = 10,",
+            "    position = Position.T5_RELATIVE)"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -173,7 +199,9 @@ class ArchitectureSpecErrorsTest {
         "architecture = Architecture.ROFORMER_V2",
         "architecture = Architecture.ELECTRA, embeddingSize = 4",
         "architecture = Architecture.GPT",
-        "architecture = Architecture.GPT2");
+        "architecture = Architecture.GPT2",
+        "architecture = Architecture.T5",
+        "architecture = Architecture.T5_1_1, convention = Convention.BERT4KERAS");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -200,10 +228,12 @@ class ArchitectureSpecErrorsTest {
   void eachArchitectureCompilesWithItsHeads(String architecture) {
     boolean electra = architecture.contains("ELECTRA");
     boolean causal = architecture.contains("GPT");
+    boolean t5 = architecture.contains("T5");
     JavaFileObject source = source("Good",
         "@Transformer(" + architecture + ",",
         "    layers = 2, hidden = 8, heads = 2, intermediate = 16, vocab = 10)",
         electra ? "@Heads(discriminator = true, classes = 2)"
+            : t5 ? "@Heads(mlm = true)"
             : causal ? "@Heads(mlm = true, classes = 2)"
             : "@Heads(pooler = true, mlm = true, classes = 2)",
         "public interface Good {}");

@@ -66,4 +66,20 @@ class ParameterCountTest {
   void roformerV2BaseHasNoBiasesAndNoNormParameters() {
     assertEquals(94_152_192L, RoformerV2BaseImpl.LAYOUT.parameterCount());
   }
+
+  /**
+   * google/mt5-small's config (d_model 512, 6 heads of d_kv 64, d_ff 1024, 8 + 8 layers, vocab
+   * 250,112, untied head): HF's MT5ForConditionalGeneration reports 300,176,768, the shared
+   * embedding and lm_head 128,057,344 each.
+   */
+  @Test
+  void mt5SmallIsMt5ForConditionalGenerations() {
+    assertEquals(300_176_768L, Mt5SmallImpl.LAYOUT.parameterCount());
+  }
+
+  /** t5-small's config: HF's T5ForConditionalGeneration reports 60,506,624 (the head tied). */
+  @Test
+  void t5SmallIsT5ForConditionalGenerations() {
+    assertEquals(60_506_624L, T5SmallImpl.LAYOUT.parameterCount());
+  }
 }

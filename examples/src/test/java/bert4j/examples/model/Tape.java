@@ -463,7 +463,7 @@ final class Tape {
     return add(scale(gather(prime, high), alpha), scale(gather(prime, low), 1 - alpha));
   }
 
-  private Node scale(Node x, double factor) {
+  Node scale(Node x, double factor) {
     return scaleBlocks(x, new double[] {factor});
   }
 
@@ -498,6 +498,39 @@ final class Tape {
                 q.grad[(b * seq + i) * w + h * dk + c] += d * k.value[(b * seq + j) * w + h * dk + c];
                 k.grad[(b * seq + j) * w + h * dk + c] += d * q.value[(b * seq + i) * w + h * dk + c];
               }
+            }
+          }
+        }
+      }
+    });
+    return self[0];
+  }
+
+  /**
+   * T5's relative bias: l [B, H, S, S] + table[bucket[i][j]][h] at every (b, h, i, j), table
+   * [buckets, H].
+   */
+  Node addRelativeBias(Node l, Node table, int[][] bucket, int batch, int heads, int seq) {
+    double[] y = l.value.clone();
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < seq; i++) {
+          for (int j = 0; j < seq; j++) {
+            y[((b * heads + h) * seq + i) * seq + j] += table.value[bucket[i][j] * heads + h];
+          }
+        }
+      }
+    }
+    Node[] self = new Node[1];
+    self[0] = result(y, l.shape, () -> {
+      double[] dy = self[0].grad;
+      for (int b = 0; b < batch; b++) {
+        for (int h = 0; h < heads; h++) {
+          for (int i = 0; i < seq; i++) {
+            for (int j = 0; j < seq; j++) {
+              double d = dy[((b * heads + h) * seq + i) * seq + j];
+              l.grad[((b * heads + h) * seq + i) * seq + j] += d;
+              table.grad[bucket[i][j] * heads + h] += d;
             }
           }
         }

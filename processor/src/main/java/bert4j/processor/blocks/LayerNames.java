@@ -25,6 +25,7 @@ record LayerNames(String prefix, String query, String key, String value, String 
           "ffn_output", "full_layer_layer_norm");
       case GPT, GPT2 -> new LayerNames("h.", null, null, null, "attn.c_attn", "attn.c_proj", "ln_1",
           "mlp.c_fc", "mlp.c_proj", "ln_2");
+      case T5, T5_1_1 -> throw new IllegalArgumentException("T5's layers are named by blocks.T5");
     };
   }
 

@@ -11,8 +11,8 @@ import bert4j.processor.tape.Value;
 
 /**
  * A norm over rows of {@code width} and its use: a layer norm with γ ({@code <prefix>.weight}) and β
- * ({@code <prefix>.bias}); RoFormer-V2's RMS norm without parameters ({@code gamma} and {@code beta}
- * null); or a conditional layer norm, whose γ and β each get + Dense(condition)
+ * ({@code <prefix>.bias}); an RMS norm ({@code beta} null), with γ (T5's) or without parameters
+ * (RoFormer-V2's, {@code gamma} null too); or a conditional layer norm, whose γ and β each get + Dense(condition)
  * ({@code <prefix>.gamma_dense.weight}, {@code <prefix>.beta_dense.weight}, zero-initialised) per
  * sequence.
  */
@@ -41,6 +41,12 @@ public record Norm(Parameter gamma, Parameter beta, float eps, int width, Parame
         condition);
   }
 
+  /** An RMS norm with a scale ({@code <prefix>.weight}) and no offset: T5's. */
+  public static Norm rms(Tape tape, String hfPrefix, String field, int width, double eps) {
+    return new Norm(tape.parameter(hfPrefix + ".weight", field + "Weight", width), null,
+        (float) eps, width, null, null, null);
+  }
+
   /** An RMS norm without scale or offset: nothing to declare. */
   public static Norm parameterFree(int width, double eps) {
     return new Norm(null, null, (float) eps, width, null, null, null);
@@ -61,8 +67,8 @@ public record Norm(Parameter gamma, Parameter beta, float eps, int width, Parame
     Extent rows = x.buffer().extent();
     Value out = tape.buffer(name, rows, width);
     Value rstd = tape.buffer(statsPrefix + "Rstd", rows, 1);
-    if (gamma == null) {
-      tape.record(new RmsNorm(x, residual, null, eps, h, out, rstd, width));
+    if (beta == null) {
+      tape.record(new RmsNorm(x, residual, gamma, eps, h, out, rstd, width));
       return new Applied(h, out);
     }
     Value mean = tape.buffer(statsPrefix + "Mean", rows, 1);

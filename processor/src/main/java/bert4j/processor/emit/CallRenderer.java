@@ -131,6 +131,10 @@ final class CallRenderer {
       return CodeBlock.of(c.values() ? "valueCache(index)" : "keyCache(index)");
     } else if (arg instanceof Arg.CacheIds c) {
       return CodeBlock.of(c.segments() ? "cacheSegments()" : "cacheTokens()");
+    } else if (arg instanceof Arg.CacheAt c) {
+      return CodeBlock.of(c.values() ? "valueCache($L)" : "keyCache($L)", c.layer());
+    } else if (arg instanceof Arg.EncodedLength) {
+      return CodeBlock.of("encodedLength()");
     } else if (arg instanceof Arg.CacheLength) {
       return CodeBlock.of("maxLength()");
     } else if (arg instanceof Arg.Shape s) {

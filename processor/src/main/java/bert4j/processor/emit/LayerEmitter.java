@@ -47,6 +47,11 @@ final class LayerEmitter {
     check();
   }
 
+  /** Whether the layers decode in this class (T5's decoder decodes outside the layers). */
+  boolean layeredDecoding() {
+    return plan.decode() != null && plan.decode().layered();
+  }
+
   /** The first parameter of layer {@code l}. */
   private Parameter first(int l) {
     return plan.parameters().stream().filter(p -> p.layer() == l).findFirst()
@@ -134,7 +139,7 @@ final class LayerEmitter {
         require(Objects.equals(plan.inference().columns().get(b),
             plan.inference().columns().get(first)), "inference columns", l);
       }
-      if (plan.decode() != null) {
+      if (layeredDecoding()) {
         checkDecode(l);
       }
       Plan.LayerPorts ports = plan.layers().get(l);
@@ -220,7 +225,7 @@ final class LayerEmitter {
       type.addField(FieldSpec.builder(SLICE, "inputGrad", Modifier.PRIVATE).build());
       connect.addParameter(SLICE, "inputGrad").addStatement("this.inputGrad = inputGrad");
     }
-    if (plan.decode() != null) {
+    if (layeredDecoding()) {
       for (Buffer b : decodeBuffers(0)) {
         type.addField(SLICE, b.name(), Modifier.PRIVATE, Modifier.FINAL);
         constructor.addStatement("$N = $L($L)", b.name(), ModelEmitter.region(b.extent()),
@@ -232,7 +237,7 @@ final class LayerEmitter {
     type.addMethod(connect.build());
     type.addMethod(forward());
     type.addMethod(backward());
-    if (plan.decode() != null) {
+    if (layeredDecoding()) {
       type.addMethod(MethodSpec.methodBuilder("connectDecode")
           .addJavadoc("Sets the slice this layer's decoding pass reads from the layer below.\n")
           .addParameter(SLICE, "decodeInput")

@@ -42,6 +42,8 @@ public final class ModelEmitter {
   private static final String RUNTIME = "bert4j.runtime";
   private static final ClassName BASE = ClassName.get(RUNTIME + ".model", "GeneratedTransformer");
   private static final ClassName DECODING_BASE = ClassName.get(RUNTIME + ".model", "GeneratedLm");
+  private static final ClassName SEQ2SEQ_BASE =
+      ClassName.get(RUNTIME + ".model", "GeneratedSeq2Seq");
   private static final ClassName DECODE_LAYOUT = ClassName.get(RUNTIME + ".model", "DecodeLayout");
   private static final ClassName LAYOUT = ClassName.get(RUNTIME + ".model", "ModelLayout");
   private static final ClassName ARENA_WIDTHS = ClassName.get(RUNTIME + ".model", "ArenaWidths");
@@ -75,7 +77,8 @@ public final class ModelEmitter {
             spec.mask(), spec.recompute() ? ", recompute" : "")
         .addJavadoc(report(plan))
         .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-        .superclass(plan.decode() != null ? DECODING_BASE : BASE)
+        .superclass(plan.decode() == null ? BASE
+            : plan.decode().seq2seq() ? SEQ2SEQ_BASE : DECODING_BASE)
         .addSuperinterface(ClassName.get(spec.packageName(), spec.interfaceName()))
         .addField(layoutField(plan));
     if (plan.decode() != null) {
@@ -141,7 +144,7 @@ public final class ModelEmitter {
           .addStatement("$L", layer.connections())
           .endControlFlow();
     }
-    if (plan.decode() != null) {
+    if (layer.layeredDecoding()) {
       if (spec.layers() == 1) {
         constructor.addStatement("$L", layer.decodeConnections());
       } else {
@@ -183,6 +186,15 @@ public final class ModelEmitter {
           .addModifiers(Modifier.PROTECTED)
           .returns(SLICE)
           .addStatement("return $N", plan.decode().logits().name())
+          .build());
+    }
+    if (plan.decode() != null && plan.decode().seq2seq()) {
+      type.addMethod(encodedCaches(plan));
+      type.addMethod(MethodSpec.methodBuilder("startLogits")
+          .addAnnotation(Override.class)
+          .addModifiers(Modifier.PROTECTED)
+          .returns(SLICE)
+          .addStatement("return $N", plan.decode().startLogits().name())
           .build());
     }
     type.addMethod(readOutputs(plan));
@@ -333,6 +345,9 @@ public final class ModelEmitter {
     List<Call> calls = plan.decode().calls();
     CallRenderer renderer = CallRenderer.model();
     addCalls(method, calls.stream().takeWhile(c -> c.layer() == Buffer.GLOBAL).toList(), renderer);
+    if (!plan.decode().layered()) {
+      return method.build();
+    }
     method.beginControlFlow("for (Layer layer : layers)")
         .addStatement("layer.decode(batch, seq)")
         .endControlFlow();
@@ -341,13 +356,32 @@ public final class ModelEmitter {
     return method.build();
   }
 
+  /**
+   * T5's decoder keys and values the forward pass leaves (self key, self value, cross key, cross
+   * value per layer), which start the cache.
+   */
+  private static MethodSpec encodedCaches(Plan plan) {
+    CodeBlock.Builder slices = CodeBlock.builder();
+    List<Buffer> caches = plan.decode().encodedCaches();
+    for (int i = 0; i < caches.size(); i++) {
+      slices.add(i == 0 ? "$N" : ",$W$N", caches.get(i).name());
+    }
+    return MethodSpec.methodBuilder("encodedCaches")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .returns(ArrayTypeName.of(SLICE))
+        .addStatement("return new $T[] {$L}", SLICE, slices.build())
+        .build();
+  }
+
   /** The cache's shape and the generation segment: {@code new DecodeLayout(...)}. */
   private static FieldSpec decodeLayoutField(ModelSpec spec) {
     return FieldSpec.builder(DECODE_LAYOUT, "DECODE", Modifier.PRIVATE, Modifier.STATIC,
             Modifier.FINAL)
         .addJavadoc("Incremental decoding: the layers whose keys and values are cached, the widths of a "
             + "cached key and value\nrow, and the segment of generated tokens.\n")
-        .initializer("new $T($L, $L, $L, $L)", DECODE_LAYOUT, spec.layers(),
+        .initializer("new $T($L, $L, $L, $L)", DECODE_LAYOUT,
+            spec.architecture().encoderDecoder() ? 2 * spec.layers() : spec.layers(),
             spec.heads() * spec.keySize(), spec.heads() * spec.headSize(),
             spec.mask() == Mask.UNILM ? 1 : 0)
         .build();

@@ -3,6 +3,7 @@ package bert4j.processor.heads;
 import bert4j.processor.blocks.Embeddings;
 import bert4j.processor.ops.GatherRows;
 import bert4j.processor.plan.Extent;
+import bert4j.processor.plan.Parameter;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.tape.Tape;
 import bert4j.processor.tape.Value;
@@ -14,6 +15,11 @@ import bert4j.processor.tape.Value;
  */
 public final class DecodeHead {
   private DecodeHead() {}
+
+  /** The LM head on every row of {@code rows} (T5's decoding: one new row per sequence). */
+  public static Value logitsOfRows(Tape tape, ModelSpec spec, Value rows, Parameter shared) {
+    return MlmHead.logits(tape, spec, rows, shared, null);
+  }
 
   /** Records the head on a decoding tape after the encoder; returns the logits. */
   public static Value build(Tape tape, ModelSpec spec, Embeddings.Result encoder) {

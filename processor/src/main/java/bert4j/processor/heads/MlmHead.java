@@ -1,12 +1,14 @@
 package bert4j.processor.heads;
 
 import bert4j.dsl.Architecture;
+import bert4j.dsl.Convention;
 import bert4j.processor.spec.ModelSpec;
 
 import bert4j.dsl.Objective;
 import bert4j.processor.blocks.Dense;
 import bert4j.processor.blocks.Norm;
 import bert4j.processor.ops.Linear;
+import bert4j.processor.ops.Scale;
 import bert4j.processor.plan.Parameter;
 import bert4j.processor.tape.Tape;
 import bert4j.processor.tape.Value;
@@ -50,6 +52,9 @@ final class MlmHead implements Head {
     int vocab = spec.vocab();
     Value logits = tape.buffer("mlmLogits", sequence.buffer().extent(), vocab);
     Architecture a = spec.architecture();
+    if (a.encoderDecoder()) {
+      return t5Logits(tape, spec, sequence, wordEmbeddings, logits);
+    }
     if (a.causal() || a == Architecture.ROFORMER_V2) {
       tape.comment("LM head: the tied token embedding");
       tape.record(new Linear(sequence, false, wordEmbeddings, null, null, null, logits, h, vocab));
@@ -66,6 +71,27 @@ final class MlmHead implements Head {
     Value activated = transform.apply(tape, sequence, spec.activation(), "mlmPre", "mlmActivated");
     Value normed = norm.apply(tape, activated, null, "mlm", "mlmNormed");
     tape.record(new Linear(normed, false, wordEmbeddings, bias, null, null, logits, e, vocab));
+    return logits;
+  }
+
+  /**
+   * T5's LM head on the decoder output: T5 1.0's tied token embedding after scaling by
+   * hidden^−0.5; T5 1.1's {@code lm_head.weight}, scaled only under bert4keras's convention.
+   */
+  private static Value t5Logits(Tape tape, ModelSpec spec, Value decoded, Parameter shared,
+      Value logits) {
+    int h = spec.hidden();
+    boolean tied = spec.architecture() == Architecture.T5;
+    Parameter weight = tied ? shared : tape.parameter("lm_head.weight", "lmHeadWeight",
+        spec.vocab(), h);
+    Value in = decoded;
+    if (tied || spec.convention() == Convention.BERT4KERAS) {
+      tape.comment("LM head: the decoder output scaled by hidden^-0.5");
+      in = tape.buffer("decoderScaled", decoded.buffer().extent(), h);
+      tape.record(new Scale(decoded, (float) (1 / Math.sqrt(h)), in, h));
+    }
+    tape.comment(tied ? "LM head: the tied token embedding" : "LM head: lm_head");
+    tape.record(new Linear(in, false, weight, null, null, null, logits, h, spec.vocab()));
     return logits;
   }
 }

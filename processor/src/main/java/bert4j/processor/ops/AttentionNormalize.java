@@ -11,11 +11,18 @@ import java.util.List;
 
 /**
  * {@code Kernels.attentionNormalize}: the unfused attention's mask and normalization (softmax,
- * squared ReLU, softmax plus) from scores to probabilities. Backward:
+ * squared ReLU, softmax plus) from scores to probabilities, the padding keys read from the host
+ * array {@code keyIds} (the token ids; T5's decoder passes its own). Backward:
  * {@code attentionNormalizeBackward} into dScores, in place where the gradient allows.
  */
 public record AttentionNormalize(AttentionShape shape, Mask mask, Normalization normalization,
-    Value scores, Value probs) implements ForwardOp {
+    String keyIds, Value scores, Value probs) implements ForwardOp {
+  /** Masking padding keys by the token ids. */
+  public AttentionNormalize(AttentionShape shape, Mask mask, Normalization normalization,
+      Value scores, Value probs) {
+    this(shape, mask, normalization, "tokenIds", scores, probs);
+  }
+
   @Override
   public String kernel() {
     return "attentionNormalize";
@@ -24,7 +31,7 @@ public record AttentionNormalize(AttentionShape shape, Mask mask, Normalization 
   @Override
   public List<Arg> args() {
     return List.of(shape.arg(), new Arg.EnumConst(mask), new Arg.EnumConst(normalization),
-        new Arg.Host("tokenIds"), new Arg.Host("segmentIds"),
+        new Arg.Host(keyIds), new Arg.Host("segmentIds"),
         new Arg.Buf(scores.buffer(), Access.READ), new Arg.Buf(probs.buffer(), Access.WRITE));
   }
 
@@ -47,7 +54,8 @@ public record AttentionNormalize(AttentionShape shape, Mask mask, Normalization 
   public void backward(Gradients gradients) {
     Buffer dProbs = gradients.of(probs);
     Buffer dScores = gradients.inPlace(probs, scores);
-    gradients.record(new AttentionNormalizeBackward(shape, mask, normalization, scores.buffer(),
+    gradients.record(new AttentionNormalizeBackward(shape, mask, normalization, keyIds,
+        scores.buffer(),
         probs.buffer(), dProbs, dScores));
   }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 
 /** {@code Kernels.attentionNormalizeBackward}: dScores from dProbs and the kept scores and probs. */
 public record AttentionNormalizeBackward(AttentionShape shape, Mask mask,
-    Normalization normalization, Buffer scores, Buffer probs, Buffer dProbs, Buffer dScores)
+    Normalization normalization, String keyIds, Buffer scores, Buffer probs, Buffer dProbs, Buffer dScores)
     implements KernelOp {
   @Override
   public String kernel() {
@@ -19,7 +19,7 @@ public record AttentionNormalizeBackward(AttentionShape shape, Mask mask,
   @Override
   public List<Arg> args() {
     return List.of(shape.arg(), new Arg.EnumConst(mask), new Arg.EnumConst(normalization),
-        new Arg.Host("tokenIds"), new Arg.Host("segmentIds"), new Arg.Buf(scores, Access.READ),
+        new Arg.Host(keyIds), new Arg.Host("segmentIds"), new Arg.Buf(scores, Access.READ),
         new Arg.Buf(probs, Access.READ), new Arg.Buf(dProbs, Access.READ),
         new Arg.Buf(dScores, dScores.equals(dProbs) ? Access.UPDATE : Access.WRITE));
   }

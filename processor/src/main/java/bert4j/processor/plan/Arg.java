@@ -62,6 +62,12 @@ public sealed interface Arg {
   /** The token ids ({@code segments} false) or segment ids of every cached position, from the base class. */
   record CacheIds(boolean segments) implements Arg {}
 
+  /** Cache layer {@code layer}'s keys ({@code values} false) or values, named by its index (T5). */
+  record CacheAt(int layer, boolean values) implements Arg {}
+
+  /** The length of the encoder rows an encoder–decoder's cross-attention cache holds. */
+  record EncodedLength() implements Arg {}
+
   /** The positions the cache holds per sequence: the model's maxLength. */
   record CacheLength() implements Arg {}
 

@@ -11,10 +11,26 @@ import java.util.Map;
  * the larger of the two.
  */
 public record DecodePlan(List<Call> calls, Map<Buffer, Column> columns,
-    List<Plan.LayerPorts> layers, Buffer logits, int tokenWidth, int sequenceWidth) {
+    List<Plan.LayerPorts> layers, Buffer logits, int tokenWidth, int sequenceWidth,
+    List<Buffer> encodedCaches, Buffer startLogits) {
   public DecodePlan {
     calls = List.copyOf(calls);
     columns = Map.copyOf(columns);
     layers = List.copyOf(layers);
+    encodedCaches = List.copyOf(encodedCaches);
+  }
+
+  /** Whether the layers' decoding runs in the generated {@code Layer} class (not T5's decoder). */
+  public boolean layered() {
+    return !layers.isEmpty();
+  }
+
+  /**
+   * Whether this is an encoder–decoder's decoding (T5): the forward pass starts it, leaving each
+   * decoder layer's self and cross keys and values in {@code encodedCaches} (self key, self value,
+   * cross key, cross value per layer) and the first logits in {@code startLogits}.
+   */
+  public boolean seq2seq() {
+    return !encodedCaches.isEmpty();
   }
 }

@@ -2,6 +2,7 @@ package bert4j.processor.plan;
 
 import bert4j.processor.blocks.Encoder;
 import bert4j.processor.blocks.Embeddings;
+import bert4j.processor.blocks.T5;
 import bert4j.processor.heads.DecodeHead;
 import bert4j.processor.heads.Head;
 import bert4j.processor.heads.HeadContext;
@@ -20,7 +21,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Stage 2 of the processor: records the spec's architecture and heads on a {@link Tape}, derives the
+ * Stage 2 of the processor: records the spec's architecture (an encoder, or T5's encoder and decoder,
+ * whose {@code sequence_output} is the decoder's) and heads on a {@link Tape}, derives the
  * backward ({@link Gradients}), and reads the tape for everything else: liveness and arena columns
  * (over the replayed forward too, under recompute; and over the forward alone for a model created
  * for inference), FLOPs, the layers' inputs.
@@ -30,9 +32,18 @@ public final class Planner {
 
   public static Plan plan(ModelSpec spec) {
     Tape tape = new Tape();
-    Embeddings.Result encoder = Encoder.build(tape, spec);
-    HeadContext heads = new HeadContext(tape, spec, encoder.output(), encoder.wordEmbeddings(),
-        encoder.condition());
+    HeadContext heads;
+    List<Value> encodedCaches = List.of();
+    if (spec.architecture().encoderDecoder()) {
+      T5.Result t5 = T5.build(tape, spec);
+      encodedCaches = t5.caches();
+      heads = new HeadContext(tape, spec, t5.decoderOutput(), t5.shared(), null);
+      heads.output("encoder_output", "encoderOutput", t5.encoderOutput());
+    } else {
+      Embeddings.Result encoder = Encoder.build(tape, spec);
+      heads = new HeadContext(tape, spec, encoder.output(), encoder.wordEmbeddings(),
+          encoder.condition());
+    }
     for (Head head : SpecHeads.of(spec)) {
       head.build(heads);
     }
@@ -56,11 +67,15 @@ public final class Planner {
     for (HeadOutput o : heads.outputs()) {
       outputs.add(o.buffer());
     }
+    for (Value cache : encodedCaches) {
+      outputs.add(cache.buffer());
+    }
     Plan unplaced = new Plan(spec, tape.parameters(), tape.views(), forward, backward.calls(), Map.of(),
         heads.outputs(), heads.losses(), ports, 0, 0, 0, flops, null, null);
     ArenaPlanner.Placement placement =
         ArenaPlanner.place(unplaced.timeline(), outputs, spec.layers());
-    DecodePlan decode = spec.decodes() ? decode(spec) : null;
+    DecodePlan decode = !spec.decodes() ? null : spec.architecture().encoderDecoder()
+        ? decodeSeq2Seq(spec, encodedCaches, heads.outputs()) : decode(spec);
     int tokenWidth = placement.widths().get(Extent.TOKENS);
     int sequenceWidth = placement.widths().get(Extent.SEQUENCES);
     if (decode != null) {
@@ -111,6 +126,29 @@ public final class Planner {
           + " uses token-pair buffers");
     }
     return new DecodePlan(calls, placement.columns(), ports, logits.buffer(),
-        placement.widths().get(Extent.TOKENS), placement.widths().get(Extent.SEQUENCES));
+        placement.widths().get(Extent.TOKENS), placement.widths().get(Extent.SEQUENCES), List.of(),
+        null);
+  }
+
+  /**
+   * T5's decoding: the forward pass starts it (its decoder's keys and values kept to the end of the
+   * pass, the LM head's first row read); each step runs the decoder alone on the new rows against
+   * the cached self and cross keys and values, placed forward only.
+   */
+  private static DecodePlan decodeSeq2Seq(ModelSpec spec, List<Value> encodedCaches,
+      List<HeadOutput> outputs) {
+    Tape tape = Tape.forDecoding();
+    Value logits = T5.buildDecoding(tape, spec);
+    List<Call> calls = new ArrayList<>();
+    for (Tape.Entry e : tape.entries()) {
+      calls.add(new Call(e.op(), e.comment(), e.layer(), false, -1));
+    }
+    ArenaPlanner.Placement placement =
+        ArenaPlanner.place(calls, Set.of(logits.buffer()), spec.layers());
+    Buffer startLogits = outputs.stream().filter(o -> o.name().equals("mlm_logits")).findFirst()
+        .orElseThrow().buffer();
+    return new DecodePlan(calls, placement.columns(), List.of(), logits.buffer(),
+        placement.widths().get(Extent.TOKENS), placement.widths().get(Extent.SEQUENCES),
+        encodedCaches.stream().map(Value::buffer).toList(), startLogits);
   }
 }

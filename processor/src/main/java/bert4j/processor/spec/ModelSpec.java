@@ -2,6 +2,7 @@ package bert4j.processor.spec;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
+import bert4j.dsl.Convention;
 import bert4j.dsl.Mask;
 import bert4j.dsl.Normalization;
 import bert4j.dsl.Objective;
@@ -52,11 +53,12 @@ public record ModelSpec(
     int crf,
     int memm,
     List<SpanHeadSpec> spans,
-    OptimizerSpec optimizer) {
+    OptimizerSpec optimizer,
+    Convention convention) {
 
-  /** Width of each head's values: hidden / heads. */
+  /** Width of each head's values: hidden / heads, or T5's d_kv ({@link #keySize}). */
   public int headSize() {
-    return hidden / heads;
+    return architecture.encoderDecoder() ? keySize : hidden / heads;
   }
 
   /**
@@ -81,10 +83,10 @@ public record ModelSpec(
   /**
    * Whether the generated class decodes incrementally ({@code IncrementalLm} with a key/value cache):
    * a spec with an LM or UniLM mask (every GPT architecture has LM) and nothing in
-   * {@link #decodingObstacle()}.
+   * {@link #decodingObstacle()}, or T5 with its LM head.
    */
   public boolean decodes() {
-    return mask != Mask.NONE && decodingObstacle() == null;
+    return architecture.encoderDecoder() ? mlm : mask != Mask.NONE && decodingObstacle() == null;
   }
 
   /**

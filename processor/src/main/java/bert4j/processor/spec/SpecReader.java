@@ -2,6 +2,7 @@ package bert4j.processor.spec;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
+import bert4j.dsl.Convention;
 import bert4j.dsl.Mask;
 import bert4j.dsl.Normalization;
 import bert4j.dsl.Objective;
@@ -68,11 +69,13 @@ public final class SpecReader {
     int vocab = positive(transformer, "vocab");
     int maxPosition = positive(transformer, "maxPosition");
     int segments = positive(transformer, "segments");
-    if (hidden > 0 && heads_ > 0 && hidden % heads_ != 0) {
-      transformer.error("hidden",
-          "hidden=" + hidden + " is not divisible by heads=" + heads_);
-    }
     Architecture architecture = transformer.enumValue("architecture", Architecture.class);
+    boolean t5 = architecture.encoderDecoder();
+    boolean keySizeSet = attention != null && attention.isSet("keySize");
+    if (hidden > 0 && heads_ > 0 && hidden % heads_ != 0 && !(t5 && keySizeSet)) {
+      transformer.error("hidden", "hidden=" + hidden + " is not divisible by heads=" + heads_
+          + (t5 ? " (T5's heads have their own width d_kv: set @Attention(keySize = d_kv))" : ""));
+    }
     int embeddingSize = hidden;
     int declaredEmbeddingSize = transformer.intValue("embeddingSize");
     if (declaredEmbeddingSize < 0) {
@@ -86,15 +89,30 @@ public final class SpecReader {
       }
       embeddingSize = declaredEmbeddingSize;
     }
-    if (architecture.causal() && transformer.isSet("segments")) {
+    if ((architecture.causal() || t5) && transformer.isSet("segments")) {
       transformer.error("segments", architecture + " has no segment embedding: drop segments");
     }
-    if (architecture.causal()) {
+    if (architecture.causal() || t5) {
       segments = 0;
     }
     Position position = transformer.enumValue("position", Position.class);
     if (position == Position.DEFAULT) {
       position = architecture.defaultPosition();
+    }
+    if (t5 && position != Position.T5_RELATIVE) {
+      transformer.error("position", architecture + " biases its attention by T5's relative "
+          + "positions: position=" + position + " is not for it (leave position)");
+    } else if (!t5 && position == Position.T5_RELATIVE) {
+      transformer.error("position", "position=T5_RELATIVE is T5's (architecture T5 or T5_1_1), not "
+          + architecture + "'s");
+    }
+    Convention convention = transformer.enumValue("convention", Convention.class);
+    if (convention != Convention.HUGGING_FACE && !t5) {
+      transformer.error("convention", "convention=" + convention + " changes how T5 computes; "
+          + architecture + " computes the same under both");
+    }
+    if (t5 && transformer.booleanValue("recompute")) {
+      transformer.error("recompute", "recompute is not supported for " + architecture + " yet");
     }
     int conditionSize = transformer.intValue("conditionSize");
     if (conditionSize < 0) {
@@ -102,8 +120,15 @@ public final class SpecReader {
           + " must be positive, or 0 for plain layer norms");
     } else if (conditionSize > 0 && architecture == Architecture.ROFORMER_V2) {
       transformer.error("conditionSize", "ROFORMER_V2's norms have no γ or β to condition");
+    } else if (conditionSize > 0 && t5) {
+      transformer.error("conditionSize", "conditional layer norms are not supported for "
+          + architecture);
     }
     Activation activation = transformer.enumValue("activation", Activation.class);
+    if (t5 && !transformer.isSet("activation")) {
+      activation = architecture == Architecture.T5 ? Activation.RELU
+          : convention == Convention.BERT4KERAS ? Activation.GELU : Activation.GELU_TANH;
+    }
     if (activation == Activation.TANH) {
       transformer.error("activation",
           "activation=TANH is the pooler's; the feed-forward block takes GELU, GELU_TANH, RELU or SWISH");
@@ -141,6 +166,11 @@ public final class SpecReader {
         attention.error("mask", architecture + " is a causal language model: its mask is LM, not "
             + mask);
       }
+      if (t5 && mask != Mask.NONE) {
+        attention.error("mask", "the mask of " + architecture + " is its encoder's, and its encoder "
+            + "is bidirectional (its decoder is causal by construction): mask=" + mask
+            + " is not for it");
+      }
       if (architecture == Architecture.ELECTRA && mask != Mask.NONE) {
         attention.error("mask", "ELECTRA is a bidirectional encoder (its discriminator sees every "
             + "token): mask=" + mask + " is not for it");
@@ -161,6 +191,14 @@ public final class SpecReader {
       normalization = attention.enumValue("normalization", Normalization.class);
       attentionBias = attention.booleanValue("useBias");
       talkingHeads = attention.booleanValue("talkingHeads");
+      if (t5) {
+        for (String option : new String[] {"scale", "useBias", "talkingHeads", "normalization"}) {
+          if (attention.isSet(option)) {
+            attention.error(option, architecture + "'s attention is fixed (unscaled softmax, no "
+                + "biases): drop " + option);
+          }
+        }
+      }
       if (talkingHeads && heads_ < 2) {
         attention.error("talkingHeads", "talking heads mix the heads: they need heads >= 2, got heads="
             + heads_);
@@ -190,6 +228,10 @@ public final class SpecReader {
       }
     }
 
+    if (t5) {
+      scale = false;
+      attentionBias = false;
+    }
     boolean recompute = transformer.booleanValue("recompute");
     boolean pooler = false;
     boolean mlm = false;
@@ -238,6 +280,15 @@ public final class SpecReader {
       }
       spans = spanHeads(heads);
       objective = heads.enumValue("objective", Objective.class);
+      if (t5) {
+        for (String head : new String[] {"pooler", "classes", "tokenClasses", "crf", "memm", "spans",
+            "objective"}) {
+          if (heads.isSet(head)) {
+            heads.error(head, architecture + " has one head, the LM head on its decoder (mlm = true, "
+                + "trained on the decoder's labels): drop " + head);
+          }
+        }
+      }
       if (objective != Objective.BY_MASK && !mlm) {
         heads.error("objective", "objective=" + objective + " is the MLM head's loss: declare mlm = true");
       }
@@ -288,7 +339,7 @@ public final class SpecReader {
         segments, Math.max(conditionSize, 0), position, activation, hiddenDropout, eps, initializerRange, recompute, mask,
         attentionDropout, keySize, scale, normalization, attentionBias, talkingHeads,
         maxRelativePosition, pooler, mlm, resolved, classes, tokenClasses, discriminator, crf, memm,
-        spans, optimizerSpec));
+        spans, optimizerSpec, convention));
   }
 
   /**

@@ -6,6 +6,7 @@ import bert4j.dsl.Normalization;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.Memory;
+import bert4j.runtime.kernels.RelativeBuckets;
 import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.optim.BoundOptimizer;
 import java.util.Arrays;
@@ -608,6 +609,73 @@ public final class DoubleKernels implements Kernels {
     int p = Math.max(-maxRelative, Math.min(maxRelative, j - i)) + maxRelative;
     double angle = p * Math.pow(10000, -2.0 * (c / 2) / width);
     return c % 2 == 0 ? Math.sin(angle) : Math.cos(angle);
+  }
+
+  @Override
+  public void decoderAttention(AttentionShape shape, int capacity, int[] starts, int keyLength,
+      int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k, Slice v,
+      Slice keyCache, Slice valueCache, Slice ctx) {
+    throw new UnsupportedOperationException("decoderAttention is forward-only decoding; the "
+        + "derived-backward tests never call it");
+  }
+
+  @Override
+  public void multiply(Slice a, Slice b, Slice out, long count) {
+    double[] x = load(a, count);
+    double[] y = load(b, count);
+    for (int i = 0; i < x.length; i++) {
+      x[i] *= y[i];
+    }
+    store(out, x);
+  }
+
+  @Override
+  public void scale(Slice x, float alpha, Slice out, long count) {
+    double[] v = load(x, count);
+    for (int i = 0; i < v.length; i++) {
+      v[i] *= alpha;
+    }
+    store(out, v);
+  }
+
+  @Override
+  public void relativePositionBias(AttentionShape shape, Slice table, int buckets, int maxDistance,
+      boolean bidirectional, Slice scores) {
+    int n = shape.seq();
+    int heads = shape.heads();
+    double[] t = load(table, (long) buckets * heads);
+    double[] s = load(scores, (long) shape.batch() * heads * n * n);
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            int k = RelativeBuckets.bucket(j - i, bidirectional, buckets, maxDistance);
+            s[((b * heads + h) * n + i) * n + j] += t[k * heads + h];
+          }
+        }
+      }
+    }
+    store(scores, s);
+  }
+
+  @Override
+  public void relativePositionBiasBackward(AttentionShape shape, Slice dScores, int buckets,
+      int maxDistance, boolean bidirectional, Slice dTable) {
+    int n = shape.seq();
+    int heads = shape.heads();
+    double[] d = load(dScores, (long) shape.batch() * heads * n * n);
+    double[] t = load(dTable, (long) buckets * heads);
+    for (int b = 0; b < shape.batch(); b++) {
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            int k = RelativeBuckets.bucket(j - i, bidirectional, buckets, maxDistance);
+            t[k * heads + h] += d[((b * heads + h) * n + i) * n + j];
+          }
+        }
+      }
+    }
+    store(dTable, t);
   }
 
   @Override

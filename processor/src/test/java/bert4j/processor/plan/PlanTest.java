@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import bert4j.dsl.Activation;
 import bert4j.dsl.Architecture;
+import bert4j.dsl.Convention;
 import bert4j.dsl.Mask;
 import bert4j.dsl.Normalization;
 import bert4j.dsl.Objective;
@@ -105,7 +106,8 @@ class PlanTest {
           vocab, hidden, maxPosition, segments, 0, Position.LEARNED, Activation.GELU, hiddenDropout,
           1e-12, 0.02, recompute, mask, attentionDropout, effectiveKeySize(), true,
           Normalization.SOFTMAX, true, false, 64, pooler, mlm,
-          objective(), classes, tokenClasses, false, crf, memm, List.of(), OptimizerSpec.defaults());
+          objective(), classes, tokenClasses, false, crf, memm, List.of(), OptimizerSpec.defaults(),
+          Convention.HUGGING_FACE);
     }
 
     Plan plan() {

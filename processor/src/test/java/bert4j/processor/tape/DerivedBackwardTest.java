@@ -23,11 +23,14 @@ import bert4j.processor.ops.Linear;
 import bert4j.processor.ops.LossOp;
 import bert4j.processor.ops.MemmLoss;
 import bert4j.processor.ops.MixHeads;
+import bert4j.processor.ops.Multiply;
 import bert4j.processor.ops.ProbsDropout;
 import bert4j.processor.ops.RelativeContext;
+import bert4j.processor.ops.RelativePositionBias;
 import bert4j.processor.ops.RelativeScores;
 import bert4j.processor.ops.RmsNorm;
 import bert4j.processor.ops.Rotary;
+import bert4j.processor.ops.Scale;
 import bert4j.processor.ops.SigmoidCrossEntropy;
 import bert4j.processor.ops.SoftmaxCrossEntropy;
 import bert4j.processor.ops.SpanLoss;
@@ -232,6 +235,35 @@ class DerivedBackwardTest {
         }));
       }
     }
+    for (boolean bidirectional : new boolean[] {true, false}) {
+      cases.add(new Case("T5 attention: relative position bias, "
+          + (bidirectional ? "bidirectional over the token ids" : "causal over decoder keys"), t -> {
+        AttentionShape shape = new AttentionShape(2, 2, 3, 1f);
+        Value q = input(t, "q", 4);
+        Value k = input(t, "k", 4);
+        Value v = input(t, "v", 6);
+        Parameter table = t.parameter("table", "table", 32, 2);
+        Value scores = t.buffer("scores", Extent.PAIRS, 2);
+        t.record(new AttentionScores(shape, q, k, scores));
+        Value biased = t.next(scores);
+        t.record(new RelativePositionBias(shape, table, 32, 128, bidirectional, scores, biased));
+        Value probs = t.buffer("probs", Extent.PAIRS, 2);
+        t.record(new AttentionNormalize(shape, bidirectional ? Mask.NONE : Mask.LM,
+            Normalization.SOFTMAX, bidirectional ? "tokenIds" : "decoderKeyIds", biased, probs));
+        Value ctx = t.buffer("ctx", Extent.TOKENS, 6);
+        t.record(new AttentionContext(shape, probs, v, ctx));
+        return ctx;
+      }));
+    }
+    cases.add(new Case("gated product, then scaled", t -> {
+      Value a = input(t, "a", 4);
+      Value b = input(t, "b", 4);
+      Value product = t.buffer("product", Extent.TOKENS, 4);
+      t.record(new Multiply(a, b, product, 4));
+      Value scaled = t.buffer("scaled", Extent.TOKENS, 4);
+      t.record(new Scale(product, 0.35f, scaled, 4));
+      return scaled;
+    }));
     cases.add(new Case("unfused attention: relative positions, talking heads, dropout", t -> {
       AttentionShape shape = new AttentionShape(2, 2, 3, 0.7f);
       Value q = input(t, "q", 4);
@@ -426,6 +458,9 @@ class DerivedBackwardTest {
       Arrays.setAll(identity, i -> i);
       hosts.put("inputIds", identity);
       hosts.put("tokenIds", TOKENS);
+      int[] ones = new int[ROWS];
+      Arrays.fill(ones, 1);
+      hosts.put("decoderKeyIds", ones);
       hosts.put("segmentIds", SEGMENTS);
       targets = spans != null ? spans : new int[lossRows];
       for (int r = 0; spans == null && r < lossRows; r++) {

@@ -51,6 +51,9 @@ public final class HfConfig {
    */
   public ModelConfig toModelConfig(Architecture architecture) throws IOException {
     Architecture a = architecture != null ? architecture : architecture();
+    if (a.encoderDecoder()) {
+      return t5Config(a);
+    }
     int hidden = integer("hidden_size", "n_embd", "d_model");
     int intermediate = root.has("intermediate_size") ? integer("intermediate_size")
         : root.hasNonNull("n_inner") ? integer("n_inner") : 4 * hidden;
@@ -68,10 +71,46 @@ public final class HfConfig {
         embeddingSize, activation(), eps, relative);
   }
 
-  /** The architecture {@code model_type} names: BERT (and RoBERTa) when absent or unknown. */
+  /**
+   * T5's config ({@code d_model}, {@code num_layers}, {@code num_heads}, {@code d_ff},
+   * {@code feed_forward_proj}, {@code layer_norm_epsilon}); T5 has no position table, so its
+   * maxPosition is {@code n_positions} where the file gives one, else 512.
+   */
+  private ModelConfig t5Config(Architecture a) throws IOException {
+    int layers = integer("num_layers");
+    if (root.hasNonNull("num_decoder_layers") && integer("num_decoder_layers") != layers) {
+      throw new IOException(file + ": num_decoder_layers=" + integer("num_decoder_layers")
+          + " differs from num_layers=" + layers + "; bert4j's T5 has as many of each");
+    }
+    int hidden = integer("d_model");
+    double eps = root.has("layer_norm_epsilon") ? number("layer_norm_epsilon") : 1e-6;
+    int maxPosition = root.hasNonNull("n_positions") ? integer("n_positions") : 512;
+    return new ModelConfig(a, layers, hidden, integer("num_heads"), integer("d_ff"),
+        integer("vocab_size"), maxPosition, 0, hidden, t5Activation(), eps, 0);
+  }
+
+  /** T5's {@code dense_act_fn}, else the activation {@code feed_forward_proj} names. */
+  private Activation t5Activation() throws IOException {
+    String projection = root.path("feed_forward_proj").asText("relu").toLowerCase(Locale.ROOT);
+    String name = root.hasNonNull("dense_act_fn") ? root.get("dense_act_fn").asText()
+        : projection.equals("gated-gelu") ? "gelu_new" : projection.replace("gated-", "");
+    return activation(name);
+  }
+
+  /** Whether T5's feed-forward block is gated ({@code feed_forward_proj} "gated-..."). */
+  private boolean gated() {
+    return root.path("feed_forward_proj").asText("relu").startsWith("gated-");
+  }
+
+  /**
+   * The architecture {@code model_type} names: BERT (and RoBERTa) when absent or unknown; T5 or
+   * T5_1_1 for {@code t5} by its {@code feed_forward_proj}, T5_1_1 for {@code mt5}.
+   */
   public Architecture architecture() {
     String type = root.path("model_type").asText("bert").toLowerCase(Locale.ROOT);
     return switch (type) {
+      case "t5" -> gated() ? Architecture.T5_1_1 : Architecture.T5;
+      case "mt5" -> Architecture.T5_1_1;
       case "albert" -> Architecture.ALBERT;
       case "nezha" -> Architecture.NEZHA;
       case "roformer" -> Architecture.ROFORMER;
@@ -89,18 +128,25 @@ public final class HfConfig {
   public List<String> differences(ModelConfig compiled) throws IOException {
     ModelConfig file = toModelConfig(compiled.architecture());
     List<String> out = new ArrayList<>();
-    compare(out, "num_hidden_layers", file.layers(), "layers", compiled.layers());
-    compare(out, "hidden_size", file.hidden(), "hidden", compiled.hidden());
-    compare(out, "num_attention_heads", file.heads(), "heads", compiled.heads());
-    compare(out, "intermediate_size", file.intermediate(), "intermediate", compiled.intermediate());
+    boolean t5 = compiled.architecture().encoderDecoder();
+    compare(out, t5 ? "num_layers" : "num_hidden_layers", file.layers(), "layers",
+        compiled.layers());
+    compare(out, t5 ? "d_model" : "hidden_size", file.hidden(), "hidden", compiled.hidden());
+    compare(out, t5 ? "num_heads" : "num_attention_heads", file.heads(), "heads",
+        compiled.heads());
+    compare(out, t5 ? "d_ff" : "intermediate_size", file.intermediate(), "intermediate",
+        compiled.intermediate());
     compare(out, "vocab_size", file.vocab(), "vocab", compiled.vocab());
-    compare(out, "max_position_embeddings", file.maxPosition(), "maxPosition",
-        compiled.maxPosition());
+    if (!t5) {
+      compare(out, "max_position_embeddings", file.maxPosition(), "maxPosition",
+          compiled.maxPosition());
+    }
     compare(out, "type_vocab_size", file.segments(), "segments", compiled.segments());
     compare(out, "embedding_size", file.embeddingSize(), "embeddingSize", compiled.embeddingSize());
     if (file.activation() != compiled.activation()) {
-      out.add(this.file.getFileName() + " says hidden_act=" + root.path("hidden_act")
-          .asText(root.path("activation_function").asText()) + ", the spec has activation="
+      out.add(this.file.getFileName() + (t5 ? " says feed_forward_proj="
+          + root.path("feed_forward_proj").asText("relu") : " says hidden_act=" + root.path("hidden_act")
+          .asText(root.path("activation_function").asText())) + ", the spec has activation="
           + compiled.activation());
     }
     if (Math.abs(file.layerNormEps() - compiled.layerNormEps())
@@ -121,8 +167,11 @@ public final class HfConfig {
   }
 
   private Activation activation() throws IOException {
-    String name = root.has("hidden_act") ? root.get("hidden_act").asText()
-        : root.path("activation_function").asText("gelu");
+    return activation(root.has("hidden_act") ? root.get("hidden_act").asText()
+        : root.path("activation_function").asText("gelu"));
+  }
+
+  private Activation activation(String name) throws IOException {
     return switch (name.toLowerCase(Locale.ROOT)) {
       case "gelu" -> Activation.GELU;
       case "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_tanh" -> Activation.GELU_TANH;

@@ -31,6 +31,9 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final ConditionalLayerNormKernels conditionalLayerNorm;
   private final RmsNormKernels rmsNorm;
   private final AddKernels add;
+  private final ElementwiseKernels elementwise;
+  private final RelativeBiasKernels relativeBias;
+  private final DecoderAttentionKernels decoderAttention;
   private final RotaryKernels rotary;
   private final AttentionKernels attention;
   private final CachedAttentionKernels cachedAttention;
@@ -90,6 +93,9 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.conditionalLayerNorm = new ConditionalLayerNormKernels(pool, scratch);
     this.rmsNorm = new RmsNormKernels(pool, scratch);
     this.add = new AddKernels(pool, scratch);
+    this.elementwise = new ElementwiseKernels(pool, scratch);
+    this.relativeBias = new RelativeBiasKernels(pool, scratch);
+    this.decoderAttention = new DecoderAttentionKernels(pool);
     this.rotary = new RotaryKernels(pool, scratch);
     this.attention = new AttentionKernels(pool, scratch);
     this.cachedAttention = new CachedAttentionKernels(pool, scratch);
@@ -248,6 +254,43 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   protected void doAdd(Slice a, Slice b, Slice out, long count) {
     add.add(cpu(a).floats(), offset(a), cpu(b).floats(), offset(b), cpu(out).floats(),
         offset(out), count);
+  }
+
+  @Override
+  protected void doMultiply(Slice a, Slice b, Slice out, long count) {
+    elementwise.multiply(cpu(a).floats(), offset(a), cpu(b).floats(), offset(b),
+        cpu(out).floats(), offset(out), count);
+  }
+
+  @Override
+  protected void doScale(Slice x, float alpha, Slice out, long count) {
+    elementwise.scale(cpu(x).floats(), offset(x), alpha, cpu(out).floats(), offset(out), count);
+  }
+
+  @Override
+  protected void doRelativePositionBias(AttentionShape shape, Slice table, int buckets,
+      int maxDistance, boolean bidirectional, Slice scores) {
+    relativeBias.bias(shape.batch(), shape.seq(), shape.heads(), cpu(table).floats(),
+        offset(table), buckets, maxDistance, bidirectional, cpu(scores).floats(), offset(scores));
+  }
+
+  @Override
+  protected void doRelativePositionBiasBackward(AttentionShape shape, Slice dScores, int buckets,
+      int maxDistance, boolean bidirectional, Slice dTable) {
+    relativeBias.backward(shape.batch(), shape.seq(), shape.heads(), cpu(dScores).floats(),
+        offset(dScores), buckets, maxDistance, bidirectional, cpu(dTable).floats(),
+        offset(dTable));
+  }
+
+  @Override
+  protected void doDecoderAttention(AttentionShape shape, int capacity, int[] starts,
+      int keyLength, int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k,
+      Slice v, Slice keyCache, Slice valueCache, Slice ctx) {
+    decoderAttention.attend(shape.batch(), shape.seq(), shape.heads(), shape.keySize(),
+        shape.headSize(), shape.scale(), capacity, starts, keyLength, keyIds, floats(table),
+        offset(table), buckets, maxDistance, cpu(q).floats(), offset(q), floats(k), offset(k),
+        floats(v), offset(v), cpu(keyCache).floats(), offset(keyCache), cpu(valueCache).floats(),
+        offset(valueCache), cpu(ctx).floats(), offset(ctx));
   }
 
   @Override

@@ -294,9 +294,10 @@ public final class AutoRegressiveDecoder {
         throw new IllegalArgumentException("prompt " + b + " is empty: a prompt needs at least one "
             + "token (a language model starts from [CLS])");
       }
-      if (prompt.length + limits.maxTokens() - 1 > lm.maxLength()) {
+      int positions = lm.positions(prompt.length, limits.maxTokens());
+      if (positions > lm.maxLength()) {
         throw new IllegalArgumentException("prompt " + b + " has " + prompt.length + " tokens: with "
-            + "maxTokens=" + limits.maxTokens() + " it needs " + (prompt.length + limits.maxTokens() - 1)
+            + "maxTokens=" + limits.maxTokens() + " it needs " + positions
             + " positions, more than the model's maxLength=" + lm.maxLength());
       }
       for (int i = 0; i < prompt.length; i++) {

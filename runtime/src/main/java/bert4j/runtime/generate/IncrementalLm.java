@@ -23,6 +23,15 @@ public interface IncrementalLm {
   int maxLength();
 
   /**
+   * The positions of {@link #maxLength} a prompt of {@code promptLength} tokens takes with up to
+   * {@code maxTokens} generated ones (the last never held): the two together for a language model;
+   * an encoder–decoder overrides it, holding its prompt (the encoder's input) apart.
+   */
+  default int positions(int promptLength, int maxTokens) {
+    return promptLength + maxTokens - 1;
+  }
+
+  /**
    * Starts {@code prompts.length} sequences, one per prompt, and returns each one's next-token
    * logits, {@code [batch, vocab]}. {@code segments} gives each prompt token's segment id (null: all
    * 0). Generated tokens take the model's generation segment: 1 under a UniLM mask, else 0.

@@ -305,6 +305,30 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   }
 
   @Override
+  public final void multiply(Slice a, Slice b, Slice out, long count) {
+    requireOpen();
+    String k = "multiply";
+    KernelArguments.nonNegative(k, "count", count);
+    checkSlice(k, "a", a, count);
+    checkSlice(k, "b", b, count);
+    checkSlice(k, "out", out, count);
+    doMultiply(a, b, out, count);
+  }
+
+  @Override
+  public final void scale(Slice x, float alpha, Slice out, long count) {
+    requireOpen();
+    String k = "scale";
+    KernelArguments.nonNegative(k, "count", count);
+    if (!Float.isFinite(alpha)) {
+      throw new IllegalArgumentException(k + ": alpha is " + alpha + ", must be finite");
+    }
+    checkSlice(k, "x", x, count);
+    checkSlice(k, "out", out, count);
+    doScale(x, alpha, out, count);
+  }
+
+  @Override
   public final void rotary(Slice x, int batch, int seq, int heads, int size, boolean inverse) {
     requireOpen();
     String k = "rotary";
@@ -394,6 +418,55 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   }
 
   @Override
+  public final void decoderAttention(AttentionShape shape, int capacity, int[] starts,
+      int keyLength, int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k,
+      Slice v, Slice keyCache, Slice valueCache, Slice ctx) {
+    requireOpen();
+    String kn = "decoderAttention";
+    KernelArguments.positive(kn, "capacity", capacity);
+    AttentionShape cache = new AttentionShape(shape.batch(), capacity, shape.heads(),
+        shape.keySize(), shape.headSize(), shape.scale());
+    if (starts == null) {
+      throw new IllegalArgumentException(kn + ": starts is null");
+    }
+    KernelArguments.host(kn, "starts", starts.length, 0, shape.batch());
+    for (int b = 0; b < shape.batch(); b++) {
+      if (starts[b] < 0 || starts[b] + shape.seq() > capacity) {
+        throw new IllegalArgumentException(kn + ": sequence " + b + " starts at " + starts[b]
+            + "; its " + shape.seq() + " new rows must fit the cache's " + capacity
+            + " positions");
+      }
+    }
+    if ((k == null) != (v == null)) {
+      throw new IllegalArgumentException(kn + ": give both k and v (self-attention) or neither "
+          + "(cross-attention)");
+    }
+    if (k == null) {
+      if (keyLength < 1 || keyLength > capacity) {
+        throw new IllegalArgumentException(kn + ": keyLength=" + keyLength + " must be in [1, "
+            + "capacity=" + capacity + "]");
+      }
+      if (keyIds == null) {
+        throw new IllegalArgumentException(kn + ": cross-attention needs the encoder's keyIds");
+      }
+      KernelArguments.host(kn, "keyIds", keyIds.length, 0, (long) shape.batch() * capacity);
+    } else {
+      checkSlice(kn, "k", k, qkSize(shape));
+      checkSlice(kn, "v", v, vSize(shape));
+    }
+    if (table != null) {
+      checkBuckets(kn, buckets, maxDistance, false);
+      checkSlice(kn, "table", table, (long) buckets * shape.heads());
+    }
+    checkSlice(kn, "q", q, qkSize(shape));
+    checkSlice(kn, "keyCache", keyCache, qkSize(cache));
+    checkSlice(kn, "valueCache", valueCache, vSize(cache));
+    checkSlice(kn, "ctx", ctx, vSize(shape));
+    doDecoderAttention(shape, capacity, starts, keyLength, keyIds, table, buckets, maxDistance, q,
+        k, v, keyCache, valueCache, ctx);
+  }
+
+  @Override
   public final void copy(Slice source, Slice target, long count) {
     requireOpen();
     String k = "copy";
@@ -446,6 +519,42 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     checkSlice(kn, "dScores", dScores, mapsSize(shape));
     checkSlice(kn, "dq", dq, qkSize(shape));
     doRelativeScoresBackward(shape, dScores, maxRelative, dq);
+  }
+
+  @Override
+  public final void relativePositionBias(AttentionShape shape, Slice table, int buckets,
+      int maxDistance, boolean bidirectional, Slice scores) {
+    requireOpen();
+    String kn = "relativePositionBias";
+    checkBuckets(kn, buckets, maxDistance, bidirectional);
+    checkSlice(kn, "table", table, (long) buckets * shape.heads());
+    checkSlice(kn, "scores", scores, mapsSize(shape));
+    doRelativePositionBias(shape, table, buckets, maxDistance, bidirectional, scores);
+  }
+
+  @Override
+  public final void relativePositionBiasBackward(AttentionShape shape, Slice dScores, int buckets,
+      int maxDistance, boolean bidirectional, Slice dTable) {
+    requireOpen();
+    String kn = "relativePositionBiasBackward";
+    checkBuckets(kn, buckets, maxDistance, bidirectional);
+    checkSlice(kn, "dScores", dScores, mapsSize(shape));
+    checkSlice(kn, "dTable", dTable, (long) buckets * shape.heads());
+    doRelativePositionBiasBackward(shape, dScores, buckets, maxDistance, bidirectional, dTable);
+  }
+
+  /** Buckets that split as {@link RelativeBuckets} needs and a distance past the exact ones. */
+  private static void checkBuckets(String kernel, int buckets, int maxDistance,
+      boolean bidirectional) {
+    int perDirection = bidirectional ? buckets / 2 : buckets;
+    if (perDirection < 2 || bidirectional && buckets % 2 != 0) {
+      throw new IllegalArgumentException(kernel + ": buckets=" + buckets + " cannot be split "
+          + (bidirectional ? "into two directions of at least 2" : "into at least 2"));
+    }
+    if (maxDistance <= perDirection / 2) {
+      throw new IllegalArgumentException(kernel + ": maxDistance=" + maxDistance
+          + " must exceed the " + perDirection / 2 + " exact buckets of a direction");
+    }
   }
 
   @Override
@@ -776,6 +885,20 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   /** {@link #add} on checked arguments. */
   protected abstract void doAdd(Slice a, Slice b, Slice out, long count);
 
+  /** {@link #multiply} on checked arguments. */
+  protected abstract void doMultiply(Slice a, Slice b, Slice out, long count);
+
+  /** {@link #scale} on checked arguments. */
+  protected abstract void doScale(Slice x, float alpha, Slice out, long count);
+
+  /** {@link #relativePositionBias} on checked arguments. */
+  protected abstract void doRelativePositionBias(AttentionShape shape, Slice table, int buckets,
+      int maxDistance, boolean bidirectional, Slice scores);
+
+  /** {@link #relativePositionBiasBackward} on checked arguments. */
+  protected abstract void doRelativePositionBiasBackward(AttentionShape shape, Slice dScores,
+      int buckets, int maxDistance, boolean bidirectional, Slice dTable);
+
   /** {@link #rotary} on checked arguments. */
   protected abstract void doRotary(Slice x, int batch, int seq, int heads, int size,
       boolean inverse);
@@ -792,6 +915,11 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
 
   /** {@link #rotaryAt} on checked arguments. */
   protected abstract void doRotaryAt(Slice x, int[] positions, int rows, int heads, int size);
+
+  /** {@link #decoderAttention} on checked arguments. */
+  protected abstract void doDecoderAttention(AttentionShape shape, int capacity, int[] starts,
+      int keyLength, int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k,
+      Slice v, Slice keyCache, Slice valueCache, Slice ctx);
 
   /** {@link #cachedAttention} on checked arguments (mask never null). */
   protected abstract void doCachedAttention(AttentionShape shape, int capacity, Mask mask,

@@ -130,6 +130,12 @@ public interface Kernels extends AutoCloseable {
   /** out = a + b over {@code count} floats; out may be a or b. */
   void add(Slice a, Slice b, Slice out, long count);
 
+  /** out = a ⊙ b over {@code count} floats (T5 1.1's gate); out may be a or b. */
+  void multiply(Slice a, Slice b, Slice out, long count);
+
+  /** out = alpha·x over {@code count} floats; out may be x. Its backward is itself, on dOut. */
+  void scale(Slice x, float alpha, Slice out, long count);
+
   /**
    * Rotary position embedding (RoFormer's), in place on x ({@code [batch, seq, heads·size]}, size
    * even): in each head of the row at position p (the row's index in its sequence) the pair
@@ -192,6 +198,26 @@ public interface Kernels extends AutoCloseable {
       int[] cacheSegments, int[] starts, Slice q, Slice k, Slice v, Slice keyCache,
       Slice valueCache, Slice ctx);
 
+  /**
+   * T5's decoder attention of new rows against cached keys and values, forward only (incremental
+   * decoding). The batch has {@code shape.batch()} sequences of {@code shape.seq()} new rows: q
+   * {@code [batch, seq, heads·keySize]}, ctx {@code [batch, seq, heads·headSize]}; the caches hold
+   * {@code capacity} rows per slot ({@code [slots, capacity, heads·keySize]} and
+   * {@code [slots, capacity, heads·headSize]}), sequence b reading slot b. The new row i of
+   * sequence b sits at decoder position p = starts[b] + i. Self-attention ({@code k} and {@code v}
+   * given, as q and ctx): the new keys and values are first written to the cache at p, then the
+   * query attends causally to positions [0, p]. Cross-attention ({@code k} and {@code v} null): the
+   * query attends to the cached encoder positions j < {@code keyLength} whose
+   * {@code keyIds[b·capacity + j]} ≠ 0 (padding masked; a query with no allowed key gets the
+   * uniform average of the keyLength positions). Scores are scale·q·k, plus
+   * {@code table[bucket(j − p)·heads + h]} with causal {@link RelativeBuckets} of {@code buckets}
+   * and {@code maxDistance} when {@code table} is given; softmax over the allowed keys. Requires
+   * starts[b] + seq ≤ capacity (self) or keyLength ≤ capacity (cross).
+   */
+  void decoderAttention(AttentionShape shape, int capacity, int[] starts, int keyLength,
+      int[] keyIds, Slice table, int buckets, int maxDistance, Slice q, Slice k, Slice v,
+      Slice keyCache, Slice valueCache, Slice ctx);
+
   /** target = source over {@code count} floats; the two ranges must not overlap. */
   void copy(Slice source, Slice target, long count);
 
@@ -215,6 +241,22 @@ public interface Kernels extends AutoCloseable {
 
   /** Backward of {@link #relativeScores}: dq += the relative term's gradient (the table is fixed). */
   void relativeScoresBackward(AttentionShape shape, Slice dScores, int maxRelative, Slice dq);
+
+  /**
+   * T5's relative position bias, added to the scores in place: scores[b,h,i,j] +=
+   * table[bucket(j − i)·heads + h], table {@code [buckets, heads]} (Hugging Face's
+   * {@code relative_attention_bias} embedding), bucket {@link RelativeBuckets#bucket} with
+   * {@code bidirectional}, {@code buckets} and {@code maxDistance}.
+   */
+  void relativePositionBias(AttentionShape shape, Slice table, int buckets, int maxDistance,
+      boolean bidirectional, Slice scores);
+
+  /**
+   * Backward of {@link #relativePositionBias}: dTable[bucket·heads + h] += Σ dScores[b,h,i,j] over
+   * the cells of that bucket (the scores' own gradient passes through unchanged).
+   */
+  void relativePositionBiasBackward(AttentionShape shape, Slice dScores, int buckets,
+      int maxDistance, boolean bidirectional, Slice dTable);
 
   /**
    * Masks and normalises scores over the keys into probs (both {@code [batch, heads, seq, seq]}; probs

@@ -14,6 +14,10 @@ final class BatchInputs {
   final int[] tokenIds;
   final int[] segmentIds;
   final int[] positionIds;
+  /** An encoder–decoder's decoder ids (empty otherwise), padded to the encoder's length. */
+  final int[] decoderIds;
+  /** 1 at every decoder position: the decoder's keys are masked causally, never as padding. */
+  final int[] decoderKeyIds;
   /** The batch's conditions, row after row ({@code conditionSize} floats per sequence). */
   final float[] conditions;
   /** The targets of each loss of the layout, by index: one per token or one per sequence. */
@@ -36,6 +40,10 @@ final class BatchInputs {
     tokenIds = new int[maxTokens];
     segmentIds = new int[maxTokens];
     positionIds = new int[maxTokens];
+    boolean seq2seq = layout.architecture().encoderDecoder();
+    decoderIds = new int[seq2seq ? maxTokens : 0];
+    decoderKeyIds = new int[seq2seq ? maxTokens : 0];
+    java.util.Arrays.fill(decoderKeyIds, 1);
     conditions = new float[maxBatch * layout.conditionSize()];
     List<LossTarget> losses = layout.losses();
     targets = new int[losses.size()][];
@@ -49,6 +57,12 @@ final class BatchInputs {
   /** Checks and copies {@code input}; with {@code training}, also the targets of every loss. */
   void stage(Batch input, boolean training) {
     batch = 0;
+    if (layout.architecture().encoderDecoder()) {
+      input = Seq2SeqPadding.padded(input, layout.specName());
+    } else if (input.decoderIds() != null) {
+      throw new IllegalArgumentException("the batch has decoder ids, but " + layout.specName()
+          + " has no decoder (an encoder–decoder architecture: T5, T5_1_1)");
+    }
     int[][] tokens = input.tokenIds();
     int[][] segments = input.segmentIds();
     if (tokens.length == 0) {
@@ -92,6 +106,14 @@ final class BatchInputs {
               + (layout.segments() == 0 ? ": this model has no segment embedding, leave them 0" : ""));
         }
         int r = b * length + i;
+        if (decoderIds.length > 0) {
+          int decoder = input.decoderIds()[b][i];
+          if (decoder < 0 || decoder >= layout.vocab()) {
+            throw new IllegalArgumentException("decoder id " + decoder + " at [" + b + "][" + i
+                + "] is outside the vocabulary [0, " + layout.vocab() + ")");
+          }
+          decoderIds[r] = decoder;
+        }
         tokenIds[r] = token;
         segmentIds[r] = segment;
         positionIds[r] = i;

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * {@code electra.}, {@code transformer.}), with the old {@code LayerNorm.gamma/beta} spelling, and for
  * ALBERT_UNSHARED under ALBERT's one shared layer. GPT and GPT-2 store their Conv1D weights
  * ({@code c_attn}, {@code c_proj}, {@code c_fc}) as {@code [in, out]}: they are transposed on load and
- * on save. Saving writes the encoder under the prefix (none for GPT and GPT-2, as the hub's files)
+ * on save. T5's names ({@code shared.weight}, {@code encoder.block.0.layer.0.SelfAttention.q.weight},
+ * {@code lm_head.weight}) have no prefix. Saving writes the encoder under the prefix (none for GPT and GPT-2, as the hub's files)
  * and the heads as they are.
  */
 final class CheckpointNames {
@@ -40,6 +41,7 @@ final class CheckpointNames {
       case ROFORMER, ROFORMER_V2 -> "roformer.";
       case ELECTRA -> "electra.";
       case GPT, GPT2 -> "transformer.";
+      case T5, T5_1_1 -> "";
     };
   }
 
@@ -66,7 +68,7 @@ final class CheckpointNames {
     List<String> names = new ArrayList<>();
     for (String spelling : own) {
       names.add(spelling);
-      if (!isHead(spelling)) {
+      if (!isHead(spelling) && !encoderPrefix().isEmpty()) {
         names.add(encoderPrefix() + spelling);
       }
     }

@@ -79,6 +79,9 @@ public abstract class GeneratedTransformer implements TransformerModel {
   protected final int[] positionIds;
   /** The staged batch's conditions (conditional layer norms), {@code conditionSize} per sequence. */
   protected final float[] conditions;
+  /** An encoder–decoder's decoder ids and the decoder's key ids (1 everywhere: masked causally only). */
+  protected final int[] decoderIds;
+  protected final int[] decoderKeyIds;
 
   /**
    * The memory of a model of {@code layout} on {@code kernels}: parameters, and with
@@ -145,6 +148,8 @@ public abstract class GeneratedTransformer implements TransformerModel {
     this.segmentIds = inputs.segmentIds;
     this.positionIds = inputs.positionIds;
     this.conditions = inputs.conditions;
+    this.decoderIds = inputs.decoderIds;
+    this.decoderKeyIds = inputs.decoderKeyIds;
     initialize(0);
   }
 
@@ -427,6 +432,12 @@ public abstract class GeneratedTransformer implements TransformerModel {
     } finally {
       exit();
     }
+  }
+
+  /** Stages {@code batch} and runs the inference forward pass, reading no outputs (T5's decoding). */
+  final void runForward(Batch batch) {
+    inputs.stage(batch, false);
+    forwardPass(false, inputs.batch, inputs.seq);
   }
 
   @Override

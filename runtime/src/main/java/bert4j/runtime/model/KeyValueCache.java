@@ -25,6 +25,8 @@ final class KeyValueCache implements AutoCloseable {
   final int[] segments;
   /** Each slot's sequence length. */
   private final int[] lengths;
+  /** Rows every slot holds whatever its length: an encoder–decoder's cached encoder rows. */
+  private int heldRows;
   private int batch;
 
   KeyValueCache(Kernels kernels, int maxBatch, int maxLength, DecodeLayout layout,
@@ -75,7 +77,16 @@ final class KeyValueCache implements AutoCloseable {
   /** Starts {@code batch} empty sequences. */
   void reset(int batch) {
     this.batch = batch;
+    this.heldRows = 0;
     Arrays.fill(lengths, 0);
+  }
+
+  /**
+   * Makes {@link #reorder} move at least {@code rows} rows (and ids) of every slot: the encoder rows
+   * an encoder–decoder's cross-attention layers cache, however short the decoder's sequence.
+   */
+  void holdRows(int rows) {
+    this.heldRows = rows;
   }
 
   /** Records that sequence {@code sequence} now holds {@code length} tokens. */
@@ -139,14 +150,14 @@ final class KeyValueCache implements AutoCloseable {
 
   /** Copies slot {@code from}'s cached positions, ids and length into slot {@code to}. */
   private void move(int from, int to) {
-    int length = lengths[from];
+    int length = Math.max(lengths[from], heldRows);
     for (int l = 0; l < layout.layers(); l++) {
       copyRows(keys[l], from, to, length, layout.keyWidth());
       copyRows(values[l], from, to, length, layout.valueWidth());
     }
     System.arraycopy(tokens, from * maxLength, tokens, to * maxLength, length);
     System.arraycopy(segments, from * maxLength, segments, to * maxLength, length);
-    lengths[to] = length;
+    lengths[to] = lengths[from];
   }
 
   private void copyRows(Slice block, int from, int to, int length, int width) {

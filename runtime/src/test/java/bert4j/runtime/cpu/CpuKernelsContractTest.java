@@ -2,6 +2,9 @@ package bert4j.runtime.cpu;
 
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.kernels.contract.AddContract;
+import bert4j.runtime.kernels.contract.DecoderAttentionContract;
+import bert4j.runtime.kernels.contract.ElementwiseContract;
+import bert4j.runtime.kernels.contract.RelativePositionBiasContract;
 import bert4j.runtime.kernels.contract.ArgumentChecksContract;
 import bert4j.runtime.kernels.contract.AttentionContract;
 import bert4j.runtime.kernels.contract.AttentionNormalizationContract;
@@ -106,6 +109,30 @@ class CpuKernelsContractTest {
 
   @Nested
   class RmsNorm extends RmsNormContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class DecoderAttention extends DecoderAttentionContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class Elementwise extends ElementwiseContract {
+    @Override
+    protected Kernels createKernels() {
+      return cpu();
+    }
+  }
+
+  @Nested
+  class RelativePositionBias extends RelativePositionBiasContract {
     @Override
     protected Kernels createKernels() {
       return cpu();
