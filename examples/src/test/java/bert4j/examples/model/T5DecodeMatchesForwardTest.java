@@ -32,8 +32,20 @@ class T5DecodeMatchesForwardTest {
   @ParameterizedTest
   @EnumSource(T5MatchesReferenceTest.Spec.class)
   void everyStepMatchesAFullForwardPass(T5MatchesReferenceTest.Spec spec) {
+    decodeAgainstFullPasses(spec, spec.factory);
+  }
+
+  /** A model created for inference (its forward-only arena) decodes the same way. */
+  @ParameterizedTest
+  @EnumSource(T5MatchesReferenceTest.Spec.class)
+  void anInferenceModelsStepsMatchAFullForwardPass(T5MatchesReferenceTest.Spec spec) {
+    decodeAgainstFullPasses(spec, spec.inference);
+  }
+
+  private static void decodeAgainstFullPasses(T5MatchesReferenceTest.Spec spec,
+      T5MatchesReferenceTest.Factory decodingFactory) {
     try (Kernels kernels = Backend.cpu();
-        GeneratedTransformer decoding = spec.factory.create(kernels, 6, 12);
+        GeneratedTransformer decoding = decodingFactory.create(kernels, 6, 12);
         GeneratedTransformer full = spec.factory.create(kernels, 1, 12)) {
       Harness.randomizeWeights(decoding, 3);
       for (ParameterInfo p : decoding.parameters()) {

@@ -42,24 +42,28 @@ class T5MatchesReferenceTest {
 
   /** The three tiny specs and how the reference reads them. */
   public enum Spec {
-    T5_1_0(RefT5Impl::create, false, false, Tape.Act.RELU),
-    T5_1_1(RefT5v11Impl::create, true, false, Tape.Act.GELU_TANH),
-    T5_1_1_BERT4KERAS(RefT5Bert4kerasImpl::create, true, true, Tape.Act.GELU);
+    T5_1_0(RefT5Impl::create, RefT5Impl::createForInference, false, false, Tape.Act.RELU),
+    T5_1_1(RefT5v11Impl::create, RefT5v11Impl::createForInference, true, false,
+        Tape.Act.GELU_TANH),
+    T5_1_1_BERT4KERAS(RefT5Bert4kerasImpl::create, RefT5Bert4kerasImpl::createForInference, true,
+        true, Tape.Act.GELU);
 
     final Factory factory;
+    final Factory inference;
     final boolean gated;
     final boolean bert4keras;
     final Tape.Act act;
 
-    Spec(Factory factory, boolean gated, boolean bert4keras, Tape.Act act) {
+    Spec(Factory factory, Factory inference, boolean gated, boolean bert4keras, Tape.Act act) {
       this.factory = factory;
+      this.inference = inference;
       this.gated = gated;
       this.bert4keras = bert4keras;
       this.act = act;
     }
   }
 
-  /** A generated class's {@code create}. */
+  /** A generated class's {@code create} or {@code createForInference}. */
   public interface Factory {
     GeneratedTransformer create(Kernels kernels, int maxBatch, int maxLength);
   }

@@ -26,8 +26,8 @@ public abstract class GeneratedSeq2Seq extends GeneratedTransformer implements I
   protected final int[] starts;
 
   protected GeneratedSeq2Seq(Kernels kernels, ModelLayout layout, DecodeLayout decode,
-      int maxBatch, int maxLength) {
-    super(kernels, layout, maxBatch, maxLength);
+      int maxBatch, int maxLength, boolean inferenceOnly) {
+    super(kernels, layout, maxBatch, maxLength, inferenceOnly);
     this.decode = decode;
     this.starts = new int[maxBatch];
   }
