@@ -4,6 +4,7 @@ import bert4j.runtime.FloatTensor;
 import bert4j.runtime.train.Triple;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -15,6 +16,9 @@ import java.util.Set;
  * first token and its last token to its object's last. A triple (s, p, o) is every subject s and
  * object o found by the entity head (score above the threshold) for which predicate p scores above
  * the threshold both at (s.start, o.start) in the head head and at (s.end, o.end) in the tail head.
+ * Of the subjects (and of the objects) at most as many as the sequence has tokens are kept, the
+ * highest-scoring: a trained head finds far fewer, an untrained one (scores around 0) would find
+ * about seq²/2 of each and millions of pairs.
  * Positions are tokens; {@link SpanText} maps a span to its text, null for a span that has none (the
  * example's [CLS] and [SEP], which bert4keras excludes the same way).
  */
@@ -47,13 +51,15 @@ public final class GpLinkerDecoder {
           + ", heads " + Arrays.toString(headShape) + ", tails "
           + Arrays.toString(tailShape));
     }
+    int predicates = headShape[1];
+    int seq = shape[2];
     List<ScoredSpan> subjects = new ArrayList<>();
     List<ScoredSpan> objects = new ArrayList<>();
     for (ScoredSpan span : SpanDecoder.decode(entities, b, threshold)) {
       (span.type() == 0 ? subjects : objects).add(span);
     }
-    int predicates = headShape[1];
-    int seq = shape[2];
+    subjects = best(subjects, seq);
+    objects = best(objects, seq);
     List<Relation> relations = new ArrayList<>();
     for (ScoredSpan s : subjects) {
       for (ScoredSpan o : objects) {
@@ -67,6 +73,20 @@ public final class GpLinkerDecoder {
       }
     }
     return relations;
+  }
+
+  /**
+   * The {@code limit} highest-scoring of {@code spans} (all of them when there are no more), so an
+   * untrained head scoring most cells above the threshold cannot make the pairs of subjects and
+   * objects grow as seq⁴.
+   */
+  private static List<ScoredSpan> best(List<ScoredSpan> spans, int limit) {
+    if (spans.size() <= limit) {
+      return spans;
+    }
+    List<ScoredSpan> sorted = new ArrayList<>(spans);
+    sorted.sort(Comparator.comparingDouble(ScoredSpan::score).reversed());
+    return sorted.subList(0, limit);
   }
 
   /**

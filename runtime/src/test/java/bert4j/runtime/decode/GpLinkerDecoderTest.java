@@ -101,4 +101,26 @@ class GpLinkerDecoderTest {
         () -> GpLinkerDecoder.relations(grid(2), grid(2), grid(1), 0, 0));
     assertTrue(e.getMessage().contains("one type per predicate"), e.getMessage());
   }
+
+  /**
+   * Scores above 0 everywhere (an untrained head): of the 36 spans of each type, the 8 best
+   * subjects and objects are kept, so at most 8 · 8 · 2 relations.
+   */
+  @Test
+  void anUntrainedHeadKeepsTheBestSpansOnly() {
+    FloatTensor entities = grid(2);
+    FloatTensor heads = grid(2);
+    FloatTensor tails = grid(2);
+    for (FloatTensor g : List.of(entities, heads, tails)) {
+      for (int c = 0; c < g.data().length; c++) {
+        g.data()[c] = 1 + c % 7;
+      }
+    }
+    set(entities, 0, 1, 2, 50f);
+    set(entities, 1, 5, 6, 50f);
+    List<GpLinkerDecoder.Relation> relations =
+        GpLinkerDecoder.relations(entities, heads, tails, 0, 0);
+    assertEquals(8 * 8 * 2, relations.size());
+    assertTrue(relations.contains(new GpLinkerDecoder.Relation(1, 2, 0, 5, 6)));
+  }
 }
