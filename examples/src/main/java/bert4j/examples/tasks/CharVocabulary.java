@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * A character vocabulary of a fixed size built from training texts, as bert4keras's from-scratch
- * examples build theirs: [PAD], [UNK], [CLS], [SEP], then the characters by falling frequency (ties in
- * code point order); rarer characters become [UNK]. A spec fixes its vocab at compile time, so a corpus
+ * examples build theirs: [PAD], [UNK], [CLS], [SEP], any tokens the example reserves for itself, then
+ * the characters by falling frequency (ties in code point order); rarer characters become [UNK]. A spec fixes its vocab at compile time, so a corpus
  * with fewer characters fills the rest with {@code [unusedN]} tokens that never occur.
  */
 final class CharVocabulary {
@@ -18,11 +18,13 @@ final class CharVocabulary {
 
   private CharVocabulary() {}
 
-  /** The {@code size} tokens for {@code texts}. */
-  static Vocabulary of(List<String> texts, int size) {
-    if (size <= SPECIAL.size()) {
+  /** The {@code size} tokens for {@code texts}, {@code reserved} right after the special tokens. */
+  static Vocabulary of(List<String> texts, int size, String... reserved) {
+    List<String> tokens = new ArrayList<>(SPECIAL);
+    tokens.addAll(List.of(reserved));
+    if (size <= tokens.size()) {
       throw new IllegalArgumentException("a vocabulary of " + size + " tokens has no room for a "
-          + "character after " + SPECIAL);
+          + "character after " + tokens);
     }
     Map<Integer, Integer> counts = new HashMap<>();
     for (String text : texts) {
@@ -30,7 +32,6 @@ final class CharVocabulary {
     }
     List<Integer> chars = new ArrayList<>(counts.keySet());
     chars.sort(Comparator.comparing((Integer c) -> -counts.get(c)).thenComparing(c -> c));
-    List<String> tokens = new ArrayList<>(SPECIAL);
     for (int i = 0; i < chars.size() && tokens.size() < size; i++) {
       tokens.add(Character.toString(chars.get(i)));
     }

@@ -11,9 +11,7 @@ import bert4j.runtime.generate.AutoRegressiveDecoder;
 import bert4j.runtime.generate.BeamSearch;
 import bert4j.runtime.generate.DecodeLimits;
 import bert4j.runtime.generate.IncrementalLm;
-import bert4j.runtime.generate.PromptForm;
 import bert4j.runtime.generate.RecomputingLm;
-import bert4j.runtime.generate.TextGenerator;
 import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.text.Tokenizer;
 import bert4j.runtime.text.Vocabulary;
@@ -24,28 +22,31 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Couplets with UniLM (bert4keras's task_seq2seq_autotitle, on couplets): given the first half
  * (上联), generate the second (下联). A small BERT with the UniLM mask ({@link CoupletModel}) trained
- * from random initialisation on {@code [CLS] first [SEP] second [SEP]}, the second half in segment 1;
- * then beam search on held-out first halves it never trained on, scored by character accuracy (the
- * generated character equals the reference's at the same position, over all reference characters)
- * and character-level corpus BLEU-4; then the second halves of the first halves given on the command
- * line.
+ * from random initialisation on {@code [CLS] first [FILL]… [SEP] second [SEP]} ({@link CoupletLayout}:
+ * the first half in a fixed slot, so each second-half character sits a fixed distance after its
+ * counterpart), the second half in segment 1; then beam search on held-out first halves it never
+ * trained on, each second half exactly as long as its first half (the two halves of a couplet always
+ * are), scored by character accuracy (the generated character equals the reference's at the same
+ * position, over all reference characters) and character-level corpus BLEU-4; then the second halves
+ * of the first halves given on the command line.
  *
  * <p>Run: {@code mvn -q -f examples/pom.xml exec:java
  * -Dexec.mainClass=bert4j.examples.tasks.CoupletGeneration
  * [-Dexec.args="--data=PAIRS.tsv[.gz] --epochs=N --evaluate=N 上联 ..."]}: PAIRS is
  * {@code 上联<TAB>下联} per line (default: the shipped couplets.tsv.gz, pairs of at most 9
- * characters from couplets_zzj); 5% of the pairs are held out, and the first {@code --evaluate} (500) of
- * them decoded.
+ * characters from couplets_zzj; pairs with a longer half are left out); 5% of the pairs are held out,
+ * and the first {@code --evaluate} (500) of them decoded.
  */
 public final class CoupletGeneration {
   static final int MAX_CHARS = 9;
-  private static final int MAX_LENGTH = 2 * MAX_CHARS + 3;
   private static final int BATCH = 64;
   private static final int BEAM = 3;
   private static final long SEED = 13;
@@ -57,7 +58,14 @@ public final class CoupletGeneration {
 
   public static void main(String[] args) throws IOException {
     ExampleArgs options = new ExampleArgs(args, Set.of("data", "epochs", "evaluate"));
-    List<Couplet> couplets = read(options.text("data"));
+    List<Couplet> couplets = new ArrayList<>();
+    List<Couplet> read = read(options.text("data"));
+    for (Couplet c : read) {
+      if (c.first().codePointCount(0, c.first().length()) <= MAX_CHARS
+          && c.second().codePointCount(0, c.second().length()) <= MAX_CHARS) {
+        couplets.add(c);
+      }
+    }
     Collections.shuffle(couplets, new Random(SEED));
     int heldOutCount = Math.max(1, couplets.size() / 20);
     List<Couplet> heldOut = couplets.subList(0, heldOutCount);
@@ -67,32 +75,35 @@ public final class CoupletGeneration {
       texts.add(c.first());
       texts.add(c.second());
     }
-    Vocabulary vocab = CharVocabulary.of(texts, 4000);
+    Vocabulary vocab = CharVocabulary.of(texts, 4000, CoupletLayout.FILLER);
     Tokenizer tokenizer = Tokenizer.builder(vocab).build();
+    CoupletLayout layout = new CoupletLayout(tokenizer, MAX_CHARS);
     List<Sample> samples = new ArrayList<>();
     for (Couplet c : train) {
-      var e = tokenizer.encode(c.first(), c.second(), MAX_LENGTH);
-      samples.add(Sample.of(e.tokenIds(), e.segmentIds()));
+      samples.add(layout.sample(c.first(), c.second()));
     }
     List<Couplet> evaluated = heldOut.subList(0, Math.min(heldOut.size(),
         options.integer("evaluate", 500)));
-    System.out.printf("couplets: training on %d, holding out %d, decoding %d of them%n", train.size(),
-        heldOut.size(), evaluated.size());
+    System.out.printf("couplets: training on %d, holding out %d, decoding %d of them%s%n", train.size(),
+        heldOut.size(), evaluated.size(), read.size() == couplets.size() ? ""
+            : " (" + (read.size() - couplets.size()) + " with a half over " + MAX_CHARS
+                + " characters left out)");
     try (Kernels kernels = Backend.auto();
-        TransformerModel model = CoupletModelImpl.create(kernels, BATCH, MAX_LENGTH)) {
+        TransformerModel model = CoupletModelImpl.create(kernels, BATCH, layout.maxLength())) {
       model.initialize(SEED);
       model.seedDropout(SEED);
       long started = System.nanoTime();
-      Trainer.builder().build().fit(model, BatchIterator.over(samples).batchSize(BATCH).shuffle(SEED)
-          .groupByLength(BATCH * 50), options.integer("epochs", 5));
-      System.out.printf(Locale.ROOT, "training took %.1f min%n", (System.nanoTime() - started) / 6e10);
-      IncrementalLm lm = RecomputingLm.unlessIncremental(model, Mask.UNILM, BATCH, MAX_LENGTH);
-      AutoRegressiveDecoder decoder = new AutoRegressiveDecoder(lm,
-          DecodeLimits.of(tokenizer.sepId(), MAX_CHARS + 1));
-      TextGenerator generator = new TextGenerator(decoder, tokenizer, PromptForm.SOURCE);
+      BatchIterator.Builder batches = BatchIterator.over(samples).batchSize(BATCH).shuffle(SEED)
+          .groupByLength(BATCH * 50);
+      int epochs = options.integer("epochs", 8);
+      Trainer.builder().build().fit(model, batches, epochs);
+      double trainingSeconds = (System.nanoTime() - started) / 1e9;
+      System.out.printf(Locale.ROOT, "training took %.1f min, %.3f s a step%n", trainingSeconds / 60,
+          trainingSeconds / ((long) batches.steps() * epochs));
+      IncrementalLm lm = RecomputingLm.unlessIncremental(model, Mask.UNILM, BATCH, layout.maxLength());
       started = System.nanoTime();
-      List<String> outputs = generator.beamSearch(evaluated.stream().map(Couplet::first).toList(),
-          BeamSearch.of(BEAM));
+      List<String> outputs = secondHalves(lm, tokenizer, layout,
+          evaluated.stream().map(Couplet::first).toList());
       double seconds = (System.nanoTime() - started) / 1e9;
       long correct = 0;
       long total = 0;
@@ -114,12 +125,42 @@ public final class CoupletGeneration {
             evaluated.get(i).second());
       }
       if (!options.texts().isEmpty()) {
-        List<String> given = generator.beamSearch(options.texts(), BeamSearch.of(BEAM));
+        List<String> given = secondHalves(lm, tokenizer, layout, options.texts());
         for (int i = 0; i < given.size(); i++) {
           System.out.printf("%s → %s%n", options.texts().get(i), given.get(i));
         }
       }
     }
+  }
+
+  /**
+   * The beam-search second half of each first half, exactly as many tokens long: the first halves are
+   * decoded in groups of one length n, each with limits that allow neither the end token nor more than
+   * n tokens ({@code DecodeLimits(sep, n, n)}).
+   */
+  static List<String> secondHalves(IncrementalLm lm, Tokenizer tokenizer, CoupletLayout layout,
+      List<String> firsts) {
+    Map<Integer, List<Integer>> byLength = new TreeMap<>();
+    for (int i = 0; i < firsts.size(); i++) {
+      byLength.computeIfAbsent(layout.half(firsts.get(i)).length, n -> new ArrayList<>()).add(i);
+    }
+    String[] outputs = new String[firsts.size()];
+    for (Map.Entry<Integer, List<Integer>> group : byLength.entrySet()) {
+      int n = group.getKey();
+      if (n == 0) {
+        group.getValue().forEach(i -> outputs[i] = "");
+        continue;
+      }
+      AutoRegressiveDecoder decoder = new AutoRegressiveDecoder(lm,
+          new DecodeLimits(tokenizer.sepId(), n, n));
+      int[][] prompts = group.getValue().stream().map(i -> layout.prompt(firsts.get(i)))
+          .toArray(int[][]::new);
+      int[][] generated = decoder.beamSearch(prompts, null, BeamSearch.of(BEAM));
+      for (int j = 0; j < generated.length; j++) {
+        outputs[group.getValue().get(j)] = tokenizer.decode(generated[j]);
+      }
+    }
+    return List.of(outputs);
   }
 
   /** The characters of {@code text}, one string per code point. */
