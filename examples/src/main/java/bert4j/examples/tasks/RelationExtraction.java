@@ -58,7 +58,7 @@ public final class RelationExtraction {
   record Sentence(String text, List<Triple> triples) {}
 
   public static void main(String[] args) throws IOException {
-    int epochs = args.length > 3 ? Integer.parseInt(args[3]) : 6;
+    int epochs = args.length > 3 ? Integer.parseInt(args[3]) : 10;
     List<Sentence> train = sentences(read(args, 0, "duie2_train.jsonl.gz"));
     List<Sentence> dev = sentences(read(args, 1, "duie2_dev.jsonl.gz"));
     List<String> predicates = new ArrayList<>();
