@@ -6,8 +6,9 @@ import bert4j.runtime.generate.AutoRegressiveDecoder;
 import bert4j.runtime.generate.BeamSearch;
 import bert4j.runtime.generate.DecodeLimits;
 import bert4j.runtime.kernels.Kernels;
-import bert4j.runtime.text.Vocabulary;
+import bert4j.runtime.text.sentencepiece.SentencePieceTokenizer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -15,18 +16,24 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Couplets with T5 (an encoder–decoder): the first half (上联) in, the second (下联) out. A small
  * T5 1.1 ({@link CoupletT5Model}) trained from random initialisation with teacher forcing (labels:
- * the second half's characters and the end token [SEP]; the decoder reads them shifted right after
- * the start token 0), then beam search with the key/value cache on held-out first halves, scored as
- * {@link CoupletGeneration} scores its UniLM: character accuracy and character-level BLEU-4. Tokens
- * are characters (the 4,000 most frequent of the training halves).
+ * the second half's pieces and the end token {@code </s>}; the decoder reads them shifted right after
+ * the start token 0, {@code <pad>}), then beam search with the key/value cache on held-out first
+ * halves, scored on the decoded text as {@link CoupletGeneration} scores its UniLM: character accuracy
+ * and character-level BLEU-4. A second half is as long as its first, so each output is held to the
+ * first half's length.
+ *
+ * <p>Tokens are the pieces of a SentencePiece model (unigram, one character per piece, ids as T5's:
+ * pad 0, end 1, unknown 2) trained on the training pairs by {@code tools/couplet-spm/make_couplet_spm.py}
+ * and shipped as {@code couplets_spm.model}.
  *
  * <p>Run: {@code mvn -q -f examples/pom.xml exec:java -Dexec.mainClass=bert4j.examples.tasks.CoupletT5
- * [-Dexec.args="--data=PAIRS.tsv[.gz] --epochs=N --evaluate=N 上联 ..."]}, the data and the
- * held-out split as {@link CoupletGeneration}'s.
+ * [-Dexec.args="--data=PAIRS.tsv[.gz] --spm=MODEL --epochs=N --evaluate=N 上联 ..."]}, the data and
+ * the held-out split as {@link CoupletGeneration}'s.
  */
 public final class CoupletT5 {
   /** The longest input or decoder sequence: 9 characters and the end token, with room to spare. */
@@ -34,35 +41,36 @@ public final class CoupletT5 {
   private static final int BATCH = 64;
   private static final int BEAM = 3;
   private static final long SEED = 13;
+  private static final int EPOCHS = 10;
+  private static final int SHOWN = 8;
 
   private CoupletT5() {}
 
   public static void main(String[] args) throws IOException {
-    ExampleArgs options = new ExampleArgs(args, Set.of("data", "epochs", "evaluate"));
+    ExampleArgs options = new ExampleArgs(args, Set.of("data", "spm", "epochs", "evaluate"));
     List<CoupletGeneration.Couplet> couplets = CoupletGeneration.read(options.text("data"));
     Collections.shuffle(couplets, new Random(SEED));
     int heldOutCount = Math.max(1, couplets.size() / 20);
     List<CoupletGeneration.Couplet> heldOut = couplets.subList(0, heldOutCount);
     List<CoupletGeneration.Couplet> train = couplets.subList(heldOutCount, couplets.size());
-    List<String> texts = new ArrayList<>();
-    for (CoupletGeneration.Couplet c : train) {
-      texts.add(c.first());
-      texts.add(c.second());
-    }
-    Vocabulary vocab = CharVocabulary.of(texts, 4000);
-    int end = vocab.id("[SEP]");
+    SentencePieceTokenizer pieces = tokenizer(options.text("spm"));
     List<CoupletGeneration.Couplet> evaluated = heldOut.subList(0, Math.min(heldOut.size(),
         options.integer("evaluate", 500)));
-    System.out.printf("couplets (T5): training on %d, holding out %d, decoding %d of them%n",
-        train.size(), heldOut.size(), evaluated.size());
+    System.out.printf("couplets (T5): training on %d, holding out %d, decoding %d of them; "
+        + "%d SentencePiece pieces%n", train.size(), heldOut.size(), evaluated.size(),
+        pieces.vocabSize());
     try (Kernels kernels = Backend.auto();
         CoupletT5ModelImpl model = CoupletT5ModelImpl.create(kernels, BATCH, MAX_LENGTH)) {
+      if (pieces.vocabSize() > model.vocab()) {
+        throw new IllegalArgumentException("the SentencePiece model has " + pieces.vocabSize()
+            + " pieces; CoupletT5Model's vocabulary holds " + model.vocab());
+      }
       model.initialize(SEED);
       model.seedDropout(SEED);
       long started = System.nanoTime();
       List<CoupletGeneration.Couplet> order = new ArrayList<>(train);
       Random shuffle = new Random(SEED);
-      int epochs = options.integer("epochs", 5);
+      int epochs = options.integer("epochs", EPOCHS);
       for (int epoch = 1; epoch <= epochs; epoch++) {
         Collections.shuffle(order, shuffle);
         double sum = 0;
@@ -73,8 +81,8 @@ public final class CoupletT5 {
           int[][] inputs = new int[part.size()][];
           int[][] labels = new int[part.size()][];
           for (int b = 0; b < part.size(); b++) {
-            inputs[b] = ids(vocab, part.get(b).first(), end);
-            labels[b] = ids(vocab, part.get(b).second(), end);
+            inputs[b] = ids(pieces, part.get(b).first());
+            labels[b] = ids(pieces, part.get(b).second());
           }
           sum += model.trainStep(Batch.seq2seq(padded(inputs, 0), padded(labels, -1)));
           steps++;
@@ -82,24 +90,16 @@ public final class CoupletT5 {
         System.out.printf(Locale.ROOT, "epoch %d: mean training loss %.4f%n", epoch, sum / steps);
       }
       System.out.printf(Locale.ROOT, "training took %.1f min%n", (System.nanoTime() - started) / 6e10);
-      AutoRegressiveDecoder decoder = new AutoRegressiveDecoder(model,
-          DecodeLimits.of(end, CoupletGeneration.MAX_CHARS + 1));
       started = System.nanoTime();
-      int[][] firsts = new int[evaluated.size()][];
-      for (int i = 0; i < firsts.length; i++) {
-        firsts[i] = ids(vocab, evaluated.get(i).first(), end);
-      }
-      int[][] generated = decoder.beamSearch(firsts, null, BeamSearch.of(BEAM));
+      List<String> outputs = secondHalves(model, pieces,
+          evaluated.stream().map(CoupletGeneration.Couplet::first).toList());
       double seconds = (System.nanoTime() - started) / 1e9;
       long correct = 0;
       long total = 0;
       CharBleu bleu = new CharBleu();
-      List<String> outputs = new ArrayList<>();
       for (int i = 0; i < evaluated.size(); i++) {
-        String text = text(vocab, generated[i]);
-        outputs.add(text);
         List<String> reference = CoupletGeneration.chars(evaluated.get(i).second());
-        List<String> output = CoupletGeneration.chars(text);
+        List<String> output = CoupletGeneration.chars(outputs.get(i));
         for (int p = 0; p < reference.size(); p++) {
           correct += p < output.size() && output.get(p).equals(reference.get(p)) ? 1 : 0;
         }
@@ -109,41 +109,69 @@ public final class CoupletT5 {
       System.out.printf(Locale.ROOT, "held-out (%d first halves, beam width %d, %.1f s): character "
               + "accuracy %.4f, BLEU-4 %.4f%n", evaluated.size(), BEAM, seconds,
           (double) correct / total, bleu.score());
-      for (int i = 0; i < Math.min(5, evaluated.size()); i++) {
+      for (int i = 0; i < Math.min(SHOWN, evaluated.size()); i++) {
         System.out.printf("  %s → %s (reference %s)%n", evaluated.get(i).first(), outputs.get(i),
             evaluated.get(i).second());
       }
       List<String> given = options.texts();
-      if (!given.isEmpty()) {
-        int[][] inputs = new int[given.size()][];
-        for (int i = 0; i < inputs.length; i++) {
-          inputs[i] = ids(vocab, given.get(i), end);
-        }
-        int[][] answers = decoder.beamSearch(inputs, null, BeamSearch.of(BEAM));
-        for (int i = 0; i < inputs.length; i++) {
-          System.out.printf("%s → %s%n", given.get(i), text(vocab, answers[i]));
-        }
+      List<String> answers = secondHalves(model, pieces, given);
+      for (int i = 0; i < given.size(); i++) {
+        System.out.printf("%s → %s%n", given.get(i), answers.get(i));
       }
     }
   }
 
-  /** The characters of {@code text} as ids ([UNK] when not in the vocabulary), then {@code end}. */
-  private static int[] ids(Vocabulary vocab, String text, int end) {
-    int unknown = vocab.id("[UNK]");
-    int[] ids = text.codePoints().limit(CoupletGeneration.MAX_CHARS)
-        .map(c -> vocab.contains(Character.toString(c)) ? vocab.id(Character.toString(c)) : unknown)
-        .toArray();
-    int[] withEnd = Arrays.copyOf(ids, ids.length + 1);
-    withEnd[ids.length] = end;
-    return withEnd;
+  /** The shipped SentencePiece model, or the one at {@code path}. */
+  private static SentencePieceTokenizer tokenizer(String path) throws IOException {
+    try (InputStream in = Resources.openPathOr(path, "couplets_spm.model")) {
+      SentencePieceTokenizer pieces = SentencePieceTokenizer.read(in,
+          path != null ? path : "couplets_spm.model");
+      if (pieces.padId() != 0 || pieces.eosId() < 1) {
+        throw new IllegalArgumentException("the SentencePiece model's pad id is " + pieces.padId()
+            + " and its end id " + pieces.eosId() + "; T5 needs pad 0 (the decoder's start) and an"
+            + " end id above 0");
+      }
+      return pieces;
+    }
   }
 
-  private static String text(Vocabulary vocab, int[] ids) {
-    StringBuilder text = new StringBuilder();
-    for (int id : ids) {
-      text.append(vocab.token(id));
+  /**
+   * The second halves of {@code firsts} by beam search, each exactly as many pieces long as its first
+   * half has characters (at most {@link CoupletGeneration#MAX_CHARS}): first halves of one length are
+   * decoded together under limits that allow neither an earlier nor a later end.
+   */
+  private static List<String> secondHalves(CoupletT5ModelImpl model, SentencePieceTokenizer pieces,
+      List<String> firsts) {
+    TreeMap<Integer, List<Integer>> byLength = new TreeMap<>();
+    for (int i = 0; i < firsts.size(); i++) {
+      int length = (int) Math.min(CoupletGeneration.MAX_CHARS, firsts.get(i).codePoints().count());
+      byLength.computeIfAbsent(length, n -> new ArrayList<>()).add(i);
     }
-    return text.toString();
+    String[] texts = new String[firsts.size()];
+    byLength.forEach((length, rows) -> {
+      if (length == 0) {
+        rows.forEach(i -> texts[i] = "");
+        return;
+      }
+      AutoRegressiveDecoder decoder = new AutoRegressiveDecoder(model,
+          new DecodeLimits(pieces.eosId(), length, length));
+      int[][] prompts = rows.stream().map(i -> ids(pieces, firsts.get(i))).toArray(int[][]::new);
+      int[][] generated = decoder.beamSearch(prompts, null, BeamSearch.of(BEAM));
+      for (int r = 0; r < rows.size(); r++) {
+        texts[rows.get(r)] = pieces.decode(generated[r]);
+      }
+    });
+    return Arrays.asList(texts);
+  }
+
+  /** The piece ids of the first {@link CoupletGeneration#MAX_CHARS} characters, then the end id. */
+  private static int[] ids(SentencePieceTokenizer pieces, String text) {
+    int[] ids = pieces.encodeAsIds(text.codePoints().limit(CoupletGeneration.MAX_CHARS)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+        .toString());
+    int[] withEnd = Arrays.copyOf(ids, ids.length + 1);
+    withEnd[ids.length] = pieces.eosId();
+    return withEnd;
   }
 
   /** The rows padded with {@code fill} to the longest. */

@@ -58,6 +58,19 @@ class TasksSmokeTest {
   }
 
   @Test
+  void coupletT5TrainsOnSentencePiecesAndDecodesEachHalfAtItsLength() throws IOException {
+    Path pairs = dir.resolve("couplets.tsv");
+    Files.write(pairs, lines("couplets.tsv.gz", 80));
+    String out = run(() -> CoupletT5.main(new String[] {"--data=" + pairs, "--epochs=1",
+        "--evaluate=3", "春风送暖"}));
+    assertTrue(out.contains("couplets (T5): training on 76, holding out 4, decoding 3 of them; 4036 "
+        + "SentencePiece pieces"), out);
+    assertTrue(out.matches("(?s).*held-out \\(3 first halves, beam width 3, .*\\): character accuracy "
+        + "\\d\\.\\d{4}, BLEU-4 \\d\\.\\d{4}\n.*"), out);
+    assertTrue(out.matches("(?s).*\n春风送暖 → \\S{4}\n.*"), out);
+  }
+
+  @Test
   void poemGenerationTrainsAndReportsPerplexityAndTheForm() throws IOException {
     Path poems = dir.resolve("poems.tsv");
     Files.write(poems, lines("tang_quatrains.tsv.gz", 60));
