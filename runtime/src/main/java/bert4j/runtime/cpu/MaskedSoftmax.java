@@ -115,16 +115,24 @@ final class MaskedSoftmax {
       return;
     }
     float[] t = tmp;
-    for (int j = 0; j < limit; j++) {
-      t[j] = row[j] + bias[j];
+    boolean masked = allowed < limit;
+    float max;
+    if (masked) {
+      for (int j = 0; j < limit; j++) {
+        t[j] = row[j] + bias[j];
+      }
+      max = FloatMath.max(t, limit);
+    } else {
+      max = FloatMath.max(row, limit);
     }
-    float max = FloatMath.max(t, limit);
     for (int j = 0; j < limit; j++) {
       t[j] = row[j] - max;
     }
     FloatMath.exp(t, t, limit, scratch);
-    for (int j = 0; j < limit; j++) {
-      t[j] *= keep[j];
+    if (masked) {
+      for (int j = 0; j < limit; j++) {
+        t[j] *= keep[j];
+      }
     }
     float inv = 1f / FloatMath.sum(t, limit);
     for (int j = 0; j < limit; j++) {

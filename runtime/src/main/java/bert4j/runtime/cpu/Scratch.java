@@ -17,26 +17,17 @@ final class Scratch {
   final float[] c = new float[CHUNK];
   final float[] d = new float[CHUNK];
 
-  private float[] expPowers = new float[CHUNK];
-  private int[] expBits = new int[CHUNK];
+  private float[] expShifted = new float[CHUNK];
   private final float[][] rows = new float[6][0];
   private final int[][] ints = new int[2][0];
   private final FloatBuffer[] direct = new FloatBuffer[2];
 
-  /** {@link FloatMath#exp}'s float scratch, at least n long. */
-  float[] expPowers(int n) {
-    if (expPowers.length < n) {
-      expPowers = new float[n];
+  /** {@link FloatMath#exp}'s scratch, at least n long. */
+  float[] expShifted(int n) {
+    if (expShifted.length < n) {
+      expShifted = new float[n];
     }
-    return expPowers;
-  }
-
-  /** {@link FloatMath#exp}'s int scratch, at least n long. */
-  int[] expBits(int n) {
-    if (expBits.length < n) {
-      expBits = new int[n];
-    }
-    return expBits;
+    return expShifted;
   }
 
   /** Row array {@code index} (0 to 5) with room for at least n floats. */
