@@ -1,5 +1,6 @@
 // decode.cu: the kernels of incremental decoding (forward only): rotary_at (Kernels.rotaryAt),
-// cache_append and cached_attention (Kernels.cachedAttention), copy_floats (Kernels.copy).
+// cache_append and cached_attention (Kernels.cachedAttention), copy_floats (Kernels.copy),
+// copy_columns (Kernels.copyColumns).
 #include "common.cuh"
 
 // rotary_at: as rotary.cu's rotary, the row at positions[row] instead of row mod seq. One thread
@@ -98,5 +99,19 @@ extern "C" __global__ void copy_floats(const float* source, float* target, long 
   long long stride = (long long) gridDim.x * blockDim.x;
   for (long long k = (long long) blockIdx.x * blockDim.x + threadIdx.x; k < count; k += stride) {
     target[k] = source[k];
+  }
+}
+
+// copy_columns: target[r, targetColumn + j] = source[r, sourceColumn + j], r < rows, j < width
+// (the fused q·k·v product split into q, k and v; their gradients joined back).
+extern "C" __global__ void copy_columns(const float* source, int sourceWidth, int sourceColumn,
+                                        float* target, int targetWidth, int targetColumn, int rows,
+                                        int width) {
+  long long count = (long long) rows * width;
+  long long stride = (long long) gridDim.x * blockDim.x;
+  for (long long k = (long long) blockIdx.x * blockDim.x + threadIdx.x; k < count; k += stride) {
+    long long r = k / width;
+    int j = (int) (k % width);
+    target[r * targetWidth + targetColumn + j] = source[r * sourceWidth + sourceColumn + j];
   }
 }

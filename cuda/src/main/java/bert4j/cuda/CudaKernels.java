@@ -475,6 +475,17 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
   }
 
   @Override
+  protected void doCopyColumns(Slice source, int sourceWidth, int sourceColumn, Slice target,
+      int targetWidth, int targetColumn, int rows, int width) {
+    long count = (long) rows * width;
+    if (count > 0) {
+      launch("copy_columns", elementwiseBlocks(count), THREADS, args.clear()
+          .address(address(source)).i32(sourceWidth).i32(sourceColumn).address(address(target))
+          .i32(targetWidth).i32(targetColumn).i32(rows).i32(width));
+    }
+  }
+
+  @Override
   protected void doAttention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
       Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     int headSize = attentionHeadSize("attention", shape);

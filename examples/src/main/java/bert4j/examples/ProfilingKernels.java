@@ -28,7 +28,8 @@ final class ProfilingKernels implements Kernels {
     ATTENTION_NORMALIZE, ATTENTION_NORMALIZE_BACKWARD, ATTENTION_CONTEXT, ATTENTION_CONTEXT_BACKWARD,
     RELATIVE_CONTEXT, RELATIVE_CONTEXT_BACKWARD, MIX_HEADS, MIX_HEADS_BACKWARD, DROPOUT,
     DROPOUT_BACKWARD, CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, CRF_LOSS, MEMM_LOSS, SPAN_MASK,
-    SPAN_MASK_BACKWARD, SPAN_LOSS, OPTIMIZER, NON_FINITE_CHECK, FILL, COPY, DEVICE_COPY
+    SPAN_MASK_BACKWARD, SPAN_LOSS, OPTIMIZER, NON_FINITE_CHECK, FILL, COPY, DEVICE_COPY,
+    COPY_COLUMNS
   }
 
   private final Kernels delegate;
@@ -229,6 +230,15 @@ final class ProfilingKernels implements Kernels {
     long t = System.nanoTime();
     delegate.copy(source, target, count);
     record(Kernel.DEVICE_COPY, t);
+  }
+
+  @Override
+  public void copyColumns(Slice source, int sourceWidth, int sourceColumn, Slice target,
+      int targetWidth, int targetColumn, int rows, int width) {
+    long t = System.nanoTime();
+    delegate.copyColumns(source, sourceWidth, sourceColumn, target, targetWidth, targetColumn, rows,
+        width);
+    record(Kernel.COPY_COLUMNS, t);
   }
 
   @Override

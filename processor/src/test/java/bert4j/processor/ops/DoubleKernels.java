@@ -435,6 +435,15 @@ public final class DoubleKernels implements Kernels {
   }
 
   @Override
+  public void copyColumns(Slice source, int sourceWidth, int sourceColumn, Slice target,
+      int targetWidth, int targetColumn, int rows, int width) {
+    for (int r = 0; r < rows; r++) {
+      store(target.plus((long) r * targetWidth + targetColumn),
+          load(source.plus((long) r * sourceWidth + sourceColumn), width));
+    }
+  }
+
+  @Override
   public void attention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
       Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     requireRate(dropout);

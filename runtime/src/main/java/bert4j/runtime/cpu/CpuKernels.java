@@ -320,6 +320,18 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   }
 
   @Override
+  protected void doCopyColumns(Slice source, int sourceWidth, int sourceColumn, Slice target,
+      int targetWidth, int targetColumn, int rows, int width) {
+    FloatBuffer from = cpu(source).floats();
+    FloatBuffer to = cpu(target).floats();
+    int s = offset(source) + sourceColumn;
+    int t = offset(target) + targetColumn;
+    for (int r = 0; r < rows; r++) {
+      to.put(t + r * targetWidth, from, s + r * sourceWidth, width);
+    }
+  }
+
+  @Override
   protected void doAttention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
       Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
     attention.forward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(), shape.headSize(),

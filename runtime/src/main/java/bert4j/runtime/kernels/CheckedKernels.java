@@ -478,6 +478,32 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   }
 
   @Override
+  public final void copyColumns(Slice source, int sourceWidth, int sourceColumn, Slice target,
+      int targetWidth, int targetColumn, int rows, int width) {
+    requireOpen();
+    String k = "copyColumns";
+    KernelArguments.nonNegative(k, "rows", rows);
+    KernelArguments.positive(k, "width", width);
+    KernelArguments.nonNegative(k, "sourceColumn", sourceColumn);
+    KernelArguments.nonNegative(k, "targetColumn", targetColumn);
+    columnsInside(k, "source", sourceColumn, width, sourceWidth);
+    columnsInside(k, "target", targetColumn, width, targetWidth);
+    long sourceExtent = KernelArguments.extent(rows, sourceWidth, sourceWidth);
+    long targetExtent = KernelArguments.extent(rows, targetWidth, targetWidth);
+    checkSlice(k, "source", source, sourceExtent);
+    checkSlice(k, "target", target, targetExtent);
+    if (source.memory() == target.memory() && rows > 0
+        && source.offset() < target.offset() + targetExtent
+        && target.offset() < source.offset() + sourceExtent) {
+      throw new IllegalArgumentException(k + ": source (offset " + source.offset() + ", "
+          + sourceExtent + " floats) overlaps target (offset " + target.offset() + ", "
+          + targetExtent + " floats); they must be apart");
+    }
+    doCopyColumns(source, sourceWidth, sourceColumn, target, targetWidth, targetColumn, rows,
+        width);
+  }
+
+  @Override
   public final void attentionScores(AttentionShape shape, Slice q, Slice k, Slice scores) {
     requireOpen();
     String kn = "attentionScores";
@@ -929,6 +955,10 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   /** {@link #copy} on checked arguments. */
   protected abstract void doCopy(Slice source, Slice target, long count);
 
+  /** {@link #copyColumns} on checked arguments. */
+  protected abstract void doCopyColumns(Slice source, int sourceWidth, int sourceColumn,
+      Slice target, int targetWidth, int targetColumn, int rows, int width);
+
   /** {@link #attentionScores} on checked arguments. */
   protected abstract void doAttentionScores(AttentionShape shape, Slice q, Slice k, Slice scores);
 
@@ -1020,6 +1050,15 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   protected abstract long doFirstNonFinite(Slice x, long count);
 
   /** Checks that {@code slice} lies in this backend's memory and holds {@code extent} floats. */
+  /** Checks that columns [column, column + width) lie inside rows {@code rowWidth} wide. */
+  private static void columnsInside(String kernel, String name, int column, int width,
+      int rowWidth) {
+    if ((long) column + width > rowWidth) {
+      throw new IllegalArgumentException(kernel + ": " + name + " columns " + column + " to "
+          + ((long) column + width) + " lie outside its rows of " + rowWidth);
+    }
+  }
+
   private void checkSlice(String kernel, String name, Slice slice, long extent) {
     checkMemory(kernel, name, KernelArguments.memory(kernel, name, slice, extent, memoryType),
         slice.offset(), extent);

@@ -222,6 +222,15 @@ public interface Kernels extends AutoCloseable {
   void copy(Slice source, Slice target, long count);
 
   /**
+   * A block of columns from one row-major matrix to another: target[r, targetColumn + j] =
+   * source[r, sourceColumn + j] for r &lt; rows, j &lt; width, the source's rows {@code sourceWidth}
+   * floats long and the target's {@code targetWidth}. Splits the fused q·k·v product into q, k and v,
+   * and joins their gradients back. Source and target must be apart.
+   */
+  void copyColumns(Slice source, int sourceWidth, int sourceColumn, Slice target, int targetWidth,
+      int targetColumn, int rows, int width);
+
+  /**
    * The unfused attention's logits (used where an attention option needs them apart: NEZHA's
    * relative positions, talking heads, another normalization): scores[b,h,i,j] = scale·q_{b,i,h}·k_{b,j,h}
    * ({@code scores} is {@code [batch, heads, seq, seq]}; q, k as in {@link #attention}).

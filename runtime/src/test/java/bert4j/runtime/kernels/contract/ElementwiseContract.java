@@ -5,6 +5,8 @@ import static bert4j.runtime.kernels.contract.KernelTesting.put;
 import static bert4j.runtime.kernels.contract.KernelTesting.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bert4j.runtime.kernels.Slice;
 import java.util.Arrays;
@@ -14,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * multiply and scale: a ⊙ b and alpha·x exactly (one float operation each), into separate memory
  * or in place. Each is its own backward (d(a ⊙ b)/da = b, d(alpha·x)/dx = alpha), so exactness is
- * the whole contract.
+ * the whole contract. copyColumns: a block of columns moved exactly, nothing else touched, and its
+ * argument errors.
  */
 public abstract class ElementwiseContract extends KernelsContract {
   /** Several chunks and threads' worth, and not a multiple of any block size. */
@@ -55,5 +58,35 @@ public abstract class ElementwiseContract extends KernelsContract {
     Slice xs = put(kernels, x);
     kernels.scale(xs, alpha, xs, COUNT);
     assertArrayEquals(want, get(kernels, xs, COUNT), "out == x");
+  }
+
+  @Test
+  void copiesABlockOfColumnsBetweenMatricesOfOtherWidths() {
+    Random random = new Random(5);
+    int rows = 301;
+    int sourceWidth = 23;
+    int targetWidth = 17;
+    float[] source = uniform(random, rows * sourceWidth, -5, 5);
+    float[] before = uniform(random, rows * targetWidth + 1, -5, 5);
+    float[] want = before.clone();
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(source, r * sourceWidth + 6, want, r * targetWidth + 4, 9);
+    }
+    Slice target = put(kernels, before);
+    kernels.copyColumns(put(kernels, source), sourceWidth, 6, target, targetWidth, 4, rows, 9);
+    assertArrayEquals(want, get(kernels, target, rows * targetWidth + 1));
+  }
+
+  @Test
+  void copyColumnsRejectsColumnsOutsideTheRowsAndOverlap() {
+    Slice a = put(kernels, new float[100]);
+    Slice b = put(kernels, new float[100]);
+    IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
+        () -> kernels.copyColumns(a, 10, 6, b, 10, 0, 10, 5));
+    assertTrue(outside.getMessage().contains("source columns 6 to 11 lie outside its rows of 10"),
+        outside.getMessage());
+    IllegalArgumentException overlap = assertThrows(IllegalArgumentException.class,
+        () -> kernels.copyColumns(a, 10, 0, a.plus(50), 5, 0, 10, 5));
+    assertTrue(overlap.getMessage().contains("overlaps"), overlap.getMessage());
   }
 }
