@@ -7,20 +7,24 @@
 // base + index % slots × width); connect() hands each layer its input and input gradient.
 // forwardPass = embeddings (3 embedding lookups, layer norm), a loop over the layers, the classifier
 // on [CLS] (row stride seq × hidden) and the loss (loss 0, SEQUENCE_LABELS, scaled by lossScale(0));
-// Layer.forward = Q/K/V, attention, output dense, residual LN, FFN (GELU), residual LN.
+// Layer.forward = Q/K/V as one product (the stacked qkvWeight: query, key and value weights are
+// declared one after another, then their biases) split by copyColumns, attention, output dense,
+// residual LN, FFN (GELU), residual LN.
 // backwardPass = the classifier's backward into the zero-filled gradient of the sequence output, the
 // layers in reverse, the embeddings' LN backward and the three embedding backwards; Layer.backward is
 // Layer.forward in reverse, with one gradient shared by each residual sum (dH of a layer norm) that
 // the branch's backward then adds to (accumulate = true). Checked by eye against the plan: backward
 // buffer columns are reused only where lifetimes do not overlap (contextGrad takes attentionSum's
 // columns after the attention LN backward read it, queryGrad context's after the output dense's
-// backward, keyGrad/valueGrad attentionMean/Rstd's and intermediatePre's, embeddingOutputGrad
-// attentionNormed's, embeddingSumGrad embeddingOutput's once layer 0's backward is done).
+// backward, keyGrad/valueGrad attentionMean/Rstd's and intermediatePre's, qkvGrad the columns of
+// query, key and value once the attention backward has read them, context qkv's after the split,
+// embeddingOutputGrad attentionNormed's, embeddingSumGrad embeddingOutput's once layer 0's backward is done).
 // createForInference passes inferenceOnly = true: every forward buffer then takes its column of the
-// inference arena (the forward alone placed by liveness, 40 floats per token against 150) and the
-// gradients are null. Checked by eye the same way: query reuses embeddingSum's columns after the
-// embeddings' LN, key embeddingMean/Rstd's, attentionSum query's, intermediatePre the layer input's
-// once the attention LN has read it as its residual, outputSum intermediatePre's.
+// inference arena (the forward alone placed by liveness, 56 floats per token against 150; qkv and
+// its three parts are live together at the split) and the gradients are null. Checked by eye the
+// same way: query reuses embeddingSum's columns after the embeddings' LN, qkv starts at column 16,
+// key and value take columns 40-55, attentionSum query's, intermediatePre the layer input's once the
+// attention LN has read it as its residual, outputSum intermediatePre's.
 // If the generator changes on purpose, check the new output the same way before replacing this file.
 package tiny;
 
@@ -51,8 +55,8 @@ import javax.annotation.processing.Generated;
  * <p>Parameters: 794. Forward FLOPs per token: 1024 + 32 × seq (1,280 at seq 8; a training step is
  * about three times that). Activation arena: 4 × (150 × tokens + 4 × batch + 2 × tokens × seq)
  * bytes, 42,624 bytes at batch 8 × seq 8.
- * Inference arena ({@code createForInference}): 4 × (40 × tokens + 2 × batch + 2 × tokens × seq) bytes,
- * 14,400 bytes at batch 8 × seq 8.
+ * Inference arena ({@code createForInference}): 4 × (56 × tokens + 2 × batch + 2 × tokens × seq) bytes,
+ * 18,496 bytes at batch 8 × seq 8.
  */
 @Generated("bert4j.processor.TransformerProcessor")
 public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGolden {
@@ -66,7 +70,7 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       8, 0, 0.02,
       parameterTable(),
       List.of(new LossTarget(LossTarget.Kind.SEQUENCE_LABELS, 2, "the classification head")),
-      new ArenaWidths(150, 4, 2), new ArenaWidths(40, 2, 2),
+      new ArenaWidths(150, 4, 2), new ArenaWidths(56, 2, 2),
       1024L, 32L,
       OptimizerProgram.adam(0.001, 0.9, 0.999, 1.0E-6, true));
 
@@ -141,7 +145,7 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     embeddingRstd = tokens(17);
     classLogits = sequences(0);
     classLogitsGrad = inferenceOnly() ? null : sequences(2);
-    embeddingOutputGrad = inferenceOnly() ? null : tokens(58);
+    embeddingOutputGrad = inferenceOnly() ? null : tokens(34);
     embeddingSumGrad = inferenceOnly() ? null : tokens(8);
     for (int l = 0; l < layers.length; l++) {
       layers[l] = new Layer(l);
@@ -177,10 +181,10 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       String prefix = "encoder.layer." + l + ".";
       long offset = 176L;
       table.add(new ParameterInfo(prefix + "attention.self.query.weight", new int[] {8, 8}, offset));
-      table.add(new ParameterInfo(prefix + "attention.self.query.bias", new int[] {8}, offset + 64L));
-      table.add(new ParameterInfo(prefix + "attention.self.key.weight", new int[] {8, 8}, offset + 72L));
-      table.add(new ParameterInfo(prefix + "attention.self.key.bias", new int[] {8}, offset + 136L));
-      table.add(new ParameterInfo(prefix + "attention.self.value.weight", new int[] {8, 8}, offset + 144L));
+      table.add(new ParameterInfo(prefix + "attention.self.key.weight", new int[] {8, 8}, offset + 64L));
+      table.add(new ParameterInfo(prefix + "attention.self.value.weight", new int[] {8, 8}, offset + 128L));
+      table.add(new ParameterInfo(prefix + "attention.self.query.bias", new int[] {8}, offset + 192L));
+      table.add(new ParameterInfo(prefix + "attention.self.key.bias", new int[] {8}, offset + 200L));
       table.add(new ParameterInfo(prefix + "attention.self.value.bias", new int[] {8}, offset + 208L));
       table.add(new ParameterInfo(prefix + "attention.output.dense.weight", new int[] {8, 8}, offset + 216L));
       table.add(new ParameterInfo(prefix + "attention.output.dense.bias", new int[] {8}, offset + 280L));
@@ -272,13 +276,13 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
 
     private final Slice queryWeight;
 
-    private final Slice queryBias;
-
     private final Slice keyWeight;
 
-    private final Slice keyBias;
-
     private final Slice valueWeight;
+
+    private final Slice queryBias;
+
+    private final Slice keyBias;
 
     private final Slice valueBias;
 
@@ -302,15 +306,19 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
 
     private final Slice outputNormBias;
 
-    private final Slice queryWeightGrad;
+    private final Slice qkvWeight;
 
-    private final Slice queryBiasGrad;
+    private final Slice qkvBias;
+
+    private final Slice queryWeightGrad;
 
     private final Slice keyWeightGrad;
 
-    private final Slice keyBiasGrad;
-
     private final Slice valueWeightGrad;
+
+    private final Slice queryBiasGrad;
+
+    private final Slice keyBiasGrad;
 
     private final Slice valueBiasGrad;
 
@@ -333,6 +341,12 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     private final Slice outputNormWeightGrad;
 
     private final Slice outputNormBiasGrad;
+
+    private final Slice qkvWeightGrad;
+
+    private final Slice qkvBiasGrad;
+
+    private final Slice qkv;
 
     private final Slice query;
 
@@ -378,6 +392,8 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
 
     private final Slice valueGrad;
 
+    private final Slice qkvGrad;
+
     private Slice input;
 
     private Slice inputGrad;
@@ -385,10 +401,10 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     Layer(int index) {
       this.index = index;
       queryWeight = param(176L);
-      queryBias = param(240L);
-      keyWeight = param(248L);
-      keyBias = param(312L);
-      valueWeight = param(320L);
+      keyWeight = param(240L);
+      valueWeight = param(304L);
+      queryBias = param(368L);
+      keyBias = param(376L);
       valueBias = param(384L);
       attentionOutputWeight = param(392L);
       attentionOutputBias = param(456L);
@@ -400,11 +416,13 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       outputBias = param(752L);
       outputNormWeight = param(760L);
       outputNormBias = param(768L);
+      qkvWeight = param(176L);
+      qkvBias = param(368L);
       queryWeightGrad = grad(176L);
-      queryBiasGrad = grad(240L);
-      keyWeightGrad = grad(248L);
-      keyBiasGrad = grad(312L);
-      valueWeightGrad = grad(320L);
+      keyWeightGrad = grad(240L);
+      valueWeightGrad = grad(304L);
+      queryBiasGrad = grad(368L);
+      keyBiasGrad = grad(376L);
       valueBiasGrad = grad(384L);
       attentionOutputWeightGrad = grad(392L);
       attentionOutputBiasGrad = grad(456L);
@@ -416,13 +434,16 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       outputBiasGrad = grad(752L);
       outputNormWeightGrad = grad(760L);
       outputNormBiasGrad = grad(768L);
-      query = tokens(inferenceOnly() ? 0 : 18);
-      key = tokens(inferenceOnly() ? 16 : 26);
-      value = tokens(inferenceOnly() ? 24 : 34);
+      qkvWeightGrad = grad(176L);
+      qkvBiasGrad = grad(368L);
+      qkv = tokens(inferenceOnly() ? 16 : 18);
+      query = tokens(inferenceOnly() ? 0 : 42);
+      key = tokens(inferenceOnly() ? 40 : 50);
+      value = tokens(inferenceOnly() ? 48 : 58);
       probs = pairs(0);
-      context = tokens(inferenceOnly() ? 32 : 42);
-      attentionSum = tokens(inferenceOnly() ? 0 : 50);
-      attentionNormed = tokens(inferenceOnly() ? 16 : 58);
+      context = tokens(inferenceOnly() ? 16 : 18);
+      attentionSum = tokens(inferenceOnly() ? 0 : 26);
+      attentionNormed = tokens(inferenceOnly() ? 16 : 34);
       attentionMean = tokens(inferenceOnly() ? 24 : 66);
       attentionRstd = tokens(inferenceOnly() ? 25 : 67);
       intermediatePre = tokens(inferenceOnly() ? 0 : 68);
@@ -434,10 +455,11 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       outputGrad = inferenceOnly() ? null : tokens(118);
       attentionNormedGrad = inferenceOnly() ? null : tokens(126);
       intermediateGrad = inferenceOnly() ? null : tokens(134);
-      contextGrad = inferenceOnly() ? null : tokens(50);
-      queryGrad = inferenceOnly() ? null : tokens(42);
+      contextGrad = inferenceOnly() ? null : tokens(26);
+      queryGrad = inferenceOnly() ? null : tokens(18);
       keyGrad = inferenceOnly() ? null : tokens(66);
       valueGrad = inferenceOnly() ? null : tokens(74);
+      qkvGrad = inferenceOnly() ? null : tokens(42);
     }
 
     /**
@@ -454,9 +476,10 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     void forward(boolean training, int batch, int seq) {
       int rows = batch * seq;
       // self-attention
-      kernels.linear(input, 8, queryWeight, queryBias, null, query, query, rows, 8, 8);
-      kernels.linear(input, 8, keyWeight, keyBias, null, key, key, rows, 8, 8);
-      kernels.linear(input, 8, valueWeight, valueBias, null, value, value, rows, 8, 8);
+      kernels.linear(input, 8, qkvWeight, qkvBias, null, qkv, qkv, rows, 8, 24);
+      kernels.copyColumns(qkv, 24, 0, query, 8, 0, rows, 8);
+      kernels.copyColumns(qkv, 24, 8, key, 8, 0, rows, 8);
+      kernels.copyColumns(qkv, 24, 16, value, 8, 0, rows, 8);
       kernels.attention(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE, tokenIds,
           segmentIds, query, key, value, probs, context, 0.0f, 0L);
       kernels.linear(context, 8, attentionOutputWeight, attentionOutputBias, null, attentionSum,
@@ -498,12 +521,11 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       kernels.attentionBackward(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE, tokenIds,
           segmentIds, query, key, value, probs, contextGrad, queryGrad, keyGrad, valueGrad, 0.0f,
           0L);
-      kernels.linearBackward(valueGrad, input, 8, valueWeight, inputGrad, 8, true, valueWeightGrad,
-          valueBiasGrad, rows, 8, 8);
-      kernels.linearBackward(keyGrad, input, 8, keyWeight, inputGrad, 8, true, keyWeightGrad,
-          keyBiasGrad, rows, 8, 8);
-      kernels.linearBackward(queryGrad, input, 8, queryWeight, inputGrad, 8, true, queryWeightGrad,
-          queryBiasGrad, rows, 8, 8);
+      kernels.copyColumns(valueGrad, 8, 0, qkvGrad, 24, 16, rows, 8);
+      kernels.copyColumns(keyGrad, 8, 0, qkvGrad, 24, 8, rows, 8);
+      kernels.copyColumns(queryGrad, 8, 0, qkvGrad, 24, 0, rows, 8);
+      kernels.linearBackward(qkvGrad, input, 8, qkvWeight, inputGrad, 8, true, qkvWeightGrad,
+          qkvBiasGrad, rows, 8, 24);
     }
   }
 }

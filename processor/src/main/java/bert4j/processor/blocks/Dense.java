@@ -29,10 +29,10 @@ public record Dense(Parameter weight, Parameter bias, int in, int out) {
 
   /**
    * One stored dense layer ({@code hfPrefix.weight [Σ outs, in]}, {@code .bias}) used as several whose
-   * outputs it concatenates (GPT's {@code attn.c_attn}: q, k, v): a view per part, fields
-   * {@code fields[i] + "Weight"}, ...; without the bias when {@code bias} is false.
+   * outputs it concatenates (GPT's {@code attn.c_attn}: q, k, v): the whole, and a view per part,
+   * fields {@code fields[i] + "Weight"}, ...; without the bias when {@code bias} is false.
    */
-  public static List<Dense> declareFused(Tape tape, String hfPrefix, String field, String[] fields,
+  public static DenseStack declareFused(Tape tape, String hfPrefix, String field, String[] fields,
       int[] outs, int in, boolean bias) {
     int total = 0;
     for (int o : outs) {
@@ -47,7 +47,36 @@ public record Dense(Parameter weight, Parameter bias, int in, int out) {
           bias ? tape.view(biases, fields[i] + "Bias", row, outs[i]) : null, in, outs[i]));
       row += outs[i];
     }
-    return parts;
+    return new DenseStack(new Dense(weight, biases, in, total), parts);
+  }
+
+  /**
+   * Dense layers stored apart ({@code hfPrefixes[i].weight}, {@code .bias}) but declared weights
+   * first, then biases, so that they also form one stacked layer ({@link Tape#stack}, field
+   * {@code field + "Weight"}, ...) whose one product gives all their outputs side by side (BERT's
+   * query, key and value); without biases when {@code bias} is false.
+   */
+  public static DenseStack declareStacked(Tape tape, String[] hfPrefixes, String field,
+      String[] fields, int[] outs, int in, boolean bias) {
+    List<Parameter> weights = new ArrayList<>();
+    List<Parameter> biases = new ArrayList<>();
+    int total = 0;
+    for (int i = 0; i < outs.length; i++) {
+      weights.add(tape.parameter(hfPrefixes[i] + ".weight", fields[i] + "Weight", outs[i], in));
+      total += outs[i];
+    }
+    if (bias) {
+      for (int i = 0; i < outs.length; i++) {
+        biases.add(tape.parameter(hfPrefixes[i] + ".bias", fields[i] + "Bias", outs[i]));
+      }
+    }
+    List<Dense> parts = new ArrayList<>();
+    for (int i = 0; i < outs.length; i++) {
+      parts.add(new Dense(weights.get(i), bias ? biases.get(i) : null, in, outs[i]));
+    }
+    Dense stacked = new Dense(tape.stack(field + "Weight", weights),
+        bias ? tape.stack(field + "Bias", biases) : null, in, total);
+    return new DenseStack(stacked, parts);
   }
 
   /** out = x·wᵀ + b over every row of x, into a new buffer {@code name}. */

@@ -5,15 +5,15 @@ import bert4j.processor.plan.Parameter;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.tape.Tape;
 import bert4j.processor.tape.Value;
-import java.util.List;
 
 /**
- * The parameters of one encoder layer: the attention's q, k, v and output projections, the
+ * The parameters of one encoder layer: the attention's q, k, v projections (stacked in the parameter
+ * buffer, so one product computes all three: {@link DenseStack}) and its output projection, the
  * feed-forward block's two dense layers, the two norms, and the talking-heads matrices where the
  * spec has them (null otherwise). Declared in a layer's scope (each layer
  * its own) or once outside the layers (ALBERT: one set that every layer uses).
  */
-record LayerWeights(Dense query, Dense key, Dense value, Dense attentionOutput, Norm attentionNorm,
+record LayerWeights(DenseStack qkv, Dense attentionOutput, Norm attentionNorm,
     Dense intermediate, Dense output, Norm outputNorm, Parameter talkingPre,
     Parameter talkingPost) {
 
@@ -25,20 +25,14 @@ record LayerWeights(Dense query, Dense key, Dense value, Dense attentionOutput, 
     int v = spec.heads() * spec.headSize();
     boolean bias = spec.architecture() != Architecture.ROFORMER_V2;
     boolean attentionBias = bias && spec.attentionBias();
-    Dense query;
-    Dense key;
-    Dense value;
-    if (names.fusedQkv() != null) {
-      List<Dense> qkv = Dense.declareFused(tape, namePrefix + names.fusedQkv(), "qkv",
-          new String[] {"query", "key", "value"}, new int[] {qk, qk, v}, h, attentionBias);
-      query = qkv.get(0);
-      key = qkv.get(1);
-      value = qkv.get(2);
-    } else {
-      query = Dense.declare(tape, namePrefix + names.query(), "query", qk, h, attentionBias);
-      key = Dense.declare(tape, namePrefix + names.key(), "key", qk, h, attentionBias);
-      value = Dense.declare(tape, namePrefix + names.value(), "value", v, h, attentionBias);
-    }
+    String[] fields = {"query", "key", "value"};
+    int[] outs = {qk, qk, v};
+    DenseStack qkv = names.fusedQkv() != null
+        ? Dense.declareFused(tape, namePrefix + names.fusedQkv(), "qkv", fields, outs, h,
+            attentionBias)
+        : Dense.declareStacked(tape, new String[] {namePrefix + names.query(),
+            namePrefix + names.key(), namePrefix + names.value()}, "qkv", fields, outs, h,
+            attentionBias);
     Dense attentionOutput = Dense.declare(tape, namePrefix + names.attentionOutput(),
         "attentionOutput", h, v, attentionBias);
     Parameter talkingPre = spec.talkingHeads() ? tape.parameter(namePrefix
@@ -52,8 +46,8 @@ record LayerWeights(Dense query, Dense key, Dense value, Dense attentionOutput, 
     Dense output = Dense.declare(tape, namePrefix + names.output(), "output", h,
         spec.intermediate(), bias);
     Norm outputNorm = norm(tape, spec, namePrefix + names.outputNorm(), "outputNorm", condition);
-    return new LayerWeights(query, key, value, attentionOutput, attentionNorm, intermediate, output,
-        outputNorm, talkingPre, talkingPost);
+    return new LayerWeights(qkv, attentionOutput, attentionNorm, intermediate, output, outputNorm,
+        talkingPre, talkingPost);
   }
 
   /**

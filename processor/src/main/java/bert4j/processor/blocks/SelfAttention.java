@@ -17,9 +17,11 @@ import bert4j.processor.plan.Extent;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.tape.Tape;
 import bert4j.processor.tape.Value;
+import java.util.List;
 
 /**
- * Multi-head self-attention of one layer (inside {@link Tape#enterLayer}): Q, K, V projections, the
+ * Multi-head self-attention of one layer (inside {@link Tape#enterLayer}): Q, K, V projections (one
+ * product, split by columns), the
  * rotary position embedding on q and k where the spec has it, masked attention with dropout on the
  * probabilities, the output projection and hidden dropout. Returns the residual branch (before the
  * residual sum). Plain softmax attention is one fused kernel; the attention options (NEZHA's relative
@@ -33,9 +35,10 @@ final class SelfAttention {
 
   static Value apply(Tape tape, ModelSpec spec, LayerWeights w, Value x) {
     int v = spec.heads() * spec.headSize();
-    Value q = w.query().apply(tape, x, "query");
-    Value k = w.key().apply(tape, x, "key");
-    Value val = w.value().apply(tape, x, "value");
+    List<Value> qkv = w.qkv().apply(tape, x, "qkv", "query", "key", "value");
+    Value q = qkv.get(0);
+    Value k = qkv.get(1);
+    Value val = qkv.get(2);
     if (spec.position() == Position.ROTARY) {
       tape.comment("rotary position embedding on q and k");
       Value turnedQ = tape.next(q);

@@ -139,6 +139,25 @@ public final class Gradients {
     return new Target(g, true);
   }
 
+  /**
+   * The gradient of {@code x} for ops that each overwrite their own columns of it and together cover
+   * all of it (the q, k and v column slices of the fused projection): a new buffer for the first
+   * (its target not accumulating: its write starts the value), the same for the others (accumulating:
+   * theirs update it); null when x carries no gradient.
+   */
+  public Target columns(Value x) {
+    if (!needsGradient.contains(x)) {
+      return null;
+    }
+    Buffer g = gradient.get(x);
+    if (g == null) {
+      g = allocate(x);
+      define(x, g);
+      return new Target(g, false);
+    }
+    return new Target(g, true);
+  }
+
   /** A new gradient buffer for {@code x}, for a kernel that overwrites. */
   public Buffer fresh(Value x) {
     Target t = target(x, false, false);

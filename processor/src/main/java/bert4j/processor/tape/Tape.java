@@ -123,6 +123,34 @@ public final class Tape {
     return v;
   }
 
+  /**
+   * Parameters declared one after another with the same row width (q, k and v), seen as one
+   * tensor of their rows stacked, with its own slice field; its gradient is theirs, stacked the same
+   * way. Like a {@link #view}, not a parameter: checkpoints and the optimizer see the parts.
+   */
+  public Parameter stack(String field, List<Parameter> parts) {
+    Parameter first = parts.get(0);
+    int[] shape = first.shape();
+    long next = first.offset();
+    for (Parameter p : parts) {
+      int[] s = p.shape();
+      if (p.offset() != next || p.layer() != first.layer() || s.length != shape.length
+          || (s.length == 2 && s[1] != shape[1])) {
+        throw new IllegalArgumentException("cannot stack " + p.name() + " after "
+            + first.name() + ": the parts must follow each other with the same row width");
+      }
+      next += p.size();
+    }
+    shape[0] = (int) ((next - first.offset()) / (shape.length == 2 ? shape[1] : 1));
+    Parameter stacked = new Parameter(first.name() + "+" + (parts.size() - 1),
+        first.localName() + "+" + (parts.size() - 1), field, first.layer(), shape, first.offset());
+    if (!names.add(stacked.name())) {
+      throw new IllegalStateException("stack " + stacked.name() + " declared twice");
+    }
+    views.add(stacked);
+    return stacked;
+  }
+
   /** A new dropout seed site. */
   public int seedSite() {
     return nextSite++;
