@@ -187,7 +187,7 @@ final class ReducedPrecisionLinear implements AutoCloseable {
       }
       float inverse = max > 0f ? 127f / max : 0f;
       for (int i = 0; i < n; i++) {
-        q[i] = (byte) Math.round(row[i] * inverse);
+        q[i] = (byte) Math.rint(row[i] * inverse);
       }
       rowScales[r] = max / 127f;
       lowSource.put(r * n, q, 0, n);
@@ -250,7 +250,7 @@ final class ReducedPrecisionLinear implements AutoCloseable {
         }
         float inverse = max > 0f ? 127f / max : 0f;
         for (int i = 0; i < in; i++) {
-          q[i] = (byte) Math.round(row[i] * inverse);
+          q[i] = (byte) Math.rint(row[i] * inverse);
         }
         quantized.put(o * in, q, 0, in);
         scales.putFloat(4 * o, max / 127f);
