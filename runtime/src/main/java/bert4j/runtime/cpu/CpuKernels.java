@@ -629,10 +629,6 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     }
   }
 
-  /**
-   * The window of CPU memory holding a checked slice; null for a null slice (an absent optional
-   * argument).
-   */
   /** Tells the reduced-precision linear layers that {@code target}'s window changed. */
   private void written(Slice target) {
     if (reduced != null) {
@@ -640,6 +636,10 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     }
   }
 
+  /**
+   * The window of CPU memory holding a checked slice; null for a null slice (an absent optional
+   * argument).
+   */
   private static CpuWindow cpu(Slice slice) {
     return slice == null ? null : ((CpuMemory) slice.memory()).window(slice.offset());
   }

@@ -17,7 +17,6 @@ final class OneDnnNative {
   static final int F32 = 3;
   static final int S8 = 5;
   static final int TAG_ANY = 1;
-  static final int QUERY_IMPL_INFO_STR = 8;
   static final int QUERY_WEIGHTS_MD = 131;
   static final int ARG_SRC = 1;
   static final int ARG_DST = 17;
@@ -41,8 +40,6 @@ final class OneDnnNative {
 
   static native int dnnl_engine_create(long[] engine, int kind, long index);
 
-  static native int dnnl_engine_destroy(long engine);
-
   static native int dnnl_stream_create(long[] stream, long engine, int flags);
 
   static native int dnnl_stream_wait(long stream);
@@ -57,11 +54,7 @@ final class OneDnnNative {
 
   static native int dnnl_memory_desc_destroy(long desc);
 
-  static native int dnnl_memory_desc_equal(long a, long b);
-
   static native long dnnl_primitive_desc_query_md(long primitiveDesc, int what, int index);
-
-  static native int dnnl_primitive_desc_query(long primitiveDesc, int what, int index, long[] result);
 
   static native int dnnl_primitive_attr_create(long[] attr);
 
@@ -84,8 +77,6 @@ final class OneDnnNative {
   static native int dnnl_primitive_execute(long primitive, long stream, int nargs, long args);
 
   static native int dnnl_memory_create(long[] memory, long desc, long engine, long handle);
-
-  static native int dnnl_memory_get_data_handle(long memory, long[] handle);
 
   static native int dnnl_memory_set_data_handle(long memory, long handle);
 

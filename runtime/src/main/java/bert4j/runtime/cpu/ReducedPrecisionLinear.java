@@ -48,7 +48,6 @@ final class ReducedPrecisionLinear implements AutoCloseable {
   private float[] rowScales = new float[0];
   private float[][] rowFloats;
   private byte[][] rowBytes;
-  private final long[] handle = new long[1];
 
   private FloatBuffer job;
   private int jobOffset;
