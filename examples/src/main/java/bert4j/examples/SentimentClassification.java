@@ -28,8 +28,8 @@ import java.util.Random;
  * sentences given as arguments (or a few built-in ones).
  */
 public final class SentimentClassification {
-  private static final int MAX_LENGTH = 64;
-  private static final int BATCH = 32;
+  static final int MAX_LENGTH = 64;
+  static final int BATCH = 32;
   private static final int EPOCHS = 2;
   private static final long SEED = 42;
   private static final String[] LABELS = {"negative", "positive"};
@@ -39,13 +39,8 @@ public final class SentimentClassification {
   private SentimentClassification() {}
 
   public static void main(String[] args) throws IOException {
-    Tokenizer tokenizer = Tokenizer.fromVocab(resource("vocab.txt"), "vocab.txt");
-    List<Sample> samples = new ArrayList<>();
-    for (DelimitedRow row : DelimitedReader.csv().read(resource("waimai_10k.csv"), "waimai_10k.csv")) {
-      Encoding encoding = tokenizer.encode(row.get("review"), MAX_LENGTH);
-      samples.add(Sample.withLabel(encoding.tokenIds(), encoding.segmentIds(), row.integer("label")));
-    }
-    Collections.shuffle(samples, new Random(SEED));
+    Tokenizer tokenizer = tokenizer();
+    List<Sample> samples = shuffledSamples(tokenizer);
     int heldOut = samples.size() / 10;
     List<Sample> test = samples.subList(0, heldOut);
     List<Sample> train = samples.subList(heldOut, samples.size());
@@ -111,6 +106,22 @@ public final class SentimentClassification {
         }
       }
     }
+  }
+
+  /** The reviews, tokenized and shuffled with the example's seed: the first tenth is held out. */
+  static List<Sample> shuffledSamples(Tokenizer tokenizer) throws IOException {
+    List<Sample> samples = new ArrayList<>();
+    for (DelimitedRow row : DelimitedReader.csv().read(resource("waimai_10k.csv"), "waimai_10k.csv")) {
+      Encoding encoding = tokenizer.encode(row.get("review"), MAX_LENGTH);
+      samples.add(Sample.withLabel(encoding.tokenIds(), encoding.segmentIds(), row.integer("label")));
+    }
+    Collections.shuffle(samples, new Random(SEED));
+    return samples;
+  }
+
+  /** The Chinese BERT vocabulary's tokenizer. */
+  static Tokenizer tokenizer() throws IOException {
+    return Tokenizer.fromVocab(resource("vocab.txt"), "vocab.txt");
   }
 
   private static double accuracy(SentimentModelImpl model, List<Sample> samples) {

@@ -27,6 +27,9 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final Scratch[] scratch;
   private final ActivationKernels activations;
   private final LinearKernels linear;
+  private final Precision precision;
+  /** The bf16 or int8 forward of linear layers; null in float32. */
+  private final ReducedPrecisionLinear reduced;
   private final LayerNormKernels layerNorm;
   private final ConditionalLayerNormKernels conditionalLayerNorm;
   private final RmsNormKernels rmsNorm;
@@ -65,6 +68,18 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   }
 
   /**
+   * An inference backend using every available processor whose linear layers run in
+   * {@code precision} ({@link Precision}); where this CPU or platform cannot (no AVX-512 BF16 or AMX
+   * for bf16, no VNNI for int8, oneDNN not loadable), one log line says so and they run in float32
+   * ({@link #precision()} tells which). A model on reduced-precision kernels cannot train: the
+   * linear backward pass refuses.
+   */
+  public CpuKernels(Precision precision) {
+    this(Runtime.getRuntime().availableProcessors(), CpuMemory.DEFAULT_STRIDE, precision,
+        ReducedPrecision.unavailableReason(precision));
+  }
+
+  /**
    * A backend using {@code threads} threads, for Java loops and for OpenBLAS alike (OpenBLAS's thread
    * count is process-wide: the last backend created sets it).
    */
@@ -78,6 +93,15 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
    * small size.
    */
   CpuKernels(int threads, long windowStride) {
+    this(threads, windowStride, Precision.FLOAT32, null);
+  }
+
+  /**
+   * A backend running its linear layers in {@code requested} precision, or in float32 (said in one
+   * log line) where {@code unavailable} gives a reason it cannot; tests pass a reason to take that
+   * path on any machine.
+   */
+  CpuKernels(int threads, long windowStride, Precision requested, String unavailable) {
     super(CpuMemory.class);
     if (windowStride < 1 || windowStride > CpuMemory.DEFAULT_STRIDE) {
       throw new IllegalArgumentException("windowStride=" + windowStride + " must be in [1, "
@@ -88,6 +112,9 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     Blas.threads(threads);
     this.scratch = Scratch.perThread(pool);
     this.activations = new ActivationKernels(pool, scratch);
+    this.precision = ReducedPrecision.effective(requested, unavailable);
+    this.reduced = precision == Precision.FLOAT32 ? null
+        : new ReducedPrecisionLinear(precision, OneDnn.get(), pool);
     this.linear = new LinearKernels(pool, scratch, activations);
     this.layerNorm = new LayerNormKernels(pool, scratch);
     this.conditionalLayerNorm = new ConditionalLayerNormKernels(pool, scratch);
@@ -117,7 +144,13 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   @Override
   public String name() {
-    return "cpu (" + pool.threads() + " threads, OpenBLAS)";
+    return "cpu (" + pool.threads() + " threads, OpenBLAS"
+        + (reduced == null ? "" : ", " + precision + " linear layers by oneDNN") + ")";
+  }
+
+  /** The precision the linear layers run in: the one asked for, or float32 where it is unavailable. */
+  public Precision precision() {
+    return precision;
   }
 
   @Override
@@ -128,6 +161,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   @Override
   protected void doWrite(float[] source, int sourceOffset, Slice target, int count) {
+    written(target);
     cpu(target).floats().put(offset(target), source, sourceOffset, count);
   }
 
@@ -138,6 +172,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   @Override
   protected void doFill(Slice target, long count, float value) {
+    written(target);
     FloatBuffer t = cpu(target).floats();
     int off = offset(target);
     float[] chunk = scratch[0].a;
@@ -178,6 +213,12 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   @Override
   protected void doLinear(Slice x, int xStride, Slice w, Slice bias, Activation activation,
       Slice pre, Slice out, int rows, int in, int outWidth) {
+    if (reduced != null && rows > 1 && reduced.forward(cpu(x), offset(x), xStride, cpu(w),
+        offset(w), cpu(pre), offset(pre), rows, in, outWidth)) {
+      activations.epilogue(cpu(pre).floats(), offset(pre), bias == null ? null : cpu(bias).floats(),
+          offset(bias), activation, cpu(out).floats(), offset(out), rows, outWidth);
+      return;
+    }
     linear.forward(cpu(x), offset(x), xStride, cpu(w), offset(w), cpu(bias), offset(bias),
         activation, cpu(pre), offset(pre), cpu(out), offset(out), rows, in, outWidth);
   }
@@ -185,6 +226,10 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   @Override
   protected void doLinearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx,
       int dxStride, boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
+    if (reduced != null) {
+      throw new IllegalStateException("linear backward on " + precision + " kernels: reduced "
+          + "precision is for inference; train on float32 CpuKernels");
+    }
     linear.backward(cpu(dPre), offset(dPre), cpu(x), offset(x), xStride, cpu(w), offset(w),
         cpu(dx), offset(dx), dxStride, accumulateDx, cpu(dw), offset(dw), cpu(dBias),
         offset(dBias), rows, in, outWidth);
@@ -316,6 +361,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   @Override
   protected void doCopy(Slice source, Slice target, long count) {
+    written(target);
     cpu(target).floats().put(offset(target), cpu(source).floats(), offset(source), (int) count);
   }
 
@@ -566,6 +612,9 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   /** Stops the worker threads; memory stays usable until closed itself. */
   @Override
   public void close() {
+    if (!closed && reduced != null) {
+      reduced.close();
+    }
     closed = true;
     pool.close();
   }
@@ -589,6 +638,13 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
           + " floats from offset " + offset + ", more than one window of CPU memory holds: in "
           + "memory of " + memory.size() + " floats, one kernel argument may span up to "
           + memory.largestTensor() + " floats");
+    }
+  }
+
+  /** Tells the reduced-precision linear layers that {@code target}'s window changed. */
+  private void written(Slice target) {
+    if (reduced != null) {
+      reduced.written(cpu(target));
     }
   }
 

@@ -1,0 +1,138 @@
+package bert4j.runtime.cpu;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * oneDNN, Intel's library of deep-learning primitives (the CPU build that JavaCPP's {@code dnnl}
+ * preset carries on Maven Central, OpenMP threads), loaded once per process for the reduced-precision
+ * linear layers. Only the preset's native libraries are used: they are copied from the class path to
+ * a per-user directory under {@code java.io.tmpdir} and bound by JNA ({@link OneDnnNative}), so the
+ * preset's JavaCPP version need not match the one OpenBLAS's preset uses. Before OpenMP loads,
+ * {@code OMP_WAIT_POLICY} is set to {@code PASSIVE} where unset: OpenMP's threads then sleep between
+ * products instead of spinning against bert4j's own workers on the same cores.
+ */
+final class OneDnn {
+  static final String VERSION = "3.8.1-1.5.12";
+  private static final String[] LIBRARIES = {
+      "org/bytedeco/dnnl/linux-x86_64/libgomp.so.1",
+      "org/bytedeco/opencl/linux-x86_64/libOpenCL.so.1",
+      "org/bytedeco/dnnl/linux-x86_64/libdnnl.so.3"};
+
+  /** The process's engine, and the ISA oneDNN detected. */
+  private final long engine;
+  private final int isa;
+
+  private OneDnn(long engine, int isa) {
+    this.engine = engine;
+    this.isa = isa;
+  }
+
+  /** libc's environment functions. */
+  private interface C extends Library {
+    int setenv(String name, String value, int overwrite);
+  }
+
+  /** Loaded on first use; {@code failure} says why not where {@code library} is null. */
+  private record Loaded(OneDnn library, String failure) {
+    static final Loaded INSTANCE = load();
+  }
+
+  /** The process's oneDNN, or null where it could not be loaded ({@link #failure()} says why). */
+  static OneDnn get() {
+    return Loaded.INSTANCE.library();
+  }
+
+  /** Why oneDNN could not be loaded, or null where it was. */
+  static String failure() {
+    return Loaded.INSTANCE.failure();
+  }
+
+  /** The engine handle (a CPU engine). */
+  long engine() {
+    return engine;
+  }
+
+  /** oneDNN's {@code dnnl_cpu_isa_t}: the instruction set it dispatches to on this CPU. */
+  int isa() {
+    return isa;
+  }
+
+  /**
+   * Why this CPU cannot run {@code precision} fast (AVX-512 BF16 or AMX for bf16, VNNI for int8), or
+   * null where it can; {@code isa} is oneDNN's detected {@code dnnl_cpu_isa_t}.
+   */
+  static String unsupportedReason(Precision precision, int isa) {
+    return switch (precision) {
+      case FLOAT32 -> null;
+      case BF16 -> contains(isa, OneDnnNative.ISA_AVX512_CORE_BF16) ? null
+          : "the CPU lacks AVX-512 BF16 and AMX (oneDNN's ISA: 0x" + Integer.toHexString(isa) + ")";
+      case INT8 -> contains(isa, OneDnnNative.ISA_AVX512_CORE_VNNI)
+          || contains(isa, OneDnnNative.ISA_AVX2_VNNI) ? null
+          : "the CPU lacks VNNI and AMX (oneDNN's ISA: 0x" + Integer.toHexString(isa) + ")";
+    };
+  }
+
+  private static boolean contains(int isa, int required) {
+    return (isa & required) == required;
+  }
+
+  /** Fails with the function's name and oneDNN's status where {@code status} is not success. */
+  static void check(int status, String function) {
+    if (status != OneDnnNative.SUCCESS) {
+      throw new IllegalStateException("oneDNN " + function + " failed with status " + status);
+    }
+  }
+
+  private static Loaded load() {
+    try {
+      Path directory = Path.of(System.getProperty("java.io.tmpdir"),
+          "bert4j-onednn-" + VERSION + "-" + System.getProperty("user.name"));
+      Files.createDirectories(directory);
+      Path dnnl = null;
+      for (String resource : LIBRARIES) {
+        dnnl = extract(resource, directory);
+      }
+      if (System.getenv("OMP_WAIT_POLICY") == null) {
+        Native.load("c", C.class).setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+      }
+      NativeLibrary.getInstance(directory.resolve("libgomp.so.1").toString());
+      OneDnnNative.register(NativeLibrary.getInstance(dnnl.toString()));
+      long[] engine = new long[1];
+      check(OneDnnNative.dnnl_engine_create(engine, OneDnnNative.ENGINE_CPU, 0),
+          "dnnl_engine_create");
+      return new Loaded(new OneDnn(engine[0], OneDnnNative.dnnl_get_effective_cpu_isa()), null);
+    } catch (IOException | UncheckedIOException | LinkageError | IllegalStateException e) {
+      return new Loaded(null, "oneDNN " + VERSION + " could not be loaded: " + e);
+    }
+  }
+
+  /** Copies a class-path resource into {@code directory} once (atomically), returning its path. */
+  private static Path extract(String resource, Path directory) throws IOException {
+    URL url = OneDnn.class.getClassLoader().getResource(resource);
+    if (url == null) {
+      throw new IOException("no " + resource + " on the class path (org.bytedeco:dnnl and "
+          + "org.bytedeco:opencl, classifier linux-x86_64)");
+    }
+    URLConnection connection = url.openConnection();
+    Path target = directory.resolve(resource.substring(resource.lastIndexOf('/') + 1));
+    if (Files.isRegularFile(target) && Files.size(target) == connection.getContentLengthLong()) {
+      return target;
+    }
+    Path partial = Files.createTempFile(directory, target.getFileName().toString(), ".part");
+    try (InputStream in = connection.getInputStream()) {
+      Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+    }
+    Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return target;
+  }
+}

@@ -1,0 +1,84 @@
+package bert4j.runtime.cpu;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+
+/**
+ * The few functions of oneDNN's C API that the reduced-precision linear layers call, bound by JNA's
+ * direct mapping (no allocation per call). Handles and data pointers are passed as {@code long}
+ * addresses and returned through one-element arrays; {@code dims} are int64 arrays. Constants are
+ * oneDNN 3.8's enum values (dnnl_types.h, dnnl_common_types.h).
+ */
+final class OneDnnNative {
+  static final int SUCCESS = 0;
+  static final int ENGINE_CPU = 1;
+  static final int STREAM_IN_ORDER = 1;
+  static final int BF16 = 2;
+  static final int F32 = 3;
+  static final int S8 = 5;
+  static final int TAG_ANY = 1;
+  static final int QUERY_WEIGHTS_MD = 131;
+  static final int ARG_SRC = 1;
+  static final int ARG_DST = 17;
+  static final int ARG_WEIGHTS = 33;
+  static final int ARG_ATTR_SCALES = 4096;
+  /** DNNL_MEMORY_ALLOCATE: the library allocates the memory's buffer. */
+  static final long ALLOCATE = -1L;
+  /** dnnl_cpu_isa_t bits of AVX-512 with VNNI (int8) and of AVX-512 BF16 (a superset). */
+  static final int ISA_AVX512_CORE_VNNI = 0x67;
+  static final int ISA_AVX512_CORE_BF16 = 0xe7;
+  /** AVX2 VNNI, the other ISA oneDNN runs int8 matmul with VNNI on. */
+  static final int ISA_AVX2_VNNI = 0xf;
+
+  private OneDnnNative() {}
+
+  static void register(NativeLibrary library) {
+    Native.register(OneDnnNative.class, library);
+  }
+
+  static native int dnnl_get_effective_cpu_isa();
+
+  static native int dnnl_engine_create(long[] engine, int kind, long index);
+
+  static native int dnnl_stream_create(long[] stream, long engine, int flags);
+
+  static native int dnnl_stream_wait(long stream);
+
+  static native int dnnl_stream_destroy(long stream);
+
+  static native int dnnl_memory_desc_create_with_strides(long[] desc, int ndims, long[] dims,
+      int dataType, long[] strides);
+
+  static native int dnnl_memory_desc_create_with_tag(long[] desc, int ndims, long[] dims,
+      int dataType, int tag);
+
+  static native int dnnl_memory_desc_destroy(long desc);
+
+  static native long dnnl_primitive_desc_query_md(long primitiveDesc, int what, int index);
+
+  static native int dnnl_primitive_attr_create(long[] attr);
+
+  static native int dnnl_primitive_attr_destroy(long attr);
+
+  static native int dnnl_primitive_attr_set_scales_mask(long attr, int arg, int mask);
+
+  static native int dnnl_matmul_primitive_desc_create(long[] primitiveDesc, long engine, long src,
+      long weights, long bias, long dst, long attr);
+
+  static native int dnnl_reorder_primitive_desc_create(long[] primitiveDesc, long src,
+      long srcEngine, long dst, long dstEngine, long attr);
+
+  static native int dnnl_primitive_desc_destroy(long primitiveDesc);
+
+  static native int dnnl_primitive_create(long[] primitive, long primitiveDesc);
+
+  static native int dnnl_primitive_destroy(long primitive);
+
+  static native int dnnl_primitive_execute(long primitive, long stream, int nargs, long args);
+
+  static native int dnnl_memory_create(long[] memory, long desc, long engine, long handle);
+
+  static native int dnnl_memory_set_data_handle(long memory, long handle);
+
+  static native int dnnl_memory_destroy(long memory);
+}

@@ -1,0 +1,470 @@
+package bert4j.runtime.cpu;
+
+import static bert4j.runtime.cpu.OneDnn.check;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * The forward product pre = x·wᵀ of linear layers in bf16 or int8 through oneDNN's matmul primitive,
+ * for inference. Each weight matrix is converted (bf16) or quantised per output channel (int8,
+ * symmetric, scale = max |w| / 127) and reordered into oneDNN's packed layout once, on first use;
+ * it is prepared again after anything writes to the memory holding it (loading weights writes
+ * through {@link CpuKernels}, which reports it here). Activations are converted at each call: to
+ * bf16 by a oneDNN reorder, or quantised per row in Java (scale = max |x| / 127, applied to the
+ * product's rows afterwards). Primitives are cached per shape; the packed layout is chosen per
+ * weight shape at the first row count seen and kept for every other. A shape oneDNN cannot run
+ * in that layout returns false, and the caller runs it in float32.
+ */
+final class ReducedPrecisionLinear implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(ReducedPrecisionLinear.class.getName());
+  /** Bytes of one {@code dnnl_exec_arg_t} (int argument, pointer to memory). */
+  private static final int ARG_BYTES = 16;
+
+  private final Precision precision;
+  private final long engine;
+  private final long stream;
+  private final ParallelRows pool;
+  private final int lowBytes;
+  private final Map<CpuWindow, Long> addresses = new IdentityHashMap<>();
+  private final Map<CpuWindow, long[]> generations = new IdentityHashMap<>();
+  private final Map<WeightKey, PreparedWeights> prepared = new HashMap<>();
+  private final Map<Product, Long> layouts = new HashMap<>();
+  /** The matmul descriptors whose weights layouts {@link #layouts} holds (they own them). */
+  private final List<Long> layoutOwners = new ArrayList<>();
+  private final Map<Shape, Plan> plans = new HashMap<>();
+  private ByteBuffer lowSource = ByteBuffer.allocateDirect(0);
+  private long lowSourceAddress;
+  private float[] rowScales = new float[0];
+  private float[][] rowFloats;
+  private byte[][] rowBytes;
+
+  private FloatBuffer job;
+  private int jobOffset;
+  private int jobStride;
+  private int jobWidth;
+  private final ParallelRows.Task quantizeRows = this::quantizeRows;
+  private final ParallelRows.Task scaleRows = this::scaleRows;
+
+  ReducedPrecisionLinear(Precision precision, OneDnn dnnl, ParallelRows pool) {
+    if (precision == Precision.FLOAT32) {
+      throw new IllegalArgumentException("ReducedPrecisionLinear is for BF16 or INT8, not FLOAT32");
+    }
+    this.precision = precision;
+    this.engine = dnnl.engine();
+    this.pool = pool;
+    this.lowBytes = precision == Precision.BF16 ? 2 : 1;
+    this.rowFloats = new float[pool.threads()][0];
+    this.rowBytes = new byte[pool.threads()][0];
+    long[] s = new long[1];
+    check(OneDnnNative.dnnl_stream_create(s, engine, OneDnnNative.STREAM_IN_ORDER),
+        "dnnl_stream_create");
+    this.stream = s[0];
+  }
+
+  /** Records that {@code window} was written: weights prepared from it are stale. */
+  void written(CpuWindow window) {
+    long[] generation = generations.get(window);
+    if (generation != null) {
+      generation[0]++;
+    }
+  }
+
+  /**
+   * pre[rows, outWidth] = x·wᵀ, x {@code [rows, in]} with row stride {@code xStride}, w
+   * {@code [outWidth, in]}; false (nothing written) where oneDNN cannot run this shape.
+   */
+  boolean forward(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow pre,
+      int preOff, int rows, int in, int outWidth) {
+    Plan plan = plans.get(new Shape(rows, in, outWidth, xStride));
+    if (plan == null) {
+      plan = plan(new Shape(rows, in, outWidth, xStride));
+      plans.put(plan.shape, plan);
+    }
+    if (plan.matmul == 0) {
+      return false;
+    }
+    PreparedWeights weights = weights(w, wOff, in, outWidth, plan.weightsDesc);
+    ensureLowSource((long) rows * in * lowBytes);
+    if (precision == Precision.BF16) {
+      set(plan.reorderFrom, address(x) + 4L * xOff);
+      execute(plan.reorder, plan.reorderArgs, 2, "reorder to bf16");
+    } else {
+      quantize(x.floats(), xOff, xStride, rows, in, outWidth);
+    }
+    set(plan.dst, address(pre) + 4L * preOff);
+    plan.matmulArgs.setLong(ARG_BYTES + 8, weights.memory);
+    if (precision == Precision.INT8) {
+      plan.matmulArgs.setLong(3 * ARG_BYTES + 8, weights.scales);
+    }
+    execute(plan.matmul, plan.matmulArgs, precision == Precision.INT8 ? 4 : 3, "matmul");
+    if (precision == Precision.INT8) {
+      job = pre.floats();
+      jobOffset = preOff;
+      jobWidth = outWidth;
+      pool.run(rows, outWidth, scaleRows);
+      job = null;
+    }
+    return true;
+  }
+
+  private void execute(long primitive, Memory args, int count, String what) {
+    check(OneDnnNative.dnnl_primitive_execute(primitive, stream, count, Pointer.nativeValue(args)),
+        "dnnl_primitive_execute (" + what + ")");
+    check(OneDnnNative.dnnl_stream_wait(stream), "dnnl_stream_wait");
+  }
+
+  private static void set(long memory, long address) {
+    check(OneDnnNative.dnnl_memory_set_data_handle(memory, address), "dnnl_memory_set_data_handle");
+  }
+
+  private long address(CpuWindow window) {
+    Long a = addresses.get(window);
+    if (a == null) {
+      a = Pointer.nativeValue(Native.getDirectBufferPointer(window.floats()));
+      addresses.put(window, a);
+    }
+    return a;
+  }
+
+  private void ensureLowSource(long bytes) {
+    if (lowSource.capacity() < bytes) {
+      if (bytes > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("a " + precision + " linear input of " + bytes
+            + " bytes exceeds one buffer");
+      }
+      lowSource = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+      lowSourceAddress = Pointer.nativeValue(Native.getDirectBufferPointer(lowSource));
+      for (Plan plan : plans.values()) {
+        if (plan.src != 0) {
+          set(plan.src, lowSourceAddress);
+        }
+      }
+    }
+  }
+
+  // ---- activations, int8 ----
+
+  private void quantize(FloatBuffer x, int xOff, int xStride, int rows, int in, int outWidth) {
+    if (rowScales.length < rows) {
+      rowScales = new float[rows];
+    }
+    int width = Math.max(in, outWidth);
+    for (int t = 0; t < rowFloats.length; t++) {
+      if (rowFloats[t].length < width) {
+        rowFloats[t] = new float[width];
+        rowBytes[t] = new byte[width];
+      }
+    }
+    job = x;
+    jobOffset = xOff;
+    jobStride = xStride;
+    jobWidth = in;
+    pool.run(rows, 2L * in, quantizeRows);
+    job = null;
+  }
+
+  private void quantizeRows(int thread, int from, int to) {
+    float[] row = rowFloats[thread];
+    byte[] q = rowBytes[thread];
+    int n = jobWidth;
+    for (int r = from; r < to; r++) {
+      job.get(jobOffset + r * jobStride, row, 0, n);
+      float max = 0f;
+      for (int i = 0; i < n; i++) {
+        max = Math.max(max, Math.abs(row[i]));
+      }
+      float inverse = max > 0f ? 127f / max : 0f;
+      for (int i = 0; i < n; i++) {
+        q[i] = (byte) Math.rint(row[i] * inverse);
+      }
+      rowScales[r] = max / 127f;
+      lowSource.put(r * n, q, 0, n);
+    }
+  }
+
+  private void scaleRows(int thread, int from, int to) {
+    float[] row = rowFloats[thread];
+    int n = jobWidth;
+    for (int r = from; r < to; r++) {
+      int at = jobOffset + r * n;
+      job.get(at, row, 0, n);
+      float s = rowScales[r];
+      for (int i = 0; i < n; i++) {
+        row[i] *= s;
+      }
+      job.put(at, row, 0, n);
+    }
+  }
+
+  // ---- weights ----
+
+  private PreparedWeights weights(CpuWindow w, int wOff, int in, int outWidth, long layout) {
+    long[] generation = generations.computeIfAbsent(w, k -> new long[1]);
+    WeightKey key = new WeightKey(w, wOff, in, outWidth);
+    PreparedWeights p = prepared.get(key);
+    if (p != null && p.generation == generation[0]) {
+      return p;
+    }
+    if (p != null) {
+      p.free();
+    }
+    p = prepare(w, wOff, in, outWidth, layout, generation[0]);
+    prepared.put(key, p);
+    return p;
+  }
+
+  private PreparedWeights prepare(CpuWindow w, int wOff, int in, int outWidth, long layout,
+      long generation) {
+    long[] dims = {in, outWidth};
+    long[] transposed = {1, in};
+    long sourceDesc;
+    long sourceAddress;
+    ByteBuffer quantized = null;
+    ByteBuffer scales = null;
+    if (precision == Precision.BF16) {
+      sourceDesc = desc(dims, OneDnnNative.F32, transposed);
+      sourceAddress = address(w) + 4L * wOff;
+    } else {
+      quantized = ByteBuffer.allocateDirect(in * outWidth);
+      scales = ByteBuffer.allocateDirect(4 * outWidth).order(ByteOrder.nativeOrder());
+      FloatBuffer ws = w.floats();
+      float[] row = new float[in];
+      byte[] q = new byte[in];
+      for (int o = 0; o < outWidth; o++) {
+        ws.get(wOff + o * in, row, 0, in);
+        float max = 0f;
+        for (float v : row) {
+          max = Math.max(max, Math.abs(v));
+        }
+        float inverse = max > 0f ? 127f / max : 0f;
+        for (int i = 0; i < in; i++) {
+          q[i] = (byte) Math.rint(row[i] * inverse);
+        }
+        quantized.put(o * in, q, 0, in);
+        scales.putFloat(4 * o, max / 127f);
+      }
+      sourceDesc = desc(dims, OneDnnNative.S8, transposed);
+      sourceAddress = Pointer.nativeValue(Native.getDirectBufferPointer(quantized));
+    }
+    long source = memory(sourceDesc, sourceAddress);
+    long packed = memory(layout, OneDnnNative.ALLOCATE);
+    reorder(sourceDesc, source, layout, packed);
+    OneDnnNative.dnnl_memory_destroy(source);
+    OneDnnNative.dnnl_memory_desc_destroy(sourceDesc);
+    long scaleMemory = 0;
+    if (scales != null) {
+      long scaleDesc = desc(new long[] {outWidth}, OneDnnNative.F32, new long[] {1});
+      scaleMemory = memory(scaleDesc, Pointer.nativeValue(Native.getDirectBufferPointer(scales)));
+      OneDnnNative.dnnl_memory_desc_destroy(scaleDesc);
+    }
+    return new PreparedWeights(packed, scaleMemory, scales, generation);
+  }
+
+  private void reorder(long fromDesc, long from, long toDesc, long to) {
+    long[] pd = new long[1];
+    check(OneDnnNative.dnnl_reorder_primitive_desc_create(pd, fromDesc, engine, toDesc, engine, 0),
+        "dnnl_reorder_primitive_desc_create");
+    long[] primitive = new long[1];
+    check(OneDnnNative.dnnl_primitive_create(primitive, pd[0]), "dnnl_primitive_create (reorder)");
+    try (Memory args = args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST)) {
+      args.setLong(8, from);
+      args.setLong(ARG_BYTES + 8, to);
+      execute(primitive[0], args, 2, "weights reorder");
+    } finally {
+      OneDnnNative.dnnl_primitive_destroy(primitive[0]);
+      OneDnnNative.dnnl_primitive_desc_destroy(pd[0]);
+    }
+  }
+
+  // ---- primitives per shape ----
+
+  private Plan plan(Shape shape) {
+    Product product = new Product(shape.in, shape.out);
+    int lowType = precision == Precision.BF16 ? OneDnnNative.BF16 : OneDnnNative.S8;
+    long srcDesc = desc(new long[] {shape.rows, shape.in}, lowType, new long[] {shape.in, 1});
+    long dstDesc = desc(new long[] {shape.rows, shape.out}, OneDnnNative.F32,
+        new long[] {shape.out, 1});
+    long attr = 0;
+    if (precision == Precision.INT8) {
+      long[] a = new long[1];
+      check(OneDnnNative.dnnl_primitive_attr_create(a), "dnnl_primitive_attr_create");
+      attr = a[0];
+      check(OneDnnNative.dnnl_primitive_attr_set_scales_mask(attr, OneDnnNative.ARG_WEIGHTS, 1 << 1),
+          "dnnl_primitive_attr_set_scales_mask");
+    }
+    long[] pd = new long[1];
+    Long layout = layouts.get(product);
+    int status;
+    if (layout == null) {
+      long anyDesc = anyDesc(shape, lowType);
+      status = OneDnnNative.dnnl_matmul_primitive_desc_create(pd, engine, srcDesc, anyDesc, 0,
+          dstDesc, attr);
+      OneDnnNative.dnnl_memory_desc_destroy(anyDesc);
+      if (status == OneDnnNative.SUCCESS) {
+        long layoutPd = pd[0];
+        layout = OneDnnNative.dnnl_primitive_desc_query_md(layoutPd, OneDnnNative.QUERY_WEIGHTS_MD,
+            0);
+        layouts.put(product, layout);
+        layoutOwners.add(layoutPd);
+        pd[0] = 0;
+        status = OneDnnNative.dnnl_matmul_primitive_desc_create(pd, engine, srcDesc, layout, 0,
+            dstDesc, attr);
+      }
+    } else {
+      status = OneDnnNative.dnnl_matmul_primitive_desc_create(pd, engine, srcDesc, layout, 0,
+          dstDesc, attr);
+    }
+    if (attr != 0) {
+      OneDnnNative.dnnl_primitive_attr_destroy(attr);
+    }
+    Plan plan = new Plan(shape);
+    if (status != OneDnnNative.SUCCESS) {
+      int failed = status;
+      LOG.info(() -> "bert4j: oneDNN has no " + precision + " matmul for " + shape.rows + " × "
+          + shape.in + " × " + shape.out + " in the packed layout (status " + failed
+          + "); that shape runs in float32");
+      OneDnnNative.dnnl_memory_desc_destroy(srcDesc);
+      OneDnnNative.dnnl_memory_desc_destroy(dstDesc);
+      return plan;
+    }
+    plan.weightsDesc = layout;
+    long[] primitive = new long[1];
+    check(OneDnnNative.dnnl_primitive_create(primitive, pd[0]), "dnnl_primitive_create (matmul)");
+    OneDnnNative.dnnl_primitive_desc_destroy(pd[0]);
+    plan.matmul = primitive[0];
+    plan.src = memory(srcDesc, lowSourceAddress);
+    plan.dst = memory(dstDesc, 0);
+    plan.matmulArgs = precision == Precision.INT8
+        ? args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_WEIGHTS, OneDnnNative.ARG_DST,
+            OneDnnNative.ARG_ATTR_SCALES | OneDnnNative.ARG_WEIGHTS)
+        : args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_WEIGHTS, OneDnnNative.ARG_DST);
+    plan.matmulArgs.setLong(8, plan.src);
+    plan.matmulArgs.setLong(2 * ARG_BYTES + 8, plan.dst);
+    if (precision == Precision.BF16) {
+      long fromDesc = desc(new long[] {shape.rows, shape.in}, OneDnnNative.F32,
+          new long[] {shape.xStride, 1});
+      long[] rpd = new long[1];
+      check(OneDnnNative.dnnl_reorder_primitive_desc_create(rpd, fromDesc, engine, srcDesc, engine,
+          0), "dnnl_reorder_primitive_desc_create (activations)");
+      check(OneDnnNative.dnnl_primitive_create(primitive, rpd[0]), "dnnl_primitive_create (reorder)");
+      OneDnnNative.dnnl_primitive_desc_destroy(rpd[0]);
+      plan.reorder = primitive[0];
+      plan.reorderFrom = memory(fromDesc, 0);
+      OneDnnNative.dnnl_memory_desc_destroy(fromDesc);
+      plan.reorderArgs = args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST);
+      plan.reorderArgs.setLong(8, plan.reorderFrom);
+      plan.reorderArgs.setLong(ARG_BYTES + 8, plan.src);
+    }
+    OneDnnNative.dnnl_memory_desc_destroy(srcDesc);
+    OneDnnNative.dnnl_memory_desc_destroy(dstDesc);
+    return plan;
+  }
+
+  private long anyDesc(Shape shape, int type) {
+    long[] d = new long[1];
+    check(OneDnnNative.dnnl_memory_desc_create_with_tag(d, 2, new long[] {shape.in, shape.out}, type,
+        OneDnnNative.TAG_ANY), "dnnl_memory_desc_create_with_tag");
+    return d[0];
+  }
+
+  private static long desc(long[] dims, int type, long[] strides) {
+    long[] d = new long[1];
+    check(OneDnnNative.dnnl_memory_desc_create_with_strides(d, dims.length, dims, type, strides),
+        "dnnl_memory_desc_create_with_strides");
+    return d[0];
+  }
+
+  private long memory(long desc, long address) {
+    long[] m = new long[1];
+    check(OneDnnNative.dnnl_memory_create(m, desc, engine, address), "dnnl_memory_create");
+    return m[0];
+  }
+
+  private static Memory args(int... ids) {
+    Memory args = new Memory((long) ARG_BYTES * ids.length);
+    args.clear();
+    for (int i = 0; i < ids.length; i++) {
+      args.setInt((long) i * ARG_BYTES, ids[i]);
+    }
+    return args;
+  }
+
+  @Override
+  public void close() {
+    for (PreparedWeights p : prepared.values()) {
+      p.free();
+    }
+    prepared.clear();
+    for (Plan plan : plans.values()) {
+      plan.free();
+    }
+    plans.clear();
+    for (long pd : layoutOwners) {
+      OneDnnNative.dnnl_primitive_desc_destroy(pd);
+    }
+    layoutOwners.clear();
+    layouts.clear();
+    OneDnnNative.dnnl_stream_destroy(stream);
+  }
+
+  /** A weight matrix: where it lives and its shape. */
+  private record WeightKey(CpuWindow window, int offset, int in, int out) {}
+
+  /** A weight shape, whose packed layout every row count shares. */
+  private record Product(int in, int out) {}
+
+  /** One product's shape: rows, in, out, and the input's row stride. */
+  private record Shape(int rows, int in, int out, int xStride) {}
+
+  /** One weight matrix in oneDNN's packed layout (and its per-channel scales for int8). */
+  private record PreparedWeights(long memory, long scales, ByteBuffer scaleValues,
+      long generation) {
+    void free() {
+      OneDnnNative.dnnl_memory_destroy(memory);
+      if (scales != 0) {
+        OneDnnNative.dnnl_memory_destroy(scales);
+      }
+    }
+  }
+
+  /** The primitives and memory objects of one shape; {@code matmul == 0}: run it in float32. */
+  private static final class Plan {
+    final Shape shape;
+    long weightsDesc;
+    long matmul;
+    long src;
+    long dst;
+    Memory matmulArgs;
+    long reorder;
+    long reorderFrom;
+    Memory reorderArgs;
+
+    Plan(Shape shape) {
+      this.shape = shape;
+    }
+
+    void free() {
+      for (long primitive : new long[] {matmul, reorder}) {
+        if (primitive != 0) {
+          OneDnnNative.dnnl_primitive_destroy(primitive);
+        }
+      }
+      for (long memory : new long[] {src, dst, reorderFrom}) {
+        if (memory != 0) {
+          OneDnnNative.dnnl_memory_destroy(memory);
+        }
+      }
+    }
+  }
+}
