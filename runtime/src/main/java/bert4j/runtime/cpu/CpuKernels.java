@@ -148,6 +148,11 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
         + (reduced == null ? "" : ", " + precision + " linear layers by oneDNN") + ")";
   }
 
+  /** Weight matrices held in the reduced-precision layout (0 in float32); for tests. */
+  int preparedWeights() {
+    return reduced == null ? 0 : reduced.preparedCount();
+  }
+
   /** The precision the linear layers run in: the one asked for, or float32 where it is unavailable. */
   public Precision precision() {
     return precision;

@@ -35,6 +35,11 @@ final class CpuWindow {
     return f;
   }
 
+  /** Whether {@link #close()} has forgotten the window's buffers. */
+  boolean closed() {
+    return floats == null;
+  }
+
   /** How many floats the window addresses. */
   int capacity() {
     return floats().capacity();

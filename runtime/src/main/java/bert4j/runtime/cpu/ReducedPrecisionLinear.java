@@ -20,7 +20,8 @@ import java.util.logging.Logger;
  * for inference. Each weight matrix is converted (bf16) or quantised per output channel (int8,
  * symmetric, scale = max |w| / 127) and reordered into oneDNN's packed layout once, on first use;
  * it is prepared again after anything writes to the memory holding it (loading weights writes
- * through {@link CpuKernels}, which reports it here). Activations are converted at each call: to
+ * through {@link CpuKernels}, which reports it here), and freed once that memory is closed (at the
+ * next preparation). Activations are converted at each call: to
  * bf16 by a oneDNN reorder, or quantised per row in Java (scale = max |x| / 127, applied to the
  * product's rows afterwards). Primitives are cached per shape; the packed layout is chosen per
  * weight shape at the first row count seen and kept for every other. A shape oneDNN cannot run
@@ -219,9 +220,28 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     if (p != null) {
       p.free();
     }
+    forgetClosedMemory();
     p = prepare(w, wOff, in, outWidth, layout, generation[0]);
     prepared.put(key, p);
     return p;
+  }
+
+  /** Frees the prepared copies of weights whose memory was closed (its model is gone). */
+  private void forgetClosedMemory() {
+    prepared.entrySet().removeIf(e -> {
+      boolean gone = e.getKey().window().closed();
+      if (gone) {
+        e.getValue().free();
+      }
+      return gone;
+    });
+    generations.keySet().removeIf(CpuWindow::closed);
+    addresses.keySet().removeIf(CpuWindow::closed);
+  }
+
+  /** How many weight matrices are held prepared. */
+  int preparedCount() {
+    return prepared.size();
   }
 
   private PreparedWeights prepare(CpuWindow w, int wOff, int in, int outWidth, long layout,

@@ -69,6 +69,20 @@ class ReducedPrecisionLinearTest {
   }
 
   @Test
+  void freesPreparedWeightsOfClosedMemory() {
+    try (CpuKernels k = kernels(Precision.INT8)) {
+      Case first = new Case(k, 8, 32, 16, 32, new Random(2));
+      first.run(k, null);
+      assertEquals(1, k.preparedWeights());
+      first.params.close();
+      Case second = new Case(k, 8, 32, 16, 32, new Random(4));
+      second.run(k, null);
+      second.check(k, Precision.INT8);
+      assertEquals(1, k.preparedWeights());
+    }
+  }
+
+  @Test
   void refusesTheBackwardPass() {
     try (CpuKernels k = kernels(Precision.BF16)) {
       Case c = new Case(k, 4, 8, 8, 8, new Random(1));
@@ -136,6 +150,7 @@ class ReducedPrecisionLinearTest {
     final Slice biasSlice;
     final Slice preSlice;
     final Slice outSlice;
+    final Memory params;
 
     Case(CpuKernels k, int rows, int in, int out, int stride, Random random) {
       this.rows = rows;
@@ -154,7 +169,7 @@ class ReducedPrecisionLinearTest {
       for (int i = 0; i < out; i++) {
         bias[i] = (float) random.nextGaussian();
       }
-      Memory params = k.allocate(w.length + out);
+      params = k.allocate(w.length + out);
       Memory arena = k.allocate(x.length + 2L * rows * out);
       wSlice = new Slice(params, 0);
       biasSlice = new Slice(params, w.length);
