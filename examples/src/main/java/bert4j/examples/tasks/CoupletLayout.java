@@ -11,31 +11,20 @@ import java.util.Arrays;
  * second half then sits {@code maxChars + 1} positions after its counterpart in the first half,
  * whatever the couplet's length, so the model learns one fixed offset instead of one per length (with
  * the plain {@code [CLS] first [SEP] second [SEP]} the offset is the first half's length plus one).
- *
- * <p>A couplet read backwards is a couplet too (下联 → 上联 pairs the same characters), so each
- * training couplet also gives a {@linkplain #reversedSample reversed sample}: the second half in the
- * slot and the first half to predict, started by the reserved {@code [REV]} token instead of [CLS] so
- * the model can tell the directions apart (the closing tones of the two halves differ); prompts to
- * generate from always start with [CLS].
  */
 final class CoupletLayout {
   /** The filler token; it must be in the tokenizer's vocabulary. */
   static final String FILLER = "[FILL]";
-  /** The first token of a reversed sample; it must be in the tokenizer's vocabulary. */
-  static final String REVERSED = "[REV]";
 
   private final Tokenizer tokenizer;
   private final int maxChars;
   private final int filler;
-  private final int reversed;
 
   /** A layout whose halves have at most {@code maxChars} tokens. */
   CoupletLayout(Tokenizer tokenizer, int maxChars) {
-    for (String reserved : new String[] {FILLER, REVERSED}) {
-      if (tokenizer.tokenToId(reserved) == tokenizer.unkId()) {
-        throw new IllegalArgumentException("the vocabulary has no " + reserved + " token: reserve it "
-            + "when building the vocabulary");
-      }
+    if (tokenizer.tokenToId(FILLER) == tokenizer.unkId()) {
+      throw new IllegalArgumentException("the vocabulary has no " + FILLER + " token: reserve it "
+          + "when building the vocabulary");
     }
     if (maxChars < 1) {
       throw new IllegalArgumentException("maxChars=" + maxChars + " must be at least 1");
@@ -43,7 +32,6 @@ final class CoupletLayout {
     this.tokenizer = tokenizer;
     this.maxChars = maxChars;
     this.filler = tokenizer.tokenToId(FILLER);
-    this.reversed = tokenizer.tokenToId(REVERSED);
   }
 
   /** Tokens of a whole couplet: [CLS], the slot, [SEP], a second half of maxChars, [SEP]. */
@@ -63,14 +51,10 @@ final class CoupletLayout {
 
   /** {@code [CLS] first [FILL]… [SEP]}, all in segment 0: what the second half is generated after. */
   int[] prompt(String first) {
-    return prompt(tokenizer.clsId(), first);
-  }
-
-  private int[] prompt(int start, String given) {
-    int[] ids = half(given);
+    int[] ids = half(first);
     int[] prompt = new int[maxChars + 2];
     Arrays.fill(prompt, filler);
-    prompt[0] = start;
+    prompt[0] = tokenizer.clsId();
     System.arraycopy(ids, 0, prompt, 1, ids.length);
     prompt[maxChars + 1] = tokenizer.sepId();
     return prompt;
@@ -78,17 +62,8 @@ final class CoupletLayout {
 
   /** The training sample of a couplet: the prompt of its first half, then its second half and [SEP]. */
   Sample sample(String first, String second) {
-    return sample(tokenizer.clsId(), first, second);
-  }
-
-  /** The reversed training sample of a couplet: {@code [REV] second [FILL]… [SEP] first [SEP]}. */
-  Sample reversedSample(String first, String second) {
-    return sample(reversed, second, first);
-  }
-
-  private Sample sample(int start, String given, String wanted) {
-    int[] prompt = prompt(start, given);
-    int[] target = half(wanted);
+    int[] prompt = prompt(first);
+    int[] target = half(second);
     int[] tokens = Arrays.copyOf(prompt, prompt.length + target.length + 1);
     System.arraycopy(target, 0, tokens, prompt.length, target.length);
     tokens[tokens.length - 1] = tokenizer.sepId();

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /** The couplet example's layout (first half in a fixed slot) and its exact-length decoding. */
 class CoupletLayoutTest {
-  // [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [FILL] 4, [REV] 5, 春 6, 风 7, 月 8, 花 9
-  private final Tokenizer tokenizer = Tokenizer.builder(CharVocabulary.of(
-      List.of("春春春春风风风月月花"), 10, CoupletLayout.FILLER, CoupletLayout.REVERSED)).build();
+  // [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [FILL] 4, 春 5, 风 6, 月 7, 花 8
+  private final Tokenizer tokenizer = Tokenizer.builder(
+      CharVocabulary.of(List.of("春春春春风风风月月花"), 9, CoupletLayout.FILLER)).build();
   private final CoupletLayout layout = new CoupletLayout(tokenizer, 4);
 
   @Test
@@ -30,20 +30,13 @@ class CoupletLayoutTest {
 
   @Test
   void theFirstHalfFillsAFixedSlotSoCounterpartsSitAFixedDistanceApart() {
-    assertArrayEquals(new int[] {2, 6, 7, 4, 4, 3}, layout.prompt("春风"));
+    assertArrayEquals(new int[] {2, 5, 6, 4, 4, 3}, layout.prompt("春风"));
     Sample two = layout.sample("春风", "月花");
-    assertArrayEquals(new int[] {2, 6, 7, 4, 4, 3, 8, 9, 3}, two.tokenIds());
+    assertArrayEquals(new int[] {2, 5, 6, 4, 4, 3, 7, 8, 3}, two.tokenIds());
     assertArrayEquals(new int[] {0, 0, 0, 0, 0, 0, 1, 1, 1}, two.segmentIds());
     Sample four = layout.sample("春风月花", "花月风春");
-    assertArrayEquals(new int[] {2, 6, 7, 8, 9, 3, 9, 8, 7, 6, 3}, four.tokenIds());
+    assertArrayEquals(new int[] {2, 5, 6, 7, 8, 3, 8, 7, 6, 5, 3}, four.tokenIds());
     assertEquals(layout.maxLength(), four.length());
-  }
-
-  @Test
-  void aReversedSampleStartsWithItsMarkerAndPredictsTheFirstHalfFromTheSecond() {
-    Sample two = layout.reversedSample("春风", "月花");
-    assertArrayEquals(new int[] {5, 8, 9, 4, 4, 3, 6, 7, 3}, two.tokenIds());
-    assertArrayEquals(new int[] {0, 0, 0, 0, 0, 0, 1, 1, 1}, two.segmentIds());
   }
 
   @Test
@@ -55,11 +48,6 @@ class CoupletLayoutTest {
     IllegalArgumentException noFiller = assertThrows(IllegalArgumentException.class,
         () -> new CoupletLayout(plain, 4));
     assertTrue(noFiller.getMessage().contains("no [FILL] token"), noFiller.getMessage());
-    Tokenizer fillerOnly = Tokenizer.builder(
-        CharVocabulary.of(List.of("春"), 7, CoupletLayout.FILLER)).build();
-    IllegalArgumentException noMarker = assertThrows(IllegalArgumentException.class,
-        () -> new CoupletLayout(fillerOnly, 4));
-    assertTrue(noMarker.getMessage().contains("no [REV] token"), noMarker.getMessage());
   }
 
   @Test
@@ -71,7 +59,7 @@ class CoupletLayoutTest {
 
       @Override
       public int vocab() {
-        return 10;
+        return 9;
       }
 
       @Override
@@ -102,12 +90,12 @@ class CoupletLayoutTest {
       }
 
       private FloatTensor logits() {
-        float[] data = new float[batch * 10];
+        float[] data = new float[batch * 9];
         for (int b = 0; b < batch; b++) {
-          data[b * 10 + 3] = 5;
-          data[b * 10 + 8] = 3;
+          data[b * 9 + 3] = 5;
+          data[b * 9 + 7] = 3;
         }
-        return new FloatTensor(new int[] {batch, 10}, data);
+        return new FloatTensor(new int[] {batch, 9}, data);
       }
     };
     assertEquals(List.of("月月", "月月月月", "月", "月月"), CoupletGeneration.secondHalves(endsAtOnce,
