@@ -20,7 +20,7 @@ import java.util.TreeMap;
 
 /**
  * Couplets with T5 (an encoder–decoder): the first half (上联) in, the second (下联) out. A small
- * T5 1.1 ({@link CoupletT5Model}) trained from random initialisation with teacher forcing (labels:
+ * T5 1.1 ({@link CoupletT5Model}) trained from T5's initialisation with teacher forcing (labels:
  * the second half's pieces and the end token {@code </s>}; the decoder reads them shifted right after
  * the start token 0, {@code <pad>}), then beam search with the key/value cache on held-out first
  * halves, scored on the decoded text as {@link CoupletGeneration} scores its UniLM: character accuracy

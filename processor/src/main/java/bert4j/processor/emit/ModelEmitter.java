@@ -34,7 +34,8 @@ import javax.lang.model.element.Modifier;
  * slices (embeddings, heads) and an array of {@code Layer}s ({@link LayerEmitter}); its forward pass is
  * the embeddings' calls, a loop over the layers and the heads' calls, its backward the same in reverse.
  * Where the spec decodes, the class extends {@code GeneratedLm} and its {@code decodePass} is written
- * the same way from the plan's decoding pass. One statement per kernel call, in plan order; every
+ * the same way from the plan's decoding pass. One statement per kernel call, in plan order (a long run
+ * of model-level calls in private section methods, {@link PassSections}); every
  * decision was taken by the planner. Each arena slice is placed at its column of the plan's arena, or
  * of the inference arena in a model created for inference (null there when only training uses it).
  */
@@ -177,10 +178,10 @@ public final class ModelEmitter {
         .addStatement("return new $T(kernels, maxBatch, maxLength, true)", self)
         .build());
     type.addMethod(parameterTable(plan, layer));
-    type.addMethod(forwardPass(plan));
-    type.addMethod(backwardPass(plan));
+    type.addMethod(forwardPass(plan, type));
+    type.addMethod(backwardPass(plan, type));
     if (plan.decode() != null) {
-      type.addMethod(decodePass(plan));
+      type.addMethod(decodePass(plan, type));
       type.addMethod(MethodSpec.methodBuilder("decodeLogits")
           .addAnnotation(Override.class)
           .addModifiers(Modifier.PROTECTED)
@@ -306,7 +307,7 @@ public final class ModelEmitter {
     return Arrays.stream(p.shape()).mapToObj(Integer::toString).collect(Collectors.joining(", "));
   }
 
-  private static MethodSpec forwardPass(Plan plan) {
+  private static MethodSpec forwardPass(Plan plan, TypeSpec.Builder type) {
     MethodSpec.Builder method = MethodSpec.methodBuilder("forwardPass")
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PROTECTED)
@@ -316,11 +317,11 @@ public final class ModelEmitter {
         .addParameter(int.class, "seq")
         .addStatement("int rows = batch * seq")
         .addStatement("double loss = 0");
-    addModelCalls(method, plan.forward(), true);
+    addModelCalls(method, plan.forward(), true, new PassSections(type, "forwardPass", true));
     return method.addStatement("return loss").build();
   }
 
-  private static MethodSpec backwardPass(Plan plan) {
+  private static MethodSpec backwardPass(Plan plan, TypeSpec.Builder type) {
     MethodSpec.Builder method = MethodSpec.methodBuilder("backwardPass")
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PROTECTED)
@@ -330,12 +331,12 @@ public final class ModelEmitter {
       return method.addComment("no head has a loss: nothing to differentiate").build();
     }
     method.addStatement("int rows = batch * seq");
-    addModelCalls(method, plan.backward(), false);
+    addModelCalls(method, plan.backward(), false, new PassSections(type, "backwardPass", false));
     return method.build();
   }
 
   /** The decoding pass: the plan's decoding calls, the layers' in one loop. */
-  private static MethodSpec decodePass(Plan plan) {
+  private static MethodSpec decodePass(Plan plan, TypeSpec.Builder type) {
     MethodSpec.Builder method = MethodSpec.methodBuilder("decodePass")
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PROTECTED)
@@ -344,7 +345,8 @@ public final class ModelEmitter {
         .addStatement("int rows = batch * seq");
     List<Call> calls = plan.decode().calls();
     CallRenderer renderer = CallRenderer.model();
-    addCalls(method, calls.stream().takeWhile(c -> c.layer() == Buffer.GLOBAL).toList(), renderer);
+    new PassSections(type, "decodePass", false).add(method,
+        calls.stream().takeWhile(c -> c.layer() == Buffer.GLOBAL).toList(), renderer);
     if (!plan.decode().layered()) {
       return method.build();
     }
@@ -387,8 +389,12 @@ public final class ModelEmitter {
         .build();
   }
 
-  /** The model's global calls in order, each run of layer calls replaced by one loop over the layers. */
-  private static void addModelCalls(MethodSpec.Builder method, List<Call> calls, boolean forward) {
+  /**
+   * The model's global calls in order, each run of layer calls replaced by one loop over the layers,
+   * long runs of global calls in {@code sections}.
+   */
+  private static void addModelCalls(MethodSpec.Builder method, List<Call> calls, boolean forward,
+      PassSections sections) {
     CallRenderer renderer = CallRenderer.model();
     List<Call> run = new ArrayList<>();
     boolean loopDone = false;
@@ -397,7 +403,7 @@ public final class ModelEmitter {
         run.add(call);
         continue;
       }
-      addCalls(method, run, renderer);
+      sections.add(method, run, renderer);
       run.clear();
       if (!loopDone) {
         loopDone = true;
@@ -411,7 +417,7 @@ public final class ModelEmitter {
         method.endControlFlow();
       }
     }
-    addCalls(method, run, renderer);
+    sections.add(method, run, renderer);
   }
 
   /** One statement per call, with its comment and, for training-only calls, the training check. */

@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import javax.tools.JavaFileObject;
 import javax.tools.StandardLocation;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +26,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The generated code stays in methods HotSpot compiles: the JIT skips any method of more than 8,000
  * bytes of bytecode (HugeMethodLimit), and an interpreted forward pass would be far slower. The
  * generated class writes one layer's forward and backward once, in its inner class {@code Layer},
- * and loops over the layers, so no method grows with the depth; this test compiles deep specs and
+ * and loops over the layers, so no method grows with the depth (T5's decoder layers, written
+ * outside {@code Layer}, come in section methods); this test compiles deep specs and
  * measures every method of the class files, constructors and static initialisers included, with a
  * small class-file reader of its own.
  */
@@ -55,12 +57,54 @@ class MethodSizeTest {
         ""));
   }
 
+  /**
+   * T5's decoder layers are written as model-level calls, not as {@code Layer}s: at an mT5-small
+   * size (8 + 8 layers, hidden 512, 6 heads of 64, gated feed-forward 1024, dropout) and at T5 1.0's
+   * 12 + 12 layers their passes must come in sections under the limit (the straight-line passes of
+   * mT5-small were 9,189 and 10,607 bytes). The constructor, which places every decoder buffer in
+   * the arena, is larger than the limit and stays so: it runs once, and the interpreter runs it.
+   */
+  @ParameterizedTest(name = "{0}, {1} layers")
+  @CsvSource({"T5_1_1, 8", "T5, 12"})
+  void t5PassesStayUnderTheJitLimit(String architecture, int layers) {
+    String name = architecture.replace("_", "") + "x" + layers;
+    JavaFileObject source = JavaFileObjects.forSourceString("deep." + name, String.join("\n",
+        "package deep;",
+        "",
+        "import bert4j.dsl.*;",
+        "",
+        "@Transformer(architecture = Architecture." + architecture + ", layers = " + layers + ",",
+        "    hidden = 512, heads = 6, intermediate = 1024, vocab = 250112, hiddenDropout = 0.1)",
+        "@Attention(keySize = 64, dropout = 0.1)",
+        "@Heads(mlm = true)",
+        "public interface " + name + " {}",
+        ""));
+    List<MethodSize> methods = measured(name, source, Set.of("<init>"));
+    for (String method : List.of("forwardPass", "backwardPass", "decodePass", "forwardPassSection1",
+        "backwardPassSection1", "decodePassSection1")) {
+      assertTrue(methods.stream().anyMatch(m -> m.name().equals(method)), method + " is measured");
+    }
+  }
+
   @ParameterizedTest(name = "{0} layers, recompute {1}")
   @CsvSource({"48, false", "48, true", "12, false", "12, true"})
   void everyGeneratedMethodStaysUnderTheJitLimit(int layers, boolean recompute) {
     String name = "Deep" + layers + (recompute ? "Recompute" : "");
+    List<MethodSize> methods = measured(name, spec(name, layers, recompute), Set.of());
+    for (String method : List.of("forwardPass", "backwardPass", "forward", "backward",
+        "parameterTable", "decodePass", "decode")) {
+      assertTrue(methods.stream().anyMatch(m -> m.name().equals(method)), method + " is measured");
+    }
+  }
+
+  /**
+   * The methods of the classes generated from {@code source} (spec {@code name} in package
+   * {@code deep}), each asserted under the limit but those named in {@code runOnce}.
+   */
+  private static List<MethodSize> measured(String name, JavaFileObject source,
+      Set<String> runOnce) {
     Compilation compilation = Compiler.javac().withProcessors(new TransformerProcessor())
-        .compile(spec(name, layers, recompute));
+        .compile(source);
     assertThat(compilation).succeededWithoutWarnings();
     List<MethodSize> methods = new ArrayList<>();
     for (String file : List.of(name + "Impl.class", name + "Impl$Layer.class")) {
@@ -73,15 +117,12 @@ class MethodSizeTest {
         "the static initialiser (LAYOUT) is measured");
     assertEquals(2, methods.stream().filter(m -> m.name().equals("<init>")).count(),
         "both constructors are measured: " + methods);
-    for (String method : List.of("forwardPass", "backwardPass", "forward", "backward",
-        "parameterTable", "decodePass", "decode")) {
-      assertTrue(methods.stream().anyMatch(m -> m.name().equals(method)), method + " is measured");
-    }
     methods.sort(Comparator.comparingInt(MethodSize::codeLength).reversed());
     System.out.println(name + ": largest methods " + methods.subList(0, Math.min(3, methods.size())));
     for (MethodSize m : methods) {
-      assertTrue(m.codeLength() < LIMIT, m + " is over HotSpot's " + LIMIT + "-byte JIT limit");
+      assertTrue(m.codeLength() < LIMIT || runOnce.contains(m.name()), m + " is over HotSpot's " + LIMIT + "-byte JIT limit");
     }
+    return methods;
   }
 
   @org.junit.jupiter.api.Test

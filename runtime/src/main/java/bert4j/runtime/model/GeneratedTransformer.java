@@ -381,8 +381,10 @@ public abstract class GeneratedTransformer implements TransformerModel {
           values[i * p.shape()[0] + i] = 1f;
         }
       } else if (!p.name().endsWith("bias") && !CheckpointNames.isZero(p.name())) {
-        double scale = CheckpointNames.isLecunNormal(p.name())
-            ? 1 / Math.sqrt(p.shape()[1]) / TRUNCATED_NORMAL_STD : layout.initializerRange();
+        double scale = T5Initialization.applies(layout.config())
+            ? T5Initialization.std(layout.config(), p) / TRUNCATED_NORMAL_STD
+            : CheckpointNames.isLecunNormal(p.name())
+                ? 1 / Math.sqrt(p.shape()[1]) / TRUNCATED_NORMAL_STD : layout.initializerRange();
         for (int i = 0; i < values.length; i++) {
           values[i] = (float) (scale * truncatedNormal(random));
         }
