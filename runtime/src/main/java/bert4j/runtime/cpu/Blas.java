@@ -20,12 +20,14 @@ final class Blas {
   private Blas() {}
 
   /**
-   * Loads OpenBLAS (its kernels chosen first: {@link OpenBlasCore}). The thread count is global to
+   * Loads OpenBLAS (its kernels chosen first: {@link OpenBlasCore}; its idle threads told not to spin:
+   * {@link OpenBlasThreads}). The thread count is global to
    * the process. The preset's own {@code blas_set_num_threads} looks
    * the symbols up and allocates on every call, so keep one function pointer instead.
    */
   private static openblas_nolapack.SetNumThreads setThreads() {
     OpenBlasCore.apply();
+    OpenBlasThreads.apply();
     Loader.load(openblas.class);
     openblas_nolapack.SetNumThreads f = new openblas_nolapack.SetNumThreads() {};
     f.put(Loader.addressof("openblas_set_num_threads"));

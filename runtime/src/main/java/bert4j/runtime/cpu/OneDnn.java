@@ -1,7 +1,5 @@
 package bert4j.runtime.cpu;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,11 +33,6 @@ final class OneDnn {
   private OneDnn(long engine, int isa) {
     this.engine = engine;
     this.isa = isa;
-  }
-
-  /** libc's environment functions. */
-  private interface C extends Library {
-    int setenv(String name, String value, int overwrite);
   }
 
   /** Loaded on first use; {@code failure} says why not where {@code library} is null. */
@@ -103,7 +96,7 @@ final class OneDnn {
         dnnl = extract(resource, directory);
       }
       if (System.getenv("OMP_WAIT_POLICY") == null) {
-        Native.load("c", C.class).setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+        ProcessEnvironment.setIfUnset("OMP_WAIT_POLICY", "PASSIVE");
       }
       NativeLibrary.getInstance(directory.resolve("libgomp.so.1").toString());
       OneDnnNative.register(NativeLibrary.getInstance(dnnl.toString()));

@@ -1,7 +1,5 @@
 package bert4j.runtime.cpu;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.util.Set;
 import java.util.logging.Logger;
 
@@ -27,17 +25,12 @@ final class OpenBlasCore {
 
   private OpenBlasCore() {}
 
-  /** libc's environment functions. */
-  private interface C extends Library {
-    int setenv(String name, String value, int overwrite);
-  }
-
   /** Sets {@code OPENBLAS_CORETYPE} where {@link #choose} says so; call before OpenBLAS loads. */
   static void apply() {
     CpuInfo cpu = CpuInfo.read();
     String core = choose(System.getenv(VARIABLE), cpu.vendor(), cpu.flags());
     if (core != null) {
-      Native.load("c", C.class).setenv(VARIABLE, core, 0);
+      ProcessEnvironment.setIfUnset(VARIABLE, core);
       LOG.info(() -> "bert4j: OpenBLAS does not recognise this AMD CPU's AVX-512 and would use its "
           + "AVX2 (Haswell) kernels; set " + VARIABLE + "=" + core + " (set it yourself to choose)");
     }

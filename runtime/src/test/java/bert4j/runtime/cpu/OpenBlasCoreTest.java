@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/** OpenBLAS's kernel choice ({@link OpenBlasCore}) and idle spin ({@link OpenBlasThreads}). */
 class OpenBlasCoreTest {
   private static final Set<String> ZEN5_FLAGS = Set.of("sse4_2", "avx2", "fma", "avx512f",
       "avx512dq", "avx512cd", "avx512bw", "avx512vl", "avx512_bf16", "avx512_vnni");
@@ -45,5 +46,13 @@ class OpenBlasCoreTest {
     } else {
       assertEquals(OpenBlasCore.choose(null, CpuInfo.read().vendor(), CpuInfo.read().flags()), now);
     }
+  }
+
+  @Test
+  void loadingOpenBlasShortensItsThreadsIdleSpinUnlessTheUserChose() {
+    String before = System.getenv(OpenBlasThreads.VARIABLE);
+    Blas.threads(1);
+    String now = Native.load("c", C.class).getenv(OpenBlasThreads.VARIABLE);
+    assertEquals(before != null ? before : OpenBlasThreads.SHORTEST, now);
   }
 }
