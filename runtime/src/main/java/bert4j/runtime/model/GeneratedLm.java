@@ -110,7 +110,7 @@ public abstract class GeneratedLm extends GeneratedTransformer implements Increm
             + (tokens == null ? "null" : tokens.length));
       }
       for (int b = 0; b < batch; b++) {
-        checkToken("step: tokens[" + b + "]", tokens[b]);
+        DecodeArguments.token("step: tokens[" + b + "]", tokens[b], vocab());
         if (cache.length(b) >= maxLength()) {
           throw new IllegalArgumentException("step: sequence " + b + " already holds maxLength="
               + maxLength() + " tokens; create the model with a larger maxLength");
@@ -137,16 +137,7 @@ public abstract class GeneratedLm extends GeneratedTransformer implements Increm
     enter("reorder");
     try {
       int batch = requireStarted("reorder");
-      if (parents == null || parents.length < 1 || parents.length > maxBatch()) {
-        throw new IllegalArgumentException("reorder: parents must hold 1 to maxBatch=" + maxBatch()
-            + " entries, got " + (parents == null ? "null" : parents.length));
-      }
-      for (int b = 0; b < parents.length; b++) {
-        if (parents[b] < 0 || parents[b] >= batch) {
-          throw new IllegalArgumentException("reorder: parents[" + b + "] = " + parents[b]
-              + " is not one of the " + batch + " current sequences");
-        }
-      }
+      DecodeArguments.parents(parents, batch, maxBatch());
       cache.reorder(parents);
     } finally {
       exit();
@@ -192,7 +183,7 @@ public abstract class GeneratedLm extends GeneratedTransformer implements Increm
             + maxLength() + " tokens, got " + (prompt == null ? "null" : prompt.length));
       }
       for (int i = 0; i < prompt.length; i++) {
-        checkToken("start: prompts[" + b + "][" + i + "]", prompt[i]);
+        DecodeArguments.token("start: prompts[" + b + "][" + i + "]", prompt[i], vocab());
       }
       if (segments != null) {
         checkSegments(b, prompt.length, segments[b]);
@@ -211,13 +202,6 @@ public abstract class GeneratedLm extends GeneratedTransformer implements Increm
         throw new IllegalArgumentException("start: segments[" + b + "][" + i + "] = " + segment[i]
             + " is outside [0, " + count + ")");
       }
-    }
-  }
-
-  private void checkToken(String what, int token) {
-    if (token < 0 || token >= vocab()) {
-      throw new IllegalArgumentException(what + " = " + token + " is outside the vocabulary [0, "
-          + vocab() + ")");
     }
   }
 

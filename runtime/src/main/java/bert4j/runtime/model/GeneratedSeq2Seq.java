@@ -158,10 +158,7 @@ public abstract class GeneratedSeq2Seq extends GeneratedTransformer implements I
             + (tokens == null ? "null" : tokens.length));
       }
       for (int b = 0; b < batch; b++) {
-        if (tokens[b] < 0 || tokens[b] >= vocab()) {
-          throw new IllegalArgumentException("step: tokens[" + b + "] = " + tokens[b]
-              + " is outside the vocabulary [0, " + vocab() + ")");
-        }
+        DecodeArguments.token("step: tokens[" + b + "]", tokens[b], vocab());
         if (cache.length(b) >= maxLength()) {
           throw new IllegalArgumentException("step: sequence " + b + " already holds maxLength="
               + maxLength() + " decoder tokens; create the model with a larger maxLength");
@@ -188,16 +185,7 @@ public abstract class GeneratedSeq2Seq extends GeneratedTransformer implements I
     enter("reorder");
     try {
       int batch = requireStarted("reorder");
-      if (parents == null || parents.length < 1 || parents.length > maxBatch()) {
-        throw new IllegalArgumentException("reorder: parents must hold 1 to maxBatch=" + maxBatch()
-            + " entries, got " + (parents == null ? "null" : parents.length));
-      }
-      for (int b = 0; b < parents.length; b++) {
-        if (parents[b] < 0 || parents[b] >= batch) {
-          throw new IllegalArgumentException("reorder: parents[" + b + "] = " + parents[b]
-              + " is not one of the " + batch + " current sequences");
-        }
-      }
+      DecodeArguments.parents(parents, batch, maxBatch());
       cache.reorder(parents);
     } finally {
       exit();
