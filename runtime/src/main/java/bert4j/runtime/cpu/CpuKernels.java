@@ -30,6 +30,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final Precision precision;
   /** The bf16 or int8 forward of linear layers; null in float32. */
   private final ReducedPrecisionLinear reduced;
+  private final OneDnnSgemm products;
   private final LayerNormKernels layerNorm;
   private final ConditionalLayerNormKernels conditionalLayerNorm;
   private final RmsNormKernels rmsNorm;
@@ -115,7 +116,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.precision = ReducedPrecision.effective(requested, unavailable);
     this.reduced = precision == Precision.FLOAT32 ? null
         : new ReducedPrecisionLinear(precision, OneDnn.get(), pool);
-    this.linear = new LinearKernels(pool, scratch, activations);
+    this.products = OneDnn.get() == null ? null : new OneDnnSgemm(OneDnn.get(), threads);
+    this.linear = new LinearKernels(pool, scratch, activations, products);
     this.layerNorm = new LayerNormKernels(pool, scratch);
     this.conditionalLayerNorm = new ConditionalLayerNormKernels(pool, scratch);
     this.rmsNorm = new RmsNormKernels(pool, scratch);
@@ -144,7 +146,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   @Override
   public String name() {
-    return "cpu (" + pool.threads() + " threads, OpenBLAS"
+    return "cpu (" + pool.threads() + " threads, "
+        + (products == null ? "OpenBLAS" : "oneDNN and OpenBLAS")
         + (reduced == null ? "" : ", " + precision + " linear layers by oneDNN") + ")";
   }
 
@@ -619,6 +622,9 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   public void close() {
     if (!closed && reduced != null) {
       reduced.close();
+    }
+    if (!closed && products != null) {
+      products.close();
     }
     closed = true;
     pool.close();

@@ -1,5 +1,7 @@
 package bert4j.runtime.cpu;
 
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
@@ -15,6 +17,7 @@ final class CpuWindow {
 
   private final long memorySize;
   private FloatBuffer floats;
+  private long address;
   private final FloatBuffer[] views;
 
   CpuWindow(FloatBuffer floats, long memorySize, int threads) {
@@ -33,6 +36,15 @@ final class CpuWindow {
       throw new IllegalStateException("CPU memory of " + memorySize + " floats used after close()");
     }
     return f;
+  }
+
+  /** The native address of the window's first float, for libraries called through JNA. */
+  long address() {
+    FloatBuffer f = floats();
+    if (address == 0) {
+      address = Pointer.nativeValue(Native.getDirectBufferPointer(f));
+    }
+    return address;
   }
 
   /** Whether {@link #close()} has forgotten the window's buffers. */
@@ -59,6 +71,7 @@ final class CpuWindow {
   /** Forgets the buffers (their memory is about to be freed); using the window afterwards fails. */
   void close() {
     floats = null;
+    address = 0;
     Arrays.fill(views, null);
   }
 }

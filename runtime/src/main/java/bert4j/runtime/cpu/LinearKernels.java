@@ -4,9 +4,10 @@ import bert4j.dsl.Activation;
 import java.nio.FloatBuffer;
 
 /**
- * Dense layers: pre = x·wᵀ by one multi-threaded OpenBLAS sgemm (sgemv for a single row, a decoding
- * step's: OpenBLAS's sgemm with one row took 6–15 ms for a 3072 × 768 weight against 0.7–2.4 ms for
- * sgemv, on 2 busy cores), then the fused bias + activation epilogue; the backward is two sgemms (dx = dPre·w, dw += dPreᵀ·x) and deterministic column sums for
+ * Dense layers: pre = x·wᵀ + bias by oneDNN's matmul where oneDNN loaded ({@link OneDnnSgemm}), else
+ * by one multi-threaded OpenBLAS sgemm and the bias in the epilogue; a single row (a decoding step's)
+ * by OpenBLAS's sgemv (OpenBLAS's sgemm with one row took 6–15 ms for a 3072 × 768 weight against
+ * 0.7–2.4 ms for sgemv, on 2 busy cores); then the activation epilogue; the backward is two sgemms (dx = dPre·w, dw += dPreᵀ·x) and deterministic column sums for
  * dBias. Arguments are checked by {@link CpuKernels}.
  */
 final class LinearKernels {
@@ -16,6 +17,8 @@ final class LinearKernels {
   private final ParallelRows pool;
   private final Scratch[] scratch;
   private final ActivationKernels activations;
+  /** Where oneDNN loaded, the products' library ({@link OneDnnSgemm}); else null: OpenBLAS. */
+  private final OneDnnSgemm products;
 
   private FloatBuffer matrix;
   private int matrixOff;
@@ -25,10 +28,12 @@ final class LinearKernels {
   private int width;
   private final ParallelRows.Task columnSums = this::columnSumBlocks;
 
-  LinearKernels(ParallelRows pool, Scratch[] scratch, ActivationKernels activations) {
+  LinearKernels(ParallelRows pool, Scratch[] scratch, ActivationKernels activations,
+      OneDnnSgemm products) {
     this.pool = pool;
     this.scratch = scratch;
     this.activations = activations;
+    this.products = products;
   }
 
   void forward(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow bias, int biasOff,
@@ -37,14 +42,18 @@ final class LinearKernels {
     if (rows == 0) {
       return;
     }
+    boolean biasAdded = false;
     if (rows == 1) {
       Blas.gemv(outWidth, in, w.view(0, 1, wOff), in, x.view(0, 0, xOff), pre.view(0, 2, preOff));
+    } else if (products != null) {
+      products.linear(x, xOff, xStride, w, wOff, bias, biasOff, pre, preOff, rows, in, outWidth);
+      biasAdded = true;
     } else {
       Blas.gemm(false, true, rows, outWidth, in, 1f, x.view(0, 0, xOff), xStride,
           w.view(0, 1, wOff), in, 0f, pre.view(0, 2, preOff), outWidth);
     }
-    activations.epilogue(pre.floats(), preOff, bias == null ? null : bias.floats(), biasOff,
-        activation, out.floats(), outOff, rows, outWidth);
+    activations.epilogue(pre.floats(), preOff, bias == null || biasAdded ? null : bias.floats(),
+        biasOff, activation, out.floats(), outOff, rows, outWidth);
   }
 
   void backward(CpuWindow dPre, int dPreOff, CpuWindow x, int xOff, int xStride, CpuWindow w,

@@ -12,8 +12,8 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * oneDNN, Intel's library of deep-learning primitives (the CPU build that JavaCPP's {@code dnnl}
- * preset carries on Maven Central, OpenMP threads), loaded once per process for the reduced-precision
- * linear layers. Only the preset's native libraries are used: they are copied from the class path to
+ * preset carries on Maven Central, OpenMP threads), loaded once per process for the linear layers'
+ * products: float32 ({@link OneDnnSgemm}) and bf16/int8 ({@link ReducedPrecisionLinear}). Only the preset's native libraries are used: they are copied from the class path to
  * a per-user directory under {@code java.io.tmpdir} and bound by JNA ({@link OneDnnNative}), so the
  * preset's JavaCPP version need not match the one OpenBLAS's preset uses. Before OpenMP loads,
  * {@code OMP_WAIT_POLICY} is set to {@code PASSIVE} where unset: OpenMP's threads then sleep between
@@ -98,7 +98,8 @@ final class OneDnn {
       if (System.getenv("OMP_WAIT_POLICY") == null) {
         ProcessEnvironment.setIfUnset("OMP_WAIT_POLICY", "PASSIVE");
       }
-      NativeLibrary.getInstance(directory.resolve("libgomp.so.1").toString());
+      OpenMpNative.register(
+          NativeLibrary.getInstance(directory.resolve("libgomp.so.1").toString()));
       OneDnnNative.register(NativeLibrary.getInstance(dnnl.toString()));
       long[] engine = new long[1];
       check(OneDnnNative.dnnl_engine_create(engine, OneDnnNative.ENGINE_CPU, 0),

@@ -4,7 +4,7 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 
 /**
- * The few functions of oneDNN's C API that the reduced-precision linear layers call, bound by JNA's
+ * The few functions of oneDNN's C API that the linear layers' products call, bound by JNA's
  * direct mapping (no allocation per call). Handles and data pointers are passed as {@code long}
  * addresses and returned through one-element arrays; {@code dims} are int64 arrays. Constants are
  * oneDNN 3.8's enum values (dnnl_types.h, dnnl_common_types.h).
@@ -21,7 +21,10 @@ final class OneDnnNative {
   static final int ARG_SRC = 1;
   static final int ARG_DST = 17;
   static final int ARG_WEIGHTS = 33;
+  static final int ARG_BIAS = 41;
   static final int ARG_ATTR_SCALES = 4096;
+  /** dnnl_data_type_undef: a sum post-op reads the destination in its own type. */
+  static final int DATA_TYPE_UNDEF = 0;
   /** DNNL_MEMORY_ALLOCATE: the library allocates the memory's buffer. */
   static final long ALLOCATE = -1L;
   /** dnnl_cpu_isa_t bits of AVX-512 with VNNI (int8) and of AVX-512 BF16 (a superset). */
@@ -61,6 +64,15 @@ final class OneDnnNative {
   static native int dnnl_primitive_attr_destroy(long attr);
 
   static native int dnnl_primitive_attr_set_scales_mask(long attr, int arg, int mask);
+
+  static native int dnnl_primitive_attr_set_post_ops(long attr, long postOps);
+
+  static native int dnnl_post_ops_create(long[] postOps);
+
+  static native int dnnl_post_ops_destroy(long postOps);
+
+  static native int dnnl_post_ops_append_sum(long postOps, float scale, int zeroPoint,
+      int dataType);
 
   static native int dnnl_matmul_primitive_desc_create(long[] primitiveDesc, long engine, long src,
       long weights, long bias, long dst, long attr);

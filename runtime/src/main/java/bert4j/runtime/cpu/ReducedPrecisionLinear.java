@@ -37,7 +37,6 @@ final class ReducedPrecisionLinear implements AutoCloseable {
   private final long stream;
   private final ParallelRows pool;
   private final int lowBytes;
-  private final Map<CpuWindow, Long> addresses = new IdentityHashMap<>();
   private final Map<CpuWindow, long[]> generations = new IdentityHashMap<>();
   private final Map<WeightKey, PreparedWeights> prepared = new HashMap<>();
   private final Map<Product, Long> layouts = new HashMap<>();
@@ -98,12 +97,12 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     PreparedWeights weights = weights(w, wOff, in, outWidth, plan.weightsDesc);
     ensureLowSource((long) rows * in * lowBytes);
     if (precision == Precision.BF16) {
-      set(plan.reorderFrom, address(x) + 4L * xOff);
+      set(plan.reorderFrom, x.address() + 4L * xOff);
       execute(plan.reorder, plan.reorderArgs, 2, "reorder to bf16");
     } else {
       quantize(x.floats(), xOff, xStride, rows, in, outWidth);
     }
-    set(plan.dst, address(pre) + 4L * preOff);
+    set(plan.dst, pre.address() + 4L * preOff);
     plan.matmulArgs.setLong(ARG_BYTES + 8, weights.memory);
     if (precision == Precision.INT8) {
       plan.matmulArgs.setLong(3 * ARG_BYTES + 8, weights.scales);
@@ -127,15 +126,6 @@ final class ReducedPrecisionLinear implements AutoCloseable {
 
   private static void set(long memory, long address) {
     check(OneDnnNative.dnnl_memory_set_data_handle(memory, address), "dnnl_memory_set_data_handle");
-  }
-
-  private long address(CpuWindow window) {
-    Long a = addresses.get(window);
-    if (a == null) {
-      a = Pointer.nativeValue(Native.getDirectBufferPointer(window.floats()));
-      addresses.put(window, a);
-    }
-    return a;
   }
 
   private void ensureLowSource(long bytes) {
@@ -236,7 +226,6 @@ final class ReducedPrecisionLinear implements AutoCloseable {
       return gone;
     });
     generations.keySet().removeIf(CpuWindow::closed);
-    addresses.keySet().removeIf(CpuWindow::closed);
   }
 
   /** How many weight matrices are held prepared. */
@@ -254,7 +243,7 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     ByteBuffer scales = null;
     if (precision == Precision.BF16) {
       sourceDesc = desc(dims, OneDnnNative.F32, transposed);
-      sourceAddress = address(w) + 4L * wOff;
+      sourceAddress = w.address() + 4L * wOff;
     } else {
       quantized = ByteBuffer.allocateDirect(in * outWidth);
       scales = ByteBuffer.allocateDirect(4 * outWidth).order(ByteOrder.nativeOrder());

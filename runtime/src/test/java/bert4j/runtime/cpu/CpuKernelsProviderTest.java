@@ -23,7 +23,8 @@ class CpuKernelsProviderTest {
     assertEquals(0, cpu.priority());
     assertTrue(cpu.unavailableReason().isEmpty());
     try (Kernels kernels = cpu.create()) {
-      assertTrue(kernels.name().matches("cpu \\(\\d+ threads, OpenBLAS\\)"), kernels.name());
+      assertTrue(kernels.name().matches("cpu \\(\\d+ threads, (oneDNN and )?OpenBLAS\\)"),
+          kernels.name());
     }
   }
 
@@ -31,8 +32,9 @@ class CpuKernelsProviderTest {
   void backendCpuCreatesIt() {
     try (Kernels kernels = Backend.cpu()) {
       assertInstanceOf(CpuKernels.class, kernels);
-      assertEquals("cpu (" + Runtime.getRuntime().availableProcessors() + " threads, OpenBLAS)",
-          kernels.name());
+      String products = OneDnn.get() == null ? "OpenBLAS" : "oneDNN and OpenBLAS";
+      assertEquals("cpu (" + Runtime.getRuntime().availableProcessors() + " threads, " + products
+          + ")", kernels.name());
     }
   }
 }
