@@ -23,8 +23,10 @@
 // inference arena (the forward alone placed by liveness, 56 floats per token against 150; qkv and
 // its three parts are live together at the split) and the gradients are null. Checked by eye the
 // same way: query reuses embeddingSum's columns after the embeddings' LN, qkv starts at column 16,
-// key and value take columns 40-55, attentionSum query's, intermediatePre the layer input's once the
-// attention LN has read it as its residual, outputSum intermediatePre's.
+// key and value take columns 40-55, attentionSum query's, intermediate the layer input's and
+// attentionSum's once the attention LN has read them, intermediatePre intermediate's (the GELU layer
+// keeps no pre at inference: the kernel writes GELU(x·wᵀ + b) alone), outputSum attentionMean's and
+// rstd's, output and its mean and rstd intermediate's once the output dense has read it.
 // If the generator changes on purpose, check the new output the same way before replacing this file.
 package tiny;
 
@@ -447,11 +449,11 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       attentionMean = tokens(inferenceOnly() ? 24 : 66);
       attentionRstd = tokens(inferenceOnly() ? 25 : 67);
       intermediatePre = tokens(inferenceOnly() ? 0 : 68);
-      intermediate = tokens(inferenceOnly() ? 24 : 84);
-      outputSum = tokens(inferenceOnly() ? 0 : 100);
-      output = tokens(inferenceOnly() ? 8 : 108);
-      outputMean = tokens(inferenceOnly() ? 24 : 116);
-      outputRstd = tokens(inferenceOnly() ? 25 : 117);
+      intermediate = tokens(inferenceOnly() ? 0 : 84);
+      outputSum = tokens(inferenceOnly() ? 24 : 100);
+      output = tokens(inferenceOnly() ? 0 : 108);
+      outputMean = tokens(inferenceOnly() ? 8 : 116);
+      outputRstd = tokens(inferenceOnly() ? 9 : 117);
       outputGrad = inferenceOnly() ? null : tokens(118);
       attentionNormedGrad = inferenceOnly() ? null : tokens(126);
       intermediateGrad = inferenceOnly() ? null : tokens(134);

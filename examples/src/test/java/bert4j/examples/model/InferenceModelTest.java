@@ -31,10 +31,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Models from {@code createForInference} against models from {@code create} with the same weights:
- * for every reference spec the forward's outputs are equal bit for bit (the same kernel calls on
- * other arena columns) and the arena is no larger (smaller wherever a head has a loss); the UniLM
- * spec's incremental decoding and beam search give the same logits and tokens; the training methods
- * refuse naming the factory; weights load (a trained checkpoint's optimizer state skipped) and save.
+ * for every reference spec the forward's outputs agree to float rounding (the same kernel calls on
+ * other arena columns, except that a dense layer with an activation keeps no pre at inference and
+ * the CPU backend then applies the activation inside oneDNN's product, whose GELU differs from the
+ * Java epilogue's in the last bits) and the arena is no larger (smaller wherever a head has a loss);
+ * the UniLM spec's incremental decoding and beam search give the same logits and tokens; the training
+ * methods refuse naming the factory; weights load (a trained checkpoint's optimizer state skipped)
+ * and save.
  */
 class InferenceModelTest {
   private static final int MAX_BATCH = 4;
@@ -63,7 +66,7 @@ class InferenceModelTest {
 
   @ParameterizedTest
   @EnumSource(TestModels.class)
-  void forwardEqualsTheTrainingModelsBitForBit(TestModels spec) {
+  void forwardMatchesTheTrainingModels(TestModels spec) {
     try (Kernels kernels = Backend.cpu();
         GeneratedTransformer training = spec.factory.create(kernels, MAX_BATCH, MAX_LENGTH);
         GeneratedTransformer inference = forInference(training, kernels, MAX_BATCH, MAX_LENGTH)) {
@@ -80,7 +83,15 @@ class InferenceModelTest {
         FloatTensor e = expected.get(name);
         FloatTensor a = actual.get(name);
         assertArrayEquals(e.shape(), a.shape(), name);
-        assertArrayEquals(bits(e.data()), bits(a.data()), spec + " " + name + " bit for bit");
+        float[] want = e.data();
+        float[] got = a.data();
+        double scale = 1;
+        for (float v : want) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < want.length; i++) {
+          assertEquals(want[i], got[i], 1e-5 * scale, spec + " " + name + " element " + i);
+        }
       }
       long trainingBytes = 4 * spec.layout.arenaFloats(MAX_BATCH, MAX_LENGTH);
       assertEquals(trainingBytes, training.arenaBytes());

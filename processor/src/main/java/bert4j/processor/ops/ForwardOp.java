@@ -4,6 +4,7 @@ import bert4j.processor.plan.Buffer;
 import bert4j.processor.tape.Gradients;
 import bert4j.processor.tape.Value;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A kernel call of the forward pass, recorded on the tape. It knows the values it reads and writes,
@@ -20,6 +21,15 @@ public interface ForwardOp extends KernelOp {
 
   /** The buffers its backward reads besides gradients: kept from the forward (or recomputed). */
   List<Buffer> saved();
+
+  /**
+   * Buffers this op writes only for its backward, each mapped to another of its outputs whose memory
+   * it may share in a model created for inference (the kernel then keeps only that output). Empty for
+   * most ops.
+   */
+  default Map<Buffer, Buffer> inferenceAliases() {
+    return Map.of();
+  }
 
   /** Whether the call runs in training mode only (dropout, losses). */
   default boolean trainingOnly() {

@@ -10,12 +10,14 @@ import bert4j.processor.tape.Gradients;
 import bert4j.processor.tape.Value;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code Kernels.linear}: pre = x·wᵀ + bias, out = activation(pre) (pre is out without activation). With
  * {@code clsRows} it reads only each sequence's first row ([CLS], row stride seq × width) and writes one
  * row per sequence. Backward: the activation's derivative (in place where the gradient allows), then
- * {@code linearBackward} for dx, dw and dBias.
+ * {@code linearBackward} for dx, dw and dBias. A model created for inference keeps no pre
+ * ({@link #inferenceAliases}).
  */
 public record Linear(Value x, boolean clsRows, Parameter weight, Parameter bias, Activation activation,
     Value pre, Value out, int in, int outWidth) implements ForwardOp {
@@ -66,6 +68,12 @@ public record Linear(Value x, boolean clsRows, Parameter weight, Parameter bias,
       saved.add(pre.buffer());
     }
     return saved;
+  }
+
+  /** At inference pre is out: the kernel writes activation(x·wᵀ + bias) alone, in one pass. */
+  @Override
+  public Map<Buffer, Buffer> inferenceAliases() {
+    return activation == null ? Map.of() : Map.of(pre.buffer(), out.buffer());
   }
 
   @Override

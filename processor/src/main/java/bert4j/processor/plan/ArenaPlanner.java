@@ -26,7 +26,16 @@ final class ArenaPlanner {
       List<Buffer> members) {}
 
   static Placement place(List<Call> calls, Set<Buffer> outputs, int layers) {
-    Map<Buffer, List<int[]>> lives = Liveness.of(calls, outputs);
+    return place(calls, outputs, layers, Map.of());
+  }
+
+  /**
+   * As {@link #place(List, Set, int)}, with each key of {@code aliases} taking the column of the
+   * buffer it maps to instead of one of its own.
+   */
+  static Placement place(List<Call> calls, Set<Buffer> outputs, int layers,
+      Map<Buffer, Buffer> aliases) {
+    Map<Buffer, List<int[]>> lives = Liveness.of(calls, outputs, aliases);
     Map<String, List<Buffer>> grouped = new LinkedHashMap<>();
     for (Buffer b : lives.keySet()) {
       String key = b.layer() == Buffer.GLOBAL ? "global " + b.name() : "layer " + b.name();
@@ -80,6 +89,12 @@ final class ArenaPlanner {
       widths.merge(f.extent(), column + span, Math::max);
       for (Buffer b : f.members()) {
         columns.put(b, new Column(column, f.slots(), f.width()));
+      }
+    }
+    for (Map.Entry<Buffer, Buffer> alias : aliases.entrySet()) {
+      Column shared = columns.get(alias.getValue());
+      if (shared != null) {
+        columns.put(alias.getKey(), shared);
       }
     }
     return new Placement(columns, widths);

@@ -17,12 +17,22 @@ public final class Liveness {
 
   /** Each buffer's intervals [first, last] (call indices, inclusive), in order of first use. */
   public static Map<Buffer, List<int[]>> of(List<Call> calls, Set<Buffer> outputs) {
+    return of(calls, outputs, Map.of());
+  }
+
+  /**
+   * As {@link #of(List, Set)}, with each key of {@code aliases} counted as the buffer it maps to (it
+   * shares that buffer's memory) and given no intervals of its own.
+   */
+  public static Map<Buffer, List<int[]>> of(List<Call> calls, Set<Buffer> outputs,
+      Map<Buffer, Buffer> aliases) {
     Map<Buffer, List<int[]>> lives = new LinkedHashMap<>();
     for (int i = 0; i < calls.size(); i++) {
       Map<Buffer, Boolean> reads = new LinkedHashMap<>();
       for (Arg arg : calls.get(i).args()) {
         if (arg instanceof Arg.Buf b) {
-          reads.merge(b.buffer(), b.access() != Access.WRITE, Boolean::logicalOr);
+          reads.merge(aliases.getOrDefault(b.buffer(), b.buffer()), b.access() != Access.WRITE,
+              Boolean::logicalOr);
         }
       }
       for (Map.Entry<Buffer, Boolean> use : reads.entrySet()) {

@@ -90,8 +90,9 @@ public final class Planner {
   /** The forward alone placed by liveness, beside the decoding pass where there is one. */
   private static InferenceArena inference(List<Call> forward, Set<Buffer> outputs, ModelSpec spec,
       DecodePlan decode) {
-    ArenaPlanner.Placement placement =
-        ArenaPlanner.place(InferenceArena.calls(forward), outputs, spec.layers());
+    List<Call> calls = InferenceArena.calls(forward);
+    ArenaPlanner.Placement placement = ArenaPlanner.place(calls, outputs, spec.layers(),
+        InferenceArena.aliases(calls, outputs));
     int tokenWidth = placement.widths().get(Extent.TOKENS);
     int sequenceWidth = placement.widths().get(Extent.SEQUENCES);
     if (decode != null) {

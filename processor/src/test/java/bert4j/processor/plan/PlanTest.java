@@ -435,9 +435,19 @@ class PlanTest {
     Plan plan = s.plan();
     InferenceArena arena = plan.inference();
     List<Call> calls = plan.forward().stream().filter(c -> !c.trainingOnly()).toList();
-    Map<Buffer, List<int[]>> lives = intervals(calls,
-        plan.outputs().stream().map(HeadOutput::buffer).collect(Collectors.toSet()));
+    Set<Buffer> outputs = plan.outputs().stream().map(HeadOutput::buffer).collect(Collectors.toSet());
+    Map<Buffer, List<int[]>> lives = intervals(calls, outputs);
     assertEquals(lives.keySet(), arena.columns().keySet(), "every buffer of the forward is placed");
+    Map<Buffer, Buffer> aliases = InferenceArena.aliases(calls, outputs);
+    assertFalse(aliases.isEmpty(), "the feed-forward's pre shares its output's memory");
+    for (Map.Entry<Buffer, Buffer> alias : aliases.entrySet()) {
+      Buffer pre = alias.getKey();
+      assertEquals(arena.columns().get(alias.getValue()), arena.columns().get(pre),
+          pre.id() + " takes " + alias.getValue().id() + "'s columns");
+      assertEquals(1, calls.stream().filter(c -> c.buffers().contains(pre)).count(),
+          pre.id() + " is touched by the one call that writes it");
+      assertFalse(outputs.contains(pre), pre.id() + " is no output");
+    }
     List<Buffer> buffers = new ArrayList<>(lives.keySet());
     for (int i = 0; i < buffers.size(); i++) {
       Buffer a = buffers.get(i);
@@ -452,7 +462,8 @@ class PlanTest {
         Buffer b = buffers.get(j);
         int cb = arena.columns().get(b).of(b.layer());
         boolean overlap = a.extent() == b.extent() && ca < cb + b.width() && cb < ca + a.width();
-        assertFalse(overlap && together(lives.get(a), lives.get(b)),
+        boolean aliased = b.equals(aliases.get(a)) || a.equals(aliases.get(b));
+        assertFalse(overlap && !aliased && together(lives.get(a), lives.get(b)),
             a.id() + " and " + b.id() + " share inference columns while both live");
       }
     }

@@ -221,10 +221,12 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   @Override
   protected void doLinear(Slice x, int xStride, Slice w, Slice bias, Activation activation,
       Slice pre, Slice out, int rows, int in, int outWidth) {
+    boolean fused = pre.equals(out);
     if (reduced != null && rows > 1 && reduced.forward(cpu(x), offset(x), xStride, cpu(w),
-        offset(w), cpu(pre), offset(pre), rows, in, outWidth)) {
-      activations.epilogue(cpu(pre).floats(), offset(pre), bias == null ? null : cpu(bias).floats(),
-          offset(bias), activation, cpu(out).floats(), offset(out), rows, outWidth);
+        offset(w), cpu(bias), offset(bias), fused ? activation : null, cpu(pre), offset(pre), rows,
+        in, outWidth)) {
+      activations.epilogue(cpu(pre).floats(), offset(pre), null, 0, fused ? null : activation,
+          cpu(out).floats(), offset(out), rows, outWidth);
       return;
     }
     linear.forward(cpu(x), offset(x), xStride, cpu(w), offset(w), cpu(bias), offset(bias),

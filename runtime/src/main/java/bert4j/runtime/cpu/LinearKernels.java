@@ -7,7 +7,8 @@ import java.nio.FloatBuffer;
  * Dense layers: pre = x·wᵀ + bias by oneDNN's matmul where oneDNN loaded ({@link OneDnnSgemm}), else
  * by one multi-threaded OpenBLAS sgemm and the bias in the epilogue; a single row (a decoding step's)
  * by OpenBLAS's sgemv (OpenBLAS's sgemm with one row took 6–15 ms for a 3072 × 768 weight against
- * 0.7–2.4 ms for sgemv, on 2 busy cores); then the activation epilogue; the backward is two sgemms (dx = dPre·w, dw += dPreᵀ·x) and deterministic column sums for
+ * 0.7–2.4 ms for sgemv, on 2 busy cores); then the activation epilogue, or, where pre is out (a model
+ * created for inference keeps no pre), oneDNN applies the activation as it writes the product; the backward is two sgemms (dx = dPre·w, dw += dPreᵀ·x) and deterministic column sums for
  * dBias. Arguments are checked by {@link CpuKernels}.
  */
 final class LinearKernels {
@@ -45,8 +46,13 @@ final class LinearKernels {
     boolean biasAdded = false;
     if (rows == 1) {
       Blas.gemv(outWidth, in, w.view(0, 1, wOff), in, x.view(0, 0, xOff), pre.view(0, 2, preOff));
+    } else if (products != null && pre == out && preOff == outOff) {
+      products.linear(x, xOff, xStride, w, wOff, bias, biasOff, activation, out, outOff, rows, in,
+          outWidth);
+      return;
     } else if (products != null) {
-      products.linear(x, xOff, xStride, w, wOff, bias, biasOff, pre, preOff, rows, in, outWidth);
+      products.linear(x, xOff, xStride, w, wOff, bias, biasOff, null, pre, preOff, rows, in,
+          outWidth);
       biasAdded = true;
     } else {
       Blas.gemm(false, true, rows, outWidth, in, 1f, x.view(0, 0, xOff), xStride,

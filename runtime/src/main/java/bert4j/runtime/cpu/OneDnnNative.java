@@ -23,6 +23,12 @@ final class OneDnnNative {
   static final int ARG_WEIGHTS = 33;
   static final int ARG_BIAS = 41;
   static final int ARG_ATTR_SCALES = 4096;
+  /** dnnl_alg_kind_t of the eltwise post-ops the dense layers use. */
+  static final int ELTWISE_RELU = 0x20;
+  static final int ELTWISE_TANH = 0x21;
+  static final int ELTWISE_GELU_TANH = 0x2b;
+  static final int ELTWISE_SWISH = 0x2c;
+  static final int ELTWISE_GELU_ERF = 0x31;
   /** dnnl_data_type_undef: a sum post-op reads the destination in its own type. */
   static final int DATA_TYPE_UNDEF = 0;
   /** DNNL_MEMORY_ALLOCATE: the library allocates the memory's buffer. */
@@ -73,6 +79,9 @@ final class OneDnnNative {
 
   static native int dnnl_post_ops_append_sum(long postOps, float scale, int zeroPoint,
       int dataType);
+
+  static native int dnnl_post_ops_append_eltwise(long postOps, int algorithm, float alpha,
+      float beta);
 
   static native int dnnl_matmul_primitive_desc_create(long[] primitiveDesc, long engine, long src,
       long weights, long bias, long dst, long attr);

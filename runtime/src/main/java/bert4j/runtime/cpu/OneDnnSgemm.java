@@ -2,13 +2,14 @@ package bert4j.runtime.cpu;
 
 import static bert4j.runtime.cpu.OneDnn.check;
 
+import bert4j.dsl.Activation;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Float32 products C = op(A)·op(B) (or C += op(A)·op(B), or a dense layer's x·wᵀ + bias), row-major,
+ * Float32 products C = op(A)·op(B) (or C += op(A)·op(B), or a dense layer's act(x·wᵀ + bias)), row-major,
  * through oneDNN's matmul
  * primitive on the operands where they lie: a transposed operand is described by its strides, so
  * nothing is copied or packed ahead and no memory is held besides the primitives. On the linear
@@ -57,21 +58,22 @@ final class OneDnnSgemm implements AutoCloseable {
     if (m == 0 || n == 0) {
       return;
     }
-    run(new Shape(transA, transB, m, n, k, lda, ldb, ldc, accumulate, false), a, aOff, b, bOff,
-        c, cOff, null, 0);
+    run(new Shape(transA, transB, m, n, k, lda, ldb, ldc, accumulate, false, null), a, aOff, b,
+        bOff, c, cOff, null, 0);
   }
 
   /**
-   * A dense layer's product with its bias: pre[rows, out] = x·wᵀ + bias, x {@code [rows, in]} with
-   * row stride {@code xStride}, w {@code [out, in]}, bias {@code [out]} (null: none).
+   * A dense layer in one pass: y[rows, out] = activation(x·wᵀ + bias), x {@code [rows, in]} with row
+   * stride {@code xStride}, w {@code [out, in]}, bias {@code [out]} (null: none), activation null for
+   * none (oneDNN's eltwise post-op: GELU by erf, GELU's tanh form, ReLU, swish with β = 1, tanh).
    */
   void linear(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow bias,
-      int biasOff, CpuWindow pre, int preOff, int rows, int in, int out) {
+      int biasOff, Activation activation, CpuWindow y, int yOff, int rows, int in, int out) {
     if (rows == 0) {
       return;
     }
-    run(new Shape(false, true, rows, out, in, xStride, in, out, false, bias != null), x, xOff, w,
-        wOff, pre, preOff, bias, biasOff);
+    run(new Shape(false, true, rows, out, in, xStride, in, out, false, bias != null, activation),
+        x, xOff, w, wOff, y, yOff, bias, biasOff);
   }
 
   private void run(Shape shape, CpuWindow a, int aOff, CpuWindow b, int bOff, CpuWindow c,
@@ -100,14 +102,20 @@ final class OneDnnSgemm implements AutoCloseable {
     long biasDesc = s.bias ? desc(1, s.n, false, s.n) : 0;
     long attr = 0;
     long postOps = 0;
-    if (s.accumulate) {
+    if (s.accumulate || s.activation != null) {
       long[] h = new long[1];
       check(OneDnnNative.dnnl_primitive_attr_create(h), "dnnl_primitive_attr_create");
       attr = h[0];
       check(OneDnnNative.dnnl_post_ops_create(h), "dnnl_post_ops_create");
       postOps = h[0];
-      check(OneDnnNative.dnnl_post_ops_append_sum(postOps, 1f, 0, OneDnnNative.DATA_TYPE_UNDEF),
-          "dnnl_post_ops_append_sum");
+      if (s.accumulate) {
+        check(OneDnnNative.dnnl_post_ops_append_sum(postOps, 1f, 0, OneDnnNative.DATA_TYPE_UNDEF),
+            "dnnl_post_ops_append_sum");
+      }
+      if (s.activation != null) {
+        check(OneDnnNative.dnnl_post_ops_append_eltwise(postOps, eltwise(s.activation),
+            s.activation == Activation.SWISH ? 1f : 0f, 0f), "dnnl_post_ops_append_eltwise");
+      }
       check(OneDnnNative.dnnl_primitive_attr_set_post_ops(attr, postOps),
           "dnnl_primitive_attr_set_post_ops");
     }
@@ -134,6 +142,17 @@ final class OneDnnSgemm implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** oneDNN's eltwise algorithm computing {@code activation}. */
+  static int eltwise(Activation activation) {
+    return switch (activation) {
+      case GELU -> OneDnnNative.ELTWISE_GELU_ERF;
+      case GELU_TANH -> OneDnnNative.ELTWISE_GELU_TANH;
+      case RELU -> OneDnnNative.ELTWISE_RELU;
+      case SWISH -> OneDnnNative.ELTWISE_SWISH;
+      case TANH -> OneDnnNative.ELTWISE_TANH;
+    };
   }
 
   /** A row-major [rows, columns] operand, stored transposed (column-major) where {@code trans}. */
@@ -171,7 +190,7 @@ final class OneDnnSgemm implements AutoCloseable {
 
   /** Everything that selects a primitive. */
   private record Shape(boolean transA, boolean transB, int m, int n, int k, int lda, int ldb,
-      int ldc, boolean accumulate, boolean bias) {}
+      int ldc, boolean accumulate, boolean bias, Activation activation) {}
 
   /**
    * One shape's primitive, its operand memories (data pointers set per call; {@code bias} 0 where

@@ -2,6 +2,7 @@ package bert4j.runtime.cpu;
 
 import static bert4j.runtime.cpu.OneDnn.check;
 
+import bert4j.dsl.Activation;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
@@ -9,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -16,16 +18,18 @@ import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * The forward product pre = x·wᵀ of linear layers in bf16 or int8 through oneDNN's matmul primitive,
- * for inference. Each weight matrix is converted (bf16) or quantised per output channel (int8,
- * symmetric, scale = max |w| / 127) and reordered into oneDNN's packed layout once, on first use;
- * it is prepared again after anything writes to the memory holding it (loading weights writes
- * through {@link CpuKernels}, which reports it here), and freed once that memory is closed (at the
- * next preparation). Activations are converted at each call: to
- * bf16 by a oneDNN reorder, or quantised per row in Java (scale = max |x| / 127, applied to the
- * product's rows afterwards). Primitives are cached per shape; the packed layout is chosen per
- * weight shape at the first row count seen and kept for every other. A shape oneDNN cannot run
- * in that layout returns false, and the caller runs it in float32.
+ * Linear layers act(x·wᵀ + bias) in bf16 or int8 through oneDNN's matmul primitive, for inference,
+ * the bias and activation applied by oneDNN as it writes the product. Each weight matrix is
+ * converted (bf16) or quantised per output channel (int8, symmetric, scale = max |w| / 127) and
+ * reordered into oneDNN's packed layout once, on first use; it is prepared again after anything
+ * writes to the memory holding it (loading weights writes through {@link CpuKernels}, which reports
+ * it here), and freed once that memory is closed (at the next preparation). Activations are
+ * converted at each call by a oneDNN reorder: to bf16, or to int8 with one scale for the matrix
+ * (max |x| / 127, found in Java; oneDNN 3.8's int8 matmul refuses per-row source scales here,
+ * status 3).
+ * Primitives are cached per shape; the packed layout is chosen per weight shape at the first row
+ * count seen and kept for every other. A shape oneDNN cannot run in that layout returns false, and
+ * the caller runs it in float32.
  */
 final class ReducedPrecisionLinear implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ReducedPrecisionLinear.class.getName());
@@ -45,16 +49,19 @@ final class ReducedPrecisionLinear implements AutoCloseable {
   private final Map<Shape, Plan> plans = new HashMap<>();
   private ByteBuffer lowSource = ByteBuffer.allocateDirect(0);
   private long lowSourceAddress;
-  private float[] rowScales = new float[0];
+  /** The int8 source's one scale, where oneDNN reads it. */
+  private final FloatBuffer sourceScale =
+      ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+  private final long sourceScaleAddress =
+      Pointer.nativeValue(Native.getDirectBufferPointer(sourceScale));
+  private final float[] threadMax;
   private float[][] rowFloats;
-  private byte[][] rowBytes;
 
   private FloatBuffer job;
   private int jobOffset;
   private int jobStride;
   private int jobWidth;
-  private final ParallelRows.Task quantizeRows = this::quantizeRows;
-  private final ParallelRows.Task scaleRows = this::scaleRows;
+  private final ParallelRows.Task absoluteMax = this::absoluteMaxRows;
 
   ReducedPrecisionLinear(Precision precision, OneDnn dnnl, ParallelRows pool) {
     if (precision == Precision.FLOAT32) {
@@ -65,7 +72,7 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     this.pool = pool;
     this.lowBytes = precision == Precision.BF16 ? 2 : 1;
     this.rowFloats = new float[pool.threads()][0];
-    this.rowBytes = new byte[pool.threads()][0];
+    this.threadMax = new float[pool.threads()];
     long[] s = new long[1];
     check(OneDnnNative.dnnl_stream_create(s, engine, OneDnnNative.STREAM_IN_ORDER),
         "dnnl_stream_create");
@@ -81,40 +88,38 @@ final class ReducedPrecisionLinear implements AutoCloseable {
   }
 
   /**
-   * pre[rows, outWidth] = x·wᵀ, x {@code [rows, in]} with row stride {@code xStride}, w
-   * {@code [outWidth, in]}; false (nothing written) where oneDNN cannot run this shape.
+   * y[rows, outWidth] = activation(x·wᵀ + bias), x {@code [rows, in]} with row stride
+   * {@code xStride}, w {@code [outWidth, in]}, bias {@code [outWidth]} or null, activation null for
+   * none (oneDNN's eltwise post-op, as {@link OneDnnSgemm#linear}); false (nothing written) where
+   * oneDNN cannot run this shape.
    */
-  boolean forward(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow pre,
-      int preOff, int rows, int in, int outWidth) {
-    Plan plan = plans.get(new Shape(rows, in, outWidth, xStride));
+  boolean forward(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow bias,
+      int biasOff, Activation activation, CpuWindow y, int yOff, int rows, int in, int outWidth) {
+    Shape shape = new Shape(rows, in, outWidth, xStride, bias != null, activation);
+    Plan plan = plans.get(shape);
     if (plan == null) {
-      plan = plan(new Shape(rows, in, outWidth, xStride));
-      plans.put(plan.shape, plan);
+      plan = plan(shape);
+      plans.put(shape, plan);
     }
     if (plan.matmul == 0) {
       return false;
     }
     PreparedWeights weights = weights(w, wOff, in, outWidth, plan.weightsDesc);
     ensureLowSource((long) rows * in * lowBytes);
-    if (precision == Precision.BF16) {
-      set(plan.reorderFrom, x.address() + 4L * xOff);
-      execute(plan.reorder, plan.reorderArgs, 2, "reorder to bf16");
-    } else {
-      quantize(x.floats(), xOff, xStride, rows, in, outWidth);
+    if (precision == Precision.INT8) {
+      float max = absoluteMax(x.floats(), xOff, xStride, rows, in);
+      sourceScale.put(0, max > 0f ? max / 127f : 1f);
+      set(plan.sourceScale, sourceScaleAddress);
+      plan.matmulArgs.setLong(Plan.WEIGHT_SCALES * ARG_BYTES + 8, weights.scales);
     }
-    set(plan.dst, pre.address() + 4L * preOff);
+    set(plan.reorderFrom, x.address() + 4L * xOff);
+    execute(plan.reorder, plan.reorderArgs, plan.reorderArguments, "reorder of the source");
+    set(plan.dst, y.address() + 4L * yOff);
+    if (bias != null) {
+      set(plan.bias, bias.address() + 4L * biasOff);
+    }
     plan.matmulArgs.setLong(ARG_BYTES + 8, weights.memory);
-    if (precision == Precision.INT8) {
-      plan.matmulArgs.setLong(3 * ARG_BYTES + 8, weights.scales);
-    }
-    execute(plan.matmul, plan.matmulArgs, precision == Precision.INT8 ? 4 : 3, "matmul");
-    if (precision == Precision.INT8) {
-      job = pre.floats();
-      jobOffset = preOff;
-      jobWidth = outWidth;
-      pool.run(rows, outWidth, scaleRows);
-      job = null;
-    }
+    execute(plan.matmul, plan.matmulArgs, plan.arguments, "matmul");
     return true;
   }
 
@@ -146,56 +151,44 @@ final class ReducedPrecisionLinear implements AutoCloseable {
 
   // ---- activations, int8 ----
 
-  private void quantize(FloatBuffer x, int xOff, int xStride, int rows, int in, int outWidth) {
-    if (rowScales.length < rows) {
-      rowScales = new float[rows];
-    }
-    int width = Math.max(in, outWidth);
+  /**
+   * max |x| over the matrix, the int8 source's scale × 127: one scale for the whole matrix (symmetric),
+   * as ONNX Runtime's dynamic quantisation does, since oneDNN's int8 matmul takes one source scale
+   * (it has no per-row one on this build); the reorder then quantises and the matmul applies the
+   * scale, bias and activation.
+   */
+  private float absoluteMax(FloatBuffer x, int xOff, int xStride, int rows, int in) {
     for (int t = 0; t < rowFloats.length; t++) {
-      if (rowFloats[t].length < width) {
-        rowFloats[t] = new float[width];
-        rowBytes[t] = new byte[width];
+      if (rowFloats[t].length < in) {
+        rowFloats[t] = new float[in];
       }
     }
     job = x;
     jobOffset = xOff;
     jobStride = xStride;
     jobWidth = in;
-    pool.run(rows, 2L * in, quantizeRows);
+    Arrays.fill(threadMax, 0f);
+    pool.run(rows, in, absoluteMax);
     job = null;
+    float max = 0f;
+    for (float m : threadMax) {
+      max = Math.max(max, m);
+    }
+    return max;
   }
 
-  private void quantizeRows(int thread, int from, int to) {
+  private void absoluteMaxRows(int thread, int from, int to) {
     float[] row = rowFloats[thread];
-    byte[] q = rowBytes[thread];
     int n = jobWidth;
+    float max = threadMax[thread];
     for (int r = from; r < to; r++) {
       job.get(jobOffset + r * jobStride, row, 0, n);
-      float max = 0f;
       for (int i = 0; i < n; i++) {
-        max = Math.max(max, Math.abs(row[i]));
+        float v = Math.abs(row[i]);
+        max = v > max ? v : max;
       }
-      float inverse = max > 0f ? 127f / max : 0f;
-      for (int i = 0; i < n; i++) {
-        q[i] = (byte) Math.rint(row[i] * inverse);
-      }
-      rowScales[r] = max / 127f;
-      lowSource.put(r * n, q, 0, n);
     }
-  }
-
-  private void scaleRows(int thread, int from, int to) {
-    float[] row = rowFloats[thread];
-    int n = jobWidth;
-    for (int r = from; r < to; r++) {
-      int at = jobOffset + r * n;
-      job.get(at, row, 0, n);
-      float s = rowScales[r];
-      for (int i = 0; i < n; i++) {
-        row[i] *= s;
-      }
-      job.put(at, row, 0, n);
-    }
+    threadMax[thread] = max;
   }
 
   // ---- weights ----
@@ -304,21 +297,33 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     long srcDesc = desc(new long[] {shape.rows, shape.in}, lowType, new long[] {shape.in, 1});
     long dstDesc = desc(new long[] {shape.rows, shape.out}, OneDnnNative.F32,
         new long[] {shape.out, 1});
-    long attr = 0;
+    long biasDesc = shape.bias ? desc(new long[] {1, shape.out}, OneDnnNative.F32,
+        new long[] {shape.out, 1}) : 0;
+    long[] a = new long[1];
+    check(OneDnnNative.dnnl_primitive_attr_create(a), "dnnl_primitive_attr_create");
+    long attr = a[0];
+    long postOps = 0;
     if (precision == Precision.INT8) {
-      long[] a = new long[1];
-      check(OneDnnNative.dnnl_primitive_attr_create(a), "dnnl_primitive_attr_create");
-      attr = a[0];
       check(OneDnnNative.dnnl_primitive_attr_set_scales_mask(attr, OneDnnNative.ARG_WEIGHTS, 1 << 1),
-          "dnnl_primitive_attr_set_scales_mask");
+          "dnnl_primitive_attr_set_scales_mask (weights, per column)");
+      check(OneDnnNative.dnnl_primitive_attr_set_scales_mask(attr, OneDnnNative.ARG_SRC, 0),
+          "dnnl_primitive_attr_set_scales_mask (source, one)");
+    }
+    if (shape.activation != null) {
+      check(OneDnnNative.dnnl_post_ops_create(a), "dnnl_post_ops_create");
+      postOps = a[0];
+      check(OneDnnNative.dnnl_post_ops_append_eltwise(postOps, OneDnnSgemm.eltwise(shape.activation),
+          shape.activation == Activation.SWISH ? 1f : 0f, 0f), "dnnl_post_ops_append_eltwise");
+      check(OneDnnNative.dnnl_primitive_attr_set_post_ops(attr, postOps),
+          "dnnl_primitive_attr_set_post_ops");
     }
     long[] pd = new long[1];
     Long layout = layouts.get(product);
     int status;
     if (layout == null) {
       long anyDesc = anyDesc(shape, lowType);
-      status = OneDnnNative.dnnl_matmul_primitive_desc_create(pd, engine, srcDesc, anyDesc, 0,
-          dstDesc, attr);
+      status = OneDnnNative.dnnl_matmul_primitive_desc_create(pd, engine, srcDesc, anyDesc,
+          biasDesc, dstDesc, attr);
       OneDnnNative.dnnl_memory_desc_destroy(anyDesc);
       if (status == OneDnnNative.SUCCESS) {
         long layoutPd = pd[0];
@@ -327,15 +332,16 @@ final class ReducedPrecisionLinear implements AutoCloseable {
         layouts.put(product, layout);
         layoutOwners.add(layoutPd);
         pd[0] = 0;
-        status = OneDnnNative.dnnl_matmul_primitive_desc_create(pd, engine, srcDesc, layout, 0,
-            dstDesc, attr);
+        status = OneDnnNative.dnnl_matmul_primitive_desc_create(pd, engine, srcDesc, layout,
+            biasDesc, dstDesc, attr);
       }
     } else {
-      status = OneDnnNative.dnnl_matmul_primitive_desc_create(pd, engine, srcDesc, layout, 0,
-          dstDesc, attr);
+      status = OneDnnNative.dnnl_matmul_primitive_desc_create(pd, engine, srcDesc, layout,
+          biasDesc, dstDesc, attr);
     }
-    if (attr != 0) {
-      OneDnnNative.dnnl_primitive_attr_destroy(attr);
+    OneDnnNative.dnnl_primitive_attr_destroy(attr);
+    if (postOps != 0) {
+      OneDnnNative.dnnl_post_ops_destroy(postOps);
     }
     Plan plan = new Plan(shape);
     if (status != OneDnnNative.SUCCESS) {
@@ -343,8 +349,7 @@ final class ReducedPrecisionLinear implements AutoCloseable {
       LOG.info(() -> "bert4j: oneDNN has no " + precision + " matmul for " + shape.rows + " × "
           + shape.in + " × " + shape.out + " in the packed layout (status " + failed
           + "); that shape runs in float32");
-      OneDnnNative.dnnl_memory_desc_destroy(srcDesc);
-      OneDnnNative.dnnl_memory_desc_destroy(dstDesc);
+      destroyDescs(srcDesc, dstDesc, biasDesc);
       return plan;
     }
     plan.weightsDesc = layout;
@@ -354,30 +359,68 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     plan.matmul = primitive[0];
     plan.src = memory(srcDesc, lowSourceAddress);
     plan.dst = memory(dstDesc, 0);
-    plan.matmulArgs = precision == Precision.INT8
-        ? args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_WEIGHTS, OneDnnNative.ARG_DST,
-            OneDnnNative.ARG_ATTR_SCALES | OneDnnNative.ARG_WEIGHTS)
-        : args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_WEIGHTS, OneDnnNative.ARG_DST);
-    plan.matmulArgs.setLong(8, plan.src);
-    plan.matmulArgs.setLong(2 * ARG_BYTES + 8, plan.dst);
-    if (precision == Precision.BF16) {
-      long fromDesc = desc(new long[] {shape.rows, shape.in}, OneDnnNative.F32,
-          new long[] {shape.xStride, 1});
-      long[] rpd = new long[1];
-      check(OneDnnNative.dnnl_reorder_primitive_desc_create(rpd, fromDesc, engine, srcDesc, engine,
-          0), "dnnl_reorder_primitive_desc_create (activations)");
-      check(OneDnnNative.dnnl_primitive_create(primitive, rpd[0]), "dnnl_primitive_create (reorder)");
-      OneDnnNative.dnnl_primitive_desc_destroy(rpd[0]);
-      plan.reorder = primitive[0];
-      plan.reorderFrom = memory(fromDesc, 0);
-      OneDnnNative.dnnl_memory_desc_destroy(fromDesc);
-      plan.reorderArgs = args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST);
-      plan.reorderArgs.setLong(8, plan.reorderFrom);
-      plan.reorderArgs.setLong(ARG_BYTES + 8, plan.src);
+    List<Integer> ids = new ArrayList<>(List.of(OneDnnNative.ARG_SRC, OneDnnNative.ARG_WEIGHTS,
+        OneDnnNative.ARG_DST));
+    List<Long> memories = new ArrayList<>(List.of(plan.src, 0L, plan.dst));
+    if (precision == Precision.INT8) {
+      long scaleDesc = desc(new long[] {1}, OneDnnNative.F32, new long[] {1});
+      plan.sourceScale = memory(scaleDesc, 0);
+      OneDnnNative.dnnl_memory_desc_destroy(scaleDesc);
+      ids.add(OneDnnNative.ARG_ATTR_SCALES | OneDnnNative.ARG_WEIGHTS);
+      memories.add(0L);
+      ids.add(OneDnnNative.ARG_ATTR_SCALES | OneDnnNative.ARG_SRC);
+      memories.add(plan.sourceScale);
     }
-    OneDnnNative.dnnl_memory_desc_destroy(srcDesc);
-    OneDnnNative.dnnl_memory_desc_destroy(dstDesc);
+    if (shape.bias) {
+      plan.bias = memory(biasDesc, 0);
+      ids.add(OneDnnNative.ARG_BIAS);
+      memories.add(plan.bias);
+    }
+    plan.arguments = ids.size();
+    plan.matmulArgs = args(ids.stream().mapToInt(Integer::intValue).toArray());
+    for (int i = 0; i < memories.size(); i++) {
+      plan.matmulArgs.setLong((long) i * ARG_BYTES + 8, memories.get(i));
+    }
+    long fromDesc = desc(new long[] {shape.rows, shape.in}, OneDnnNative.F32,
+        new long[] {shape.xStride, 1});
+    long reorderAttr = 0;
+    if (precision == Precision.INT8) {
+      check(OneDnnNative.dnnl_primitive_attr_create(a), "dnnl_primitive_attr_create");
+      reorderAttr = a[0];
+      check(OneDnnNative.dnnl_primitive_attr_set_scales_mask(reorderAttr, OneDnnNative.ARG_DST, 0),
+          "dnnl_primitive_attr_set_scales_mask (quantised source, one)");
+    }
+    long[] rpd = new long[1];
+    check(OneDnnNative.dnnl_reorder_primitive_desc_create(rpd, fromDesc, engine, srcDesc, engine,
+        reorderAttr), "dnnl_reorder_primitive_desc_create (activations)");
+    if (reorderAttr != 0) {
+      OneDnnNative.dnnl_primitive_attr_destroy(reorderAttr);
+    }
+    check(OneDnnNative.dnnl_primitive_create(primitive, rpd[0]), "dnnl_primitive_create (reorder)");
+    OneDnnNative.dnnl_primitive_desc_destroy(rpd[0]);
+    plan.reorder = primitive[0];
+    plan.reorderFrom = memory(fromDesc, 0);
+    OneDnnNative.dnnl_memory_desc_destroy(fromDesc);
+    plan.reorderArgs = precision == Precision.INT8
+        ? args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST,
+            OneDnnNative.ARG_ATTR_SCALES | OneDnnNative.ARG_DST)
+        : args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST);
+    plan.reorderArguments = precision == Precision.INT8 ? 3 : 2;
+    plan.reorderArgs.setLong(8, plan.reorderFrom);
+    plan.reorderArgs.setLong(ARG_BYTES + 8, plan.src);
+    if (precision == Precision.INT8) {
+      plan.reorderArgs.setLong(2 * ARG_BYTES + 8, plan.sourceScale);
+    }
+    destroyDescs(srcDesc, dstDesc, biasDesc);
     return plan;
+  }
+
+  private static void destroyDescs(long... descs) {
+    for (long d : descs) {
+      if (d != 0) {
+        OneDnnNative.dnnl_memory_desc_destroy(d);
+      }
+    }
   }
 
   private long anyDesc(Shape shape, int type) {
@@ -433,8 +476,9 @@ final class ReducedPrecisionLinear implements AutoCloseable {
   /** A weight shape, whose packed layout every row count shares. */
   private record Product(int in, int out) {}
 
-  /** One product's shape: rows, in, out, and the input's row stride. */
-  private record Shape(int rows, int in, int out, int xStride) {}
+  /** One product's shape: rows, in, out, the input's row stride, a bias or not, the activation. */
+  private record Shape(int rows, int in, int out, int xStride, boolean bias,
+      Activation activation) {}
 
   /** One weight matrix in oneDNN's packed layout (and its per-channel scales for int8). */
   private record PreparedWeights(long memory, long scales, ByteBuffer scaleValues,
@@ -449,15 +493,21 @@ final class ReducedPrecisionLinear implements AutoCloseable {
 
   /** The primitives and memory objects of one shape; {@code matmul == 0}: run it in float32. */
   private static final class Plan {
+    /** The matmul's arguments: source, weights, destination, then (int8) the weight scales. */
+    static final int WEIGHT_SCALES = 3;
     final Shape shape;
     long weightsDesc;
     long matmul;
     long src;
     long dst;
+    long sourceScale;
+    long bias;
+    int arguments;
     Memory matmulArgs;
     long reorder;
     long reorderFrom;
     Memory reorderArgs;
+    int reorderArguments;
 
     Plan(Shape shape) {
       this.shape = shape;
@@ -469,7 +519,7 @@ final class ReducedPrecisionLinear implements AutoCloseable {
           OneDnnNative.dnnl_primitive_destroy(primitive);
         }
       }
-      for (long memory : new long[] {src, dst, reorderFrom}) {
+      for (long memory : new long[] {src, dst, sourceScale, bias, reorderFrom}) {
         if (memory != 0) {
           OneDnnNative.dnnl_memory_destroy(memory);
         }

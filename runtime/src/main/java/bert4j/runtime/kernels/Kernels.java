@@ -58,8 +58,10 @@ public interface Kernels extends AutoCloseable {
   /**
    * A dense layer: pre = x·wᵀ + bias, out = activation(pre). x is {@code [rows, in]} with row stride
    * {@code xStride} (≥ in), w is {@code [out, in]}, bias {@code [out]}, pre and out {@code [rows, out]}.
-   * With {@code activation == null} the layer is linear and {@code out} may be the same slice as
-   * {@code pre}. {@code bias} may be null for a layer without bias (T5, RoFormer-V2).
+   * {@code out} may be the same slice as {@code pre}: with {@code activation == null} the layer is
+   * linear; with an activation, out = activation(x·wᵀ + bias) and no pre is kept (a model created
+   * for inference passes that, having no backward to read pre). {@code bias} may be null for a layer
+   * without bias (T5, RoFormer-V2).
    */
   void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation, Slice pre, Slice out,
       int rows, int in, int outWidth);

@@ -84,8 +84,8 @@ class OneDnnSgemmTest {
     try (OneDnnSgemm sgemm = new OneDnnSgemm(dnnl, 2)) {
       for (boolean withBias : new boolean[] {true, false}) {
         CpuWindow pre = window(new float[rows * out]);
-        sgemm.linear(window(x), 0, xStride, window(w), 7, withBias ? window(bias) : null, 2, pre, 0,
-            rows, in, out);
+        sgemm.linear(window(x), 0, xStride, window(w), 7, withBias ? window(bias) : null, 2, null,
+            pre, 0, rows, in, out);
         double[] expected = new double[rows * out];
         for (int r = 0; r < rows; r++) {
           for (int o = 0; o < out; o++) {

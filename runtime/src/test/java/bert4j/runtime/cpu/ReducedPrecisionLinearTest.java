@@ -194,7 +194,7 @@ class ReducedPrecisionLinearTest {
     /**
      * Each output within its bound of the float64 product: bf16 rounds both operands to 8
      * significant bits (relative error ≤ 2⁻⁸ each), so |error| ≤ (2·2⁻⁸ + 2⁻¹⁶)·Σ|x||w|; int8
-     * rounds x to its row's step sx = max|x|/127 and w to its channel's step sw, so |error| ≤
+     * rounds x to the matrix's step sx = max|x|/127 and w to its channel's step sw, so |error| ≤
      * Σ(|x|·sw/2 + |w|·sx/2 + sx·sw/4). A small float32 slack covers the accumulation. A row
      * count of 1 runs float32 (sgemv), held to 1e-4 relative.
      */
@@ -202,12 +202,14 @@ class ReducedPrecisionLinearTest {
       Precision effective = k.precision();
       float[] got = read(k);
       double worst = 0;
+      double max = 0;
       for (int r = 0; r < rows; r++) {
-        double max = 0;
         for (int i = 0; i < in; i++) {
           max = Math.max(max, Math.abs(x[r * stride + i]));
         }
-        double sx = max / 127;
+      }
+      double sx = max / 127;
+      for (int r = 0; r < rows; r++) {
         for (int o = 0; o < out; o++) {
           double exact = bias[o];
           double magnitude = 0;

@@ -117,6 +117,25 @@ public abstract class LinearContract extends KernelsContract {
         "pre");
   }
 
+  /** A model created for inference passes pre = out: out then holds act(x·wᵀ + b). */
+  @ParameterizedTest
+  @EnumSource(Activation.class)
+  void activatedOutMayBePre(Activation activation) {
+    Random random = new Random(3);
+    int xStride = IN + 2;
+    float[] x = uniform(random, (ROWS - 1) * xStride + IN, -2, 2);
+    float[] w = uniform(random, OUT * IN);
+    float[] b = uniform(random, OUT);
+    for (int rows : new int[] {1, ROWS}) {
+      Slice out = zeros(kernels, rows * OUT);
+      kernels.linear(put(kernels, x), xStride, put(kernels, w), put(kernels, b), activation, out,
+          out, rows, IN, OUT);
+      double[] want = Arrays.copyOf(out(activation, pre(doubles(x), xStride, doubles(w),
+          doubles(b))), rows * OUT);
+      assertClose(want, get(kernels, out, rows * OUT), 1e-5, rows + " rows, out");
+    }
+  }
+
   /** Σ wObj ⊙ act(x·wᵀ + b), the objective whose gradients the backward must give. */
   private static double objective(float[] wObj, Activation a, double[] x, int xStride, double[] w,
       double[] b) {
