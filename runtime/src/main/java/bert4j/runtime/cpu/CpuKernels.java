@@ -39,6 +39,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final RelativeBiasKernels relativeBias;
   private final DecoderAttentionKernels decoderAttention;
   private final RotaryKernels rotary;
+  private final OneDnnSoftmax rowSoftmax;
   private final AttentionKernels attention;
   private final CachedAttentionKernels cachedAttention;
   private final UnfusedAttentionKernels unfusedAttention;
@@ -126,7 +127,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.relativeBias = new RelativeBiasKernels(pool, scratch);
     this.decoderAttention = new DecoderAttentionKernels(pool);
     this.rotary = new RotaryKernels(pool, scratch);
-    this.attention = new AttentionKernels(pool, scratch);
+    this.rowSoftmax = OneDnn.get() == null ? null : new OneDnnSoftmax(OneDnn.get(), threads);
+    this.attention = new AttentionKernels(pool, scratch, rowSoftmax);
     this.cachedAttention = new CachedAttentionKernels(pool, scratch);
     this.unfusedAttention = new UnfusedAttentionKernels(pool);
     this.attentionNormalization = new AttentionNormalizationKernels(pool, scratch);
@@ -625,6 +627,9 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     }
     if (!closed && products != null) {
       products.close();
+    }
+    if (!closed && rowSoftmax != null) {
+      rowSoftmax.close();
     }
     closed = true;
     pool.close();

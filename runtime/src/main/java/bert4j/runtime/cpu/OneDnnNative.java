@@ -23,6 +23,9 @@ final class OneDnnNative {
   static final int ARG_WEIGHTS = 33;
   static final int ARG_BIAS = 41;
   static final int ARG_ATTR_SCALES = 4096;
+  /** dnnl_forward_inference, and dnnl_softmax_accurate (subtracts the row max first). */
+  static final int FORWARD_INFERENCE = 96;
+  static final int SOFTMAX_ACCURATE = 0x30000;
   /** dnnl_data_type_undef: a sum post-op reads the destination in its own type. */
   static final int DATA_TYPE_UNDEF = 0;
   /** DNNL_MEMORY_ALLOCATE: the library allocates the memory's buffer. */
@@ -76,6 +79,9 @@ final class OneDnnNative {
 
   static native int dnnl_matmul_primitive_desc_create(long[] primitiveDesc, long engine, long src,
       long weights, long bias, long dst, long attr);
+
+  static native int dnnl_softmax_forward_primitive_desc_create(long[] primitiveDesc, long engine,
+      int propKind, int algKind, long src, long dst, int axis, long attr);
 
   static native int dnnl_reorder_primitive_desc_create(long[] primitiveDesc, long src,
       long srcEngine, long dst, long dstEngine, long attr);
