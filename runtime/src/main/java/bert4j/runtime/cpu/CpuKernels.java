@@ -39,7 +39,6 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final RelativeBiasKernels relativeBias;
   private final DecoderAttentionKernels decoderAttention;
   private final RotaryKernels rotary;
-  private final OneDnnSoftmax rowSoftmax;
   private final AttentionKernels attention;
   private final CachedAttentionKernels cachedAttention;
   private final UnfusedAttentionKernels unfusedAttention;
@@ -127,8 +126,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.relativeBias = new RelativeBiasKernels(pool, scratch);
     this.decoderAttention = new DecoderAttentionKernels(pool);
     this.rotary = new RotaryKernels(pool, scratch);
-    this.rowSoftmax = OneDnn.get() == null ? null : new OneDnnSoftmax(OneDnn.get(), threads);
-    this.attention = new AttentionKernels(pool, scratch, rowSoftmax);
+    this.attention = new AttentionKernels(pool, scratch, OneDnn.get());
     this.cachedAttention = new CachedAttentionKernels(pool, scratch);
     this.unfusedAttention = new UnfusedAttentionKernels(pool);
     this.attentionNormalization = new AttentionNormalizationKernels(pool, scratch);
@@ -628,8 +626,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     if (!closed && products != null) {
       products.close();
     }
-    if (!closed && rowSoftmax != null) {
-      rowSoftmax.close();
+    if (!closed) {
+      attention.close();
     }
     closed = true;
     pool.close();

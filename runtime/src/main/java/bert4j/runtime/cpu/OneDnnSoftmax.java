@@ -18,7 +18,7 @@ import com.sun.jna.Pointer;
  * only share the primitive, which oneDNN executes concurrently. The primitive is made with an
  * OpenMP team of 1, the team it runs with: made under the caller's team of 2 it ran 5× slower (2.3
  * against 0.42 ms a thread for those 96 pairs). {@link #prepare} and {@link #rows} leave the
- * calling thread's team at 1; {@link #restoreCaller} gives it back.
+ * calling thread's team at 1.
  */
 final class OneDnnSoftmax implements AutoCloseable {
   /** Bytes of one {@code dnnl_exec_arg_t} (int argument, pointer to memory). */
@@ -95,11 +95,6 @@ final class OneDnnSoftmax implements AutoCloseable {
     check(OneDnnNative.dnnl_primitive_execute(primitive, streams[thread], 2,
         Pointer.nativeValue(args[thread])), "dnnl_primitive_execute (softmax)");
     check(OneDnnNative.dnnl_stream_wait(streams[thread]), "dnnl_stream_wait");
-  }
-
-  /** Gives the calling thread's OpenMP team back all threads (thread 0 of the pool is the caller). */
-  void restoreCaller() {
-    OpenMpNative.omp_set_num_threads(threads);
   }
 
   private void free() {

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fused attention forward with oneDNN's row softmax against the Java row pass it replaces
- * (the path taken where oneDNN is not loaded), on every mask, with padding keys in runs, a fully
+ * The fused attention forward with oneDNN's row softmax and products against the Java row pass and
+ * OpenBLAS products it replaces (the path taken where oneDNN is not loaded), on every mask, with padding keys in runs, a fully
  * padded sequence (rows of 1/seq), odd sequence lengths, operands at offsets, and dropout: same
  * probabilities and context to a float rounding, masked keys exactly 0.
  */
@@ -22,33 +22,32 @@ class AttentionKernelsTest {
   private static final int HEADS = 3;
   private static final int SIZE = 8;
   private static ParallelRows pool;
-  private static OneDnnSoftmax rowSoftmax;
+  private static OneDnn dnnl;
 
   @BeforeAll
   static void load() {
-    OneDnn dnnl = OneDnn.get();
+    dnnl = OneDnn.get();
     assumeTrue(dnnl != null, () -> "oneDNN not loadable here: " + OneDnn.failure());
     pool = new ParallelRows(2);
-    rowSoftmax = new OneDnnSoftmax(dnnl, pool.threads());
   }
 
   @AfterAll
   static void close() {
     if (pool != null) {
-      rowSoftmax.close();
       pool.close();
     }
   }
 
   @Test
-  void oneDnnSoftmaxMatchesJavaRowPass() {
+  void oneDnnMatchesJavaAndOpenBlas() {
     SplittableRandom random = new SplittableRandom(5);
-    AttentionKernels java = new AttentionKernels(pool, Scratch.perThread(pool), null);
-    AttentionKernels dnnl = new AttentionKernels(pool, Scratch.perThread(pool), rowSoftmax);
-    for (Mask mask : Mask.values()) {
-      for (int seq : new int[] {1, 7, 33}) {
-        for (float dropout : new float[] {0f, 0.25f}) {
-          compare(java, dnnl, mask, 3, seq, dropout, random);
+    try (AttentionKernels plain = new AttentionKernels(pool, Scratch.perThread(pool), null);
+        AttentionKernels withDnnl = new AttentionKernels(pool, Scratch.perThread(pool), dnnl)) {
+      for (Mask mask : Mask.values()) {
+        for (int seq : new int[] {1, 7, 33}) {
+          for (float dropout : new float[] {0f, 0.25f}) {
+            compare(plain, withDnnl, mask, 3, seq, dropout, random);
+          }
         }
       }
     }
