@@ -31,6 +31,8 @@ final class OneDnnSgemm implements AutoCloseable {
   private final long engine;
   private final long stream;
   private final int threads;
+  /** The key each product is looked up with, refilled per call (the map keeps copies). */
+  private final Shape lookup = new Shape();
   private final Map<Shape, Product> products = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Shape, Product> eldest) {
@@ -62,7 +64,7 @@ final class OneDnnSgemm implements AutoCloseable {
     if (m == 0 || n == 0) {
       return;
     }
-    Product product = run(new Shape(transA, transB, m, n, k, lda, ldb, ldc, accumulate, false,
+    Product product = run(lookup.set(transA, transB, m, n, k, lda, ldb, ldc, accumulate, false,
         alpha != 1f));
     if (alpha != 1f) {
       product.alpha.setFloat(0, alpha);
@@ -79,16 +81,17 @@ final class OneDnnSgemm implements AutoCloseable {
     if (rows == 0) {
       return;
     }
-    execute(run(new Shape(false, true, rows, out, in, xStride, in, out, false, bias != null,
+    execute(run(lookup.set(false, true, rows, out, in, xStride, in, out, false, bias != null,
         false)), x, xOff, w, wOff, pre, preOff, bias, biasOff);
   }
 
-  /** The primitive of {@code shape}, made on first use. */
+  /** The primitive of {@code shape}, made on first use (and then keyed by a copy of shape). */
   private Product run(Shape shape) {
     Product product = products.get(shape);
     if (product == null) {
-      product = create(shape);
-      products.put(shape, product);
+      Shape key = shape.copy();
+      product = create(key);
+      products.put(key, product);
     }
     return product;
   }
@@ -193,9 +196,69 @@ final class OneDnnSgemm implements AutoCloseable {
     OneDnnNative.dnnl_stream_destroy(stream);
   }
 
-  /** Everything that selects a primitive. */
-  private record Shape(boolean transA, boolean transB, int m, int n, int k, int lda, int ldb,
-      int ldc, boolean accumulate, boolean bias, boolean scaled) {}
+  /**
+   * Everything that selects a primitive; mutable so that a lookup allocates no key (a record per
+   * call was 2 × 40 bytes a pair in the attention's products).
+   */
+  private static final class Shape {
+    private boolean transA;
+    private boolean transB;
+    private int m;
+    private int n;
+    private int k;
+    private int lda;
+    private int ldb;
+    private int ldc;
+    private boolean accumulate;
+    private boolean bias;
+    private boolean scaled;
+
+    Shape set(boolean transA, boolean transB, int m, int n, int k, int lda, int ldb, int ldc,
+        boolean accumulate, boolean bias, boolean scaled) {
+      this.transA = transA;
+      this.transB = transB;
+      this.m = m;
+      this.n = n;
+      this.k = k;
+      this.lda = lda;
+      this.ldb = ldb;
+      this.ldc = ldc;
+      this.accumulate = accumulate;
+      this.bias = bias;
+      this.scaled = scaled;
+      return this;
+    }
+
+    Shape copy() {
+      return new Shape().set(transA, transB, m, n, k, lda, ldb, ldc, accumulate, bias, scaled);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Shape s && transA == s.transA && transB == s.transB && m == s.m
+          && n == s.n && k == s.k && lda == s.lda && ldb == s.ldb && ldc == s.ldc
+          && accumulate == s.accumulate && bias == s.bias && scaled == s.scaled;
+    }
+
+    @Override
+    public int hashCode() {
+      int h = ((transA ? 1 : 0) << 4) | ((transB ? 1 : 0) << 3) | ((accumulate ? 1 : 0) << 2)
+          | ((bias ? 1 : 0) << 1) | (scaled ? 1 : 0);
+      h = 31 * h + m;
+      h = 31 * h + n;
+      h = 31 * h + k;
+      h = 31 * h + lda;
+      h = 31 * h + ldb;
+      return 31 * h + ldc;
+    }
+
+    @Override
+    public String toString() {
+      return (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n + " k=" + k
+          + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc + (accumulate ? " accumulate" : "")
+          + (bias ? " bias" : "") + (scaled ? " scaled" : "");
+    }
+  }
 
   /**
    * One shape's primitive, its operand memories (data pointers set per call; {@code bias} and
