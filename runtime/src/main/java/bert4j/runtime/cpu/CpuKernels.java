@@ -126,7 +126,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.relativeBias = new RelativeBiasKernels(pool, scratch);
     this.decoderAttention = new DecoderAttentionKernels(pool);
     this.rotary = new RotaryKernels(pool, scratch);
-    this.attention = new AttentionKernels(pool, scratch);
+    this.attention = new AttentionKernels(pool, scratch, OneDnn.get());
     this.cachedAttention = new CachedAttentionKernels(pool, scratch);
     this.unfusedAttention = new UnfusedAttentionKernels(pool);
     this.attentionNormalization = new AttentionNormalizationKernels(pool, scratch);
@@ -627,6 +627,9 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     }
     if (!closed && products != null) {
       products.close();
+    }
+    if (!closed) {
+      attention.close();
     }
     closed = true;
     pool.close();

@@ -1,6 +1,7 @@
 package bert4j.runtime.cpu;
 
 import bert4j.dsl.Mask;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -9,7 +10,9 @@ import java.util.Arrays;
  * UNILM, c[j] ≤ c[i] with c the running sum of segment ids. Masked keys get probability exactly 0;
  * a row with no allowed key gets 1/seq everywhere. Arrays grow to the longest sequence and are reused.
  * The unfused attention's other normalizations use the same mask ({@link #zeroMasked}) and key count
- * ({@link #nonPadding}).
+ * ({@link #nonPadding}). For a softmax that knows no mask (oneDNN's), {@link #maskLogits} writes −∞
+ * over a row's masked keys, a run of keys at a time, and {@link #fillUnseen} then gives the rows
+ * with no allowed key their 1/seq.
  */
 final class MaskedSoftmax {
   private final Scratch scratch;
@@ -28,6 +31,15 @@ final class MaskedSoftmax {
   private int[] prefix = new int[0];
   private int[] sums = new int[0];
   private float[] tmp = new float[0];
+  /** n copies of −∞ and of 1/n, for bulk puts. */
+  private float[] negativeInfinity = new float[0];
+  private float[] uniform = new float[0];
+  private int uniformN;
+  /** The runs [start, end) of padding keys, and (UNILM) of the keys row {@code rowSum} may not see. */
+  private int[] padRuns = new int[0];
+  private int padRunCount;
+  private int[] rowRuns = new int[0];
+  private int rowRunCount;
 
   MaskedSoftmax(Scratch scratch) {
     this.scratch = scratch;
@@ -45,6 +57,15 @@ final class MaskedSoftmax {
       prefix = new int[n];
       sums = new int[n];
       tmp = new float[n];
+      negativeInfinity = new float[n];
+      Arrays.fill(negativeInfinity, Float.NEGATIVE_INFINITY);
+      uniform = new float[n];
+      padRuns = new int[n + 1];
+      rowRuns = new int[n + 1];
+    }
+    if (uniformN != n) {
+      Arrays.fill(uniform, 0, n, 1f / n);
+      uniformN = n;
     }
     int allowed = 0;
     int sum = 0;
@@ -59,7 +80,59 @@ final class MaskedSoftmax {
         sums[j] = sum;
       }
     }
+    padRunCount = runs(padKeep, padRuns);
     rowValid = false;
+  }
+
+  /**
+   * Writes −∞ over the masked keys of query row i, whose logits start at {@code at} in {@code p},
+   * leaving the allowed ones as they are.
+   */
+  void maskLogits(int i, FloatBuffer p, int at) {
+    int limit = mask == Mask.LM ? i + 1 : n;
+    int[] runs = padRuns;
+    int count = padRunCount;
+    if (mask == Mask.UNILM) {
+      unilmRow(sums[i]);
+      runs = rowRuns;
+      count = rowRunCount;
+    }
+    for (int r = 0; r < count; r += 2) {
+      int start = runs[r];
+      if (start >= limit) {
+        break;
+      }
+      int end = Math.min(runs[r + 1], limit);
+      p.put(at + start, negativeInfinity, 0, end - start);
+    }
+    if (limit < n) {
+      p.put(at + limit, negativeInfinity, 0, n - limit);
+    }
+  }
+
+  /** Writes 1/n over query row i (at {@code at} in {@code p}) if it has no allowed key. */
+  void fillUnseen(int i, FloatBuffer p, int at) {
+    if (!seesAnyKey(i)) {
+      p.put(at, uniform, 0, n);
+    }
+  }
+
+  /** Stores the runs of 0 in keep[0, n) as start, end pairs in runs; returns 2 × the runs. */
+  private int runs(float[] keep, int[] runs) {
+    int count = 0;
+    int j = 0;
+    while (j < n) {
+      if (keep[j] != 0f) {
+        j++;
+        continue;
+      }
+      runs[count++] = j;
+      while (j < n && keep[j] == 0f) {
+        j++;
+      }
+      runs[count++] = j;
+    }
+    return count;
   }
 
   /** Whether query row i has at least one allowed key (else its probabilities are the constant 1/seq). */
@@ -152,6 +225,7 @@ final class MaskedSoftmax {
       rowBias[j] = keep ? 0f : Float.NEGATIVE_INFINITY;
       allowed += keep ? 1 : 0;
     }
+    rowRunCount = runs(rowKeep, rowRuns);
     rowSum = sum;
     rowAllowed = allowed;
     rowValid = true;

@@ -29,6 +29,9 @@ final class OneDnnNative {
   static final int ELTWISE_GELU_TANH = 0x2b;
   static final int ELTWISE_SWISH = 0x2c;
   static final int ELTWISE_GELU_ERF = 0x31;
+  /** dnnl_forward_inference, and dnnl_softmax_accurate (subtracts the row max first). */
+  static final int FORWARD_INFERENCE = 96;
+  static final int SOFTMAX_ACCURATE = 0x30000;
   /** dnnl_data_type_undef: a sum post-op reads the destination in its own type. */
   static final int DATA_TYPE_UNDEF = 0;
   /** DNNL_MEMORY_ALLOCATE: the library allocates the memory's buffer. */
@@ -85,6 +88,9 @@ final class OneDnnNative {
 
   static native int dnnl_matmul_primitive_desc_create(long[] primitiveDesc, long engine, long src,
       long weights, long bias, long dst, long attr);
+
+  static native int dnnl_softmax_forward_primitive_desc_create(long[] primitiveDesc, long engine,
+      int propKind, int algKind, long src, long dst, int axis, long attr);
 
   static native int dnnl_reorder_primitive_desc_create(long[] primitiveDesc, long src,
       long srcEngine, long dst, long dstEngine, long attr);

@@ -9,16 +9,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Float32 products C = op(A)·op(B) (or C += op(A)·op(B), or a dense layer's act(x·wᵀ + bias)), row-major,
- * through oneDNN's matmul
- * primitive on the operands where they lie: a transposed operand is described by its strides, so
+ * Float32 products C = alpha·op(A)·op(B) (or C += op(A)·op(B), or a dense layer's
+ * act(x·wᵀ + bias)), row-major, through oneDNN's matmul primitive on the operands where they lie: a transposed operand is described by its strides, so
  * nothing is copied or packed ahead and no memory is held besides the primitives. On the linear
  * layers' shapes it beats OpenBLAS 0.3.19's sgemm (AMD EPYC Zen 5, 2 cores, 2026-12-01: 310–340
  * against 240–270 GFLOP/s at 128 rows, 330–357 against 290–345 at 512 and 1,024 rows; the
  * {@code PlainProbe} columns of {@code GemmLibraryTiming}). A primitive is created per shape (rows,
  * columns, depth, transposes, leading dimensions, accumulate) and the most recently used
- * {@link #CAPACITY} are kept. oneDNN's OpenMP team is sized to the backend's thread count before each
- * product (OpenMP's setting is per calling thread).
+ * {@link #CAPACITY} are kept; alpha ≠ 1 is oneDNN's scale of the source, its value set per call.
+ * oneDNN's OpenMP team is sized to this instance's thread count before each product and before a
+ * primitive is made (OpenMP's setting is per calling thread), so an instance of 1 thread per pool
+ * thread runs products side by side.
  */
 final class OneDnnSgemm implements AutoCloseable {
   /** Shapes whose primitives are kept (the least recently used beyond it is destroyed). */
@@ -29,6 +30,8 @@ final class OneDnnSgemm implements AutoCloseable {
   private final long engine;
   private final long stream;
   private final int threads;
+  /** The key each product is looked up with, refilled per call (the map keeps copies). */
+  private final Shape lookup = new Shape();
   private final Map<Shape, Product> products = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Shape, Product> eldest) {
@@ -50,16 +53,22 @@ final class OneDnnSgemm implements AutoCloseable {
   }
 
   /**
-   * C[m, n] = op(A)[m, k]·op(B)[k, n], plus C's previous values where {@code accumulate}; each
-   * operand given by its window, offset (floats) and leading dimension, as in {@code cblas_sgemm}.
+   * C[m, n] = alpha·op(A)[m, k]·op(B)[k, n], plus C's previous values where {@code accumulate};
+   * each operand given by its window, offset (floats) and leading dimension, as in
+   * {@code cblas_sgemm}.
    */
-  void gemm(boolean transA, boolean transB, int m, int n, int k, CpuWindow a, int aOff, int lda,
-      CpuWindow b, int bOff, int ldb, boolean accumulate, CpuWindow c, int cOff, int ldc) {
+  void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, CpuWindow a,
+      int aOff, int lda, CpuWindow b, int bOff, int ldb, boolean accumulate, CpuWindow c, int cOff,
+      int ldc) {
     if (m == 0 || n == 0) {
       return;
     }
-    run(new Shape(transA, transB, m, n, k, lda, ldb, ldc, accumulate, false, null), a, aOff, b,
-        bOff, c, cOff, null, 0);
+    Product product = run(lookup.set(transA, transB, m, n, k, lda, ldb, ldc, accumulate, false,
+        alpha != 1f).activation(null));
+    if (alpha != 1f) {
+      product.alpha.setFloat(0, alpha);
+    }
+    execute(product, a, aOff, b, bOff, c, cOff, null, 0);
   }
 
   /**
@@ -72,17 +81,23 @@ final class OneDnnSgemm implements AutoCloseable {
     if (rows == 0) {
       return;
     }
-    run(new Shape(false, true, rows, out, in, xStride, in, out, false, bias != null, activation),
-        x, xOff, w, wOff, y, yOff, bias, biasOff);
+    execute(run(lookup.set(false, true, rows, out, in, xStride, in, out, false, bias != null,
+        false).activation(activation)), x, xOff, w, wOff, y, yOff, bias, biasOff);
   }
 
-  private void run(Shape shape, CpuWindow a, int aOff, CpuWindow b, int bOff, CpuWindow c,
-      int cOff, CpuWindow bias, int biasOff) {
+  /** The primitive of {@code shape}, made on first use (and then keyed by a copy of shape). */
+  private Product run(Shape shape) {
     Product product = products.get(shape);
     if (product == null) {
-      product = create(shape);
-      products.put(shape, product);
+      Shape key = shape.copy();
+      product = create(key);
+      products.put(key, product);
     }
+    return product;
+  }
+
+  private void execute(Product product, CpuWindow a, int aOff, CpuWindow b, int bOff, CpuWindow c,
+      int cOff, CpuWindow bias, int biasOff) {
     set(product.a, a.address() + 4L * aOff);
     set(product.b, b.address() + 4L * bOff);
     set(product.c, c.address() + 4L * cOff);
@@ -100,12 +115,20 @@ final class OneDnnSgemm implements AutoCloseable {
     long bDesc = desc(s.k, s.n, s.transB, s.ldb);
     long cDesc = desc(s.m, s.n, false, s.ldc);
     long biasDesc = s.bias ? desc(1, s.n, false, s.n) : 0;
+    long scaleDesc = s.scaled ? desc(1, 1, false, 1) : 0;
     long attr = 0;
     long postOps = 0;
-    if (s.accumulate || s.activation != null) {
+    if (s.accumulate || s.scaled || s.activation != null) {
       long[] h = new long[1];
       check(OneDnnNative.dnnl_primitive_attr_create(h), "dnnl_primitive_attr_create");
       attr = h[0];
+    }
+    if (s.scaled) {
+      check(OneDnnNative.dnnl_primitive_attr_set_scales_mask(attr, OneDnnNative.ARG_SRC, 0),
+          "dnnl_primitive_attr_set_scales_mask");
+    }
+    if (s.accumulate || s.activation != null) {
+      long[] h = new long[1];
       check(OneDnnNative.dnnl_post_ops_create(h), "dnnl_post_ops_create");
       postOps = h[0];
       if (s.accumulate) {
@@ -127,16 +150,18 @@ final class OneDnnSgemm implements AutoCloseable {
       long[] primitive = new long[1];
       check(OneDnnNative.dnnl_primitive_create(primitive, pd[0]), "dnnl_primitive_create (sgemm)");
       return new Product(primitive[0], memory(aDesc), memory(bDesc), memory(cDesc),
-          s.bias ? memory(biasDesc) : 0);
+          s.bias ? memory(biasDesc) : 0, s.scaled ? memory(scaleDesc) : 0);
     } finally {
       if (pd[0] != 0) {
         OneDnnNative.dnnl_primitive_desc_destroy(pd[0]);
       }
-      if (attr != 0) {
+      if (postOps != 0) {
         OneDnnNative.dnnl_post_ops_destroy(postOps);
+      }
+      if (attr != 0) {
         OneDnnNative.dnnl_primitive_attr_destroy(attr);
       }
-      for (long d : new long[] {aDesc, bDesc, cDesc, biasDesc}) {
+      for (long d : new long[] {aDesc, bDesc, cDesc, biasDesc, scaleDesc}) {
         if (d != 0) {
           OneDnnNative.dnnl_memory_desc_destroy(d);
         }
@@ -188,13 +213,85 @@ final class OneDnnSgemm implements AutoCloseable {
     OneDnnNative.dnnl_stream_destroy(stream);
   }
 
-  /** Everything that selects a primitive. */
-  private record Shape(boolean transA, boolean transB, int m, int n, int k, int lda, int ldb,
-      int ldc, boolean accumulate, boolean bias, Activation activation) {}
+  /**
+   * Everything that selects a primitive; mutable so that a lookup allocates no key (a record per
+   * call was 2 × 40 bytes a pair in the attention's products).
+   */
+  private static final class Shape {
+    private boolean transA;
+    private boolean transB;
+    private int m;
+    private int n;
+    private int k;
+    private int lda;
+    private int ldb;
+    private int ldc;
+    private boolean accumulate;
+    private boolean bias;
+    private boolean scaled;
+    private Activation activation;
+
+    Shape set(boolean transA, boolean transB, int m, int n, int k, int lda, int ldb, int ldc,
+        boolean accumulate, boolean bias, boolean scaled) {
+      this.transA = transA;
+      this.transB = transB;
+      this.m = m;
+      this.n = n;
+      this.k = k;
+      this.lda = lda;
+      this.ldb = ldb;
+      this.ldc = ldc;
+      this.accumulate = accumulate;
+      this.bias = bias;
+      this.scaled = scaled;
+      return this;
+    }
+
+    /** Sets the activation applied after the product (null for none). */
+    Shape activation(Activation activation) {
+      this.activation = activation;
+      return this;
+    }
+
+    Shape copy() {
+      return new Shape().set(transA, transB, m, n, k, lda, ldb, ldc, accumulate, bias, scaled)
+          .activation(activation);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Shape s && transA == s.transA && transB == s.transB && m == s.m
+          && n == s.n && k == s.k && lda == s.lda && ldb == s.ldb && ldc == s.ldc
+          && accumulate == s.accumulate && bias == s.bias && scaled == s.scaled
+          && activation == s.activation;
+    }
+
+    @Override
+    public int hashCode() {
+      int h = ((transA ? 1 : 0) << 4) | ((transB ? 1 : 0) << 3) | ((accumulate ? 1 : 0) << 2)
+          | ((bias ? 1 : 0) << 1) | (scaled ? 1 : 0);
+      h = 31 * h + m;
+      h = 31 * h + n;
+      h = 31 * h + k;
+      h = 31 * h + lda;
+      h = 31 * h + ldb;
+      h = 31 * h + ldc;
+      return 31 * h + (activation == null ? 0 : activation.ordinal() + 1);
+    }
+
+    @Override
+    public String toString() {
+      return (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n + " k=" + k
+          + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc + (accumulate ? " accumulate" : "")
+          + (bias ? " bias" : "") + (scaled ? " scaled" : "")
+          + (activation == null ? "" : " " + activation);
+    }
+  }
 
   /**
-   * One shape's primitive, its operand memories (data pointers set per call; {@code bias} 0 where
-   * the product has none) and its argument list.
+   * One shape's primitive, its operand memories (data pointers set per call; {@code bias} and
+   * {@code scale} 0 where the product has none), the float alpha that {@code scale} holds, and the
+   * argument list.
    */
   private static final class Product {
     final long matmul;
@@ -202,29 +299,40 @@ final class OneDnnSgemm implements AutoCloseable {
     final long b;
     final long c;
     final long bias;
+    final long scale;
+    final Memory alpha = new Memory(Float.BYTES);
     final int arguments;
-    final Memory args = new Memory(4L * ARG_BYTES);
+    final Memory args = new Memory(5L * ARG_BYTES);
 
-    Product(long matmul, long a, long b, long c, long bias) {
+    Product(long matmul, long a, long b, long c, long bias, long scale) {
       this.matmul = matmul;
       this.a = a;
       this.b = b;
       this.c = c;
       this.bias = bias;
-      this.arguments = bias == 0 ? 3 : 4;
+      this.scale = scale;
       args.clear();
       int[] ids = {OneDnnNative.ARG_SRC, OneDnnNative.ARG_WEIGHTS, OneDnnNative.ARG_DST,
-          OneDnnNative.ARG_BIAS};
-      long[] memories = {a, b, c, bias};
-      for (int i = 0; i < arguments; i++) {
-        args.setInt((long) i * ARG_BYTES, ids[i]);
-        args.setLong((long) i * ARG_BYTES + 8, memories[i]);
+          OneDnnNative.ARG_BIAS, OneDnnNative.ARG_ATTR_SCALES | OneDnnNative.ARG_SRC};
+      long[] memories = {a, b, c, bias, scale};
+      int count = 0;
+      for (int i = 0; i < ids.length; i++) {
+        if (memories[i] != 0) {
+          args.setInt((long) count * ARG_BYTES, ids[i]);
+          args.setLong((long) count * ARG_BYTES + 8, memories[i]);
+          count++;
+        }
+      }
+      this.arguments = count;
+      if (scale != 0) {
+        alpha.setFloat(0, 1f);
+        set(scale, Pointer.nativeValue(alpha));
       }
     }
 
     void free() {
       OneDnnNative.dnnl_primitive_destroy(matmul);
-      for (long m : new long[] {a, b, c, bias}) {
+      for (long m : new long[] {a, b, c, bias, scale}) {
         if (m != 0) {
           OneDnnNative.dnnl_memory_destroy(m);
         }

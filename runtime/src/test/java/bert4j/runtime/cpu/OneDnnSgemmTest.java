@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * oneDNN's float32 products against a double-precision reference written here: random shapes (1 to
- * 150), both transposes, padded leading dimensions, operands at offsets, accumulate, and the dense
+ * 150), both transposes, padded leading dimensions, operands at offsets, alpha, accumulate, and the dense
  * layer's product with and without a bias; and the primitive cache stays bounded.
  */
 class OneDnnSgemmTest {
@@ -33,6 +33,7 @@ class OneDnnSgemmTest {
         boolean transA = random.nextBoolean();
         boolean transB = random.nextBoolean();
         boolean accumulate = random.nextInt(3) == 0;
+        float alpha = accumulate || random.nextBoolean() ? 1f : 0.375f;
         int m = 1 + random.nextInt(150);
         int n = 1 + random.nextInt(150);
         int k = 1 + random.nextInt(150);
@@ -52,19 +53,20 @@ class OneDnnSgemmTest {
         for (int i = 0; i < m; i++) {
           for (int j = 0; j < n; j++) {
             double sum = accumulate ? c[cOff + i * ldc + j] : 0;
+            double dot = 0;
             for (int p = 0; p < k; p++) {
               double av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
               double bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
-              sum += av * bv;
+              dot += av * bv;
             }
-            expected[cOff + i * ldc + j] = sum;
+            expected[cOff + i * ldc + j] = sum + alpha * dot;
           }
         }
         CpuWindow cw = window(c);
-        sgemm.gemm(transA, transB, m, n, k, window(a), aOff, lda, window(b), bOff, ldb, accumulate,
-            cw, cOff, ldc);
+        sgemm.gemm(transA, transB, m, n, k, alpha, window(a), aOff, lda, window(b), bOff, ldb,
+            accumulate, cw, cOff, ldc);
         String what = "trial " + trial + ": " + (transA ? "T" : "N") + (transB ? "T" : "N") + " m="
-            + m + " n=" + n + " k=" + k + (accumulate ? " accumulate" : "");
+            + m + " n=" + n + " k=" + k + " alpha=" + alpha + (accumulate ? " accumulate" : "");
         assertClose(expected, cw.floats(), k, what);
       }
       assertTrue(sgemm.cached() <= OneDnnSgemm.CAPACITY, "cached " + sgemm.cached());
@@ -107,7 +109,7 @@ class OneDnnSgemmTest {
       CpuWindow a = window(new float[OneDnnSgemm.CAPACITY + 20]);
       CpuWindow c = window(new float[OneDnnSgemm.CAPACITY + 20]);
       for (int m = 1; m <= OneDnnSgemm.CAPACITY + 10; m++) {
-        sgemm.gemm(false, false, m, 1, 1, a, 0, 1, a, 0, 1, false, c, 0, 1);
+        sgemm.gemm(false, false, m, 1, 1, 1f, a, 0, 1, a, 0, 1, false, c, 0, 1);
       }
       assertEquals(OneDnnSgemm.CAPACITY, sgemm.cached());
     }
