@@ -37,7 +37,8 @@ import java.util.regex.Pattern;
  * choosing between the two would measure. For batch 1 × 128, 8 × 128 and 1 × 512 it alternates rounds
  * of bert4j's forward ({@link BertBase} on the CPU backend) and ONNX Runtime's run (all graph
  * optimisations, as many intra-op threads as bert4j has: every core), so both see the same machine
- * load; checks that the two agree on {@code sequence_output} and {@code pooled_output} (also on a padded
+ * load, each timed run starting after a 200 ms pause so that neither starts against the other's
+ * spinning threads; checks that the two agree on {@code sequence_output} and {@code pooled_output} (also on a padded
  * batch); and prints a Markdown table of the medians and their ratio, headed by the date, CPU, core
  * count, CPU flags and load; then batch 8 × 128 again with bert4j's linear layers in bf16 and int8
  * ({@link Precision}, oneDNN) alternating with bert4j float32 and ONNX Runtime float32, with their
@@ -60,6 +61,14 @@ public final class OrtBenchmark {
   /** Issue 13's bar for bf16's sequence_output against float32. */
   private static final double BF16_BAR = 3e-2;
   private static final long SEED = 42;
+  /**
+   * Untimed alternating rounds before the timed ones, per case: bert4j's Java code is compiled by
+   * the JIT over its first runs (with one warm-up round, 1 × 128 measured about 25 % slower than at
+   * steady state).
+   */
+  private static final int WARM_UP_ROUNDS = 10;
+  /** The idle pause before each timed run ({@link #settle}). */
+  private static final long SETTLE_MILLIS = 200;
   private static final Path DIRECTORY = Path.of("target", "ort-benchmark");
   private static final Path EXPORT_SCRIPT = Path.of("tools", "onnx-export", "export_bert.py");
   /** The weights both sides run when none are given. */
@@ -88,9 +97,9 @@ public final class OrtBenchmark {
           System.out.printf("- bert4j: %s; ONNX Runtime %s (Java API, all graph optimisations, %d "
               + "intra-op threads, sequential)%n", kernels.name(), env.getVersion(), threads);
           System.out.printf("- ONNX Runtime's kernels in one run: %s%n", kernelsRun);
-          System.out.printf("- weights: %s (%s); %d alternating rounds per case after one warm-up "
-              + "each; Java %s%n", weights, onnx.getFileName(), repeats,
-              System.getProperty("java.version"));
+          System.out.printf("- weights: %s (%s); %d alternating rounds per case after %d untimed "
+              + "ones, each timed run after a %d ms pause; Java %s%n", weights, onnx.getFileName(),
+              repeats, WARM_UP_ROUNDS, SETTLE_MILLIS, System.getProperty("java.version"));
           List<String> rows = new ArrayList<>();
           boolean agree = true;
           for (int[] c : CASES) {
@@ -160,16 +169,24 @@ public final class OrtBenchmark {
       Outputs ours = model.forward(input);
       double sequenceDiff = maxAbsDifference(ours.sequenceOutput(), expectedSequence);
       double pooledDiff = maxAbsDifference(ours.pooledOutput(), expectedPooled);
+      for (int r = 0; r < WARM_UP_ROUNDS; r++) {
+        model.forward(input);
+        reference.forward(input);
+        run(session, feeds);
+      }
       double[] times = new double[repeats];
       double[] float32Times = new double[repeats];
       double[] theirs = new double[repeats];
       for (int r = 0; r < repeats; r++) {
+        settle();
         long start = System.nanoTime();
         model.forward(input);
         times[r] = (System.nanoTime() - start) / 1e6;
+        settle();
         start = System.nanoTime();
         reference.forward(input);
         float32Times[r] = (System.nanoTime() - start) / 1e6;
+        settle();
         start = System.nanoTime();
         run(session, feeds);
         theirs[r] = (System.nanoTime() - start) / 1e6;
@@ -212,7 +229,10 @@ public final class OrtBenchmark {
     return onnx;
   }
 
-  /** Times {@code repeats} alternating rounds of one case after a warm-up, whose outputs are compared. */
+  /**
+   * Times {@code repeats} alternating rounds of one case after the untimed ones, the first of which
+   * compares the outputs.
+   */
   private static Result measure(OrtEnvironment env, OrtSession session, Kernels kernels, Path weights,
       int batch, int seq, int repeats) throws IOException, OrtException {
     Batch input = tokens(batch, seq, seq, 1000L * batch + seq);
@@ -220,12 +240,18 @@ public final class OrtBenchmark {
         Feeds feeds = new Feeds(env, input)) {
       model.load(weights);
       double[] diff = difference(model.forward(input), run(session, feeds));
+      for (int r = 0; r < WARM_UP_ROUNDS; r++) {
+        model.forward(input);
+        run(session, feeds);
+      }
       double[] ours = new double[repeats];
       double[] theirs = new double[repeats];
       for (int r = 0; r < repeats; r++) {
+        settle();
         long start = System.nanoTime();
         model.forward(input);
         ours[r] = (System.nanoTime() - start) / 1e6;
+        settle();
         start = System.nanoTime();
         run(session, feeds);
         theirs[r] = (System.nanoTime() - start) / 1e6;
@@ -387,6 +413,20 @@ public final class OrtBenchmark {
     counts.forEach((op, n) -> text.append(text.length() == 0 ? "" : ", ").append(op).append(" ×")
         .append(n));
     return text.toString();
+  }
+
+  /**
+   * Lets the cores go idle before a timed run: ONNX Runtime's intra-op threads spin after each run
+   * (its default), bert4j's workers briefly too, and without a pause the next round of the other
+   * library starts against them.
+   */
+  private static void settle() {
+    try {
+      Thread.sleep(SETTLE_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted between rounds", e);
+    }
   }
 
   private static double median(double[] times) {
