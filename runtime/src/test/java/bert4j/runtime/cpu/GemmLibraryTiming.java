@@ -16,7 +16,7 @@ import java.util.Random;
 /**
  * The linear layers' products at BERT-base's shapes (rows 128 and 1024 × 768 × 2304, × 768 × 768,
  * × 768 × 3072, × 3072 × 768) through each library bert4j could use, alternating within each
- * repetition: the bare OpenBLAS sgemm and oneDNN float32 matmul (weights pre-packed), then whole
+ * repetition (each a block of five calls): the bare OpenBLAS sgemm and oneDNN float32 matmul (weights pre-packed), then whole
  * linear layers (product and bias) on {@link CpuKernels} in float32 (oneDNN's matmul on the weights
  * as they lie, where oneDNN loads), bf16 and int8 (oneDNN, activations converted at each call).
  * Prints GFLOP/s medians (2·rows·in·out per product). Not a test: run it by hand,
@@ -26,6 +26,11 @@ public final class GemmLibraryTiming {
   private static final int[][] SHAPES = {
       {128, 768, 2304}, {128, 768, 768}, {128, 768, 3072}, {128, 3072, 768},
       {1024, 768, 2304}, {1024, 768, 768}, {1024, 768, 3072}, {1024, 3072, 768}};
+  /**
+   * Products run back to back per timing: alternating single calls let one library's idle threads
+   * (OpenMP's, a CpuKernels pool's) slow the next library's short 128-row products.
+   */
+  private static final int BLOCK = 5;
   private static final String[] COLUMNS = {"OpenBLAS sgemm", "oneDNN f32 matmul, packed weights",
       "linear FLOAT32", "linear BF16", "linear INT8"};
 
@@ -79,20 +84,23 @@ public final class GemmLibraryTiming {
       slices[k] = new Slice[] {new Slice(arena, 0), new Slice(params, 0), new Slice(params, w.length),
           new Slice(arena, x.length), new Slice(arena, x.length + (long) rows * out)};
     }
+    Runnable[] columns = new Runnable[COLUMNS.length];
+    columns[0] = () -> Blas.gemm(false, true, rows, out, in, 1f, xb.position(0), in,
+        wb.position(0), in, 0f, yb.position(0), out);
+    columns[1] = matmul::run;
+    for (int k = 0; k < kernels.length; k++) {
+      CpuKernels kernel = kernels[k];
+      Slice[] s = slices[k];
+      columns[2 + k] = () -> kernel.linear(s[0], in, s[1], s[2], null, s[3], s[4], rows, in, out);
+    }
     double[][] times = new double[COLUMNS.length][reps + 1];
     for (int r = 0; r <= reps; r++) {
-      long t = System.nanoTime();
-      Blas.gemm(false, true, rows, out, in, 1f, xb.position(0), in, wb.position(0), in, 0f,
-          yb.position(0), out);
-      times[0][r] = System.nanoTime() - t;
-      t = System.nanoTime();
-      matmul.run();
-      times[1][r] = System.nanoTime() - t;
-      for (int k = 0; k < kernels.length; k++) {
-        Slice[] s = slices[k];
-        t = System.nanoTime();
-        kernels[k].linear(s[0], in, s[1], s[2], null, s[3], s[4], rows, in, out);
-        times[2 + k][r] = System.nanoTime() - t;
+      for (int c = 0; c < columns.length; c++) {
+        long t = System.nanoTime();
+        for (int i = 0; i < BLOCK; i++) {
+          columns[c].run();
+        }
+        times[c][r] = (System.nanoTime() - t) / (double) BLOCK;
       }
     }
     matmul.close();
