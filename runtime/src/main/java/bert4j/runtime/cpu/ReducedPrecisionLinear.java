@@ -123,7 +123,9 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     return true;
   }
 
+  /** Runs a primitive on as many OpenMP threads as the backend has (OpenMP's setting is per thread). */
   private void execute(long primitive, Memory args, int count, String what) {
+    OpenMpNative.omp_set_num_threads(pool.threads());
     check(OneDnnNative.dnnl_primitive_execute(primitive, stream, count, Pointer.nativeValue(args)),
         "dnnl_primitive_execute (" + what + ")");
     check(OneDnnNative.dnnl_stream_wait(stream), "dnnl_stream_wait");
@@ -292,6 +294,7 @@ final class ReducedPrecisionLinear implements AutoCloseable {
   // ---- primitives per shape ----
 
   private Plan plan(Shape shape) {
+    OpenMpNative.omp_set_num_threads(pool.threads());
     Product product = new Product(shape.in, shape.out);
     int lowType = precision == Precision.BF16 ? OneDnnNative.BF16 : OneDnnNative.S8;
     long srcDesc = desc(new long[] {shape.rows, shape.in}, lowType, new long[] {shape.in, 1});
