@@ -622,13 +622,13 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   /** Stops the worker threads; memory stays usable until closed itself. */
   @Override
   public void close() {
-    if (!closed && reduced != null) {
-      reduced.close();
-    }
-    if (!closed && products != null) {
-      products.close();
-    }
     if (!closed) {
+      if (reduced != null) {
+        reduced.close();
+      }
+      if (products != null) {
+        products.close();
+      }
       attention.close();
     }
     closed = true;
