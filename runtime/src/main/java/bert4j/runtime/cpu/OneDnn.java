@@ -86,6 +86,34 @@ final class OneDnn {
     }
   }
 
+  /** A memory descriptor of {@code dims} in {@code type} with the given strides (in elements). */
+  static long descriptor(long[] dims, int type, long[] strides) {
+    long[] d = new long[1];
+    check(OneDnnNative.dnnl_memory_desc_create_with_strides(d, dims.length, dims, type, strides),
+        "dnnl_memory_desc_create_with_strides");
+    return d[0];
+  }
+
+  /** A memory object of {@code desc} at {@code address} (0: set per call; {@code ALLOCATE}: owned). */
+  static long memory(long engine, long desc, long address) {
+    long[] m = new long[1];
+    check(OneDnnNative.dnnl_memory_create(m, desc, engine, address), "dnnl_memory_create");
+    return m[0];
+  }
+
+  /**
+   * A {@code dnnl_exec_arg_t} list with these argument ids, 16 bytes each (int id, then the memory
+   * handle at +8, which the caller sets).
+   */
+  static com.sun.jna.Memory arguments(int... ids) {
+    com.sun.jna.Memory args = new com.sun.jna.Memory(16L * ids.length);
+    args.clear();
+    for (int i = 0; i < ids.length; i++) {
+      args.setInt(16L * i, ids[i]);
+    }
+    return args;
+  }
+
   private static Loaded load() {
     try {
       Path directory = Path.of(System.getProperty("java.io.tmpdir"),

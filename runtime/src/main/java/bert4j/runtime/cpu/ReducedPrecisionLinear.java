@@ -12,24 +12,18 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
 
 /**
  * Linear layers act(x·wᵀ + bias) in bf16 or int8 through oneDNN's matmul primitive, for inference,
- * the bias and activation applied by oneDNN as it writes the product. Each weight matrix is
- * converted (bf16) or quantised per output channel (int8, symmetric, scale = max |w| / 127) and
- * reordered into oneDNN's packed layout once, on first use; it is prepared again after anything
- * writes to the memory holding it (loading weights writes through {@link CpuKernels}, which reports
- * it here), and freed once that memory is closed (at the next preparation). Activations are
- * converted at each call by a oneDNN reorder: to bf16, or to int8 with one scale for the matrix
- * (max |x| / 127, found in Java; oneDNN 3.8's int8 matmul refuses per-row source scales here,
- * status 3).
- * Primitives are cached per shape; the packed layout is chosen per weight shape at the first row
- * count seen and kept for every other. A shape oneDNN cannot run in that layout returns false, and
- * the caller runs it in float32.
+ * the bias and activation applied by oneDNN as it writes the product, on weights packed once
+ * ({@link PackedWeights}). Activations are converted at each call by a oneDNN reorder: to bf16, or
+ * to int8 with one scale for the matrix (max |x| / 127, found in Java; oneDNN 3.8's int8 matmul
+ * refuses per-row source scales here, status 3). Primitives are cached per shape; the packed layout
+ * is chosen per weight shape at the first row count seen and kept for every other. A shape oneDNN
+ * cannot run in that layout returns false, and the caller runs it in float32.
  */
 final class ReducedPrecisionLinear implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ReducedPrecisionLinear.class.getName());
@@ -41,8 +35,7 @@ final class ReducedPrecisionLinear implements AutoCloseable {
   private final long stream;
   private final ParallelRows pool;
   private final int lowBytes;
-  private final Map<CpuWindow, long[]> generations = new IdentityHashMap<>();
-  private final Map<WeightKey, PreparedWeights> prepared = new HashMap<>();
+  private final PackedWeights weights;
   private final Map<Product, Long> layouts = new HashMap<>();
   /** The matmul descriptors whose weights layouts {@link #layouts} holds (they own them). */
   private final List<Long> layoutOwners = new ArrayList<>();
@@ -77,14 +70,17 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     check(OneDnnNative.dnnl_stream_create(s, engine, OneDnnNative.STREAM_IN_ORDER),
         "dnnl_stream_create");
     this.stream = s[0];
+    this.weights = new PackedWeights(precision, engine, pool.threads());
   }
 
   /** Records that {@code window} was written: weights prepared from it are stale. */
   void written(CpuWindow window) {
-    long[] generation = generations.get(window);
-    if (generation != null) {
-      generation[0]++;
-    }
+    weights.written(window);
+  }
+
+  /** How many weight matrices are held prepared. */
+  int preparedCount() {
+    return weights.count();
   }
 
   /**
@@ -104,13 +100,13 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     if (plan.matmul == 0) {
       return false;
     }
-    PreparedWeights weights = weights(w, wOff, in, outWidth, plan.weightsDesc);
+    PackedWeights.Packed packed = weights.get(w, wOff, in, outWidth, plan.weightsDesc);
     ensureLowSource((long) rows * in * lowBytes);
     if (precision == Precision.INT8) {
       float max = absoluteMax(x.floats(), xOff, xStride, rows, in);
       sourceScale.put(0, max > 0f ? max / 127f : 1f);
       set(plan.sourceScale, sourceScaleAddress);
-      plan.matmulArgs.setLong(Plan.WEIGHT_SCALES * ARG_BYTES + 8, weights.scales);
+      plan.matmulArgs.setLong(Plan.WEIGHT_SCALES * ARG_BYTES + 8, packed.scales());
     }
     set(plan.reorderFrom, x.address() + 4L * xOff);
     execute(plan.reorder, plan.reorderArgs, plan.reorderArguments, "reorder of the source");
@@ -118,12 +114,12 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     if (bias != null) {
       set(plan.bias, bias.address() + 4L * biasOff);
     }
-    plan.matmulArgs.setLong(ARG_BYTES + 8, weights.memory);
+    plan.matmulArgs.setLong(ARG_BYTES + 8, packed.memory());
     execute(plan.matmul, plan.matmulArgs, plan.arguments, "matmul");
     return true;
   }
 
-  /** Runs a primitive on as many OpenMP threads as the backend has (OpenMP's setting is per thread). */
+  /** Runs a primitive on as many OpenMP threads as the backend has (OpenMP's team is per thread). */
   private void execute(long primitive, Memory args, int count, String what) {
     OpenMpNative.omp_set_num_threads(pool.threads());
     check(OneDnnNative.dnnl_primitive_execute(primitive, stream, count, Pointer.nativeValue(args)),
@@ -154,10 +150,10 @@ final class ReducedPrecisionLinear implements AutoCloseable {
   // ---- activations, int8 ----
 
   /**
-   * max |x| over the matrix, the int8 source's scale × 127: one scale for the whole matrix (symmetric),
-   * as ONNX Runtime's dynamic quantisation does, since oneDNN's int8 matmul takes one source scale
-   * (it has no per-row one on this build); the reorder then quantises and the matmul applies the
-   * scale, bias and activation.
+   * max |x| over the matrix, the int8 source's scale × 127: one scale for the whole matrix
+   * (symmetric), as ONNX Runtime's dynamic quantisation does, since oneDNN's int8 matmul takes one
+   * source scale (it has no per-row one on this build); the reorder then quantises and the matmul
+   * applies the scale, bias and activation.
    */
   private float absoluteMax(FloatBuffer x, int xOff, int xStride, int rows, int in) {
     for (int t = 0; t < rowFloats.length; t++) {
@@ -193,114 +189,17 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     threadMax[thread] = max;
   }
 
-  // ---- weights ----
-
-  private PreparedWeights weights(CpuWindow w, int wOff, int in, int outWidth, long layout) {
-    long[] generation = generations.computeIfAbsent(w, k -> new long[1]);
-    WeightKey key = new WeightKey(w, wOff, in, outWidth);
-    PreparedWeights p = prepared.get(key);
-    if (p != null && p.generation == generation[0]) {
-      return p;
-    }
-    if (p != null) {
-      p.free();
-    }
-    forgetClosedMemory();
-    p = prepare(w, wOff, in, outWidth, layout, generation[0]);
-    prepared.put(key, p);
-    return p;
-  }
-
-  /** Frees the prepared copies of weights whose memory was closed (its model is gone). */
-  private void forgetClosedMemory() {
-    prepared.entrySet().removeIf(e -> {
-      boolean gone = e.getKey().window().closed();
-      if (gone) {
-        e.getValue().free();
-      }
-      return gone;
-    });
-    generations.keySet().removeIf(CpuWindow::closed);
-  }
-
-  /** How many weight matrices are held prepared. */
-  int preparedCount() {
-    return prepared.size();
-  }
-
-  private PreparedWeights prepare(CpuWindow w, int wOff, int in, int outWidth, long layout,
-      long generation) {
-    long[] dims = {in, outWidth};
-    long[] transposed = {1, in};
-    long sourceDesc;
-    long sourceAddress;
-    ByteBuffer quantized = null;
-    ByteBuffer scales = null;
-    if (precision == Precision.BF16) {
-      sourceDesc = desc(dims, OneDnnNative.F32, transposed);
-      sourceAddress = w.address() + 4L * wOff;
-    } else {
-      quantized = ByteBuffer.allocateDirect(in * outWidth);
-      scales = ByteBuffer.allocateDirect(4 * outWidth).order(ByteOrder.nativeOrder());
-      FloatBuffer ws = w.floats();
-      float[] row = new float[in];
-      byte[] q = new byte[in];
-      for (int o = 0; o < outWidth; o++) {
-        ws.get(wOff + o * in, row, 0, in);
-        float max = 0f;
-        for (float v : row) {
-          max = Math.max(max, Math.abs(v));
-        }
-        float inverse = max > 0f ? 127f / max : 0f;
-        for (int i = 0; i < in; i++) {
-          q[i] = (byte) Math.rint(row[i] * inverse);
-        }
-        quantized.put(o * in, q, 0, in);
-        scales.putFloat(4 * o, max / 127f);
-      }
-      sourceDesc = desc(dims, OneDnnNative.S8, transposed);
-      sourceAddress = Pointer.nativeValue(Native.getDirectBufferPointer(quantized));
-    }
-    long source = memory(sourceDesc, sourceAddress);
-    long packed = memory(layout, OneDnnNative.ALLOCATE);
-    reorder(sourceDesc, source, layout, packed);
-    OneDnnNative.dnnl_memory_destroy(source);
-    OneDnnNative.dnnl_memory_desc_destroy(sourceDesc);
-    long scaleMemory = 0;
-    if (scales != null) {
-      long scaleDesc = desc(new long[] {outWidth}, OneDnnNative.F32, new long[] {1});
-      scaleMemory = memory(scaleDesc, Pointer.nativeValue(Native.getDirectBufferPointer(scales)));
-      OneDnnNative.dnnl_memory_desc_destroy(scaleDesc);
-    }
-    return new PreparedWeights(packed, scaleMemory, scales, generation);
-  }
-
-  private void reorder(long fromDesc, long from, long toDesc, long to) {
-    long[] pd = new long[1];
-    check(OneDnnNative.dnnl_reorder_primitive_desc_create(pd, fromDesc, engine, toDesc, engine, 0),
-        "dnnl_reorder_primitive_desc_create");
-    long[] primitive = new long[1];
-    check(OneDnnNative.dnnl_primitive_create(primitive, pd[0]), "dnnl_primitive_create (reorder)");
-    try (Memory args = args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST)) {
-      args.setLong(8, from);
-      args.setLong(ARG_BYTES + 8, to);
-      execute(primitive[0], args, 2, "weights reorder");
-    } finally {
-      OneDnnNative.dnnl_primitive_destroy(primitive[0]);
-      OneDnnNative.dnnl_primitive_desc_destroy(pd[0]);
-    }
-  }
-
   // ---- primitives per shape ----
 
   private Plan plan(Shape shape) {
     OpenMpNative.omp_set_num_threads(pool.threads());
     Product product = new Product(shape.in, shape.out);
     int lowType = precision == Precision.BF16 ? OneDnnNative.BF16 : OneDnnNative.S8;
-    long srcDesc = desc(new long[] {shape.rows, shape.in}, lowType, new long[] {shape.in, 1});
-    long dstDesc = desc(new long[] {shape.rows, shape.out}, OneDnnNative.F32,
+    long srcDesc = OneDnn.descriptor(new long[] {shape.rows, shape.in}, lowType,
+        new long[] {shape.in, 1});
+    long dstDesc = OneDnn.descriptor(new long[] {shape.rows, shape.out}, OneDnnNative.F32,
         new long[] {shape.out, 1});
-    long biasDesc = shape.bias ? desc(new long[] {1, shape.out}, OneDnnNative.F32,
+    long biasDesc = shape.bias ? OneDnn.descriptor(new long[] {1, shape.out}, OneDnnNative.F32,
         new long[] {shape.out, 1}) : 0;
     long[] a = new long[1];
     check(OneDnnNative.dnnl_primitive_attr_create(a), "dnnl_primitive_attr_create");
@@ -315,8 +214,9 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     if (shape.activation != null) {
       check(OneDnnNative.dnnl_post_ops_create(a), "dnnl_post_ops_create");
       postOps = a[0];
-      check(OneDnnNative.dnnl_post_ops_append_eltwise(postOps, OneDnnSgemm.eltwise(shape.activation),
-          shape.activation == Activation.SWISH ? 1f : 0f, 0f), "dnnl_post_ops_append_eltwise");
+      check(OneDnnNative.dnnl_post_ops_append_eltwise(postOps,
+          OneDnnSgemm.eltwise(shape.activation), shape.activation == Activation.SWISH ? 1f : 0f,
+          0f), "dnnl_post_ops_append_eltwise");
       check(OneDnnNative.dnnl_primitive_attr_set_post_ops(attr, postOps),
           "dnnl_primitive_attr_set_post_ops");
     }
@@ -360,14 +260,14 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     check(OneDnnNative.dnnl_primitive_create(primitive, pd[0]), "dnnl_primitive_create (matmul)");
     OneDnnNative.dnnl_primitive_desc_destroy(pd[0]);
     plan.matmul = primitive[0];
-    plan.src = memory(srcDesc, lowSourceAddress);
-    plan.dst = memory(dstDesc, 0);
+    plan.src = OneDnn.memory(engine, srcDesc, lowSourceAddress);
+    plan.dst = OneDnn.memory(engine, dstDesc, 0);
     List<Integer> ids = new ArrayList<>(List.of(OneDnnNative.ARG_SRC, OneDnnNative.ARG_WEIGHTS,
         OneDnnNative.ARG_DST));
     List<Long> memories = new ArrayList<>(List.of(plan.src, 0L, plan.dst));
     if (precision == Precision.INT8) {
-      long scaleDesc = desc(new long[] {1}, OneDnnNative.F32, new long[] {1});
-      plan.sourceScale = memory(scaleDesc, 0);
+      long scaleDesc = OneDnn.descriptor(new long[] {1}, OneDnnNative.F32, new long[] {1});
+      plan.sourceScale = OneDnn.memory(engine, scaleDesc, 0);
       OneDnnNative.dnnl_memory_desc_destroy(scaleDesc);
       ids.add(OneDnnNative.ARG_ATTR_SCALES | OneDnnNative.ARG_WEIGHTS);
       memories.add(0L);
@@ -375,16 +275,16 @@ final class ReducedPrecisionLinear implements AutoCloseable {
       memories.add(plan.sourceScale);
     }
     if (shape.bias) {
-      plan.bias = memory(biasDesc, 0);
+      plan.bias = OneDnn.memory(engine, biasDesc, 0);
       ids.add(OneDnnNative.ARG_BIAS);
       memories.add(plan.bias);
     }
     plan.arguments = ids.size();
-    plan.matmulArgs = args(ids.stream().mapToInt(Integer::intValue).toArray());
+    plan.matmulArgs = OneDnn.arguments(ids.stream().mapToInt(Integer::intValue).toArray());
     for (int i = 0; i < memories.size(); i++) {
       plan.matmulArgs.setLong((long) i * ARG_BYTES + 8, memories.get(i));
     }
-    long fromDesc = desc(new long[] {shape.rows, shape.in}, OneDnnNative.F32,
+    long fromDesc = OneDnn.descriptor(new long[] {shape.rows, shape.in}, OneDnnNative.F32,
         new long[] {shape.xStride, 1});
     long reorderAttr = 0;
     if (precision == Precision.INT8) {
@@ -402,12 +302,12 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     check(OneDnnNative.dnnl_primitive_create(primitive, rpd[0]), "dnnl_primitive_create (reorder)");
     OneDnnNative.dnnl_primitive_desc_destroy(rpd[0]);
     plan.reorder = primitive[0];
-    plan.reorderFrom = memory(fromDesc, 0);
+    plan.reorderFrom = OneDnn.memory(engine, fromDesc, 0);
     OneDnnNative.dnnl_memory_desc_destroy(fromDesc);
     plan.reorderArgs = precision == Precision.INT8
-        ? args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST,
+        ? OneDnn.arguments(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST,
             OneDnnNative.ARG_ATTR_SCALES | OneDnnNative.ARG_DST)
-        : args(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST);
+        : OneDnn.arguments(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST);
     plan.reorderArguments = precision == Precision.INT8 ? 3 : 2;
     plan.reorderArgs.setLong(8, plan.reorderFrom);
     plan.reorderArgs.setLong(ARG_BYTES + 8, plan.src);
@@ -433,34 +333,9 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     return d[0];
   }
 
-  private static long desc(long[] dims, int type, long[] strides) {
-    long[] d = new long[1];
-    check(OneDnnNative.dnnl_memory_desc_create_with_strides(d, dims.length, dims, type, strides),
-        "dnnl_memory_desc_create_with_strides");
-    return d[0];
-  }
-
-  private long memory(long desc, long address) {
-    long[] m = new long[1];
-    check(OneDnnNative.dnnl_memory_create(m, desc, engine, address), "dnnl_memory_create");
-    return m[0];
-  }
-
-  private static Memory args(int... ids) {
-    Memory args = new Memory((long) ARG_BYTES * ids.length);
-    args.clear();
-    for (int i = 0; i < ids.length; i++) {
-      args.setInt((long) i * ARG_BYTES, ids[i]);
-    }
-    return args;
-  }
-
   @Override
   public void close() {
-    for (PreparedWeights p : prepared.values()) {
-      p.free();
-    }
-    prepared.clear();
+    weights.close();
     for (Plan plan : plans.values()) {
       plan.free();
     }
@@ -473,26 +348,12 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     OneDnnNative.dnnl_stream_destroy(stream);
   }
 
-  /** A weight matrix: where it lives and its shape. */
-  private record WeightKey(CpuWindow window, int offset, int in, int out) {}
-
   /** A weight shape, whose packed layout every row count shares. */
   private record Product(int in, int out) {}
 
   /** One product's shape: rows, in, out, the input's row stride, a bias or not, the activation. */
   private record Shape(int rows, int in, int out, int xStride, boolean bias,
       Activation activation) {}
-
-  /** One weight matrix in oneDNN's packed layout (and its per-channel scales for int8). */
-  private record PreparedWeights(long memory, long scales, ByteBuffer scaleValues,
-      long generation) {
-    void free() {
-      OneDnnNative.dnnl_memory_destroy(memory);
-      if (scales != 0) {
-        OneDnnNative.dnnl_memory_destroy(scales);
-      }
-    }
-  }
 
   /** The primitives and memory objects of one shape; {@code matmul == 0}: run it in float32. */
   private static final class Plan {
