@@ -182,17 +182,13 @@ final class OneDnnSgemm implements AutoCloseable {
 
   /** A row-major [rows, columns] operand, stored transposed (column-major) where {@code trans}. */
   private static long desc(int rows, int columns, boolean trans, int leading) {
-    long[] strides = trans ? new long[] {1, leading} : new long[] {leading, 1};
-    long[] d = new long[1];
-    check(OneDnnNative.dnnl_memory_desc_create_with_strides(d, 2, new long[] {rows, columns},
-        OneDnnNative.F32, strides), "dnnl_memory_desc_create_with_strides");
-    return d[0];
+    return OneDnn.descriptor(new long[] {rows, columns}, OneDnnNative.F32,
+        trans ? new long[] {1, leading} : new long[] {leading, 1});
   }
 
+  /** A memory object of {@code desc} whose data pointer is set per call. */
   private long memory(long desc) {
-    long[] m = new long[1];
-    check(OneDnnNative.dnnl_memory_create(m, desc, engine, 0), "dnnl_memory_create");
-    return m[0];
+    return OneDnn.memory(engine, desc, 0);
   }
 
   private static void set(long memory, long address) {

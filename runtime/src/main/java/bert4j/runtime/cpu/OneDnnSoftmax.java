@@ -53,10 +53,7 @@ final class OneDnnSoftmax implements AutoCloseable {
       return;
     }
     free();
-    long[] d = new long[1];
-    check(OneDnnNative.dnnl_memory_desc_create_with_strides(d, 2, new long[] {n, n},
-        OneDnnNative.F32, new long[] {n, 1}), "dnnl_memory_desc_create_with_strides");
-    long desc = d[0];
+    long desc = OneDnn.descriptor(new long[] {n, n}, OneDnnNative.F32, new long[] {n, 1});
     long[] pd = new long[1];
     OpenMpNative.omp_set_num_threads(1);
     try {
@@ -66,14 +63,12 @@ final class OneDnnSoftmax implements AutoCloseable {
       long[] p = new long[1];
       check(OneDnnNative.dnnl_primitive_create(p, pd[0]), "dnnl_primitive_create (softmax)");
       primitive = p[0];
-      long[] m = new long[1];
       for (int t = 0; t < threads; t++) {
-        check(OneDnnNative.dnnl_memory_create(m, desc, engine, 0), "dnnl_memory_create");
-        memories[t] = m[0];
+        memories[t] = OneDnn.memory(engine, desc, 0);
         args[t].setInt(0, OneDnnNative.ARG_SRC);
-        args[t].setLong(8, m[0]);
+        args[t].setLong(8, memories[t]);
         args[t].setInt(ARG_BYTES, OneDnnNative.ARG_DST);
-        args[t].setLong(ARG_BYTES + 8, m[0]);
+        args[t].setLong(ARG_BYTES + 8, memories[t]);
       }
     } finally {
       if (pd[0] != 0) {
