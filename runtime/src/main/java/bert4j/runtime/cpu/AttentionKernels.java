@@ -72,15 +72,15 @@ final class AttentionKernels implements AutoCloseable {
   private final ParallelRows.Task forwardPairs = this::forwardPairs;
   private final ParallelRows.Task backwardPairs = this::backwardPairs;
 
-  /** {@code dnnl} null: OpenBLAS products and the Java row pass. */
-  AttentionKernels(ParallelRows pool, Scratch[] scratch, OneDnn dnnl) {
+  /**
+   * {@code dnnl} null: OpenBLAS products and the Java row pass; else {@code products} are each pool
+   * thread's (the backend's, closed by it).
+   */
+  AttentionKernels(ParallelRows pool, Scratch[] scratch, OneDnn dnnl, OneDnnSgemm[] products) {
     this.pool = pool;
     this.scratch = scratch;
     this.rowSoftmax = dnnl == null ? null : new OneDnnSoftmax(dnnl, pool.threads());
-    this.products = dnnl == null ? null : new OneDnnSgemm[pool.threads()];
-    for (int t = 0; products != null && t < products.length; t++) {
-      products[t] = new OneDnnSgemm(dnnl, 1);
-    }
+    this.products = dnnl == null ? null : products;
     this.dropped = new CpuWindow[pool.threads()];
     this.softmax = new MaskedSoftmax[scratch.length];
     for (int i = 0; i < softmax.length; i++) {
@@ -250,9 +250,6 @@ final class AttentionKernels implements AutoCloseable {
   public void close() {
     if (rowSoftmax != null) {
       rowSoftmax.close();
-      for (OneDnnSgemm p : products) {
-        p.close();
-      }
     }
   }
 

@@ -30,11 +30,13 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final Precision precision;
   /** The bf16 or int8 forward of linear layers; null in float32. */
   private final ReducedPrecisionLinear reduced;
-  private final OneDnnSgemm products;
+  /** Each pool thread's oneDNN products; null where oneDNN did not load. */
+  private final OneDnnSgemm[] products;
   private final LayerNormKernels layerNorm;
   private final ConditionalLayerNormKernels conditionalLayerNorm;
   private final RmsNormKernels rmsNorm;
   private final AddKernels add;
+  private final ColumnCopyKernels columnCopy;
   private final ElementwiseKernels elementwise;
   private final RelativeBiasKernels relativeBias;
   private final DecoderAttentionKernels decoderAttention;
@@ -116,17 +118,18 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.precision = ReducedPrecision.effective(requested, unavailable);
     this.reduced = precision == Precision.FLOAT32 ? null
         : new ReducedPrecisionLinear(precision, OneDnn.get(), pool);
-    this.products = OneDnn.get() == null ? null : new OneDnnSgemm(OneDnn.get(), threads);
+    this.products = OneDnn.get() == null ? null : OneDnnSgemm.perThread(OneDnn.get(), threads);
     this.linear = new LinearKernels(pool, scratch, activations, products);
     this.layerNorm = new LayerNormKernels(pool, scratch);
     this.conditionalLayerNorm = new ConditionalLayerNormKernels(pool, scratch);
     this.rmsNorm = new RmsNormKernels(pool, scratch);
     this.add = new AddKernels(pool, scratch);
+    this.columnCopy = new ColumnCopyKernels(pool);
     this.elementwise = new ElementwiseKernels(pool, scratch);
     this.relativeBias = new RelativeBiasKernels(pool, scratch);
     this.decoderAttention = new DecoderAttentionKernels(pool);
     this.rotary = new RotaryKernels(pool, scratch);
-    this.attention = new AttentionKernels(pool, scratch, OneDnn.get());
+    this.attention = new AttentionKernels(pool, scratch, OneDnn.get(), products);
     this.cachedAttention = new CachedAttentionKernels(pool, scratch);
     this.unfusedAttention = new UnfusedAttentionKernels(pool);
     this.attentionNormalization = new AttentionNormalizationKernels(pool, scratch);
@@ -378,13 +381,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   @Override
   protected void doCopyColumns(Slice source, int sourceWidth, int sourceColumn, Slice target,
       int targetWidth, int targetColumn, int rows, int width) {
-    FloatBuffer from = cpu(source).floats();
-    FloatBuffer to = cpu(target).floats();
-    int s = offset(source) + sourceColumn;
-    int t = offset(target) + targetColumn;
-    for (int r = 0; r < rows; r++) {
-      to.put(t + r * targetWidth, from, s + r * sourceWidth, width);
-    }
+    columnCopy.copy(cpu(source).floats(), offset(source) + sourceColumn, sourceWidth,
+        cpu(target).floats(), offset(target) + targetColumn, targetWidth, rows, width);
   }
 
   @Override
@@ -627,7 +625,9 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
         reduced.close();
       }
       if (products != null) {
-        products.close();
+        for (OneDnnSgemm p : products) {
+          p.close();
+        }
       }
       attention.close();
     }

@@ -4,12 +4,21 @@ import bert4j.dsl.Activation;
 import java.nio.FloatBuffer;
 
 /**
- * Dense layers: pre = x·wᵀ + bias by oneDNN's matmul where oneDNN loaded ({@link OneDnnSgemm}), else
- * by one multi-threaded OpenBLAS sgemm and the bias in the epilogue; a single row (a decoding step's)
- * by OpenBLAS's sgemv (OpenBLAS's sgemm with one row took 6–15 ms for a 3072 × 768 weight against
- * 0.7–2.4 ms for sgemv, on 2 busy cores); then the activation epilogue, or, where pre is out (a model
- * created for inference keeps no pre), oneDNN applies the activation as it writes the product; the backward is two sgemms (dx = dPre·w, dw += dPreᵀ·x) and deterministic column sums for
- * dBias. Arguments are checked by {@link CpuKernels}.
+ * Dense layers: pre = x·wᵀ + bias by oneDNN's matmul where oneDNN loaded, else by one multi-threaded
+ * OpenBLAS sgemm and the bias in the epilogue; a single row (a decoding step's) by OpenBLAS's sgemv
+ * (OpenBLAS's sgemm with one row took 6–15 ms for a 3072 × 768 weight against 0.7–2.4 ms for sgemv,
+ * on 2 busy cores); then the activation epilogue, or, where pre is out (a model created for inference
+ * keeps no pre), oneDNN applies the activation as it writes the product. The backward is two sgemms
+ * (dx = dPre·w, dw += dPreᵀ·x) and deterministic column sums for dBias. Arguments are checked by
+ * {@link CpuKernels}.
+ *
+ * <p>oneDNN's products run on the backend's own pool: the output columns are cut into one block per
+ * pool thread and each thread runs its block with its own single-threaded {@link OneDnnSgemm}, so
+ * the whole forward has one set of threads. With oneDNN's OpenMP team doing the split, its thread
+ * slept between products (bert4j's workers need the cores in between) and woke slowly once the
+ * cores had been idle: BERT-base at 1 × 128 took 96–104 ms after a 200 ms pause against 76–80 back
+ * to back, and bert4j / ONNX Runtime at 1 × 128 was 1.15; on the one pool 78 and 74 ms, and 0.89
+ * ({@code OrtBenchmark}, AMD EPYC Zen 5, 2 cores, 2026-12-01).
  */
 final class LinearKernels {
   /** Columns per task of the dBias column sums. */
@@ -18,8 +27,14 @@ final class LinearKernels {
   private final ParallelRows pool;
   private final Scratch[] scratch;
   private final ActivationKernels activations;
-  /** Where oneDNN loaded, the products' library ({@link OneDnnSgemm}); else null: OpenBLAS. */
-  private final OneDnnSgemm products;
+  /** Narrowest column block worth a thread of its own. */
+  private static final int MIN_BLOCK_COLUMNS = 64;
+
+  /**
+   * Where oneDNN loaded, each pool thread's single-threaded products ({@link OneDnnSgemm}); else
+   * null: OpenBLAS.
+   */
+  private final OneDnnSgemm[] products;
 
   private FloatBuffer matrix;
   private int matrixOff;
@@ -28,9 +43,23 @@ final class LinearKernels {
   private int rows;
   private int width;
   private final ParallelRows.Task columnSums = this::columnSumBlocks;
+  private final ParallelRows.Task productBlocks = this::productBlocks;
+  private CpuWindow x;
+  private CpuWindow w;
+  private CpuWindow bias;
+  private CpuWindow y;
+  private int xOff;
+  private int xStride;
+  private int wOff;
+  private int biasOff;
+  private int yOff;
+  private int in;
+  private int outWidth;
+  private int blockColumns;
+  private Activation activation;
 
   LinearKernels(ParallelRows pool, Scratch[] scratch, ActivationKernels activations,
-      OneDnnSgemm products) {
+      OneDnnSgemm[] products) {
     this.pool = pool;
     this.scratch = scratch;
     this.activations = activations;
@@ -47,12 +76,11 @@ final class LinearKernels {
     if (rows == 1) {
       Blas.gemv(outWidth, in, w.view(0, 1, wOff), in, x.view(0, 0, xOff), pre.view(0, 2, preOff));
     } else if (products != null && pre == out && preOff == outOff) {
-      products.linear(x, xOff, xStride, w, wOff, bias, biasOff, activation, out, outOff, rows, in,
+      product(x, xOff, xStride, w, wOff, bias, biasOff, activation, out, outOff, rows, in,
           outWidth);
       return;
     } else if (products != null) {
-      products.linear(x, xOff, xStride, w, wOff, bias, biasOff, null, pre, preOff, rows, in,
-          outWidth);
+      product(x, xOff, xStride, w, wOff, bias, biasOff, null, pre, preOff, rows, in, outWidth);
       biasAdded = true;
     } else {
       Blas.gemm(false, true, rows, outWidth, in, 1f, x.view(0, 0, xOff), xStride,
@@ -60,6 +88,43 @@ final class LinearKernels {
     }
     activations.epilogue(pre.floats(), preOff, bias == null || biasAdded ? null : bias.floats(),
         biasOff, activation, out.floats(), outOff, rows, outWidth);
+  }
+
+  /**
+   * y = activation(x·wᵀ + bias) by oneDNN, the output columns in one block per pool thread (blocks a
+   * multiple of 16 columns wide, none narrower than {@link #MIN_BLOCK_COLUMNS}).
+   */
+  private void product(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow bias,
+      int biasOff, Activation activation, CpuWindow y, int yOff, int rows, int in, int outWidth) {
+    int blocks = Math.max(1, Math.min(pool.threads(), outWidth / MIN_BLOCK_COLUMNS));
+    this.x = x;
+    this.xOff = xOff;
+    this.xStride = xStride;
+    this.w = w;
+    this.wOff = wOff;
+    this.bias = bias;
+    this.biasOff = biasOff;
+    this.activation = activation;
+    this.y = y;
+    this.yOff = yOff;
+    this.rows = rows;
+    this.in = in;
+    this.outWidth = outWidth;
+    this.blockColumns = ((outWidth + blocks - 1) / blocks + 15) / 16 * 16;
+    try {
+      pool.run((outWidth + blockColumns - 1) / blockColumns, 2L * rows * in * blockColumns,
+          productBlocks);
+    } finally {
+      this.x = this.w = this.bias = this.y = null;
+    }
+  }
+
+  private void productBlocks(int thread, int from, int to) {
+    for (int block = from; block < to; block++) {
+      int c0 = block * blockColumns;
+      products[thread].linear(x, xOff, xStride, w, wOff + c0 * in, bias, biasOff + c0, activation,
+          y, yOff + c0, outWidth, rows, in, Math.min(blockColumns, outWidth - c0));
+    }
   }
 
   void backward(CpuWindow dPre, int dPreOff, CpuWindow x, int xOff, int xStride, CpuWindow w,

@@ -10,16 +10,17 @@ import java.util.Map;
 
 /**
  * Float32 products C = alpha·op(A)·op(B) (or C += op(A)·op(B), or a dense layer's
- * act(x·wᵀ + bias)), row-major, through oneDNN's matmul primitive on the operands where they lie: a transposed operand is described by its strides, so
- * nothing is copied or packed ahead and no memory is held besides the primitives. On the linear
- * layers' shapes it beats OpenBLAS 0.3.19's sgemm (AMD EPYC Zen 5, 2 cores, 2026-12-01: 310–340
- * against 240–270 GFLOP/s at 128 rows, 330–357 against 290–345 at 512 and 1,024 rows; the
- * {@code PlainProbe} columns of {@code GemmLibraryTiming}). A primitive is created per shape (rows,
- * columns, depth, transposes, leading dimensions, accumulate) and the most recently used
- * {@link #CAPACITY} are kept; alpha ≠ 1 is oneDNN's scale of the source, its value set per call.
- * oneDNN's OpenMP team is sized to this instance's thread count before each product and before a
- * primitive is made (OpenMP's setting is per calling thread), so an instance of 1 thread per pool
- * thread runs products side by side.
+ * act(x·wᵀ + bias)), row-major, through oneDNN's matmul primitive on the operands where they lie, on
+ * the calling thread alone: a transposed operand is described by its strides, so nothing is copied
+ * or packed ahead and no memory is held besides the primitives. On the linear layers' shapes it beats
+ * OpenBLAS 0.3.19's sgemm (AMD EPYC Zen 5, 2 cores, 2026-12-01: 310–340 against 240–270 GFLOP/s at
+ * 128 rows, 330–357 against 290–345 at 512 and 1,024 rows; the {@code PlainProbe} columns of
+ * {@code GemmLibraryTiming}). A primitive is created per shape (rows, columns, depth, transposes,
+ * leading dimensions, accumulate) and the most recently used {@link #CAPACITY} are kept; alpha ≠ 1
+ * is oneDNN's scale of the source, its value set per call. oneDNN's OpenMP team is set to 1 before
+ * each product and before a primitive is made (OpenMP's setting is per calling thread): the backend
+ * keeps one instance per pool thread and splits a product's work between them itself
+ * ({@link LinearKernels}), so OpenMP's own threads never wake for float32.
  */
 final class OneDnnSgemm implements AutoCloseable {
   /** Shapes whose primitives are kept (the least recently used beyond it is destroyed). */
@@ -29,7 +30,6 @@ final class OneDnnSgemm implements AutoCloseable {
 
   private final long engine;
   private final long stream;
-  private final int threads;
   /** The key each product is looked up with, refilled per call (the map keeps copies). */
   private final Shape lookup = new Shape();
   private final Map<Shape, Product> products = new LinkedHashMap<>(16, 0.75f, true) {
@@ -43,9 +43,17 @@ final class OneDnnSgemm implements AutoCloseable {
     }
   };
 
-  OneDnnSgemm(OneDnn dnnl, int threads) {
+  /** One instance for each of a pool's {@code threads}. */
+  static OneDnnSgemm[] perThread(OneDnn dnnl, int threads) {
+    OneDnnSgemm[] instances = new OneDnnSgemm[threads];
+    for (int t = 0; t < threads; t++) {
+      instances[t] = new OneDnnSgemm(dnnl);
+    }
+    return instances;
+  }
+
+  OneDnnSgemm(OneDnn dnnl) {
     this.engine = dnnl.engine();
-    this.threads = threads;
     long[] s = new long[1];
     check(OneDnnNative.dnnl_stream_create(s, engine, OneDnnNative.STREAM_IN_ORDER),
         "dnnl_stream_create");
@@ -73,15 +81,17 @@ final class OneDnnSgemm implements AutoCloseable {
 
   /**
    * A dense layer in one pass: y[rows, out] = activation(x·wᵀ + bias), x {@code [rows, in]} with row
-   * stride {@code xStride}, w {@code [out, in]}, bias {@code [out]} (null: none), activation null for
-   * none (oneDNN's eltwise post-op: GELU by erf, GELU's tanh form, ReLU, swish with β = 1, tanh).
+   * stride {@code xStride}, w {@code [out, in]}, bias {@code [out]} (null: none), y's rows
+   * {@code yStride} apart, activation null for none (oneDNN's eltwise post-op: GELU by erf, GELU's
+   * tanh form, ReLU, swish with β = 1, tanh).
    */
   void linear(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow bias,
-      int biasOff, Activation activation, CpuWindow y, int yOff, int rows, int in, int out) {
+      int biasOff, Activation activation, CpuWindow y, int yOff, int yStride, int rows, int in,
+      int out) {
     if (rows == 0) {
       return;
     }
-    execute(run(lookup.set(false, true, rows, out, in, xStride, in, out, false, bias != null,
+    execute(run(lookup.set(false, true, rows, out, in, xStride, in, yStride, false, bias != null,
         false).activation(activation)), x, xOff, w, wOff, y, yOff, bias, biasOff);
   }
 
@@ -104,7 +114,7 @@ final class OneDnnSgemm implements AutoCloseable {
     if (bias != null) {
       set(product.bias, bias.address() + 4L * biasOff);
     }
-    OpenMpNative.omp_set_num_threads(threads);
+    OpenMpNative.omp_set_num_threads(1);
     check(OneDnnNative.dnnl_primitive_execute(product.matmul, stream, product.arguments,
         Pointer.nativeValue(product.args)), "dnnl_primitive_execute (sgemm)");
     check(OneDnnNative.dnnl_stream_wait(stream), "dnnl_stream_wait");
@@ -142,7 +152,7 @@ final class OneDnnSgemm implements AutoCloseable {
       check(OneDnnNative.dnnl_primitive_attr_set_post_ops(attr, postOps),
           "dnnl_primitive_attr_set_post_ops");
     }
-    OpenMpNative.omp_set_num_threads(threads);
+    OpenMpNative.omp_set_num_threads(1);
     long[] pd = new long[1];
     try {
       check(OneDnnNative.dnnl_matmul_primitive_desc_create(pd, engine, aDesc, bDesc, biasDesc,

@@ -121,6 +121,7 @@ final class ReducedPrecisionLinear implements AutoCloseable {
 
   /** Runs a primitive on as many OpenMP threads as the backend has (OpenMP's team is per thread). */
   private void execute(long primitive, Memory args, int count, String what) {
+    pool.parkWorkers();
     OpenMpNative.omp_set_num_threads(pool.threads());
     check(OneDnnNative.dnnl_primitive_execute(primitive, stream, count, Pointer.nativeValue(args)),
         "dnnl_primitive_execute (" + what + ")");

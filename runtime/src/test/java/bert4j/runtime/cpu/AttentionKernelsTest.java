@@ -41,14 +41,20 @@ class AttentionKernelsTest {
   @Test
   void oneDnnMatchesJavaAndOpenBlas() {
     SplittableRandom random = new SplittableRandom(5);
-    try (AttentionKernels plain = new AttentionKernels(pool, Scratch.perThread(pool), null);
-        AttentionKernels withDnnl = new AttentionKernels(pool, Scratch.perThread(pool), dnnl)) {
+    OneDnnSgemm[] products = OneDnnSgemm.perThread(dnnl, pool.threads());
+    try (AttentionKernels plain = new AttentionKernels(pool, Scratch.perThread(pool), null, null);
+        AttentionKernels withDnnl = new AttentionKernels(pool, Scratch.perThread(pool), dnnl,
+            products)) {
       for (Mask mask : Mask.values()) {
         for (int seq : new int[] {1, 7, 33}) {
           for (float dropout : new float[] {0f, 0.25f}) {
             compare(plain, withDnnl, mask, 3, seq, dropout, random);
           }
         }
+      }
+    } finally {
+      for (OneDnnSgemm p : products) {
+        p.close();
       }
     }
   }

@@ -28,7 +28,7 @@ class OneDnnSgemmTest {
   @Test
   void randomShapesMatchDoubleReference() {
     SplittableRandom random = new SplittableRandom(11);
-    try (OneDnnSgemm sgemm = new OneDnnSgemm(dnnl, 2)) {
+    try (OneDnnSgemm sgemm = new OneDnnSgemm(dnnl)) {
       for (int trial = 0; trial < 120; trial++) {
         boolean transA = random.nextBoolean();
         boolean transB = random.nextBoolean();
@@ -83,19 +83,26 @@ class OneDnnSgemmTest {
     float[] x = values(random, rows * xStride);
     float[] w = values(random, 7 + out * in);
     float[] bias = values(random, 2 + out);
-    try (OneDnnSgemm sgemm = new OneDnnSgemm(dnnl, 2)) {
+    try (OneDnnSgemm sgemm = new OneDnnSgemm(dnnl)) {
       for (boolean withBias : new boolean[] {true, false}) {
-        CpuWindow pre = window(new float[rows * out]);
+        int yStride = out + 5;
+        float[] untouched = values(random, rows * yStride);
+        CpuWindow pre = window(untouched.clone());
         sgemm.linear(window(x), 0, xStride, window(w), 7, withBias ? window(bias) : null, 2, null,
-            pre, 0, rows, in, out);
-        double[] expected = new double[rows * out];
+            pre, 0, yStride, rows, in, out);
+        double[] expected = new double[rows * yStride];
+        for (int r = 0; r < rows; r++) {
+          for (int o = out; o < yStride; o++) {
+            expected[r * yStride + o] = untouched[r * yStride + o];
+          }
+        }
         for (int r = 0; r < rows; r++) {
           for (int o = 0; o < out; o++) {
             double sum = withBias ? bias[2 + o] : 0;
             for (int i = 0; i < in; i++) {
               sum += (double) x[r * xStride + i] * w[7 + o * in + i];
             }
-            expected[r * out + o] = sum;
+            expected[r * yStride + o] = sum;
           }
         }
         assertClose(expected, pre.floats(), in, withBias ? "with bias" : "without bias");
@@ -105,7 +112,7 @@ class OneDnnSgemmTest {
 
   @Test
   void primitiveCacheIsBounded() {
-    try (OneDnnSgemm sgemm = new OneDnnSgemm(dnnl, 1)) {
+    try (OneDnnSgemm sgemm = new OneDnnSgemm(dnnl)) {
       CpuWindow a = window(new float[OneDnnSgemm.CAPACITY + 20]);
       CpuWindow c = window(new float[OneDnnSgemm.CAPACITY + 20]);
       for (int m = 1; m <= OneDnnSgemm.CAPACITY + 10; m++) {
