@@ -116,7 +116,9 @@ public final class Benchmark {
     double[] runTimes = new double[repeats];
     double[] gemmTimes = new double[repeats];
     for (int i = 0; i < repeats; i++) {
+      settle();
       runTimes[i] = millis(run);
+      settle();
       gemmTimes[i] = millis(gemms);
     }
     double millis = median(runTimes);
@@ -189,6 +191,20 @@ public final class Benchmark {
               in);
         }
       }
+    }
+  }
+
+  /**
+   * A 2 ms pause before each timed side: bert4j's idle workers spin 0.2 ms after a job before they
+   * park, and the sgemm comparison at 1 × 128 (one layer's products, about 1.5 ms) measured 152
+   * instead of 257 GFLOP/s when it started against them.
+   */
+  private static void settle() {
+    try {
+      Thread.sleep(2);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted between timed runs", e);
     }
   }
 

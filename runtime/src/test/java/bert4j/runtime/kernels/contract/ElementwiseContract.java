@@ -12,6 +12,8 @@ import bert4j.runtime.kernels.Slice;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * multiply and scale: a ⊙ b and alpha·x exactly (one float operation each), into separate memory
@@ -60,10 +62,11 @@ public abstract class ElementwiseContract extends KernelsContract {
     assertArrayEquals(want, get(kernels, xs, COUNT), "out == x");
   }
 
-  @Test
-  void copiesABlockOfColumnsBetweenMatricesOfOtherWidths() {
+  /** 301 rows, and 4,001: enough for a backend to share the rows between threads. */
+  @ParameterizedTest
+  @ValueSource(ints = {301, 4001})
+  void copiesABlockOfColumnsBetweenMatricesOfOtherWidths(int rows) {
     Random random = new Random(5);
-    int rows = 301;
     int sourceWidth = 23;
     int targetWidth = 17;
     float[] source = uniform(random, rows * sourceWidth, -5, 5);

@@ -136,6 +136,43 @@ public abstract class LinearContract extends KernelsContract {
     }
   }
 
+  /**
+   * A layer wide and deep enough for a backend to split it between threads (the CPU backend cuts the
+   * output columns into one block per thread, the last block narrower), pre kept and not kept.
+   */
+  @Test
+  void wideLayerMatchesNaive() {
+    Random random = new Random(6);
+    int rows = 40;
+    int in = 33;
+    int out = 300;
+    int xStride = in + 1;
+    float[] x = uniform(random, (rows - 1) * xStride + in, -1, 1);
+    float[] w = uniform(random, out * in, -0.3, 0.3);
+    float[] b = uniform(random, out);
+    double[] want = new double[rows * out];
+    for (int r = 0; r < rows; r++) {
+      for (int o = 0; o < out; o++) {
+        double s = b[o];
+        for (int i = 0; i < in; i++) {
+          s += (double) x[r * xStride + i] * w[o * in + i];
+        }
+        want[r * out + o] = s;
+      }
+    }
+    Slice pre = zeros(kernels, rows * out);
+    Slice activated = zeros(kernels, rows * out);
+    kernels.linear(put(kernels, x), xStride, put(kernels, w), put(kernels, b), Activation.GELU, pre,
+        activated, rows, in, out);
+    assertClose(want, get(kernels, pre, rows * out), 1e-5, "pre");
+    assertClose(out(Activation.GELU, want), get(kernels, activated, rows * out), 1e-5, "out");
+    Slice inPlace = zeros(kernels, rows * out);
+    kernels.linear(put(kernels, x), xStride, put(kernels, w), put(kernels, b), Activation.GELU,
+        inPlace, inPlace, rows, in, out);
+    assertClose(out(Activation.GELU, want), get(kernels, inPlace, rows * out), 1e-5,
+        "out where pre is out");
+  }
+
   /** Σ wObj ⊙ act(x·wᵀ + b), the objective whose gradients the backward must give. */
   private static double objective(float[] wObj, Activation a, double[] x, int xStride, double[] w,
       double[] b) {
