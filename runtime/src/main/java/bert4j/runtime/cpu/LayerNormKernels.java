@@ -4,8 +4,8 @@ import java.nio.FloatBuffer;
 
 /**
  * Residual add + layer norm, one row per task step: h = x + residual (written back to x), mean and
- * biased variance by two passes accumulated in double, rstd = 1/√(var + eps), out = γ·(h − mean)·rstd
- * + β. The saved mean is a float; x̂ = h − mean is taken against the double mean (float mean, then
+ * biased variance by two passes around a first mean ({@link LayerNormRows#normalize}), rstd =
+ * 1/√(var + eps), out = γ·(h − mean)·rstd + β. The saved mean is a float; x̂ = h − mean is taken against the double mean (float mean, then
  * the rounding remainder δ), so a large common offset costs no accuracy. The backward recovers δ per
  * row, sums dγ, dβ by columns (each column in row order, so reproducible bit for bit, and before dH
  * is written, so dH may be dOut), then writes dH row by row: dH = rstd·(g − mean(g) − x̂·mean(g·x̂))
