@@ -120,8 +120,8 @@ final class LayerNormRows {
     }
     float meanG = (float) (((double) (g0 + g1) + (g2 + g3)) / w);
     float meanGx = (float) (((double) (x0 + x1) + (x2 + x3)) / w);
-    for (int j = 0; j < w; j++) {
-      dy[j] = rs * (dy[j] - meanG - xhat[j] * meanGx);
+    for (int k = 0; k < w; k++) {
+      dy[k] = rs * (dy[k] - meanG - xhat[k] * meanGx);
     }
   }
 
