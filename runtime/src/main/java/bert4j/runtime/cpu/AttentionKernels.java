@@ -26,9 +26,10 @@ import java.util.Arrays;
  * about 2.2 and 3.5 ms with oneDNN's products as well, which are now most of it.
  *
  * <p>Backward per pair: dP = dCtx·vᵀ; with dropout, the mask is redrawn and dP scaled by it; dV =
- * P_droppedᵀ·dCtx; dS = P ⊙ (dP − rowsum(dP ⊙ P)) (0 on a row with no allowed key); dq = scale·dS·k; dk = scale·dSᵀ·q. A uniform
- * (fully masked) row is differentiated like a softmax of equal logits, as TensorFlow does for
- * bert4keras's additive mask.
+ * P_droppedᵀ·dCtx; dS = P ⊙ (dP − rowsum(dP ⊙ P)) (0 on a row with no allowed key); dq =
+ * scale·dS·k; dk = scale·dSᵀ·q. A uniform (fully masked) row is differentiated like a softmax of equal
+ * logits, as TensorFlow does for bert4keras's additive mask. The four products run on the same
+ * per-thread products as the forward's, dS in a per-thread window.
  */
 final class AttentionKernels implements AutoCloseable {
   private final ParallelRows pool;
@@ -36,10 +37,12 @@ final class AttentionKernels implements AutoCloseable {
   private final MaskedSoftmax[] softmax;
   /** oneDNN's row softmax, or null where oneDNN is not loaded (then the Java row pass). */
   private final OneDnnSoftmax rowSoftmax;
-  /** The forward's products, one single-threaded oneDNN per pool thread; null: OpenBLAS. */
+  /** The products, one single-threaded oneDNN per pool thread; null: OpenBLAS. */
   private final OneDnnSgemm[] products;
   /** Per thread, the dropped probabilities of a pair (grown to the largest pair). */
   private final CpuWindow[] dropped;
+  /** Per thread, a pair's score gradients dS in the backward. */
+  private final CpuWindow[] scores;
 
   private int heads;
   private int seq;
@@ -82,6 +85,7 @@ final class AttentionKernels implements AutoCloseable {
     this.rowSoftmax = dnnl == null ? null : new OneDnnSoftmax(dnnl, pool.threads());
     this.products = dnnl == null ? null : products;
     this.dropped = new CpuWindow[pool.threads()];
+    this.scores = new CpuWindow[pool.threads()];
     this.softmax = new MaskedSoftmax[scratch.length];
     for (int i = 0; i < softmax.length; i++) {
       softmax[i] = new MaskedSoftmax(scratch[i]);
@@ -185,13 +189,7 @@ final class AttentionKernels implements AutoCloseable {
       int qo = qOff + b * n * qkWidth + h * keySize;
       int ko = kOff + b * n * qkWidth + h * keySize;
       int po = probsOff + pair * n * n;
-      if (products != null) {
-        products[thread].gemm(false, true, n, n, keySize, scale, q, qo, qkWidth, k, ko, qkWidth,
-            false, probs, po, n);
-      } else {
-        Blas.gemm(false, true, n, n, keySize, scale, q.view(thread, 0, qo), qkWidth,
-            k.view(thread, 1, ko), qkWidth, 0f, probs.view(thread, 2, po), n);
-      }
+      gemm(thread, false, true, n, n, keySize, scale, q, qo, qkWidth, k, ko, qkWidth, probs, po, n);
       if (rowSoftmax != null) {
         for (int i = 0; i < n; i++) {
           rows.maskLogits(i, p, po + i * n);
@@ -224,13 +222,7 @@ final class AttentionKernels implements AutoCloseable {
       }
       int vo = vOff + b * n * vWidth + h * headSize;
       int co = ctxOff + b * n * vWidth + h * headSize;
-      if (products != null) {
-        products[thread].gemm(false, false, n, headSize, n, 1f, pw, pwOff, n, v, vo, vWidth, false,
-            ctx, co, vWidth);
-      } else {
-        Blas.gemm(false, false, n, headSize, n, 1f, pw.view(thread, 0, pwOff), n,
-            v.view(thread, 1, vo), vWidth, 0f, ctx.view(thread, 2, co), vWidth);
-      }
+      gemm(thread, false, false, n, headSize, n, 1f, pw, pwOff, n, v, vo, vWidth, ctx, co, vWidth);
     }
   }
 
@@ -238,12 +230,16 @@ final class AttentionKernels implements AutoCloseable {
   private CpuWindow dropped(int thread, int floats) {
     CpuWindow w = dropped[thread];
     if (w == null || w.capacity() < floats) {
-      FloatBuffer b = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder())
-          .asFloatBuffer();
-      w = new CpuWindow(b, floats, pool.threads());
+      w = directWindow(floats);
       dropped[thread] = w;
     }
     return w;
+  }
+
+  private CpuWindow directWindow(int floats) {
+    FloatBuffer b = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
+    return new CpuWindow(b, floats, pool.threads());
   }
 
   @Override
@@ -263,6 +259,8 @@ final class AttentionKernels implements AutoCloseable {
     float[] f = s.row(2, n);
     FloatBuffer p = probs.floats();
     MaskedSoftmax rows = softmax[thread];
+    CpuWindow dS = scores(thread, n * n);
+    FloatBuffer dSFloats = dS.floats();
     int lastBatch = -1;
     for (int pair = from; pair < to; pair++) {
       int b = pair / heads;
@@ -276,20 +274,18 @@ final class AttentionKernels implements AutoCloseable {
       int vo = vOff + b * n * vWidth + h * headSize;
       int co = dCtxOff + b * n * vWidth + h * headSize;
       int po = probsOff + pair * n * n;
-      FloatBuffer dS = s.direct(0, n * n);
-      Blas.gemm(false, true, n, n, headSize, 1f, dCtx.view(thread, 0, co), vWidth,
-          v.view(thread, 1, vo), vWidth, 0f, dS, n);
-      FloatBuffer dropped = dropout > 0f ? s.direct(1, n * n) : null;
+      gemm(thread, false, true, n, n, headSize, 1f, dCtx, co, vWidth, v, vo, vWidth, dS, 0, n);
+      CpuWindow dropped = dropout > 0f ? dropped(thread, n * n) : null;
       for (int i = 0; i < n; i++) {
         p.get(po + i * n, pr, 0, n);
-        dS.get(i * n, dr, 0, n);
+        dSFloats.get(i * n, dr, 0, n);
         if (dropped != null) {
           DropoutKernels.factors(seed, (long) (po - probsOff) + (long) i * n, dropout, f, n);
           for (int j = 0; j < n; j++) {
             dr[j] *= f[j];
             f[j] *= pr[j];
           }
-          dropped.put(i * n, f, 0, n);
+          dropped.floats().put(i * n, f, 0, n);
         }
         if (rows.seesAnyKey(i)) {
           double dot = 0;
@@ -303,15 +299,42 @@ final class AttentionKernels implements AutoCloseable {
         } else {
           Arrays.fill(dr, 0, n, 0f);
         }
-        dS.put(i * n, dr, 0, n);
+        dSFloats.put(i * n, dr, 0, n);
       }
-      FloatBuffer pd = dropped != null ? dropped : probs.view(thread, 0, po);
-      Blas.gemm(true, false, n, headSize, n, 1f, pd, n, dCtx.view(thread, 1, co), vWidth, 0f,
-          dv.view(thread, 2, dvOff + b * n * vWidth + h * headSize), vWidth);
-      Blas.gemm(false, false, n, keySize, n, scale, dS, n, k.view(thread, 1, ko), qkWidth, 0f,
-          dq.view(thread, 2, dqOff + (qo - qOff)), qkWidth);
-      Blas.gemm(true, false, n, keySize, n, scale, dS, n, q.view(thread, 1, qo), qkWidth, 0f,
-          dk.view(thread, 2, dkOff + (ko - kOff)), qkWidth);
+      CpuWindow pd = dropped != null ? dropped : probs;
+      int pdOff = dropped != null ? 0 : po;
+      gemm(thread, true, false, n, headSize, n, 1f, pd, pdOff, n, dCtx, co, vWidth, dv,
+          dvOff + b * n * vWidth + h * headSize, vWidth);
+      gemm(thread, false, false, n, keySize, n, scale, dS, 0, n, k, ko, qkWidth, dq,
+          dqOff + (qo - qOff), qkWidth);
+      gemm(thread, true, false, n, keySize, n, scale, dS, 0, n, q, qo, qkWidth, dk,
+          dkOff + (ko - kOff), qkWidth);
     }
+  }
+
+  /**
+   * C = alpha·op(A)·op(B) on thread {@code thread}: its single-threaded oneDNN product where oneDNN
+   * loaded, else OpenBLAS (single-threaded inside the workers, {@link #runPairs}).
+   */
+  private void gemm(int thread, boolean transA, boolean transB, int m, int n, int k, float alpha,
+      CpuWindow a, int aOff, int lda, CpuWindow b, int bOff, int ldb, CpuWindow c, int cOff,
+      int ldc) {
+    if (products != null) {
+      products[thread].gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, false, c,
+          cOff, ldc);
+    } else {
+      Blas.gemm(transA, transB, m, n, k, alpha, a.view(thread, 0, aOff), lda,
+          b.view(thread, 1, bOff), ldb, 0f, c.view(thread, 2, cOff), ldc);
+    }
+  }
+
+  /** Thread {@code thread}'s window for a pair's score gradients dS, at least {@code floats} long. */
+  private CpuWindow scores(int thread, int floats) {
+    CpuWindow w = scores[thread];
+    if (w == null || w.capacity() < floats) {
+      w = directWindow(floats);
+      scores[thread] = w;
+    }
+    return w;
   }
 }

@@ -39,7 +39,7 @@ class AttentionKernelsTest {
   }
 
   @Test
-  void oneDnnMatchesJavaAndOpenBlas() {
+  void oneDnnMatchesJavaAndOpenBlasForwardAndBackward() {
     SplittableRandom random = new SplittableRandom(5);
     OneDnnSgemm[] products = OneDnnSgemm.perThread(dnnl, pool.threads());
     try (AttentionKernels plain = new AttentionKernels(pool, Scratch.perThread(pool), null, null);
@@ -95,6 +95,23 @@ class AttentionKernelsTest {
     }
     for (int i = off; i < off + rows * width; i++) {
       assertEquals(ctx[0].floats().get(i), ctx[1].floats().get(i), 1e-5f, where + ": ctx " + i);
+    }
+    CpuWindow dCtx = window(values(random, off + rows * width));
+    CpuWindow[][] grads = new CpuWindow[2][3];
+    for (int x = 0; x < 2; x++) {
+      for (int g = 0; g < 3; g++) {
+        grads[x][g] = window(new float[off + rows * width]);
+      }
+      kernels[x].backward(batch, seq, HEADS, SIZE, SIZE, 0.35f, mask, tokens, segments, q, off, k,
+          off, v, off, probs[x], off, dCtx, off, grads[x][0], off, grads[x][1], off, grads[x][2],
+          off, dropout, 17);
+    }
+    String[] names = {"dq", "dk", "dv"};
+    for (int g = 0; g < 3; g++) {
+      for (int i = off; i < off + rows * width; i++) {
+        assertEquals(grads[0][g].floats().get(i), grads[1][g].floats().get(i), 1e-4f,
+            where + ": " + names[g] + " " + i);
+      }
     }
   }
 
