@@ -23,8 +23,12 @@ import java.util.Map;
  * ({@link LinearKernels}), so OpenMP's own threads never wake for float32.
  */
 final class OneDnnSgemm implements AutoCloseable {
-  /** Shapes whose primitives are kept (the least recently used beyond it is destroyed). */
-  static final int CAPACITY = 64;
+  /**
+   * Shapes whose primitives are kept (the least recently used beyond it is destroyed). One instance
+   * serves a thread's dense-layer blocks and its attention products alike: about 12 shapes per
+   * batch shape a BERT trains on, so 128 keep about ten batch shapes.
+   */
+  static final int CAPACITY = 128;
   /** Bytes of one {@code dnnl_exec_arg_t} (int argument, pointer to memory). */
   private static final int ARG_BYTES = 16;
 
