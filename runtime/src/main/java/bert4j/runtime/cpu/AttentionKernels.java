@@ -228,18 +228,19 @@ final class AttentionKernels implements AutoCloseable {
 
   /** Thread {@code thread}'s window for dropped probabilities, at least {@code floats} long. */
   private CpuWindow dropped(int thread, int floats) {
-    CpuWindow w = dropped[thread];
-    if (w == null || w.capacity() < floats) {
-      w = directWindow(floats);
-      dropped[thread] = w;
-    }
-    return w;
+    return grown(dropped, thread, floats);
   }
 
-  private CpuWindow directWindow(int floats) {
-    FloatBuffer b = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder())
-        .asFloatBuffer();
-    return new CpuWindow(b, floats, pool.threads());
+  /** {@code windows[thread]}, replaced by a new direct window first when under {@code floats}. */
+  private CpuWindow grown(CpuWindow[] windows, int thread, int floats) {
+    CpuWindow w = windows[thread];
+    if (w == null || w.capacity() < floats) {
+      FloatBuffer b = ByteBuffer.allocateDirect(floats * Float.BYTES)
+          .order(ByteOrder.nativeOrder()).asFloatBuffer();
+      w = new CpuWindow(b, floats, pool.threads());
+      windows[thread] = w;
+    }
+    return w;
   }
 
   @Override
@@ -330,11 +331,6 @@ final class AttentionKernels implements AutoCloseable {
 
   /** Thread {@code thread}'s window for a pair's score gradients dS, at least {@code floats} long. */
   private CpuWindow scores(int thread, int floats) {
-    CpuWindow w = scores[thread];
-    if (w == null || w.capacity() < floats) {
-      w = directWindow(floats);
-      scores[thread] = w;
-    }
-    return w;
+    return grown(scores, thread, floats);
   }
 }

@@ -97,6 +97,25 @@ final class FloatMath {
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
 
+  /** Σ a[i]·b[i] for i in [0, n) in float with four independent partial sums, as {@link #sum}. */
+  static float dot(float[] a, float[] b, int n) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      s0 += a[i] * b[i];
+      s1 += a[i + 1] * b[i + 1];
+      s2 += a[i + 2] * b[i + 2];
+      s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++) {
+      s0 += a[i] * b[i];
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
   /**
    * max of a[i] for i in [0, n), −∞ for n = 0; a NaN is skipped unless it is first. A compare-select
    * over one accumulator: C2 vectorizes it as a max reduction (0.2 ns an element against 0.65 for
