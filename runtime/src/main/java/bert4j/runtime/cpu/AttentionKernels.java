@@ -113,12 +113,8 @@ final class AttentionKernels implements AutoCloseable {
       runPairs(batch, forwardPairs);
       return;
     }
-    try {
-      rowSoftmax.prepare(seq);
-      runPairs(batch, forwardPairs);
-    } finally {
-      OpenMpNative.omp_set_num_threads(pool.threads());
-    }
+    rowSoftmax.prepare(seq);
+    runPairs(batch, forwardPairs);
   }
 
   void backward(int batch, int seq, int heads, int keySize, int headSize, float scale, Mask mask,

@@ -13,10 +13,11 @@ import java.nio.file.StandardCopyOption;
 /**
  * oneDNN, Intel's library of deep-learning primitives (the CPU build that JavaCPP's {@code dnnl}
  * preset carries on Maven Central, OpenMP threads), loaded once per process for the linear layers'
- * products: float32 ({@link OneDnnSgemm}) and bf16/int8 ({@link ReducedPrecisionLinear}). Only the preset's native libraries are used: they are copied from the class path to
- * a per-user directory under {@code java.io.tmpdir} and bound by JNA ({@link OneDnnNative}), so the
- * preset's JavaCPP version need not match the one OpenBLAS's preset uses. Float32 products run
- * single-threaded on bert4j's own pool threads; only bf16 and int8 products use OpenMP's team. Before
+ * products: float32 ({@link OneDnnSgemm}) and bf16/int8 ({@link ReducedPrecisionLinear}). Only the
+ * preset's native libraries are used: they are copied from the class path to a per-user directory
+ * under {@code java.io.tmpdir} and bound by JNA ({@link OneDnnNative}), so the preset's JavaCPP
+ * version need not match the one OpenBLAS's preset uses. Products run single-threaded on bert4j's
+ * own pool threads; only the one-off packing of bf16/int8 weights uses OpenMP's team. Before
  * OpenMP loads, {@code OMP_WAIT_POLICY} is set to {@code PASSIVE} where unset: OpenMP's threads then
  * sleep between products instead of spinning against bert4j's own workers on the same cores.
  */

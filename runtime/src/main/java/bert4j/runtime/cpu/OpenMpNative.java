@@ -5,8 +5,9 @@ import com.sun.jna.NativeLibrary;
 
 /**
  * The one OpenMP function bert4j calls, bound by JNA's direct mapping to the {@code libgomp} that
- * oneDNN's preset carries: the team size of the calling thread's next parallel regions, so oneDNN's
- * products use as many threads as the backend was given.
+ * oneDNN's preset carries: the team size of the calling thread's next parallel regions, 1 for every
+ * product and softmax (each runs on one of bert4j's pool threads), the backend's thread count for
+ * the one-off packing of reduced-precision weights.
  */
 final class OpenMpNative {
   private OpenMpNative() {}

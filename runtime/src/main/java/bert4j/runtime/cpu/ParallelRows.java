@@ -45,8 +45,6 @@ final class ParallelRows implements AutoCloseable {
   private volatile boolean callerSleeping;
   private volatile Throwable failure;
   private volatile boolean closed;
-  /** Raised by {@link #parkWorkers}: a spinning worker that sees it change parks at once. */
-  private volatile int parkRequests;
 
   ParallelRows(int threads) {
     if (threads < 1) {
@@ -150,21 +148,12 @@ final class ParallelRows implements AutoCloseable {
     }
   }
 
-  /**
-   * Has idle workers park now instead of spinning: for the caller about to run work on threads of
-   * another library's (oneDNN's OpenMP team), which would otherwise share the cores with them.
-   */
-  void parkWorkers() {
-    parkRequests++;
-  }
-
   private void work(int thread) {
     while (!closed) {
       claimAndRun(thread);
       long start = System.nanoTime();
-      int requests = parkRequests;
       while (!closed && (int) claims.get() <= 0) {
-        if (System.nanoTime() - start < SPIN_NANOS && parkRequests == requests) {
+        if (System.nanoTime() - start < SPIN_NANOS) {
           Thread.onSpinWait();
           continue;
         }

@@ -64,17 +64,6 @@ class CpuParallelRowsTest {
     });
   }
 
-  /** Parked workers (before another library's threads run) wake for the next job and help with it. */
-  @Test
-  void parkedWorkersWakeForTheNextJob() {
-    for (int round = 0; round < 20; round++) {
-      pool.parkWorkers();
-      everyRowExactlyOnce();
-    }
-    pool.parkWorkers();
-    bigWorkUsesTheWorkers();
-  }
-
   @Test
   void aFailingTaskFailsTheRunAndThePoolStillWorks() {
     IllegalStateException boom = new IllegalStateException("boom");

@@ -26,9 +26,13 @@ import org.junit.jupiter.params.provider.EnumSource;
  * can (oneDNN loads, the CPU has AVX-512 BF16 / VNNI); elsewhere they are skipped.
  */
 class ReducedPrecisionLinearTest {
-  /** rows, in, out, input row stride: several row counts share each weight shape's layout. */
+  /**
+   * rows, in, out, input row stride: several row counts share each weight shape's layout; the last
+   * is converted in row chunks on both threads and multiplied in two column blocks (160 and 140).
+   */
   private static final int[][] SHAPES = {
-      {64, 96, 80, 96}, {7, 96, 80, 100}, {2, 96, 80, 96}, {1, 96, 80, 96}, {33, 200, 48, 200}};
+      {64, 96, 80, 96}, {7, 96, 80, 100}, {2, 96, 80, 96}, {1, 96, 80, 96}, {33, 200, 48, 200},
+      {300, 128, 300, 130}};
 
   private static CpuKernels kernels(Precision precision) {
     String reason = ReducedPrecision.unavailableReason(precision);
@@ -65,6 +69,27 @@ class ReducedPrecisionLinearTest {
       k.write(c.w, 0, c.wSlice, c.w.length);
       c.run(k, null);
       c.check(k, precision);
+    }
+  }
+
+  /**
+   * The activation oneDNN applies as it writes each column block (the output is the pre-activation
+   * too) equals the same reduced-precision product activated afterwards in Java.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Precision.class, names = {"BF16", "INT8"})
+  void appliesTheActivationAsItWritesEachBlock(Precision precision) {
+    try (CpuKernels k = kernels(precision)) {
+      Case c = new Case(k, 300, 128, 300, 130, new Random(21));
+      c.run(k, Activation.GELU);
+      float[] afterwards = c.read(k);
+      k.linear(c.xSlice, c.stride, c.wSlice, c.biasSlice, Activation.GELU, c.outSlice, c.outSlice,
+          c.rows, c.in, c.out);
+      float[] fused = c.read(k);
+      for (int i = 0; i < fused.length; i++) {
+        assertEquals(afterwards[i], fused[i], 1e-5 * (1 + Math.abs(afterwards[i])), "output " + i);
+      }
+      assertEquals(2, k.preparedWeights(), "one packed matrix per column block");
     }
   }
 
