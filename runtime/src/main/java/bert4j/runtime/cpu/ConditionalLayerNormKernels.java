@@ -5,9 +5,9 @@ import java.util.Arrays;
 
 /**
  * Conditional layer norm (bert4keras's conditional LM): {@link LayerNormKernels}' residual add and
- * layer norm, with the same numerics (double row sums, the float mean's rounding remainder δ taken
- * out of x̂), but γ and β rows per sequence: row r of the {@code [batch·seq, width]} input uses
- * row r / seq of gammas and betas. The forward and dH run one row per task step. The backward first
+ * layer norm, with the same numerics (float row sums around a first mean, the float mean's
+ * rounding remainder δ taken out of x̂), but γ and β rows per sequence: row r of the
+ * {@code [batch·seq, width]} input uses row r / seq of gammas and betas. The forward and dH run one row per task step. The backward first
  * sums each sequence's dγ and dβ by (sequence, column block) task, each column in row order, so
  * they are the same bit for bit on any number of threads, and writes them (they are overwritten)
  * before dH, so dH may be dOut.
@@ -44,7 +44,7 @@ final class ConditionalLayerNormKernels {
   private int width;
   private int columnBlocks;
   private float eps;
-  /** Per row, the double mean of h minus the saved float mean (backward only). */
+  /** Per row, the mean of h minus the saved float mean (backward only). */
   private float[] delta = new float[0];
   private final ParallelRows.Task forwardRows = this::forwardRows;
   private final ParallelRows.Task meanRemainders = this::meanRemainders;
@@ -152,9 +152,10 @@ final class ConditionalLayerNormKernels {
 
   private void meanRemainders(int thread, int from, int to) {
     float[] hr = scratch[thread].row(0, width);
+    float[] moments = scratch[thread].row(1, 2);
     for (int row = from; row < to; row++) {
       h.get(hOff + row * width, hr, 0, width);
-      delta[row] = LayerNormRows.remainder(hr, mean.get(meanOff + row), width);
+      delta[row] = LayerNormRows.remainder(hr, mean.get(meanOff + row), width, moments);
     }
   }
 
@@ -193,6 +194,7 @@ final class ConditionalLayerNormKernels {
     float[] dy = s.row(0, w);
     float[] xhat = s.row(1, w);
     float[] g = s.row(2, w);
+    float[] sums = s.row(3, 2);
     int loaded = -1;
     for (int row = from; row < to; row++) {
       int sequence = row / seq;
@@ -205,7 +207,7 @@ final class ConditionalLayerNormKernels {
       float m = mean.get(meanOff + row);
       float d = delta[row];
       float rs = rstd.get(rstdOff + row);
-      LayerNormRows.backward(dy, xhat, g, m, d, rs, w);
+      LayerNormRows.backward(dy, xhat, g, m, d, rs, w, sums);
       dH.put(dHOff + row * w, dy, 0, w);
     }
   }

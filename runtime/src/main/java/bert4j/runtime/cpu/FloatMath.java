@@ -97,23 +97,73 @@ final class FloatMath {
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
 
-  /** Σ a[i]·b[i] for i in [0, n) in float with four independent partial sums, as {@link #sum}. */
-  static float dot(float[] a, float[] b, int n) {
+  /**
+   * Σ (a[i] − shift) into {@code moments[0]} and Σ (a[i] − shift)² into {@code moments[1]}, i in
+   * [0, n), in one pass with four independent partial sums each (as {@link #sum} keeps eight).
+   */
+  static void shiftedMoments(float[] a, float shift, int n, float[] moments) {
     float s0 = 0;
     float s1 = 0;
     float s2 = 0;
     float s3 = 0;
+    float q0 = 0;
+    float q1 = 0;
+    float q2 = 0;
+    float q3 = 0;
     int i = 0;
     for (; i + 4 <= n; i += 4) {
-      s0 += a[i] * b[i];
-      s1 += a[i + 1] * b[i + 1];
-      s2 += a[i + 2] * b[i + 2];
-      s3 += a[i + 3] * b[i + 3];
+      float d0 = a[i] - shift;
+      float d1 = a[i + 1] - shift;
+      float d2 = a[i + 2] - shift;
+      float d3 = a[i + 3] - shift;
+      s0 += d0;
+      s1 += d1;
+      s2 += d2;
+      s3 += d3;
+      q0 += d0 * d0;
+      q1 += d1 * d1;
+      q2 += d2 * d2;
+      q3 += d3 * d3;
     }
     for (; i < n; i++) {
-      s0 += a[i] * b[i];
+      float d0 = a[i] - shift;
+      s0 += d0;
+      q0 += d0 * d0;
     }
-    return (s0 + s1) + (s2 + s3);
+    moments[0] = (s0 + s1) + (s2 + s3);
+    moments[1] = (q0 + q1) + (q2 + q3);
+  }
+
+  /**
+   * Σ a[i] into {@code sums[0]} and Σ a[i]·b[i] into {@code sums[1]}, i in [0, n), in one pass with
+   * four independent partial sums each (as {@link #dot}).
+   */
+  static void sumAndDot(float[] a, float[] b, int n, float[] sums) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    float p0 = 0;
+    float p1 = 0;
+    float p2 = 0;
+    float p3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      s0 += a[i];
+      s1 += a[i + 1];
+      s2 += a[i + 2];
+      s3 += a[i + 3];
+      p0 += a[i] * b[i];
+      p1 += a[i + 1] * b[i + 1];
+      p2 += a[i + 2] * b[i + 2];
+      p3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++) {
+      s0 += a[i];
+      p0 += a[i] * b[i];
+    }
+    sums[0] = (s0 + s1) + (s2 + s3);
+    sums[1] = (p0 + p1) + (p2 + p3);
   }
 
   /**

@@ -4,9 +4,10 @@ import java.nio.FloatBuffer;
 
 /**
  * Residual add + layer norm, one row per task step: h = x + residual (written back to x), mean and
- * biased variance by two passes around a first mean ({@link LayerNormRows#normalize}), rstd =
- * 1/√(var + eps), out = γ·(h − mean)·rstd + β. The saved mean is a float; x̂ = h − mean is taken against the double mean (float mean, then
- * the rounding remainder δ), so a large common offset costs no accuracy. The backward recovers δ per
+ * biased variance from sums around a first mean ({@link LayerNormRows#normalize}), rstd =
+ * 1/√(var + eps), out = γ·(h − mean)·rstd + β. The saved mean is a float; x̂ = h − mean is taken
+ * against the exact mean (float mean, then the rounding remainder δ), so a large common offset
+ * costs no accuracy. The backward recovers δ per
  * row, sums dγ, dβ by columns (each column in row order, so reproducible bit for bit, and before dH
  * is written, so dH may be dOut), then writes dH row by row: dH = rstd·(g − mean(g) − x̂·mean(g·x̂))
  * with g = dOut·γ.
@@ -42,7 +43,7 @@ final class LayerNormKernels {
   private int rows;
   private int width;
   private float eps;
-  /** Per row, the double mean of h minus the saved float mean (backward only). */
+  /** Per row, the mean of h minus the saved float mean (backward only). */
   private float[] delta = new float[0];
   private final ParallelRows.Task forwardRows = this::forwardRows;
   private final ParallelRows.Task backwardRows = this::backwardRows;
@@ -142,9 +143,10 @@ final class LayerNormKernels {
 
   private void meanRemainders(int thread, int from, int to) {
     float[] hr = scratch[thread].row(0, width);
+    float[] moments = scratch[thread].row(1, 2);
     for (int row = from; row < to; row++) {
       h.get(hOff + row * width, hr, 0, width);
-      delta[row] = LayerNormRows.remainder(hr, mean.get(meanOff + row), width);
+      delta[row] = LayerNormRows.remainder(hr, mean.get(meanOff + row), width, moments);
     }
   }
 
@@ -190,6 +192,7 @@ final class LayerNormKernels {
     float[] dy = s.row(0, w);
     float[] xhat = s.row(1, w);
     float[] g = s.row(2, w);
+    float[] sums = s.row(3, 2);
     gamma.get(gammaOff, g, 0, w);
     for (int row = from; row < to; row++) {
       dOut.get(dOutOff + row * w, dy, 0, w);
@@ -197,7 +200,7 @@ final class LayerNormKernels {
       float m = mean.get(meanOff + row);
       float d = delta[row];
       float rs = rstd.get(rstdOff + row);
-      LayerNormRows.backward(dy, xhat, g, m, d, rs, w);
+      LayerNormRows.backward(dy, xhat, g, m, d, rs, w, sums);
       dH.put(dHOff + row * w, dy, 0, w);
     }
   }
