@@ -173,6 +173,7 @@ final class AttentionKernels implements AutoCloseable {
     MaskedSoftmax rows = softmax[thread];
     float[] row = s.row(0, n);
     float[] factor = s.row(1, n);
+    long[] words = s.words(n);
     FloatBuffer p = probs.floats();
     int lastBatch = -1;
     for (int pair = from; pair < to; pair++) {
@@ -209,7 +210,8 @@ final class AttentionKernels implements AutoCloseable {
         FloatBuffer out = pw.floats();
         for (int i = 0; i < n; i++) {
           p.get(po + i * n, row, 0, n);
-          DropoutKernels.factors(seed, (long) (po - probsOff) + (long) i * n, dropout, factor, n);
+          DropoutKernels.factors(seed, (long) (po - probsOff) + (long) i * n, dropout, factor, n,
+              words);
           for (int j = 0; j < n; j++) {
             row[j] *= factor[j];
           }
@@ -254,6 +256,7 @@ final class AttentionKernels implements AutoCloseable {
     float[] pr = s.row(0, n);
     float[] dr = s.row(1, n);
     float[] f = s.row(2, n);
+    long[] words = s.words(n);
     FloatBuffer p = probs.floats();
     MaskedSoftmax rows = softmax[thread];
     CpuWindow dS = scores(thread, n * n);
@@ -277,7 +280,8 @@ final class AttentionKernels implements AutoCloseable {
         p.get(po + i * n, pr, 0, n);
         dSFloats.get(i * n, dr, 0, n);
         if (dropped != null) {
-          DropoutKernels.factors(seed, (long) (po - probsOff) + (long) i * n, dropout, f, n);
+          DropoutKernels.factors(seed, (long) (po - probsOff) + (long) i * n, dropout, f, n,
+              words);
           for (int j = 0; j < n; j++) {
             dr[j] *= f[j];
             f[j] *= pr[j];
@@ -285,11 +289,7 @@ final class AttentionKernels implements AutoCloseable {
           dropped.floats().put(i * n, f, 0, n);
         }
         if (rows.seesAnyKey(i)) {
-          double dot = 0;
-          for (int j = 0; j < n; j++) {
-            dot += dr[j] * pr[j];
-          }
-          float d = (float) dot;
+          float d = FloatMath.dot(dr, pr, n);
           for (int j = 0; j < n; j++) {
             dr[j] = pr[j] * (dr[j] - d);
           }

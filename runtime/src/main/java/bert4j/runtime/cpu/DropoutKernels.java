@@ -31,20 +31,32 @@ final class DropoutKernels {
   /**
    * factor[j] = the mask times 1/(1 − p) for elements first .. first + n − 1: 1/(1 − p) where kept,
    * 0 where dropped. The test u ≥ p is made on the integer u·2²⁴ = mix64(…) >>> 40 against
-   * ⌈p·2²⁴⌉ (exact: u is a 24-bit integer times 2⁻²⁴, and p·2²⁴ is exact in double), branch-free:
-   * half the time of the float comparison and select (3.2 against 1.6 ns per element on one thread,
-   * AMD EPYC Zen 5, 2026-12-01), the same masks (compared on 10 million elements at five rates).
+   * ⌈p·2²⁴⌉ (exact: u is a 24-bit integer times 2⁻²⁴, and p·2²⁴ is exact in double), branch-free.
+   * Four passes over {@code words} (at least n longs of scratch): the indices, the words
+   * seed ^ i·golden, their mix and test, then the factors; each an in-place loop that C2 vectorizes
+   * where the CPU multiplies 64-bit lanes (AVX-512DQ): 0.64–0.71 against 1.6 ns per element for the
+   * same arithmetic in one loop, which it leaves scalar (one thread, AMD EPYC Zen 5, JDK 17,
+   * 2026-12-01; the same masks).
    */
-  static void factors(long seed, long first, float p, float[] factor, int n) {
+  static void factors(long seed, long first, float p, float[] factor, int n, long[] words) {
     float scale = 1f / (1f - p);
     long threshold = (long) Math.ceil((double) p * 0x1p24);
+    long base = first * GOLDEN;
     for (int j = 0; j < n; j++) {
-      long z = seed ^ ((first + j) * GOLDEN);
+      words[j] = j;
+    }
+    for (int j = 0; j < n; j++) {
+      words[j] = seed ^ (base + words[j] * GOLDEN);
+    }
+    for (int j = 0; j < n; j++) {
+      long z = words[j];
       z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
       z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
       z ^= z >>> 31;
-      long kept = ~(((z >>> 40) - threshold) >> 63) & 1L;
-      factor[j] = scale * kept;
+      words[j] = ~(((z >>> 40) - threshold) >> 63) & 1L;
+    }
+    for (int j = 0; j < n; j++) {
+      factor[j] = scale * (int) words[j];
     }
   }
 
@@ -74,7 +86,7 @@ final class DropoutKernels {
       int n = (int) Math.min(Scratch.CHUNK, count - start);
       in.get(inOff + (int) start, x, 0, n);
       if (p > 0f) {
-        factors(seed, start, p, f, n);
+        factors(seed, start, p, f, n, s.words(n));
         for (int j = 0; j < n; j++) {
           x[j] *= f[j];
         }

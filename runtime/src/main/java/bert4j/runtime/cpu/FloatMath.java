@@ -97,9 +97,28 @@ final class FloatMath {
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
 
+  /** Σ a[i]·b[i] for i in [0, n) in float with four independent partial sums, as {@link #sum}. */
+  static float dot(float[] a, float[] b, int n) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      s0 += a[i] * b[i];
+      s1 += a[i + 1] * b[i + 1];
+      s2 += a[i + 2] * b[i + 2];
+      s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++) {
+      s0 += a[i] * b[i];
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
   /**
    * Σ (a[i] − shift) into {@code moments[0]} and Σ (a[i] − shift)² into {@code moments[1]}, i in
-   * [0, n), in one pass with four independent partial sums each (as {@link #sum} keeps eight).
+   * [0, n), in one pass with four independent partial sums each (as {@link #dot}).
    */
   static void shiftedMoments(float[] a, float shift, int n, float[] moments) {
     float s0 = 0;

@@ -20,6 +20,7 @@ final class Scratch {
   private float[] expShifted = new float[CHUNK];
   private final float[][] rows = new float[6][0];
   private final int[][] ints = new int[2][0];
+  private long[] words = new long[0];
   private final FloatBuffer[] direct = new FloatBuffer[2];
 
   /** {@link FloatMath#exp}'s scratch, at least n long. */
@@ -44,6 +45,14 @@ final class Scratch {
       ints[index] = new int[n];
     }
     return ints[index];
+  }
+
+  /** A long array with room for at least n longs ({@link DropoutKernels#factors}' words). */
+  long[] words(int n) {
+    if (words.length < n) {
+      words = new long[n];
+    }
+    return words;
   }
 
   /** Direct buffer {@code index} (0 or 1), positioned at 0, with room for at least n floats. */

@@ -17,7 +17,7 @@ class DropoutKernelsTest {
     int n = 1 << 16;
     float[] factor = new float[n];
     for (float p : new float[] {1e-7f, 0.1f, 0.5f, 0.9f, Math.nextDown(1f)}) {
-      DropoutKernels.factors(SEED, 12_345L, p, factor, n);
+      DropoutKernels.factors(SEED, 12_345L, p, factor, n, new long[n]);
       for (int j = 0; j < n; j++) {
         float want = AttentionContract.keep(SEED, 12_345L + j, p) ? 1f / (1f - p) : 0f;
         assertEquals(want, factor[j], "p = " + p + ", element " + j);
@@ -34,9 +34,9 @@ class DropoutKernelsTest {
       if (u == 0f) {
         continue;
       }
-      DropoutKernels.factors(SEED, index, u, factor, 1);
+      DropoutKernels.factors(SEED, index, u, factor, 1, new long[1]);
       assertEquals(1f / (1f - u), factor[0], "index " + index + ", p = u = " + u);
-      DropoutKernels.factors(SEED, index, Math.nextUp(u), factor, 1);
+      DropoutKernels.factors(SEED, index, Math.nextUp(u), factor, 1, new long[1]);
       assertEquals(0f, factor[0], "index " + index + ", p just above u = " + u);
     }
   }
