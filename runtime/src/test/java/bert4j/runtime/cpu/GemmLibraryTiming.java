@@ -128,7 +128,11 @@ public final class GemmLibraryTiming {
     return Pointer.nativeValue(Native.getDirectBufferPointer(b));
   }
 
-  /** y = x·wᵀ by oneDNN's float32 matmul, w packed once into the layout oneDNN chose. */
+  /**
+   * y = x·wᵀ by oneDNN's float32 matmul, w packed once into the layout oneDNN chose, on OpenMP's team
+   * of all cores: it is made and run under that team (oneDNN splits a primitive's work by the team
+   * it was made under; bert4j's kernels leave the calling thread's team at 1).
+   */
   private static final class F32Matmul implements AutoCloseable {
     private final long stream;
     private final long primitive;
@@ -136,6 +140,7 @@ public final class GemmLibraryTiming {
     private final com.sun.jna.Memory args = new com.sun.jna.Memory(48);
 
     F32Matmul(OneDnn dnnl, int rows, int in, int out, FloatBuffer w, FloatBuffer x, FloatBuffer y) {
+      OpenMpNative.omp_set_num_threads(Runtime.getRuntime().availableProcessors());
       long engine = dnnl.engine();
       long[] h = new long[1];
       check(OneDnnNative.dnnl_stream_create(h, engine, OneDnnNative.STREAM_IN_ORDER), "stream");
@@ -181,6 +186,7 @@ public final class GemmLibraryTiming {
     }
 
     void run() {
+      OpenMpNative.omp_set_num_threads(Runtime.getRuntime().availableProcessors());
       check(OneDnnNative.dnnl_primitive_execute(primitive, stream, 3, Pointer.nativeValue(args)),
           "matmul");
       check(OneDnnNative.dnnl_stream_wait(stream), "wait");
