@@ -91,12 +91,11 @@ final class LinearKernels {
   }
 
   /**
-   * y = activation(x·wᵀ + bias) by oneDNN, the output columns in one block per pool thread (blocks a
-   * multiple of 16 columns wide, none narrower than {@link #MIN_BLOCK_COLUMNS}).
+   * y = activation(x·wᵀ + bias) by oneDNN, the output columns in one block per pool thread
+   * ({@link #blockColumns}).
    */
   private void product(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow bias,
       int biasOff, Activation activation, CpuWindow y, int yOff, int rows, int in, int outWidth) {
-    int blocks = Math.max(1, Math.min(pool.threads(), outWidth / MIN_BLOCK_COLUMNS));
     this.x = x;
     this.xOff = xOff;
     this.xStride = xStride;
@@ -110,13 +109,23 @@ final class LinearKernels {
     this.rows = rows;
     this.in = in;
     this.outWidth = outWidth;
-    this.blockColumns = ((outWidth + blocks - 1) / blocks + 15) / 16 * 16;
+    this.blockColumns = blockColumns(outWidth, pool.threads());
     try {
       pool.run((outWidth + blockColumns - 1) / blockColumns, 2L * rows * in * blockColumns,
           productBlocks);
     } finally {
       this.x = this.w = this.bias = this.y = null;
     }
+  }
+
+  /**
+   * The width of the column blocks a product of {@code outWidth} columns is cut into, one block per
+   * thread (also the reduced-precision products'): a multiple of 16, none narrower than
+   * {@link #MIN_BLOCK_COLUMNS} but the last.
+   */
+  static int blockColumns(int outWidth, int threads) {
+    int blocks = Math.max(1, Math.min(threads, outWidth / MIN_BLOCK_COLUMNS));
+    return ((outWidth + blocks - 1) / blocks + 15) / 16 * 16;
   }
 
   private void productBlocks(int thread, int from, int to) {

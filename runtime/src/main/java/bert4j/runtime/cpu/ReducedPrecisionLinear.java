@@ -24,17 +24,15 @@ import java.util.logging.Logger;
  * single-threaded primitives ({@link ReducedPrecisionProducts}): first the activations are converted
  * by rows (to bf16, or to int8 with one scale for the matrix, max |x| / 127, found in Java; oneDNN
  * 3.8's int8 matmul refuses per-row source scales here, status 3), then the output columns are cut
- * into one block per thread, each block's weights packed apart. On oneDNN's OpenMP team instead, its
- * thread slept between products while bert4j's workers ran the rest of the layer, and woke slowly:
- * the same products with 0.5 ms of other work between them ran 5–15 % slower on the team than in
- * blocks (AMD EPYC Zen 5, 2 cores, 2026-12-01). The packed layout is chosen per block shape at the
- * first row count seen and kept for every other; a shape oneDNN cannot run in that layout returns
- * false, and the caller runs it in float32.
+ * into one block per thread ({@link LinearKernels#blockColumns}), each block's weights packed
+ * apart. On oneDNN's OpenMP team instead, its thread slept between products while bert4j's workers
+ * ran the rest of the layer, and woke slowly: the same products with 0.5 ms of other work between
+ * them ran 5–15 % slower on the team than in blocks (AMD EPYC Zen 5, 2 cores, 2026-12-01). The
+ * packed layout is chosen per block shape at the first row count seen and kept for every other; a
+ * shape oneDNN cannot run in that layout returns false, and the caller runs it in float32.
  */
 final class ReducedPrecisionLinear implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ReducedPrecisionLinear.class.getName());
-  /** Narrowest column block worth a thread of its own. */
-  private static final int MIN_BLOCK_COLUMNS = 64;
 
   private final Precision precision;
   private final long engine;
@@ -122,9 +120,8 @@ final class ReducedPrecisionLinear implements AutoCloseable {
    */
   boolean forward(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow bias,
       int biasOff, Activation activation, CpuWindow y, int yOff, int rows, int in, int outWidth) {
-    int count = Math.max(1, Math.min(pool.threads(), outWidth / MIN_BLOCK_COLUMNS));
-    int columns = ((outWidth + count - 1) / count + 15) / 16 * 16;
-    count = (outWidth + columns - 1) / columns;
+    int columns = LinearKernels.blockColumns(outWidth, pool.threads());
+    int count = (outWidth + columns - 1) / columns;
     for (int b = 0; b < count; b++) {
       int c0 = b * columns;
       ReducedPrecisionProducts.Block block = new ReducedPrecisionProducts.Block(rows, in,
