@@ -12,10 +12,16 @@ import java.nio.FloatBuffer;
  * The elementwise work around a dense layer: the fused epilogue pre += bias, out = act(pre) after the
  * gemm, and dPre = dOut ⊙ act'(pre). Activations: GELU (exact erf), GELU_TANH, RELU, SWISH (x·σ(x)), TANH;
  * null is the identity. GELU_TANH uses ½(1 + tanh u) = σ(2u).
+ *
+ * <p>Where oneDNN loaded, an activation without a bias to add, and every derivative, run through
+ * oneDNN's eltwise primitives ({@link OneDnnEltwise}), in blocks on the pool's threads; else (and
+ * for a bias) through the Java loops below, which C2 vectorizes.
  */
 final class ActivationKernels {
   private final ParallelRows pool;
   private final Scratch[] scratch;
+  /** oneDNN's eltwise primitives, or null where oneDNN did not load. */
+  private final OneDnnEltwise eltwise;
 
   private FloatBuffer pre;
   private FloatBuffer out;
@@ -31,26 +37,39 @@ final class ActivationKernels {
   private final ParallelRows.Task epilogue = this::epilogueRows;
   private final ParallelRows.Task derivative = this::derivativeChunks;
 
-  ActivationKernels(ParallelRows pool, Scratch[] scratch) {
+  private long srcAddress;
+  private long dOutAddress;
+  private long outAddress;
+  private int blocks;
+  private OneDnnEltwise.Primitive fullBlock;
+  private OneDnnEltwise.Primitive lastBlock;
+  private final ParallelRows.Task eltwiseBlocks = this::eltwiseBlocks;
+
+  ActivationKernels(ParallelRows pool, Scratch[] scratch, OneDnnEltwise eltwise) {
     this.pool = pool;
     this.scratch = scratch;
+    this.eltwise = eltwise;
   }
 
   /**
    * For {@code rows} rows of {@code width}: pre += bias (bias may be null), out = act(pre). With a
    * null activation, out is a copy of pre (nothing to do when out is pre and bias is null).
    */
-  void epilogue(FloatBuffer pre, int preOff, FloatBuffer bias, int biasOff, Activation activation,
-      FloatBuffer out, int outOff, int rows, int width) {
+  void epilogue(CpuWindow pre, int preOff, CpuWindow bias, int biasOff, Activation activation,
+      CpuWindow out, int outOff, int rows, int width) {
     if (bias == null && activation == null && pre == out && preOff == outOff) {
       return;
     }
-    this.pre = pre;
+    if (eltwise != null && bias == null && activation != null) {
+      eltwise(activation, false, pre, preOff, null, 0, out, outOff, (long) rows * width);
+      return;
+    }
+    this.pre = pre.floats();
     this.preOff = preOff;
-    this.bias = bias;
+    this.bias = bias == null ? null : bias.floats();
     this.biasOff = biasOff;
     this.activation = activation;
-    this.out = out;
+    this.out = out.floats();
     this.outOff = outOff;
     this.width = width;
     pool.run(rows, width * costPerElement(activation), epilogue);
@@ -58,19 +77,54 @@ final class ActivationKernels {
   }
 
   /** dPre = dOut ⊙ act'(pre) over {@code count} floats; dPre may be dOut. */
-  void derivative(Activation activation, FloatBuffer pre, int preOff, FloatBuffer dOut, int dOutOff,
-      FloatBuffer dPre, int dPreOff, long count) {
+  void derivative(Activation activation, CpuWindow pre, int preOff, CpuWindow dOut, int dOutOff,
+      CpuWindow dPre, int dPreOff, long count) {
+    if (eltwise != null && activation != null) {
+      eltwise(activation, true, pre, preOff, dOut, dOutOff, dPre, dPreOff, count);
+      return;
+    }
     this.activation = activation;
-    this.pre = pre;
+    this.pre = pre.floats();
     this.preOff = preOff;
-    this.dOut = dOut;
+    this.dOut = dOut.floats();
     this.dOutOff = dOutOff;
-    this.out = dPre;
+    this.out = dPre.floats();
     this.outOff = dPreOff;
     this.count = count;
     int chunks = (int) ((count + Scratch.CHUNK - 1) / Scratch.CHUNK);
     pool.run(chunks, Scratch.CHUNK * costPerElement(activation), derivative);
     this.pre = this.out = this.dOut = null;
+  }
+
+  /**
+   * out = act(src), or (backward) out = dOut ⊙ act'(src), over {@code count} floats by oneDNN in
+   * blocks of {@link OneDnnEltwise#BLOCK}.
+   */
+  private void eltwise(Activation activation, boolean backward, CpuWindow src, int srcOff,
+      CpuWindow dOut, int dOutOff, CpuWindow out, int outOff, long count) {
+    if (count == 0) {
+      return;
+    }
+    blocks = (int) ((count + OneDnnEltwise.BLOCK - 1) / OneDnnEltwise.BLOCK);
+    fullBlock = blocks > 1 ? eltwise.prepare(activation, backward, OneDnnEltwise.BLOCK) : null;
+    lastBlock = eltwise.prepare(activation, backward,
+        (int) (count - (long) (blocks - 1) * OneDnnEltwise.BLOCK));
+    srcAddress = src.address() + 4L * srcOff;
+    dOutAddress = dOut == null ? 0 : dOut.address() + 4L * dOutOff;
+    outAddress = out.address() + 4L * outOff;
+    try {
+      pool.run(blocks, (long) OneDnnEltwise.BLOCK * costPerElement(activation), eltwiseBlocks);
+    } finally {
+      fullBlock = lastBlock = null;
+    }
+  }
+
+  private void eltwiseBlocks(int thread, int from, int to) {
+    for (int block = from; block < to; block++) {
+      long bytes = 4L * block * OneDnnEltwise.BLOCK;
+      eltwise.run(thread, block == blocks - 1 ? lastBlock : fullBlock, srcAddress + bytes,
+          dOutAddress == 0 ? 0 : dOutAddress + bytes, outAddress + bytes);
+    }
   }
 
   private static int costPerElement(Activation activation) {

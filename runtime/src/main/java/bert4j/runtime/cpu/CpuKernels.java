@@ -26,6 +26,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final ParallelRows pool;
   private final Scratch[] scratch;
   private final ActivationKernels activations;
+  /** oneDNN's activations and their derivatives, or null where oneDNN did not load. */
+  private final OneDnnEltwise eltwise;
   private final LinearKernels linear;
   private final Precision precision;
   /** The bf16 or int8 forward of linear layers; null in float32. */
@@ -114,7 +116,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.pool = new ParallelRows(threads);
     Blas.threads(threads);
     this.scratch = Scratch.perThread(pool);
-    this.activations = new ActivationKernels(pool, scratch);
+    this.eltwise = OneDnn.get() == null ? null : new OneDnnEltwise(OneDnn.get(), threads);
+    this.activations = new ActivationKernels(pool, scratch, eltwise);
     this.precision = ReducedPrecision.effective(requested, unavailable);
     this.reduced = precision == Precision.FLOAT32 ? null
         : new ReducedPrecisionLinear(precision, OneDnn.get(), pool);
@@ -228,8 +231,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     if (reduced != null && rows > 1 && reduced.forward(cpu(x), offset(x), xStride, cpu(w),
         offset(w), cpu(bias), offset(bias), fused ? activation : null, cpu(pre), offset(pre), rows,
         in, outWidth)) {
-      activations.epilogue(cpu(pre).floats(), offset(pre), null, 0, fused ? null : activation,
-          cpu(out).floats(), offset(out), rows, outWidth);
+      activations.epilogue(cpu(pre), offset(pre), null, 0, fused ? null : activation, cpu(out),
+          offset(out), rows, outWidth);
       return;
     }
     linear.forward(cpu(x), offset(x), xStride, cpu(w), offset(w), cpu(bias), offset(bias),
@@ -251,8 +254,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   @Override
   protected void doActivationBackward(Activation activation, Slice pre, Slice dOut, Slice dPre,
       long count) {
-    activations.derivative(activation, cpu(pre).floats(), offset(pre), cpu(dOut).floats(),
-        offset(dOut), cpu(dPre).floats(), offset(dPre), count);
+    activations.derivative(activation, cpu(pre), offset(pre), cpu(dOut), offset(dOut), cpu(dPre),
+        offset(dPre), count);
   }
 
   @Override
@@ -630,6 +633,9 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
         }
       }
       attention.close();
+      if (eltwise != null) {
+        eltwise.close();
+      }
     }
     closed = true;
     pool.close();

@@ -86,8 +86,8 @@ final class LinearKernels {
       Blas.gemm(false, true, rows, outWidth, in, 1f, x.view(0, 0, xOff), xStride,
           w.view(0, 1, wOff), in, 0f, pre.view(0, 2, preOff), outWidth);
     }
-    activations.epilogue(pre.floats(), preOff, bias == null || biasAdded ? null : bias.floats(),
-        biasOff, activation, out.floats(), outOff, rows, outWidth);
+    activations.epilogue(pre, preOff, bias == null || biasAdded ? null : bias, biasOff, activation,
+        out, outOff, rows, outWidth);
   }
 
   /**

@@ -4,8 +4,8 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 
 /**
- * The few functions of oneDNN's C API that the linear layers' products call, bound by JNA's
- * direct mapping (no allocation per call). Handles and data pointers are passed as {@code long}
+ * The few functions of oneDNN's C API that the CPU backend calls (products, softmax, eltwise),
+ * bound by JNA's direct mapping (no allocation per call). Handles and data pointers are passed as {@code long}
  * addresses and returned through one-element arrays; {@code dims} are int64 arrays. Constants are
  * oneDNN 3.8's enum values (dnnl_types.h, dnnl_common_types.h).
  */
@@ -21,6 +21,9 @@ final class OneDnnNative {
   static final int ARG_SRC = 1;
   static final int ARG_DST = 17;
   static final int ARG_WEIGHTS = 33;
+  /** DNNL_ARG_DIFF_SRC and DNNL_ARG_DIFF_DST: an eltwise backward's dPre and dOut. */
+  static final int ARG_DIFF_SRC = 129;
+  static final int ARG_DIFF_DST = 145;
   static final int ARG_BIAS = 41;
   static final int ARG_ATTR_SCALES = 4096;
   /** dnnl_alg_kind_t of the eltwise post-ops the dense layers use. */
@@ -29,7 +32,11 @@ final class OneDnnNative {
   static final int ELTWISE_GELU_TANH = 0x2b;
   static final int ELTWISE_SWISH = 0x2c;
   static final int ELTWISE_GELU_ERF = 0x31;
-  /** dnnl_forward_inference, and dnnl_softmax_accurate (subtracts the row max first). */
+  /**
+   * dnnl_forward_training (the hint an eltwise backward is made from), dnnl_forward_inference, and
+   * dnnl_softmax_accurate (subtracts the row max first).
+   */
+  static final int FORWARD_TRAINING = 64;
   static final int FORWARD_INFERENCE = 96;
   static final int SOFTMAX_ACCURATE = 0x30000;
   /** dnnl_data_type_undef: a sum post-op reads the destination in its own type. */
@@ -91,6 +98,13 @@ final class OneDnnNative {
 
   static native int dnnl_softmax_forward_primitive_desc_create(long[] primitiveDesc, long engine,
       int propKind, int algKind, long src, long dst, int axis, long attr);
+
+  static native int dnnl_eltwise_forward_primitive_desc_create(long[] primitiveDesc, long engine,
+      int propKind, int algKind, long src, long dst, float alpha, float beta, long attr);
+
+  static native int dnnl_eltwise_backward_primitive_desc_create(long[] primitiveDesc, long engine,
+      int algKind, long diffSrc, long diffDst, long data, float alpha, float beta, long hintForward,
+      long attr);
 
   static native int dnnl_reorder_primitive_desc_create(long[] primitiveDesc, long src,
       long srcEngine, long dst, long dstEngine, long attr);

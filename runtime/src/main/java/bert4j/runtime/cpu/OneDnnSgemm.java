@@ -151,7 +151,7 @@ final class OneDnnSgemm implements AutoCloseable {
       }
       if (s.activation != null) {
         check(OneDnnNative.dnnl_post_ops_append_eltwise(postOps, eltwise(s.activation),
-            s.activation == Activation.SWISH ? 1f : 0f, 0f), "dnnl_post_ops_append_eltwise");
+            OneDnnEltwise.alpha(s.activation), 0f), "dnnl_post_ops_append_eltwise");
       }
       check(OneDnnNative.dnnl_primitive_attr_set_post_ops(attr, postOps),
           "dnnl_primitive_attr_set_post_ops");

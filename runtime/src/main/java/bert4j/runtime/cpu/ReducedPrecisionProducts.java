@@ -62,7 +62,7 @@ final class ReducedPrecisionProducts implements AutoCloseable {
       long postOps = a[0];
       try {
         check(OneDnnNative.dnnl_post_ops_append_eltwise(postOps, OneDnnSgemm.eltwise(activation),
-            activation == Activation.SWISH ? 1f : 0f, 0f), "dnnl_post_ops_append_eltwise");
+            OneDnnEltwise.alpha(activation), 0f), "dnnl_post_ops_append_eltwise");
         check(OneDnnNative.dnnl_primitive_attr_set_post_ops(attr, postOps),
             "dnnl_primitive_attr_set_post_ops");
       } finally {
