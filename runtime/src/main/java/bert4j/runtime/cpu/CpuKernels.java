@@ -58,6 +58,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final MemmKernels memm;
   private final SpanKernels spans;
   private final NonFiniteScan nonFinite;
+  private final FillKernels fill;
   private final OptimizerThreads optimizerThreads;
   private final FloatBuffer[] optimizerState = new FloatBuffer[StateRegion.COUNT];
   /** The update of each bound optimizer this backend has run, kept while the optimizer lives. */
@@ -147,6 +148,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.spans = new SpanKernels(pool, scratch);
     this.memm = new MemmKernels(pool);
     this.nonFinite = new NonFiniteScan(pool, scratch);
+    this.fill = new FillKernels(pool);
     this.optimizerThreads = new OptimizerThreads(pool);
   }
 
@@ -187,14 +189,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   @Override
   protected void doFill(Slice target, long count, float value) {
     written(target);
-    FloatBuffer t = cpu(target).floats();
-    int off = offset(target);
-    float[] chunk = scratch[0].a;
-    Arrays.fill(chunk, value);
-    for (long done = 0; done < count; done += Scratch.CHUNK) {
-      int n = (int) Math.min(Scratch.CHUNK, count - done);
-      t.put(off + (int) done, chunk, 0, n);
-    }
+    fill.fill(cpu(target).floats(), offset(target), count, value);
   }
 
   @Override

@@ -49,6 +49,28 @@ final class LayerNormRows {
       xhat[j] = ((xhat[j] - m) - d) * rs;
       dy[j] *= gamma[j];
     }
+    inputGradient(dy, xhat, rs, w, sums);
+  }
+
+  /**
+   * {@link #backward}, also adding the row's share of the parameters' gradients as it goes:
+   * dGamma += dOut ⊙ x̂ and dBeta += dOut.
+   */
+  static void backward(float[] dy, float[] xhat, float[] gamma, float m, float d, float rs, int w,
+      float[] sums, float[] dGamma, float[] dBeta) {
+    for (int j = 0; j < w; j++) {
+      float x = ((xhat[j] - m) - d) * rs;
+      float y = dy[j];
+      xhat[j] = x;
+      dGamma[j] += y * x;
+      dBeta[j] += y;
+      dy[j] = y * gamma[j];
+    }
+    inputGradient(dy, xhat, rs, w, sums);
+  }
+
+  /** dy = rstd·(g − mean(g) − x̂·mean(g·x̂)), with g in dy and x̂ in xhat. */
+  private static void inputGradient(float[] dy, float[] xhat, float rs, int w, float[] sums) {
     FloatMath.sumAndDot(dy, xhat, w, sums);
     float meanG = sums[0] / w;
     float meanGx = sums[1] / w;

@@ -21,14 +21,16 @@ public abstract class HostCopyContract extends KernelsContract {
 
   @Test
   void fillTouchesOnlyItsRange() {
-    Memory m = kernels.allocate(5000);
-    kernels.fill(new Slice(m, 7), 4000, -2.5f);
-    float[] got = new float[5000];
-    kernels.read(new Slice(m, 0), got, 0, 5000);
-    for (int i = 0; i < 5000; i++) {
-      float want = i >= 7 && i < 4007 ? -2.5f : 0f;
+    int size = 200_000;
+    Memory m = kernels.allocate(size);
+    kernels.fill(new Slice(m, 7), 199_000, -2.5f);
+    kernels.fill(new Slice(m, 70_001), 70_000, 3f);
+    float[] got = new float[size];
+    kernels.read(new Slice(m, 0), got, 0, size);
+    for (int i = 0; i < size; i++) {
+      float want = i >= 70_001 && i < 140_001 ? 3f : i >= 7 && i < 199_007 ? -2.5f : 0f;
       if (got[i] != want) {
-        throw new AssertionError("element " + i + ": " + got[i]);
+        throw new AssertionError("element " + i + ": " + got[i] + ", want " + want);
       }
     }
   }
