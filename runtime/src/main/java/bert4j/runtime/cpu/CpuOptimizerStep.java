@@ -553,22 +553,16 @@ public final class CpuOptimizerStep {
     loadAll(s, t, start, len);
     float[] p = s.p;
     float[] slow = s.slow;
-    if (initSlow) {
-      System.arraycopy(p, 0, slow, 0, len);
-    } else if (sync) {
-      slowBuf.get(start, slow, 0, len);
-    }
-    delta(s, t, start, len);
-    float[] d = s.d;
-    float scale = tScale[t];
-    if (scale == 1f) {
-      for (int i = 0; i < len; i++) {
-        p[i] += d[i];
-      }
+    if (method == Method.ADAM && !tLazy[t] && !initSlow && !sync) {
+      adamInPlace(s, t, len);
     } else {
-      for (int i = 0; i < len; i++) {
-        p[i] += d[i] * scale;
+      if (initSlow) {
+        System.arraycopy(p, 0, slow, 0, len);
+      } else if (sync) {
+        slowBuf.get(start, slow, 0, len);
       }
+      delta(s, t, start, len);
+      apply(p, s.d, tScale[t], len);
     }
     if (sync) {
       float a = alpha;
@@ -602,6 +596,60 @@ public final class CpuOptimizerStep {
     }
     if (accBuf != null) {
       accBuf.put(start, s.zeros, 0, len);
+    }
+  }
+
+  /** θ += Δ·scale. */
+  private static void apply(float[] p, float[] d, float scale, int len) {
+    if (scale == 1f) {
+      for (int i = 0; i < len; i++) {
+        p[i] += d[i];
+      }
+    } else {
+      for (int i = 0; i < len; i++) {
+        p[i] += d[i] * scale;
+      }
+    }
+  }
+
+  /**
+   * Adam's step of a chunk (not lazy, no lookahead slow weights to read this step) in one loop: the
+   * moments advanced and θ += Δ·scale, with the very float operations of {@link #deltaRange} and
+   * {@link #apply} (so the same bits), without storing Δ and reading it back: BERT-base's Adam
+   * update took 73–81 against 74–94 ms (same JVM, alternating; AMD EPYC Zen 5, 2026-12-01).
+   */
+  private void adamInPlace(Scratch s, int t, int len) {
+    float[] p = s.p;
+    float[] g = s.g;
+    float[] m = s.m;
+    float[] v = s.v;
+    float beta1 = b1;
+    float beta2 = b2;
+    float rest1 = c1;
+    float rest2 = c2;
+    float step = -lr * mScale;
+    float vs = vScale;
+    float e = eps;
+    float wd = tWeightDecay[t];
+    float scale = tScale[t];
+    if (scale == 1f) {
+      for (int i = 0; i < len; i++) {
+        float gi = g[i];
+        float mi = beta1 * m[i] + rest1 * gi;
+        float vi = beta2 * v[i] + rest2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] += step * mi / ((float) Math.sqrt(vi * vs) + e) - wd * p[i];
+      }
+    } else {
+      for (int i = 0; i < len; i++) {
+        float gi = g[i];
+        float mi = beta1 * m[i] + rest1 * gi;
+        float vi = beta2 * v[i] + rest2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] += (step * mi / ((float) Math.sqrt(vi * vs) + e) - wd * p[i]) * scale;
+      }
     }
   }
 
