@@ -73,6 +73,8 @@ final class OneDnnNative {
 
   static native int dnnl_memory_desc_destroy(long desc);
 
+  static native long dnnl_memory_desc_get_size(long desc);
+
   static native long dnnl_primitive_desc_query_md(long primitiveDesc, int what, int index);
 
   static native int dnnl_primitive_attr_create(long[] attr);

@@ -12,11 +12,15 @@ import java.util.Map;
  * Float32 products C = alpha·op(A)·op(B) (or C += op(A)·op(B), or a dense layer's
  * act(x·wᵀ + bias)), row-major, through oneDNN's matmul primitive on the operands where they lie, on
  * the calling thread alone: a transposed operand is described by its strides, so nothing is copied
- * or packed ahead and no memory is held besides the primitives. On the linear layers' shapes it beats
+ * or packed ahead. On request B (the weights) is packed into oneDNN's own layout right before the
+ * product, into one scratch per instance sized to the largest packed B: at 1,024 rows the packing
+ * pays for itself (the dense backward's dx = dPre·w: 374–386 GFLOP/s packing included, against
+ * 283–382 on w as it lies and 335–363 for OpenBLAS; AMD EPYC Zen 5, 2026-12-01). On the linear
+ * layers' shapes, unpacked, it beats
  * OpenBLAS 0.3.19's sgemm (AMD EPYC Zen 5, 2 cores, 2026-12-01: 310–340 against 240–270 GFLOP/s at
  * 128 rows, 330–357 against 290–345 at 512 and 1,024 rows; the {@code PlainProbe} columns of
  * {@code GemmLibraryTiming}). A primitive is created per shape (rows, columns, depth, transposes,
- * leading dimensions, accumulate) and the most recently used {@link #CAPACITY} are kept; alpha ≠ 1
+ * leading dimensions, accumulate, packing) and the most recently used {@link #CAPACITY} are kept; alpha ≠ 1
  * is oneDNN's scale of the source, its value set per call. oneDNN's OpenMP team is set to 1 before
  * each product and before a primitive is made (OpenMP's setting is per calling thread): the backend
  * keeps one instance per pool thread and splits a product's work between them itself
@@ -34,6 +38,11 @@ final class OneDnnSgemm implements AutoCloseable {
 
   private final long engine;
   private final long stream;
+  /**
+   * The packing scratch: B of a packed product, packed right before it runs (grown to the largest
+   * packed B made; null until one is).
+   */
+  private Memory packed;
   /** The key each product is looked up with, refilled per call (the map keeps copies). */
   private final Shape lookup = new Shape();
   private final Map<Shape, Product> products = new LinkedHashMap<>(16, 0.75f, true) {
@@ -72,11 +81,22 @@ final class OneDnnSgemm implements AutoCloseable {
   void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, CpuWindow a,
       int aOff, int lda, CpuWindow b, int bOff, int ldb, boolean accumulate, CpuWindow c, int cOff,
       int ldc) {
+    gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc,
+        false);
+  }
+
+  /**
+   * {@link #gemm}, B first packed into oneDNN's own layout (into this thread's scratch,
+   * {@link #packed}) where {@code packB}.
+   */
+  void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, CpuWindow a,
+      int aOff, int lda, CpuWindow b, int bOff, int ldb, boolean accumulate, CpuWindow c, int cOff,
+      int ldc, boolean packB) {
     if (m == 0 || n == 0) {
       return;
     }
     Product product = run(lookup.set(transA, transB, m, n, k, lda, ldb, ldc, accumulate, false,
-        alpha != 1f).activation(null));
+        alpha != 1f).activation(null).packed(packB));
     if (alpha != 1f) {
       product.alpha.setFloat(0, alpha);
     }
@@ -96,7 +116,7 @@ final class OneDnnSgemm implements AutoCloseable {
       return;
     }
     execute(run(lookup.set(false, true, rows, out, in, xStride, in, yStride, false, bias != null,
-        false).activation(activation)), x, xOff, w, wOff, y, yOff, bias, biasOff);
+        false).activation(activation).packed(false)), x, xOff, w, wOff, y, yOff, bias, biasOff);
   }
 
   /** The primitive of {@code shape}, made on first use (and then keyed by a copy of shape). */
@@ -113,12 +133,20 @@ final class OneDnnSgemm implements AutoCloseable {
   private void execute(Product product, CpuWindow a, int aOff, CpuWindow b, int bOff, CpuWindow c,
       int cOff, CpuWindow bias, int biasOff) {
     set(product.a, a.address() + 4L * aOff);
-    set(product.b, b.address() + 4L * bOff);
     set(product.c, c.address() + 4L * cOff);
     if (bias != null) {
       set(product.bias, bias.address() + 4L * biasOff);
     }
     OpenMpNative.omp_set_num_threads(1);
+    Packing packing = product.packing;
+    if (packing != null) {
+      set(packing.plain, b.address() + 4L * bOff);
+      set(product.b, Pointer.nativeValue(packed));
+      check(OneDnnNative.dnnl_primitive_execute(packing.reorder, stream, 2,
+          Pointer.nativeValue(packing.args)), "dnnl_primitive_execute (packing B)");
+    } else {
+      set(product.b, b.address() + 4L * bOff);
+    }
     check(OneDnnNative.dnnl_primitive_execute(product.matmul, stream, product.arguments,
         Pointer.nativeValue(product.args)), "dnnl_primitive_execute (sgemm)");
     check(OneDnnNative.dnnl_stream_wait(stream), "dnnl_stream_wait");
@@ -126,7 +154,14 @@ final class OneDnnSgemm implements AutoCloseable {
 
   private Product create(Shape s) {
     long aDesc = desc(s.m, s.k, s.transA, s.lda);
-    long bDesc = desc(s.k, s.n, s.transB, s.ldb);
+    long plainB = desc(s.k, s.n, s.transB, s.ldb);
+    long bDesc = plainB;
+    if (s.packed) {
+      long[] any = new long[1];
+      check(OneDnnNative.dnnl_memory_desc_create_with_tag(any, 2, new long[] {s.k, s.n},
+          OneDnnNative.F32, OneDnnNative.TAG_ANY), "dnnl_memory_desc_create_with_tag");
+      bDesc = any[0];
+    }
     long cDesc = desc(s.m, s.n, false, s.ldc);
     long biasDesc = s.bias ? desc(1, s.n, false, s.n) : 0;
     long scaleDesc = s.scaled ? desc(1, 1, false, 1) : 0;
@@ -163,8 +198,11 @@ final class OneDnnSgemm implements AutoCloseable {
           cDesc, attr), "dnnl_matmul_primitive_desc_create (" + s + ")");
       long[] primitive = new long[1];
       check(OneDnnNative.dnnl_primitive_create(primitive, pd[0]), "dnnl_primitive_create (sgemm)");
-      return new Product(primitive[0], memory(aDesc), memory(bDesc), memory(cDesc),
-          s.bias ? memory(biasDesc) : 0, s.scaled ? memory(scaleDesc) : 0);
+      Packing packing = s.packed ? packing(plainB,
+          OneDnnNative.dnnl_primitive_desc_query_md(pd[0], OneDnnNative.QUERY_WEIGHTS_MD, 0)) : null;
+      return new Product(primitive[0], memory(aDesc),
+          packing != null ? packing.packed : memory(bDesc), memory(cDesc),
+          s.bias ? memory(biasDesc) : 0, s.scaled ? memory(scaleDesc) : 0, packing);
     } finally {
       if (pd[0] != 0) {
         OneDnnNative.dnnl_primitive_desc_destroy(pd[0]);
@@ -180,6 +218,56 @@ final class OneDnnSgemm implements AutoCloseable {
           OneDnnNative.dnnl_memory_desc_destroy(d);
         }
       }
+      if (plainB != bDesc) {
+        OneDnnNative.dnnl_memory_desc_destroy(plainB);
+      }
+    }
+  }
+
+  /**
+   * The reorder that packs B from its plain layout into {@code packedDesc} (the layout the matmul
+   * chose; owned by its primitive descriptor), with the packing scratch grown to hold it.
+   */
+  private Packing packing(long plainDesc, long packedDesc) {
+    long bytes = OneDnnNative.dnnl_memory_desc_get_size(packedDesc);
+    if (packed == null || packed.size() < bytes) {
+      packed = new Memory(bytes);
+    }
+    long[] pd = new long[1];
+    check(OneDnnNative.dnnl_reorder_primitive_desc_create(pd, plainDesc, engine, packedDesc,
+        engine, 0), "dnnl_reorder_primitive_desc_create (packing B)");
+    long[] reorder = new long[1];
+    try {
+      check(OneDnnNative.dnnl_primitive_create(reorder, pd[0]), "dnnl_primitive_create (packing B)");
+    } finally {
+      OneDnnNative.dnnl_primitive_desc_destroy(pd[0]);
+    }
+    return new Packing(reorder[0], memory(plainDesc), memory(packedDesc));
+  }
+
+  /**
+   * How a product packs its B before each call: the reorder from B where it lies ({@code plain},
+   * data pointer set per call) into the thread's packing scratch ({@code packed}, the matmul's
+   * weights).
+   */
+  private static final class Packing {
+    final long reorder;
+    final long plain;
+    final long packed;
+    final Memory args = OneDnn.arguments(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST);
+
+    Packing(long reorder, long plain, long packed) {
+      this.reorder = reorder;
+      this.plain = plain;
+      this.packed = packed;
+      args.setLong(8, plain);
+      args.setLong(ARG_BYTES + 8, packed);
+    }
+
+    /** Destroys the reorder and the plain memory; {@code packed} is the product's B. */
+    void free() {
+      OneDnnNative.dnnl_primitive_destroy(reorder);
+      OneDnnNative.dnnl_memory_destroy(plain);
     }
   }
 
@@ -194,10 +282,18 @@ final class OneDnnSgemm implements AutoCloseable {
     };
   }
 
-  /** A row-major [rows, columns] operand, stored transposed (column-major) where {@code trans}. */
+  /**
+   * A row-major [rows, columns] operand, stored transposed (column-major) where {@code trans}. A
+   * dimension of extent 1 gets the leading dimension as its stride too: oneDNN 3.8 wrote a
+   * [m, 1] destination whose rows lie {@code leading} > 1 apart as if it were contiguous when the
+   * column stride was 1 (over the padding between its rows; found by {@code OneDnnSgemmTest}).
+   */
   private static long desc(int rows, int columns, boolean trans, int leading) {
-    return OneDnn.descriptor(new long[] {rows, columns}, OneDnnNative.F32,
-        trans ? new long[] {1, leading} : new long[] {leading, 1});
+    long[] strides = trans ? new long[] {1, leading} : new long[] {leading, 1};
+    if (trans ? rows == 1 : columns == 1) {
+      strides[trans ? 0 : 1] = leading;
+    }
+    return OneDnn.descriptor(new long[] {rows, columns}, OneDnnNative.F32, strides);
   }
 
   /** A memory object of {@code desc} whose data pointer is set per call. */
@@ -240,6 +336,7 @@ final class OneDnnSgemm implements AutoCloseable {
     private boolean bias;
     private boolean scaled;
     private Activation activation;
+    private boolean packed;
 
     Shape set(boolean transA, boolean transB, int m, int n, int k, int lda, int ldb, int ldc,
         boolean accumulate, boolean bias, boolean scaled) {
@@ -263,9 +360,15 @@ final class OneDnnSgemm implements AutoCloseable {
       return this;
     }
 
+    /** Sets whether B is packed into oneDNN's layout before each product. */
+    Shape packed(boolean packed) {
+      this.packed = packed;
+      return this;
+    }
+
     Shape copy() {
       return new Shape().set(transA, transB, m, n, k, lda, ldb, ldc, accumulate, bias, scaled)
-          .activation(activation);
+          .activation(activation).packed(packed);
     }
 
     @Override
@@ -273,13 +376,13 @@ final class OneDnnSgemm implements AutoCloseable {
       return o instanceof Shape s && transA == s.transA && transB == s.transB && m == s.m
           && n == s.n && k == s.k && lda == s.lda && ldb == s.ldb && ldc == s.ldc
           && accumulate == s.accumulate && bias == s.bias && scaled == s.scaled
-          && activation == s.activation;
+          && activation == s.activation && packed == s.packed;
     }
 
     @Override
     public int hashCode() {
-      int h = ((transA ? 1 : 0) << 4) | ((transB ? 1 : 0) << 3) | ((accumulate ? 1 : 0) << 2)
-          | ((bias ? 1 : 0) << 1) | (scaled ? 1 : 0);
+      int h = ((packed ? 1 : 0) << 5) | ((transA ? 1 : 0) << 4) | ((transB ? 1 : 0) << 3)
+          | ((accumulate ? 1 : 0) << 2) | ((bias ? 1 : 0) << 1) | (scaled ? 1 : 0);
       h = 31 * h + m;
       h = 31 * h + n;
       h = 31 * h + k;
@@ -294,7 +397,7 @@ final class OneDnnSgemm implements AutoCloseable {
       return (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n + " k=" + k
           + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc + (accumulate ? " accumulate" : "")
           + (bias ? " bias" : "") + (scaled ? " scaled" : "")
-          + (activation == null ? "" : " " + activation);
+          + (activation == null ? "" : " " + activation) + (packed ? " packed B" : "");
     }
   }
 
@@ -313,9 +416,12 @@ final class OneDnnSgemm implements AutoCloseable {
     final Memory alpha = new Memory(Float.BYTES);
     final int arguments;
     final Memory args = new Memory(5L * ARG_BYTES);
+    /** Where B is packed before each call; null where it is used as it lies. */
+    final Packing packing;
 
-    Product(long matmul, long a, long b, long c, long bias, long scale) {
+    Product(long matmul, long a, long b, long c, long bias, long scale, Packing packing) {
       this.matmul = matmul;
+      this.packing = packing;
       this.a = a;
       this.b = b;
       this.c = c;
@@ -342,6 +448,9 @@ final class OneDnnSgemm implements AutoCloseable {
 
     void free() {
       OneDnnNative.dnnl_primitive_destroy(matmul);
+      if (packing != null) {
+        packing.free();
+      }
       for (long m : new long[] {a, b, c, bias, scale}) {
         if (m != 0) {
           OneDnnNative.dnnl_memory_destroy(m);

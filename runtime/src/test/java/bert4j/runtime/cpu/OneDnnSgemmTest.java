@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * oneDNN's float32 products against a double-precision reference written here: random shapes (1 to
- * 150), both transposes, padded leading dimensions, operands at offsets, alpha, accumulate, and the dense
- * layer's product with and without a bias; and the primitive cache stays bounded.
+ * 150), both transposes, padded leading dimensions, operands at offsets, alpha, accumulate, B as it
+ * lies or packed before the product, and the dense layer's product with and without a bias; and the
+ * primitive cache stays bounded.
  */
 class OneDnnSgemmTest {
   private static OneDnn dnnl;
@@ -29,10 +30,11 @@ class OneDnnSgemmTest {
   void randomShapesMatchDoubleReference() {
     SplittableRandom random = new SplittableRandom(11);
     try (OneDnnSgemm sgemm = new OneDnnSgemm(dnnl)) {
-      for (int trial = 0; trial < 120; trial++) {
+      for (int trial = 0; trial < 200; trial++) {
         boolean transA = random.nextBoolean();
         boolean transB = random.nextBoolean();
         boolean accumulate = random.nextInt(3) == 0;
+        boolean packB = random.nextInt(3) == 0;
         float alpha = accumulate || random.nextBoolean() ? 1f : 0.375f;
         int m = 1 + random.nextInt(150);
         int n = 1 + random.nextInt(150);
@@ -64,9 +66,10 @@ class OneDnnSgemmTest {
         }
         CpuWindow cw = window(c);
         sgemm.gemm(transA, transB, m, n, k, alpha, window(a), aOff, lda, window(b), bOff, ldb,
-            accumulate, cw, cOff, ldc);
+            accumulate, cw, cOff, ldc, packB);
         String what = "trial " + trial + ": " + (transA ? "T" : "N") + (transB ? "T" : "N") + " m="
-            + m + " n=" + n + " k=" + k + " alpha=" + alpha + (accumulate ? " accumulate" : "");
+            + m + " n=" + n + " k=" + k + " alpha=" + alpha + (accumulate ? " accumulate" : "")
+            + (packB ? " packed B" : "") + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc;
         assertClose(expected, cw.floats(), k, what);
       }
       assertTrue(sgemm.cached() <= OneDnnSgemm.CAPACITY, "cached " + sgemm.cached());
