@@ -25,8 +25,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Times BERT-base ({@link BertBase}, random weights) on the CPU backend: forward at batch 1 and 8 ×
- * seq 128 and an Adam training step at batch 8 × seq 128, also with recompute
+ * Times BERT-base ({@link BertBase}, random weights) on the CPU backend, after {@link #WARMUP}
+ * untimed rounds per row: forward at batch 1 and 8 × seq 128 and an Adam training step at batch
+ * 8 × seq 128, also with recompute
  * ({@link BertBaseRecompute}, the same weights), next to the machine's sgemm rate on the model's own
  * GEMM shapes, measured alternately with the model in the same run (so both see the same machine
  * load); then the two arenas and the recompute step's time against the plain step's, and a per-kernel
@@ -39,6 +40,12 @@ public final class Benchmark {
   private static final int SEQ = 128;
   private static final int HIDDEN = 768;
   private static final int INTERMEDIATE = 3072;
+  /**
+   * Untimed rounds of each row first: the JIT compiles bert4j's Java kernels over their first calls
+   * (with one untimed round, the five timed forwards at 1 × 128 read 151, 124, 115, 88 and 85 ms,
+   * and the training steps were still settling, 2,236 down to 2,094 ms).
+   */
+  private static final int WARMUP = 3;
 
   private Benchmark() {}
 
@@ -111,8 +118,10 @@ public final class Benchmark {
    * the median of {@code run} in milliseconds.
    */
   private static double row(String name, long flops, int repeats, Runnable run, LayerGemms gemms) {
-    run.run();
-    gemms.run();
+    for (int i = 0; i < WARMUP; i++) {
+      run.run();
+      gemms.run();
+    }
     double[] runTimes = new double[repeats];
     double[] gemmTimes = new double[repeats];
     for (int i = 0; i < repeats; i++) {
