@@ -8,9 +8,10 @@ import java.nio.FloatBuffer;
  * OpenBLAS sgemm and the bias in the epilogue; a single row (a decoding step's) by OpenBLAS's sgemv
  * (OpenBLAS's sgemm with one row took 6–15 ms for a 3072 × 768 weight against 0.7–2.4 ms for sgemv,
  * on 2 busy cores); then the activation epilogue, or, where pre is out (a model created for inference
- * keeps no pre), oneDNN applies the activation as it writes the product. The backward is two sgemms
- * (dx = dPre·w, dw += dPreᵀ·x) and deterministic column sums for dBias. Arguments are checked by
- * {@link CpuKernels}.
+ * keeps no pre), oneDNN applies the activation as it writes the product. The backward is
+ * dx = dPre·w (oneDNN in column blocks on the pool, w packed per call from {@link #PACK_MIN_ROWS}
+ * rows; OpenBLAS without oneDNN), dw += dPreᵀ·x (OpenBLAS) and reproducible column sums for dBias.
+ * Arguments are checked by {@link CpuKernels}.
  *
  * <p>oneDNN's products run on the backend's own pool: the output columns are cut into one block per
  * pool thread and each thread runs its block with its own single-threaded {@link OneDnnSgemm}, so
