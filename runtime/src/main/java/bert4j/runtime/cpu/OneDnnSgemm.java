@@ -231,6 +231,9 @@ final class OneDnnSgemm implements AutoCloseable {
   private Packing packing(long plainDesc, long packedDesc) {
     long bytes = OneDnnNative.dnnl_memory_desc_get_size(packedDesc);
     if (packed == null || packed.size() < bytes) {
+      if (packed != null) {
+        packed.close();
+      }
       packed = new Memory(bytes);
     }
     long[] pd = new long[1];
@@ -316,6 +319,10 @@ final class OneDnnSgemm implements AutoCloseable {
       p.free();
     }
     products.clear();
+    if (packed != null) {
+      packed.close();
+      packed = null;
+    }
     OneDnnNative.dnnl_stream_destroy(stream);
   }
 
