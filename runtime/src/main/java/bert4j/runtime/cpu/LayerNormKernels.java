@@ -171,24 +171,12 @@ final class LayerNormKernels {
 
   /** dγ += the blocks' dγ sums and dβ += their dβ sums, the blocks added in order. */
   private void addBlockSums(int blocks) {
-    int w = width;
-    float[] total = scratch[0].row(4, w);
-    float[] current = scratch[0].row(5, w);
-    for (int part = 0; part < 2; part++) {
-      java.util.Arrays.fill(total, 0, w, 0f);
-      for (int block = 0; block < blocks; block++) {
-        int base = (2 * block + part) * w;
-        for (int j = 0; j < w; j++) {
-          total[j] += blockSums[base + j];
-        }
-      }
-      FloatBuffer target = part == 0 ? dGamma : dBeta;
-      int off = part == 0 ? dGammaOff : dBetaOff;
-      target.get(off, current, 0, w);
-      for (int j = 0; j < w; j++) {
-        current[j] += total[j];
-      }
-      target.put(off, current, 0, w);
-    }
+    float[] total = scratch[0].row(4, width);
+    float[] current = scratch[0].row(5, width);
+    BlockSums.addInOrder(blockSums, 0, 2 * width, blocks, width, dGamma, dGammaOff, total,
+        current);
+    BlockSums.addInOrder(blockSums, width, 2 * width, blocks, width, dBeta, dBetaOff, total,
+        current);
   }
+
 }

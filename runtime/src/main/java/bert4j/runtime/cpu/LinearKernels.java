@@ -228,20 +228,8 @@ final class LinearKernels {
     }
     pool.run(blocks, (long) SUM_BLOCK_ROWS * width, columnSums);
     this.matrix = null;
-    float[] total = scratch[0].row(0, width);
-    float[] current = scratch[0].row(1, width);
-    System.arraycopy(blockSums, 0, total, 0, width);
-    for (int block = 1; block < blocks; block++) {
-      int base = block * width;
-      for (int j = 0; j < width; j++) {
-        total[j] += blockSums[base + j];
-      }
-    }
-    sums.get(sumsOff, current, 0, width);
-    for (int j = 0; j < width; j++) {
-      current[j] += total[j];
-    }
-    sums.put(sumsOff, current, 0, width);
+    BlockSums.addInOrder(blockSums, 0, width, blocks, width, sums, sumsOff,
+        scratch[0].row(0, width), scratch[0].row(1, width));
   }
 
   private void columnSumBlocks(int thread, int from, int to) {
