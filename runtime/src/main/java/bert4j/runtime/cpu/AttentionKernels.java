@@ -30,6 +30,12 @@ import java.util.Arrays;
  * scale·dS·k; dk = scale·dSᵀ·q. A uniform (fully masked) row is differentiated like a softmax of equal
  * logits, as TensorFlow does for bert4keras's additive mask. The four products run on the same
  * per-thread products as the forward's, dS in a per-thread window.
+ *
+ * <p>The elementwise work between the products runs over a whole pair at once (the mask drawn for
+ * its seq² elements, the probabilities and dP read into one array each), not row by row: the
+ * vectorized loops then run long. Same arithmetic, same bits; measured 2026-12-01 (one BERT-base
+ * layer at 8 × 128, dropout 0.1, alternating in one JVM, AMD EPYC Zen 5, 2 threads) forward 3.44 →
+ * 3.07 ms and backward 5.83 → 5.27 ms.
  */
 final class AttentionKernels implements AutoCloseable {
   private final ParallelRows pool;
@@ -172,8 +178,6 @@ final class AttentionKernels implements AutoCloseable {
     int vWidth = heads * headSize;
     MaskedSoftmax rows = softmax[thread];
     float[] row = s.row(0, n);
-    float[] factor = s.row(1, n);
-    long[] words = s.words(n);
     FloatBuffer p = probs.floats();
     int lastBatch = -1;
     for (int pair = from; pair < to; pair++) {
@@ -207,16 +211,15 @@ final class AttentionKernels implements AutoCloseable {
       if (dropout > 0f) {
         pw = dropped(thread, n * n);
         pwOff = 0;
-        FloatBuffer out = pw.floats();
-        for (int i = 0; i < n; i++) {
-          p.get(po + i * n, row, 0, n);
-          DropoutKernels.factors(seed, (long) (po - probsOff) + (long) i * n, dropout, factor, n,
-              words);
-          for (int j = 0; j < n; j++) {
-            row[j] *= factor[j];
-          }
-          out.put(i * n, row, 0, n);
+        int size = n * n;
+        float[] kept = s.row(3, size);
+        float[] pairFactor = s.row(4, size);
+        DropoutKernels.factors(seed, po - probsOff, dropout, pairFactor, size, s.words(size));
+        p.get(po, kept, 0, size);
+        for (int j = 0; j < size; j++) {
+          kept[j] *= pairFactor[j];
         }
+        pw.floats().put(0, kept, 0, size);
       }
       int vo = vOff + b * n * vWidth + h * headSize;
       int co = ctxOff + b * n * vWidth + h * headSize;
@@ -253,10 +256,6 @@ final class AttentionKernels implements AutoCloseable {
     int n = seq;
     int qkWidth = heads * keySize;
     int vWidth = heads * headSize;
-    float[] pr = s.row(0, n);
-    float[] dr = s.row(1, n);
-    float[] f = s.row(2, n);
-    long[] words = s.words(n);
     FloatBuffer p = probs.floats();
     MaskedSoftmax rows = softmax[thread];
     CpuWindow dS = scores(thread, n * n);
@@ -276,28 +275,32 @@ final class AttentionKernels implements AutoCloseable {
       int po = probsOff + pair * n * n;
       gemm(thread, false, true, n, n, headSize, 1f, dCtx, co, vWidth, v, vo, vWidth, dS, 0, n);
       CpuWindow dropped = dropout > 0f ? dropped(thread, n * n) : null;
-      for (int i = 0; i < n; i++) {
-        p.get(po + i * n, pr, 0, n);
-        dSFloats.get(i * n, dr, 0, n);
-        if (dropped != null) {
-          DropoutKernels.factors(seed, (long) (po - probsOff) + (long) i * n, dropout, f, n,
-              words);
-          for (int j = 0; j < n; j++) {
-            dr[j] *= f[j];
-            f[j] *= pr[j];
-          }
-          dropped.floats().put(i * n, f, 0, n);
+      int size = n * n;
+      float[] pAll = s.row(3, size);
+      float[] dAll = s.row(4, size);
+      p.get(po, pAll, 0, size);
+      dSFloats.get(0, dAll, 0, size);
+      if (dropped != null) {
+        float[] kept = s.row(5, size);
+        DropoutKernels.factors(seed, po - probsOff, dropout, kept, size, s.words(size));
+        for (int j = 0; j < size; j++) {
+          dAll[j] *= kept[j];
+          kept[j] *= pAll[j];
         }
+        dropped.floats().put(0, kept, 0, size);
+      }
+      for (int i = 0; i < n; i++) {
+        int at = i * n;
         if (rows.seesAnyKey(i)) {
-          float d = FloatMath.dot(dr, pr, n);
-          for (int j = 0; j < n; j++) {
-            dr[j] = pr[j] * (dr[j] - d);
+          float d = FloatMath.dot(dAll, at, pAll, at, n);
+          for (int j = at; j < at + n; j++) {
+            dAll[j] = pAll[j] * (dAll[j] - d);
           }
         } else {
-          Arrays.fill(dr, 0, n, 0f);
+          Arrays.fill(dAll, at, at + n, 0f);
         }
-        dSFloats.put(i * n, dr, 0, n);
       }
+      dSFloats.put(0, dAll, 0, size);
       CpuWindow pd = dropped != null ? dropped : probs;
       int pdOff = dropped != null ? 0 : po;
       gemm(thread, true, false, n, headSize, n, 1f, pd, pdOff, n, dCtx, co, vWidth, dv,

@@ -99,19 +99,24 @@ final class FloatMath {
 
   /** Σ a[i]·b[i] for i in [0, n) in float with four independent partial sums, as {@link #sum}. */
   static float dot(float[] a, float[] b, int n) {
+    return dot(a, 0, b, 0, n);
+  }
+
+  /** {@link #dot} of a[aOff ..] and b[bOff ..]. */
+  static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
     float s0 = 0;
     float s1 = 0;
     float s2 = 0;
     float s3 = 0;
     int i = 0;
     for (; i + 4 <= n; i += 4) {
-      s0 += a[i] * b[i];
-      s1 += a[i + 1] * b[i + 1];
-      s2 += a[i + 2] * b[i + 2];
-      s3 += a[i + 3] * b[i + 3];
+      s0 += a[aOff + i] * b[bOff + i];
+      s1 += a[aOff + i + 1] * b[bOff + i + 1];
+      s2 += a[aOff + i + 2] * b[bOff + i + 2];
+      s3 += a[aOff + i + 3] * b[bOff + i + 3];
     }
     for (; i < n; i++) {
-      s0 += a[i] * b[i];
+      s0 += a[aOff + i] * b[bOff + i];
     }
     return (s0 + s1) + (s2 + s3);
   }
