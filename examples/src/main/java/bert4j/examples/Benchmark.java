@@ -156,12 +156,16 @@ public final class Benchmark {
   }
 
   /**
-   * OpenBLAS sgemm over one encoder layer's GEMMs at {@code rows} tokens as the model computes them:
-   * x·wᵀ for q, k and v (one product, 2,304 wide), the attention output, intermediate and output
-   * dense; with {@code training}, also their
-   * backward dx = dy·w and dw = dyᵀ·x.
+   * OpenBLAS sgemm over the encoder's {@link #LAYERS} layers' GEMMs at {@code rows} tokens as the
+   * model computes them: x·wᵀ for q, k and v (one product, 2,304 wide), the attention output,
+   * intermediate and output dense; with {@code training}, also their backward dx = dy·w and
+   * dw = dyᵀ·x. All twelve layers, not one: a sample then lasts about as long as the model's run it
+   * alternates with (a training step's 1.9 s against one layer's 0.15 s), so a slow phase of the
+   * shared machine weighs on both sides alike — with one layer's worth, the same code's training step
+   * read 0.82, 0.84 and 1.02 of "the sgemm rate" in three runs.
    */
   private static final class LayerGemms implements Runnable {
+    private static final int LAYERS = 12;
     private static final int[][] SHAPES = {{3 * HIDDEN, HIDDEN}, {HIDDEN, HIDDEN},
         {INTERMEDIATE, HIDDEN}, {HIDDEN, INTERMEDIATE}};
     private final int rows;
@@ -183,11 +187,17 @@ public final class Benchmark {
       for (int[] s : SHAPES) {
         flops += 2L * rows * s[0] * s[1];
       }
-      return training ? 3 * flops : flops;
+      return LAYERS * (training ? 3 * flops : flops);
     }
 
     @Override
     public void run() {
+      for (int layer = 0; layer < LAYERS; layer++) {
+        layer();
+      }
+    }
+
+    private void layer() {
       for (int[] s : SHAPES) {
         int out = s[0];
         int in = s[1];
@@ -205,7 +215,7 @@ public final class Benchmark {
 
   /**
    * A 2 ms pause before each timed side: bert4j's idle workers spin 0.2 ms after a job before they
-   * park, and the sgemm comparison at 1 × 128 (one layer's products, about 1.5 ms) measured 152
+   * park, and the sgemm comparison at 1 × 128 (then one layer's products, about 1.5 ms) measured 152
    * instead of 257 GFLOP/s when it started against them.
    */
   private static void settle() {
