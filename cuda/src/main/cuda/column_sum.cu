@@ -1,5 +1,5 @@
-// column_sum.cu: target[c] += Σ_r x[r, c] over the rows of a [rows, width] matrix (the bias
-// gradient), deterministically and without atomics, in two launches: each block of the first sums
+// column_sum.cu: target[c] += Σ_r x[r, c] (or = without accumulate) over the rows of a [rows, width]
+// matrix (the bias gradient), deterministically and without atomics, in two launches: each block of the first sums
 // one chunk of rows for 128 columns into partials[chunk, c]; the second adds the chunks' partials
 // in chunk order. The host picks the chunking from the sizes alone, so every run adds in the same
 // order.
@@ -18,10 +18,10 @@ extern "C" __global__ void column_partial_sums(const float* x, int rows, int wid
 }
 
 extern "C" __global__ void column_add_partials(const float* partials, int chunks, int width,
-                                               float* target) {
+                                               float* target, int accumulate) {
   int c = blockIdx.x * blockDim.x + threadIdx.x;
   if (c >= width) return;
   float acc = 0.0f;
   for (int chunk = 0; chunk < chunks; chunk++) acc += partials[(long long) chunk * width + c];
-  target[c] += acc;
+  target[c] = accumulate ? target[c] + acc : acc;
 }

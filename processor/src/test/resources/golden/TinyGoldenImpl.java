@@ -27,6 +27,10 @@
 // attentionSum's once the attention LN has read them, intermediatePre intermediate's (the GELU layer
 // keeps no pre at inference: the kernel writes GELU(x·wᵀ + b) alone), outputSum attentionMean's and
 // rstd's, output and its mean and rstd intermediate's once the output dense has read it.
+// zeroedGradients = what a training step zeroes before its pass: the embeddings (floats 0-175) and
+// the two layer norms' γ and β (464 and 760, 16 each); every dense layer (q·k·v, attention output,
+// FFN, classifier) is its parameters' one contribution, so its backward writes their gradients
+// (accumulateParams = false) instead of adding to zeros.
 // If the generator changes on purpose, check the new output the same way before replacing this file.
 package tiny;
 
@@ -234,7 +238,8 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     // classifier on [CLS]
     kernels.fill(layers[0].outputGrad, rows * 8, 0.0f);
     kernels.linearBackward(classLogitsGrad, layers[0].output, seq * 8, classifierWeight,
-        layers[0].outputGrad, seq * 8, true, classifierWeightGrad, classifierBiasGrad, batch, 8, 2);
+        layers[0].outputGrad, seq * 8, true, classifierWeightGrad, classifierBiasGrad, false, batch,
+        8, 2);
     for (int l = layers.length - 1; l >= 0; l--) {
       layers[l].backward(batch, seq);
     }
@@ -245,6 +250,15 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     kernels.embeddingBackward(segmentIds, rows, embeddingSumGrad, 8, segmentEmbeddingsGrad);
     kernels.embeddingBackward(positionIds, rows, embeddingSumGrad, 8, positionEmbeddingsGrad);
     kernels.embeddingBackward(tokenIds, rows, embeddingSumGrad, 8, wordEmbeddingsGrad);
+  }
+
+  /**
+   * The gradient ranges (start, length) zeroed before each step's pass: every parameter's but the dense
+   * layers' whose backward is the only write to them and so writes them whole.
+   */
+  @Override
+  protected long[] zeroedGradients() {
+    return new long[] {0L, 176L, 464L, 16L, 760L, 16L};
   }
 
   @Override
@@ -509,17 +523,18 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
           attentionNormedGrad, outputNormWeightGrad, outputNormBiasGrad, rows, 8);
       // feed-forward
       kernels.linearBackward(attentionNormedGrad, intermediate, 16, outputWeight, intermediateGrad,
-          16, false, outputWeightGrad, outputBiasGrad, rows, 16, 8);
+          16, false, outputWeightGrad, outputBiasGrad, false, rows, 16, 8);
       kernels.activationBackward(Activation.GELU, intermediatePre, intermediateGrad,
           intermediateGrad, rows * 16);
       kernels.linearBackward(intermediateGrad, attentionNormed, 8, intermediateWeight,
-          attentionNormedGrad, 8, true, intermediateWeightGrad, intermediateBiasGrad, rows, 8, 16);
+          attentionNormedGrad, 8, true, intermediateWeightGrad, intermediateBiasGrad, false, rows,
+          8, 16);
       // residual + norm
       kernels.layerNormBackward(attentionNormedGrad, attentionSum, attentionMean, attentionRstd,
           attentionNormWeight, inputGrad, attentionNormWeightGrad, attentionNormBiasGrad, rows, 8);
       // self-attention
       kernels.linearBackward(inputGrad, context, 8, attentionOutputWeight, contextGrad, 8, false,
-          attentionOutputWeightGrad, attentionOutputBiasGrad, rows, 8, 8);
+          attentionOutputWeightGrad, attentionOutputBiasGrad, false, rows, 8, 8);
       kernels.attentionBackward(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE, tokenIds,
           segmentIds, query, key, value, probs, contextGrad, queryGrad, keyGrad, valueGrad, 0.0f,
           0L);
@@ -527,7 +542,7 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       kernels.copyColumns(keyGrad, 8, 0, qkvGrad, 24, 8, rows, 8);
       kernels.copyColumns(queryGrad, 8, 0, qkvGrad, 24, 0, rows, 8);
       kernels.linearBackward(qkvGrad, input, 8, qkvWeight, inputGrad, 8, true, qkvWeightGrad,
-          qkvBiasGrad, rows, 8, 24);
+          qkvBiasGrad, false, rows, 8, 24);
     }
   }
 }

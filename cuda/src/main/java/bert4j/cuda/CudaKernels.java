@@ -182,8 +182,15 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
 
   @Override
   protected void doLinearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx,
-      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
+      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, boolean accumulateParams,
+      int rows, int in, int outWidth) {
     if (rows == 0) {
+      if (!accumulateParams) {
+        doFill(dw, (long) outWidth * in, 0f);
+        if (dBias != null) {
+          doFill(dBias, outWidth, 0f);
+        }
+      }
       return;
     }
     long dPreAt = address(dPre);
@@ -192,9 +199,9 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
           accumulateDx, 0, 0, 0, 0);
     }
     gemm(Layout.TN, outWidth, in, rows, dPreAt, outWidth, address(x), xStride, address(dw), in,
-        true, 0, 0, 0, 0);
+        accumulateParams, 0, 0, 0, 0);
     if (dBias != null) {
-      columnSums(dPreAt, rows, outWidth, address(dBias));
+      columnSums(dPreAt, rows, outWidth, address(dBias), accumulateParams);
     }
   }
 
@@ -242,8 +249,8 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     launch("layernorm_backward_partials", columnBlocks(width), chunks, 1, COLUMN_THREADS,
         args.clear().address(dOutAt).address(hAt).address(meanAt).address(rstdAt).address(delta)
             .i32(rows).i32(width).i32(ROWS_PER_CHUNK).address(partialGamma).address(partialBeta));
-    addPartials(partialGamma, chunks, width, address(dGamma));
-    addPartials(partialBeta, chunks, width, address(dBeta));
+    addPartials(partialGamma, chunks, width, address(dGamma), true);
+    addPartials(partialBeta, chunks, width, address(dBeta), true);
     launch("layernorm_backward_rows", blocks, threads, args.clear().address(dOutAt).address(hAt)
         .address(meanAt).address(rstdAt).address(delta).address(address(gamma))
         .address(address(dH)).i32(rows).i32(width));
@@ -316,7 +323,7 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
       launch("rmsnorm_backward_partials", columnBlocks(width), chunks, 1, COLUMN_THREADS,
           args.clear().address(dOutAt).address(hAt).address(rstdAt).i32(rows).i32(width)
               .i32(ROWS_PER_CHUNK).address(partials));
-      addPartials(partials, chunks, width, address(dGamma));
+      addPartials(partials, chunks, width, address(dGamma), true);
     }
     launch("rmsnorm_backward_rows", normBlocks(rows), 32 * NORM_ROWS_PER_BLOCK,
         args.clear().address(dOutAt).address(hAt).address(rstdAt).address(address(gamma))
@@ -966,18 +973,18 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
         .address(bias).i32(activation).address(out).i32(ldo));
   }
 
-  /** target[c] += Σ_r x[r, c] in a fixed order (column_sum.cu). */
-  private void columnSums(long x, int rows, int width, long target) {
+  /** target[c] += Σ_r x[r, c] (= where not {@code accumulate}) in a fixed order (column_sum.cu). */
+  private void columnSums(long x, int rows, int width, long target, boolean accumulate) {
     int chunks = chunks(rows);
     long partials = floats.reserve(4L * chunks * width);
     launch("column_partial_sums", columnBlocks(width), chunks, 1, COLUMN_THREADS, args.clear()
         .address(x).i32(rows).i32(width).i32(ROWS_PER_CHUNK).address(partials));
-    addPartials(partials, chunks, width, target);
+    addPartials(partials, chunks, width, target, accumulate);
   }
 
-  private void addPartials(long partials, int chunks, int width, long target) {
+  private void addPartials(long partials, int chunks, int width, long target, boolean accumulate) {
     launch("column_add_partials", columnBlocks(width), 1, 1, COLUMN_THREADS, args.clear()
-        .address(partials).i32(chunks).i32(width).address(target));
+        .address(partials).i32(chunks).i32(width).address(target).i32(accumulate ? 1 : 0));
   }
 
   private void launch(String kernel, int blocks, int threads, LaunchArgs launchArgs) {

@@ -85,8 +85,8 @@ public abstract class LargeShapesContract extends KernelsContract {
     Slice dx = put(kernels, dx0);
     Slice dw = put(kernels, dw0);
     Slice db = put(kernels, db0);
-    kernels.linearBackward(put(kernels, dPre), xs, stride, ws, dx, stride, true, dw, db, rows, in,
-        out);
+    kernels.linearBackward(put(kernels, dPre), xs, stride, ws, dx, stride, true, dw, db, true, rows,
+        in, out);
     double[] wantDx = doubles(dx0);
     double[] wantDw = doubles(dw0);
     double[] wantDb = doubles(db0);

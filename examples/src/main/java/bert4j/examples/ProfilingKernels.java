@@ -129,10 +129,11 @@ final class ProfilingKernels implements Kernels {
 
   @Override
   public void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
-      boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
+      boolean accumulateDx, Slice dw, Slice dBias, boolean accumulateParams, int rows, int in,
+      int outWidth) {
     long t = System.nanoTime();
-    delegate.linearBackward(dPre, x, xStride, w, dx, dxStride, accumulateDx, dw, dBias, rows, in,
-        outWidth);
+    delegate.linearBackward(dPre, x, xStride, w, dx, dxStride, accumulateDx, dw, dBias,
+        accumulateParams, rows, in, outWidth);
     record(Kernel.LINEAR_BACKWARD, t);
   }
 

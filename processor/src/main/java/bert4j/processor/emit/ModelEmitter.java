@@ -8,6 +8,7 @@ import bert4j.processor.plan.Buffer;
 import bert4j.processor.plan.Call;
 import bert4j.processor.plan.Column;
 import bert4j.processor.plan.Extent;
+import bert4j.processor.plan.GradientZeroing;
 import bert4j.processor.plan.Parameter;
 import bert4j.processor.plan.Plan;
 import bert4j.processor.spec.ModelSpec;
@@ -180,6 +181,10 @@ public final class ModelEmitter {
     type.addMethod(parameterTable(plan, layer));
     type.addMethod(forwardPass(plan, type));
     type.addMethod(backwardPass(plan, type));
+    long[] zeroed = GradientZeroing.zeroedRanges(plan.parameters(), plan.backward());
+    if (!Arrays.equals(zeroed, new long[] {0, plan.parameterCount()})) {
+      type.addMethod(zeroedGradients(zeroed));
+    }
     if (plan.decode() != null) {
       type.addMethod(decodePass(plan, type));
       type.addMethod(MethodSpec.methodBuilder("decodeLogits")
@@ -301,6 +306,23 @@ public final class ModelEmitter {
       }
     }
     return method.addStatement("return $T.copyOf(table)", LIST).build();
+  }
+
+  /** The gradient ranges a training step zeroes, where a dense layer's backward writes the rest. */
+  private static MethodSpec zeroedGradients(long[] ranges) {
+    CodeBlock.Builder values = CodeBlock.builder();
+    for (int i = 0; i < ranges.length; i++) {
+      values.add(i == 0 ? "$LL" : ",$W$LL", ranges[i]);
+    }
+    return MethodSpec.methodBuilder("zeroedGradients")
+        .addJavadoc("The gradient ranges (start, length) zeroed before each step's pass: every "
+            + "parameter's but the dense\nlayers' whose backward is the only write to them and so "
+            + "writes them whole.\n")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .returns(long[].class)
+        .addStatement("return new long[] {$L}", values.build())
+        .build();
   }
 
   private static String shape(Parameter p) {

@@ -86,6 +86,7 @@ public record Linear(Value x, boolean clsRows, Parameter weight, Parameter bias,
     }
     Gradients.Target dx = gradients.target(x, true, clsRows);
     gradients.record(new LinearBackward(dPre, x.buffer(), stride(), weight,
-        dx == null ? null : dx.buffer(), dx != null && dx.accumulate(), bias, rows(), in, outWidth));
+        dx == null ? null : dx.buffer(), dx != null && dx.accumulate(), bias, true, rows(), in,
+        outWidth));
   }
 }

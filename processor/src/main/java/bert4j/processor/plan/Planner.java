@@ -56,6 +56,8 @@ public final class Planner {
       forward.add(new Call(e.op(), e.comment(), e.layer(), e.op().trainingOnly(), loss));
       flops = flops.plus(e.op().flops());
     }
+    List<Call> backwardCalls =
+        GradientZeroing.overwriteSoleContributions(forward, backward.calls());
     List<Plan.LayerPorts> ports = new ArrayList<>();
     for (Map.Entry<Integer, Value> input : tape.layerInputs().entrySet()) {
       ports.add(new Plan.LayerPorts(input.getKey(), input.getValue().buffer(),
@@ -70,7 +72,7 @@ public final class Planner {
     for (Value cache : encodedCaches) {
       outputs.add(cache.buffer());
     }
-    Plan unplaced = new Plan(spec, tape.parameters(), tape.views(), forward, backward.calls(), Map.of(),
+    Plan unplaced = new Plan(spec, tape.parameters(), tape.views(), forward, backwardCalls, Map.of(),
         heads.outputs(), heads.losses(), ports, 0, 0, 0, flops, null, null);
     ArenaPlanner.Placement placement =
         ArenaPlanner.place(unplaced.timeline(), outputs, spec.layers());
@@ -82,7 +84,7 @@ public final class Planner {
       tokenWidth = Math.max(tokenWidth, decode.tokenWidth());
       sequenceWidth = Math.max(sequenceWidth, decode.sequenceWidth());
     }
-    return new Plan(spec, tape.parameters(), tape.views(), forward, backward.calls(), placement.columns(),
+    return new Plan(spec, tape.parameters(), tape.views(), forward, backwardCalls, placement.columns(),
         heads.outputs(), heads.losses(), ports, tokenWidth, sequenceWidth,
         placement.widths().get(Extent.PAIRS), flops, decode, inference(forward, outputs, spec, decode));
   }

@@ -151,7 +151,8 @@ public final class DoubleKernels implements Kernels {
 
   @Override
   public void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
-      boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
+      boolean accumulateDx, Slice dw, Slice dBias, boolean accumulateParams, int rows, int in,
+      int outWidth) {
     double[] dp = load(dPre, (long) rows * outWidth);
     double[] xs = load(x, extent(rows, xStride, in));
     double[] ws = load(w, (long) outWidth * in);
@@ -170,7 +171,7 @@ public final class DoubleKernels implements Kernels {
         store(dx.plus((long) r * dxStride), Arrays.copyOfRange(d, r * dxStride, r * dxStride + in));
       }
     }
-    double[] g = load(dw, (long) outWidth * in);
+    double[] g = accumulateParams ? load(dw, (long) outWidth * in) : new double[outWidth * in];
     for (int j = 0; j < outWidth; j++) {
       for (int c = 0; c < in; c++) {
         for (int r = 0; r < rows; r++) {
@@ -180,7 +181,7 @@ public final class DoubleKernels implements Kernels {
     }
     store(dw, g);
     if (dBias != null) {
-      double[] gb = load(dBias, outWidth);
+      double[] gb = accumulateParams ? load(dBias, outWidth) : new double[outWidth];
       for (int j = 0; j < outWidth; j++) {
         for (int r = 0; r < rows; r++) {
           gb[j] += dp[r * outWidth + j];

@@ -251,7 +251,8 @@ class DoubleKernelsTest {
       Tensors t = new Tensors().random("dPre", rows * out).random("x", (rows - 1) * stride + in)
           .random("w", out * in).put("dx", dx).random("dw", out * in).random("dBias", out);
       t.run((k, s) -> k.linearBackward(s.apply("dPre"), s.apply("x"), stride, s.apply("w"),
-          s.apply("dx"), stride, accumulate, s.apply("dw"), s.apply("dBias"), rows, in, out));
+          s.apply("dx"), stride, accumulate, s.apply("dw"), s.apply("dBias"), !accumulate, rows,
+          in, out));
       t.compare("dx");
       t.compare("dw");
       t.compare("dBias");
@@ -268,7 +269,7 @@ class DoubleKernelsTest {
   void linearBackwardTakesNullDxAndDBias() {
     Tensors t = new Tensors().random("dPre", 6).random("x", 9).random("w", 6).random("dw", 6);
     t.run((k, s) -> k.linearBackward(s.apply("dPre"), s.apply("x"), 3, s.apply("w"), null, 0,
-        false, s.apply("dw"), null, 3, 3, 2));
+        false, s.apply("dw"), null, true, 3, 3, 2));
     t.compare("dw");
   }
 
@@ -499,7 +500,7 @@ class DoubleKernelsTest {
     Slice dx = zeros(xSize);
     Slice dw = zeros(out * in);
     Slice dBias = zeros(out);
-    dbl.linearBackward(dPre, x, stride, w, dx, stride, false, dw, dBias, rows, in, out);
+    dbl.linearBackward(dPre, x, stride, w, dx, stride, false, dw, dBias, true, rows, in, out);
     checkGradients("linear " + activation, inputs, loss, Map.of("x", dbl.doubles(dx, xSize), "w",
         dbl.doubles(dw, out * in), "bias", dbl.doubles(dBias, out)));
   }

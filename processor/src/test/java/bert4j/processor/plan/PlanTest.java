@@ -17,6 +17,7 @@ import bert4j.dsl.Position;
 import bert4j.processor.heads.HeadOutput;
 import bert4j.processor.heads.Loss;
 import bert4j.processor.heads.LossKind;
+import bert4j.processor.ops.LinearBackward;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.spec.OptimizerSpec;
 import java.util.ArrayList;
@@ -149,6 +150,67 @@ class PlanTest {
         spec().recompute(true),
         spec().layers(3).mask(Mask.UNILM).recompute(true).tokenClasses(2).dropout(0.1, 0.1),
         spec().layers(1).recompute(true).heads(false, false, 2).dropout(0.1, 0.1));
+  }
+
+  /**
+   * A dense layer's backward writes its parameter gradients (no zeroing first) exactly where no other
+   * call, forward or backward, touches them — counted here float by float — and the step zeroes
+   * every other parameter float: the two together cover the parameters once. (The tied MLM decoder
+   * shares the word embeddings' gradient with their lookup, so it adds.)
+   */
+  @ParameterizedTest
+  @MethodSource("specs")
+  void denseGradientsWrittenWholeExactlyWhereTheirBackwardIsTheOnlyContribution(Spec s) {
+    Plan plan = s.plan();
+    int count = (int) plan.parameterCount();
+    int[] touches = new int[count];
+    for (Call c : Stream.concat(plan.forward().stream(), plan.backward().stream()).toList()) {
+      for (Arg a : c.args()) {
+        if (a instanceof Arg.Grad g) {
+          for (long i = g.parameter().offset(); i < g.parameter().offset() + g.parameter().size();
+              i++) {
+            touches[(int) i]++;
+          }
+        }
+      }
+    }
+    boolean[] written = new boolean[count];
+    int overwriting = 0;
+    for (Call c : plan.backward()) {
+      if (c.op() instanceof LinearBackward op) {
+        boolean sole = true;
+        for (Parameter p : Stream.of(op.weight(), op.bias()).filter(p -> p != null).toList()) {
+          for (long i = p.offset(); i < p.offset() + p.size(); i++) {
+            sole &= touches[(int) i] == 1;
+          }
+        }
+        assertEquals(!sole, op.accumulateParams(), s + ": " + op.weight().name());
+        if (!op.accumulateParams()) {
+          overwriting++;
+          for (Parameter p : Stream.of(op.weight(), op.bias()).filter(p -> p != null).toList()) {
+            for (long i = p.offset(); i < p.offset() + p.size(); i++) {
+              written[(int) i] = true;
+            }
+          }
+        }
+      }
+    }
+    if (!plan.backward().isEmpty()) {
+      assertTrue(overwriting >= 4 * s.layers, s + ": every layer's four dense backwards write");
+    }
+    boolean[] zeroed = new boolean[count];
+    long[] ranges = GradientZeroing.zeroedRanges(plan.parameters(), plan.backward());
+    for (int r = 0; r < ranges.length; r += 2) {
+      for (long i = ranges[r]; i < ranges[r] + ranges[r + 1]; i++) {
+        assertFalse(zeroed[(int) i], s + ": float " + i + " zeroed twice");
+        zeroed[(int) i] = true;
+      }
+    }
+    for (int i = 0; i < count; i++) {
+      assertTrue(zeroed[i] != written[i], s + ": float " + i + " zeroed " + zeroed[i]
+          + ", written whole " + written[i]);
+    }
+    assertTrue(zeroed[0], s + ": the word embeddings' gradient (scattered rows) is zeroed");
   }
 
   /** The BERT parameter count, written from the architecture, not from the planner. */

@@ -236,14 +236,15 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   @Override
   protected void doLinearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx,
-      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
+      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, boolean accumulateParams,
+      int rows, int in, int outWidth) {
     if (reduced != null) {
       throw new IllegalStateException("linear backward on " + precision + " kernels: reduced "
           + "precision is for inference; train on float32 CpuKernels");
     }
     linear.backward(cpu(dPre), offset(dPre), cpu(x), offset(x), xStride, cpu(w), offset(w),
         cpu(dx), offset(dx), dxStride, accumulateDx, cpu(dw), offset(dw), cpu(dBias),
-        offset(dBias), rows, in, outWidth);
+        offset(dBias), accumulateParams, rows, in, outWidth);
   }
 
   @Override

@@ -173,9 +173,9 @@ final class LayerNormKernels {
   private void addBlockSums(int blocks) {
     float[] total = scratch[0].row(4, width);
     float[] current = scratch[0].row(5, width);
-    BlockSums.addInOrder(blockSums, 0, 2 * width, blocks, width, dGamma, dGammaOff, total,
+    BlockSums.addInOrder(blockSums, 0, 2 * width, blocks, width, dGamma, dGammaOff, true, total,
         current);
-    BlockSums.addInOrder(blockSums, width, 2 * width, blocks, width, dBeta, dBetaOff, total,
+    BlockSums.addInOrder(blockSums, width, 2 * width, blocks, width, dBeta, dBetaOff, true, total,
         current);
   }
 

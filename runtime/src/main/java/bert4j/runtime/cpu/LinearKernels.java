@@ -155,8 +155,14 @@ final class LinearKernels {
 
   void backward(CpuWindow dPre, int dPreOff, CpuWindow x, int xOff, int xStride, CpuWindow w,
       int wOff, CpuWindow dx, int dxOff, int dxStride, boolean accumulateDx, CpuWindow dw, int dwOff,
-      CpuWindow dBias, int dBiasOff, int rows, int in, int outWidth) {
+      CpuWindow dBias, int dBiasOff, boolean accumulateParams, int rows, int in, int outWidth) {
     if (rows == 0) {
+      if (!accumulateParams) {
+        zero(dw.floats(), dwOff, (long) outWidth * in);
+        if (dBias != null) {
+          zero(dBias.floats(), dBiasOff, outWidth);
+        }
+      }
       return;
     }
     if (dx != null && products != null) {
@@ -166,9 +172,18 @@ final class LinearKernels {
           w.view(0, 1, wOff), in, accumulateDx ? 1f : 0f, dx.view(0, 2, dxOff), dxStride);
     }
     Blas.gemm(true, false, outWidth, in, rows, 1f, dPre.view(0, 0, dPreOff), outWidth,
-        x.view(0, 1, xOff), xStride, 1f, dw.view(0, 2, dwOff), in);
+        x.view(0, 1, xOff), xStride, accumulateParams ? 1f : 0f, dw.view(0, 2, dwOff), in);
     if (dBias != null) {
-      addColumnSums(dPre.floats(), dPreOff, rows, outWidth, dBias.floats(), dBiasOff);
+      columnSums(dPre.floats(), dPreOff, rows, outWidth, dBias.floats(), dBiasOff,
+          accumulateParams);
+    }
+  }
+
+  /** {@code count} zeros from {@code off}: a gradient overwritten by a sum over zero rows. */
+  private static void zero(FloatBuffer floats, int off, long count) {
+    float[] zeros = new float[(int) Math.min(count, 1 << 14)];
+    for (long done = 0; done < count; done += zeros.length) {
+      floats.put(off + (int) done, zeros, 0, (int) Math.min(zeros.length, count - done));
     }
   }
 
@@ -211,13 +226,14 @@ final class LinearKernels {
   }
 
   /**
-   * sums[j] += Σ_r matrix[r, j]: rows read whole, in fixed blocks of {@link #SUM_BLOCK_ROWS} summed in
-   * row order, the blocks then added in order (bit-for-bit reproducible on any thread count). Why
-   * rows and not column blocks: in BERT-base's training step the column blocks, each walking every
-   * row, read the 340 MB of dPre at about 10 GB/s (32–40 ms a step).
+   * sums[j] += Σ_r matrix[r, j] (or = where not {@code accumulate}): rows read whole, in fixed blocks
+   * of {@link #SUM_BLOCK_ROWS} summed in row order, the blocks then added in order (bit-for-bit
+   * reproducible on any thread count). Why rows and not column blocks: in BERT-base's training step
+   * the column blocks, each walking every row, read the 340 MB of dPre at about 10 GB/s (32–40 ms a
+   * step).
    */
-  void addColumnSums(FloatBuffer matrix, int matrixOff, int rows, int width, FloatBuffer sums,
-      int sumsOff) {
+  void columnSums(FloatBuffer matrix, int matrixOff, int rows, int width, FloatBuffer sums,
+      int sumsOff, boolean accumulate) {
     this.matrix = matrix;
     this.matrixOff = matrixOff;
     this.rows = rows;
@@ -228,7 +244,7 @@ final class LinearKernels {
     }
     pool.run(blocks, (long) SUM_BLOCK_ROWS * width, columnSums);
     this.matrix = null;
-    BlockSums.addInOrder(blockSums, 0, width, blocks, width, sums, sumsOff,
+    BlockSums.addInOrder(blockSums, 0, width, blocks, width, sums, sumsOff, accumulate,
         scratch[0].row(0, width), scratch[0].row(1, width));
   }
 

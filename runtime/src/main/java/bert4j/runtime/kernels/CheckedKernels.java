@@ -135,7 +135,8 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
 
   @Override
   public final void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx,
-      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth) {
+      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, boolean accumulateParams,
+      int rows, int in, int outWidth) {
     requireOpen();
     String k = "linearBackward";
     KernelArguments.nonNegative(k, "rows", rows);
@@ -153,8 +154,8 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     if (dBias != null) {
       checkSlice(k, "dBias", dBias, outWidth);
     }
-    doLinearBackward(dPre, x, xStride, w, dx, dxStride, accumulateDx, dw, dBias, rows, in,
-        outWidth);
+    doLinearBackward(dPre, x, xStride, w, dx, dxStride, accumulateDx, dw, dBias, accumulateParams,
+        rows, in, outWidth);
   }
 
   @Override
@@ -877,7 +878,8 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
 
   /** {@link #linearBackward} on checked arguments. */
   protected abstract void doLinearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx,
-      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth);
+      int dxStride, boolean accumulateDx, Slice dw, Slice dBias, boolean accumulateParams,
+      int rows, int in, int outWidth);
 
   /** {@link #activationBackward} on checked arguments. */
   protected abstract void doActivationBackward(Activation activation, Slice pre, Slice dOut,

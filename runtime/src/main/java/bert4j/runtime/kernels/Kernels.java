@@ -68,13 +68,15 @@ public interface Kernels extends AutoCloseable {
 
   /**
    * Backward of {@link #linear} given dPre (the gradient at the pre-activation; see
-   * {@link #activationBackward}): dx = dPre·w (overwritten, or added when {@code accumulateDx}), dw +=
-   * dPreᵀ·x, dBias += Σ_rows dPre. {@code dx} may be null when no input gradient is needed, and
+   * {@link #activationBackward}): dx = dPre·w (overwritten, or added when {@code accumulateDx}), dw =
+   * dPreᵀ·x and dBias = Σ_rows dPre (added to what they hold when {@code accumulateParams}, else
+   * overwritten: zeros for zero rows). {@code dx} may be null when no input gradient is needed, and
    * {@code dBias} when the layer has no bias. Only the {@code [rows, in]} entries of a strided dx are
    * written.
    */
   void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
-      boolean accumulateDx, Slice dw, Slice dBias, int rows, int in, int outWidth);
+      boolean accumulateDx, Slice dw, Slice dBias, boolean accumulateParams, int rows, int in,
+      int outWidth);
 
   /**
    * dPre = dOut ⊙ activation'(pre), elementwise over {@code count} floats. dPre may be dOut. A null

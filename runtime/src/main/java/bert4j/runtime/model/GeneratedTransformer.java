@@ -64,6 +64,8 @@ public abstract class GeneratedTransformer implements TransformerModel {
   private final Map<String, ParameterInfo> byName = new LinkedHashMap<>();
   private final BatchInputs inputs;
   private final int parameterCount;
+  /** The gradient ranges zeroed before each step's pass ({@link #zeroedGradients}). */
+  private final long[] zeroedGradients;
   private long dropoutSeed;
   private long dropoutCalls;
   /** Training steps taken (each one an update, or an accumulation when accumulating). */
@@ -140,6 +142,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
       free();
       throw e;
     }
+    this.zeroedGradients = checkedRanges(zeroedGradients(), count, layout.specName());
     this.paramsSlice = new Slice(params, 0);
     this.gradsSlice = inferenceOnly ? null : new Slice(grads, 0);
     this.nonFinite = inferenceOnly ? null : new NonFiniteCheck(kernels, layout.specName(),
@@ -151,6 +154,31 @@ public abstract class GeneratedTransformer implements TransformerModel {
     this.decoderIds = inputs.decoderIds;
     this.decoderKeyIds = inputs.decoderKeyIds;
     initialize(0);
+  }
+
+  /**
+   * The ranges of the gradient buffer zeroed before each training step's pass, as (start, length)
+   * pairs in floats: all of it here; a generated model leaves out the gradients that one dense
+   * layer's backward writes whole (its only contribution), so they need no zeroing.
+   */
+  protected long[] zeroedGradients() {
+    return new long[] {0, layout.parameterCount()};
+  }
+
+  /** {@code ranges}, checked to be (start, length) pairs ascending inside the parameters. */
+  private static long[] checkedRanges(long[] ranges, long count, String spec) {
+    long end = 0;
+    for (int i = 0; i + 1 < ranges.length; i += 2) {
+      if (ranges[i] < end || ranges[i + 1] < 0 || ranges[i] + ranges[i + 1] > count) {
+        throw new IllegalStateException(spec + ": zeroed gradient range " + ranges[i] + " + "
+            + ranges[i + 1] + " is not inside the " + count + " parameters after the previous one");
+      }
+      end = ranges[i] + ranges[i + 1];
+    }
+    if (ranges.length % 2 != 0) {
+      throw new IllegalStateException(spec + ": zeroed gradient ranges must be (start, length) pairs");
+    }
+    return ranges.clone();
   }
 
   /**
@@ -493,7 +521,9 @@ public abstract class GeneratedTransformer implements TransformerModel {
    */
   private float gradients(Batch batch) {
     inputs.stage(batch, true);
-    kernels.fill(gradsSlice, parameterCount, 0f);
+    for (int i = 0; i < zeroedGradients.length; i += 2) {
+      kernels.fill(gradsSlice.plus(zeroedGradients[i]), zeroedGradients[i + 1], 0f);
+    }
     double loss = forwardPass(true, inputs.batch, inputs.seq);
     backwardPass(inputs.batch, inputs.seq);
     dropoutCalls++;

@@ -158,18 +158,23 @@ class CpuAllocationTest {
       k.linear(act, INTER, w2, bq, null, g1, g1, ROWS, INTER, HIDDEN);
       k.linear(g1, HIDDEN, wOut, null, null, logits, logits, ROWS, HIDDEN, VOCAB);
       double loss = k.softmaxCrossEntropy(logits, targets, ROWS, VOCAB, logits, 1f / ROWS);
-      k.linearBackward(logits, g1, HIDDEN, wOut, g2, HIDDEN, false, dWOut, null, ROWS, HIDDEN,
+      k.linearBackward(logits, g1, HIDDEN, wOut, g2, HIDDEN, false, dWOut, null, true, ROWS, HIDDEN,
           VOCAB);
-      k.linearBackward(g2, act, INTER, w2, gInter, INTER, false, dW1, dB1, ROWS, INTER, HIDDEN);
+      k.linearBackward(g2, act, INTER, w2, gInter, INTER, false, dW1, dB1, true, ROWS, INTER,
+          HIDDEN);
       k.activationBackward(Activation.GELU, pre, gInter, gInter, ROWS * INTER);
-      k.linearBackward(gInter, ln, HIDDEN, w1, g3, HIDDEN, false, dW1, dB1, ROWS, HIDDEN, INTER);
+      k.linearBackward(gInter, ln, HIDDEN, w1, g3, HIDDEN, false, dW1, dB1, false, ROWS, HIDDEN,
+          INTER);
       k.layerNormBackward(g3, ctx, mean, rstd, gamma, g3, dGamma, dBeta, ROWS, HIDDEN);
       k.dropoutBackward(g3, g3, ROWS * HIDDEN, 0.1f, 8);
       k.attentionBackward(shape, Mask.UNILM, ids, segments, q, kk, v, probs, g3, dq, dk, dv, 0.1f,
           7);
-      k.linearBackward(dq, h, HIDDEN, wq, g1, HIDDEN, false, dWq, dB1, ROWS, HIDDEN, HIDDEN);
-      k.linearBackward(dk, h, HIDDEN, wq, g1, HIDDEN, true, dWq, dB1, ROWS, HIDDEN, HIDDEN);
-      k.linearBackward(dv, h, HIDDEN, wq, g1, HIDDEN, true, dWq, dB1, ROWS, HIDDEN, HIDDEN);
+      k.linearBackward(dq, h, HIDDEN, wq, g1, HIDDEN, false, dWq, dB1, true, ROWS, HIDDEN,
+          HIDDEN);
+      k.linearBackward(dk, h, HIDDEN, wq, g1, HIDDEN, true, dWq, dB1, true, ROWS, HIDDEN,
+          HIDDEN);
+      k.linearBackward(dv, h, HIDDEN, wq, g1, HIDDEN, true, dWq, dB1, true, ROWS, HIDDEN,
+          HIDDEN);
       k.layerNormBackward(g1, x, mean, rstd, gamma, g1, dGamma, dBeta, ROWS, HIDDEN);
       k.embeddingBackward(ids, ROWS, g1, HIDDEN, dTable);
       k.read(dGamma, host, 0, HIDDEN);

@@ -152,7 +152,7 @@ public final class CpuKernelsTiming {
     row("activationBackward GELU 1024x3072", time(() -> k.activationBackward(Activation.GELU, pre,
         dAct, dAct, (long) ROWS * INTER)), 0);
     row("linearBackward 768->3072 (dx, dw, dBias)", time(() -> k.linearBackward(dAct, x, HIDDEN,
-        w1, dx, HIDDEN, false, dw1, db1, ROWS, HIDDEN, INTER)), 2 * fInter);
+        w1, dx, HIDDEN, false, dw1, db1, true, ROWS, HIDDEN, INTER)), 2 * fInter);
     row("layerNormBackward 1024x768", time(() -> k.layerNormBackward(out, h, mean, rstd, gamma, dx,
         dGamma, dBeta, ROWS, HIDDEN)), 0);
     row("dropout 0.1 over 1024x768", time(() -> k.dropout(h, out, (long) ROWS * HIDDEN, 0.1f, 7)),

@@ -37,7 +37,7 @@ class LinearKernelsTest {
       try (ParallelRows pool = new ParallelRows(threads)) {
         LinearKernels kernels = new LinearKernels(pool, Scratch.perThread(pool), null, null);
         FloatBuffer sums = buffer(before);
-        kernels.addColumnSums(buffer(matrix), OFFSET, ROWS, WIDTH, sums, OFFSET);
+        kernels.columnSums(buffer(matrix), OFFSET, ROWS, WIDTH, sums, OFFSET, true);
         sums.get(0, results[threads - 1]);
       }
     }
@@ -82,8 +82,8 @@ class LinearKernelsTest {
         for (boolean accumulate : new boolean[] {false, true}) {
           CpuWindow dx = window(dxBefore, pool);
           kernels.backward(window(dPre, pool), 0, window(x, pool), 0, in, window(w, pool), 0, dx,
-              0, dxStride, accumulate, window(new float[out * in], pool), 0, null, 0, rows, in,
-              out);
+              0, dxStride, accumulate, window(new float[out * in], pool), 0, null, 0, true, rows,
+              in, out);
           for (int r = 0; r < rows; r++) {
             for (int c = 0; c < dxStride; c++) {
               double want = c < in && !accumulate ? 0 : dxBefore[r * dxStride + c];

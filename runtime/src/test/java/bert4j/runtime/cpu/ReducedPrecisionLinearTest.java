@@ -113,7 +113,7 @@ class ReducedPrecisionLinearTest {
       Case c = new Case(k, 4, 8, 8, 8, new Random(1));
       IllegalStateException e = assertThrows(IllegalStateException.class,
           () -> k.linearBackward(c.preSlice, c.xSlice, 8, c.wSlice, null, 8, false, c.wSlice, null,
-              4, 8, 8));
+              true, 4, 8, 8));
       assertTrue(e.getMessage().contains("inference"), e.getMessage());
     }
   }

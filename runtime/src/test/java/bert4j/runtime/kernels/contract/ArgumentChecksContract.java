@@ -33,7 +33,7 @@ public abstract class ArgumentChecksContract extends KernelsContract {
     rejects(() -> kernels.linear(x, 7, zeros(kernels, 40), null, null, out, out, 4, 8, 5),
         "linear: xStride (7) is smaller than the row width 8");
     rejects(() -> kernels.linearBackward(out, x, 8, zeros(kernels, 40), zeros(kernels, 31), 8,
-        false, zeros(kernels, 40), null, 4, 8, 5), "linearBackward: dx needs 32 floats");
+        false, zeros(kernels, 40), null, true, 4, 8, 5), "linearBackward: dx needs 32 floats");
   }
 
   @Test

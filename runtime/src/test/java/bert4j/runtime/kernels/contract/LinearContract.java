@@ -182,24 +182,47 @@ public abstract class LinearContract extends KernelsContract {
   @ParameterizedTest
   @EnumSource(Activation.class)
   void backwardMatchesFiniteDifferencesAccumulating(Activation activation) {
-    backward(activation, true);
+    backward(activation, true, true);
   }
 
   @Test
   void backwardOverwritesDxWhenNotAccumulating() {
-    backward(Activation.GELU, false);
+    backward(Activation.GELU, false, true);
+  }
+
+  @Test
+  void backwardOverwritesDwAndDBiasWhenNotAccumulatingThem() {
+    backward(Activation.GELU, true, false);
+    backward(null, false, false);
   }
 
   @Test
   void backwardWithoutActivation() {
-    backward(null, true);
+    backward(null, true, true);
+  }
+
+  /** Over zero rows, overwritten parameter gradients are zeros and accumulated ones stay. */
+  @Test
+  void backwardOverZeroRows() {
+    Random random = new Random(6);
+    float[] dw0 = uniform(random, OUT * IN);
+    float[] db0 = uniform(random, OUT);
+    for (boolean accumulate : new boolean[] {true, false}) {
+      Slice dw = put(kernels, dw0);
+      Slice db = put(kernels, db0);
+      kernels.linearBackward(zeros(kernels, OUT), zeros(kernels, IN), IN, zeros(kernels, OUT * IN),
+          null, 0, false, dw, db, accumulate, 0, IN, OUT);
+      assertArrayEquals(accumulate ? dw0 : new float[OUT * IN], get(kernels, dw, OUT * IN), "dw");
+      assertArrayEquals(accumulate ? db0 : new float[OUT], get(kernels, db, OUT), "dBias");
+    }
   }
 
   /**
    * Strided x and dx whose gaps must stay untouched; dw and dBias start non-zero and must be
-   * accumulated into; dx too when {@code accumulate}.
+   * accumulated into when {@code accumulateParams} (else overwritten); dx too when
+   * {@code accumulateDx}.
    */
-  private void backward(Activation activation, boolean accumulate) {
+  private void backward(Activation activation, boolean accumulateDx, boolean accumulateParams) {
     Random random = new Random(3);
     int xStride = IN + 2;
     int dxStride = IN + 1;
@@ -220,7 +243,8 @@ public abstract class LinearContract extends KernelsContract {
     Slice dx = put(kernels, dx0);
     Slice dw = put(kernels, dw0);
     Slice db = put(kernels, db0);
-    kernels.linearBackward(dPre, xs, xStride, ws, dx, dxStride, accumulate, dw, db, ROWS, IN, OUT);
+    kernels.linearBackward(dPre, xs, xStride, ws, dx, dxStride, accumulateDx, dw, db,
+        accumulateParams, ROWS, IN, OUT);
 
     double[] xd = doubles(x);
     double[] wd = doubles(w);
@@ -234,7 +258,7 @@ public abstract class LinearContract extends KernelsContract {
     double[] gxRows = new double[ROWS * IN];
     for (int r = 0; r < ROWS; r++) {
       for (int i = 0; i < IN; i++) {
-        dxRows[r * IN + i] = dxGot[r * dxStride + i] - (accumulate ? dx0[r * dxStride + i] : 0);
+        dxRows[r * IN + i] = dxGot[r * dxStride + i] - (accumulateDx ? dx0[r * dxStride + i] : 0);
         gxRows[r * IN + i] = gx[r * xStride + i];
       }
       for (int i = IN; i < dxStride && r < ROWS - 1; i++) {
@@ -242,8 +266,10 @@ public abstract class LinearContract extends KernelsContract {
       }
     }
     assertGradient(gxRows, dxRows, "dx");
-    assertGradient(gw, minus(get(kernels, dw, OUT * IN), dw0), "dw");
-    assertGradient(gb, minus(get(kernels, db, OUT), db0), "dBias");
+    float[] dwGot = get(kernels, dw, OUT * IN);
+    float[] dbGot = get(kernels, db, OUT);
+    assertGradient(gw, accumulateParams ? minus(dwGot, dw0) : dwGot, "dw");
+    assertGradient(gb, accumulateParams ? minus(dbGot, db0) : dbGot, "dBias");
   }
 
   @Test
@@ -255,7 +281,7 @@ public abstract class LinearContract extends KernelsContract {
     Slice dw = zeros(kernels, OUT * IN);
     Slice db = zeros(kernels, OUT);
     kernels.linearBackward(put(kernels, dPre), put(kernels, x), IN, put(kernels, w), null, 0, false,
-        dw, db, ROWS, IN, OUT);
+        dw, db, true, ROWS, IN, OUT);
     double[] wantDw = new double[OUT * IN];
     double[] wantDb = new double[OUT];
     for (int r = 0; r < ROWS; r++) {
@@ -291,7 +317,7 @@ public abstract class LinearContract extends KernelsContract {
     kernels.activationBackward(Activation.GELU_TANH, pre, put(kernels, wObj), dPre, ROWS * OUT);
     Slice dHidden = zeros(kernels, ROWS * stride);
     kernels.linearBackward(dPre, hs, stride, ws, dHidden, stride, false, zeros(kernels, OUT * IN),
-        null, ROWS, IN, OUT);
+        null, true, ROWS, IN, OUT);
     double[] hd = doubles(hidden);
     double[] g = gradient(v -> objective(wObj, Activation.GELU_TANH, v, stride, doubles(w), null), hd);
     float[] got = get(kernels, dHidden, ROWS * stride);
