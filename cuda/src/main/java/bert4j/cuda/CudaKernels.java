@@ -973,7 +973,7 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
         .address(bias).i32(activation).address(out).i32(ldo));
   }
 
-  /** target[c] += Σ_r x[r, c] (= where not {@code accumulate}) in a fixed order (column_sum.cu). */
+  /** target[c] += Σ_r x[r, c] (= without {@code accumulate}) in a fixed order (column_sum.cu). */
   private void columnSums(long x, int rows, int width, long target, boolean accumulate) {
     int chunks = chunks(rows);
     long partials = floats.reserve(4L * chunks * width);

@@ -160,10 +160,11 @@ public final class Benchmark {
    * model computes them: x·wᵀ for q, k and v (one product, 2,304 wide), the attention output,
    * intermediate and output dense; with {@code training}, also their backward dx = dy·w and
    * dw = dyᵀ·x (written, not added: the model's dense layers write their weight gradients, which
-   * nothing else touches, instead of adding to zeros). All twelve layers, not one: a sample then lasts about as long as the model's run it
-   * alternates with (a training step's 1.9 s against one layer's 0.15 s), so a slow phase of the
-   * shared machine weighs on both sides alike — with one layer's worth, the same code's training step
-   * read 0.82, 0.84 and 1.02 of "the sgemm rate" in three runs.
+   * nothing else touches, instead of adding to zeros). All twelve layers, not one: a sample then
+   * lasts about as long as the model's run it alternates with (a training step's 1.9 s against one
+   * layer's 0.15 s), so a slow phase of the shared machine weighs on both sides alike — with one
+   * layer's worth, the same code's training step read 0.82, 0.84 and 1.02 of "the sgemm rate" in
+   * three runs.
    */
   private static final class LayerGemms implements Runnable {
     private static final int LAYERS = 12;
@@ -207,8 +208,8 @@ public final class Benchmark {
         if (training) {
           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, in, out, 1f, y, out, w, in, 0f,
               x, in);
-          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, rows, 1f, y, out, x, in, 0f, w,
-              in);
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, rows, 1f, y, out, x, in, 0f,
+              w, in);
         }
       }
     }
@@ -216,8 +217,8 @@ public final class Benchmark {
 
   /**
    * A 2 ms pause before each timed side: bert4j's idle workers spin 0.2 ms after a job before they
-   * park, and the sgemm comparison at 1 × 128 (then one layer's products, about 1.5 ms) measured 152
-   * instead of 257 GFLOP/s when it started against them.
+   * park, and the sgemm comparison at 1 × 128 (then one layer's products, about 1.5 ms) measured
+   * 152 instead of 257 GFLOP/s when it started against them.
    */
   private static void settle() {
     try {

@@ -6,21 +6,21 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Which parts of the gradient buffer a training step zeroes before its pass. Parameter gradients are
- * added into (a parameter used twice, an embedding's scattered rows, a loss that adds its own), so
- * the buffer starts each step at zero — except where one dense layer's backward is the only call
+ * Which parts of the gradient buffer a training step zeroes before its pass. Parameter gradients
+ * are added into (a parameter used twice, an embedding's scattered rows, a loss that adds its own),
+ * so the buffer starts each step at zero — except where one dense layer's backward is the only call
  * that touches its weight's and bias's gradients: that call then writes them instead of adding to
- * them ({@link LinearBackward#overwritingParams}), and they are left out of the zeroing. In BERT-base
- * that leaves 16.7 M of the 102.3 M gradient floats to zero each step (the embeddings and the layer
- * norms). A parameter shared by several layers (ALBERT) or tied to another use is added into as
- * before.
+ * them ({@link LinearBackward#overwritingParams}), and they are left out of the zeroing. In
+ * BERT-base that leaves 16.7 M of the 102.3 M gradient floats to zero each step (the embeddings and
+ * the layer norms). A parameter shared by several layers (ALBERT) or tied to another use is added
+ * into as before.
  */
 public final class GradientZeroing {
   private GradientZeroing() {}
 
   /**
-   * {@code backward} with each dense layer's backward that is the sole call, forward or backward, to
-   * touch its parameters' gradients turned into one that writes them.
+   * {@code backward} with each dense layer's backward that is the sole call, forward or backward,
+   * to touch its parameters' gradients turned into one that writes them.
    */
   public static List<Call> overwriteSoleContributions(List<Call> forward, List<Call> backward) {
     List<List<long[]>> touched = new ArrayList<>();

@@ -72,8 +72,8 @@ public final class Planner {
     for (Value cache : encodedCaches) {
       outputs.add(cache.buffer());
     }
-    Plan unplaced = new Plan(spec, tape.parameters(), tape.views(), forward, backwardCalls, Map.of(),
-        heads.outputs(), heads.losses(), ports, 0, 0, 0, flops, null, null);
+    Plan unplaced = new Plan(spec, tape.parameters(), tape.views(), forward, backwardCalls,
+        Map.of(), heads.outputs(), heads.losses(), ports, 0, 0, 0, flops, null, null);
     ArenaPlanner.Placement placement =
         ArenaPlanner.place(unplaced.timeline(), outputs, spec.layers());
     DecodePlan decode = !spec.decodes() ? null : spec.architecture().encoderDecoder()
@@ -84,8 +84,8 @@ public final class Planner {
       tokenWidth = Math.max(tokenWidth, decode.tokenWidth());
       sequenceWidth = Math.max(sequenceWidth, decode.sequenceWidth());
     }
-    return new Plan(spec, tape.parameters(), tape.views(), forward, backwardCalls, placement.columns(),
-        heads.outputs(), heads.losses(), ports, tokenWidth, sequenceWidth,
+    return new Plan(spec, tape.parameters(), tape.views(), forward, backwardCalls,
+        placement.columns(), heads.outputs(), heads.losses(), ports, tokenWidth, sequenceWidth,
         placement.widths().get(Extent.PAIRS), flops, decode, inference(forward, outputs, spec, decode));
   }
 
