@@ -259,6 +259,11 @@ class SpanHeadTest {
     }
   }
 
+  /**
+   * Missing spans, a padding end, a type out of range, and a span that ends before it starts for the
+   * head that masks those ("entity", tril); "link" (tril = false) takes such spans ({2, 3, 1} in
+   * {@link #SPANS}).
+   */
   @Test
   void badSpanTargetsAreRejectedNamingThem() {
     try (Kernels kernels = Backend.cpu(); TinySpansImpl model = TinySpansImpl.create(kernels, 3, 5)) {
@@ -276,6 +281,11 @@ class SpanHeadTest {
           () -> model.trainStep(Batch.of(TOKENS, SEGMENTS).withSpans(Map.of("entity",
               SPANS.get("entity"), "link", new int[][][] {{{3, 0, 1}}, {}, {}}))));
       assertTrue(e.getMessage().contains("has type 3 outside [0, 3)"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class,
+          () -> model.trainStep(Batch.of(TOKENS, SEGMENTS).withSpans(Map.of("entity",
+              new int[][][] {{{0, 3, 1}}, {}, {}}, "link", SPANS.get("link")))));
+      assertTrue(e.getMessage().contains("span 0 of sequence 0 for the span head \"entity\" ends at"
+          + " 1 before it starts at 3: this head masks such spans (tril = true)"), e.getMessage());
     }
   }
 

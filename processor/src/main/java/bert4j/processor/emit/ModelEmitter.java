@@ -251,8 +251,8 @@ public final class ModelEmitter {
         losses.add("new $T($T.Kind.$L, $L, $S)", LOSS_TARGET, LOSS_TARGET, loss.kind().name(),
             loss.classes(), loss.head());
       } else {
-        losses.add("new $T($T.Kind.$L, $L, $S, $S)", LOSS_TARGET, LOSS_TARGET, loss.kind().name(),
-            loss.classes(), loss.head(), loss.spanHead());
+        losses.add("new $T($T.Kind.$L, $L, $S, $S, $L)", LOSS_TARGET, LOSS_TARGET,
+            loss.kind().name(), loss.classes(), loss.head(), loss.spanHead(), loss.tril());
       }
     }
     CodeBlock init = CodeBlock.builder()

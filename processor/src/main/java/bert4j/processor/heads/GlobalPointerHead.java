@@ -70,7 +70,7 @@ final class GlobalPointerHead implements Head {
     tape.record(new SpanMask(logits, bias, scores, types, span.tril()));
     c.output(span.name() + "_scores", span.name() + "Scores", scores);
     tape.comment("span head " + span.name() + ": multilabel categorical cross-entropy");
-    c.spanLoss(scores, types, span.name(), "the span head \"" + span.name() + "\"");
+    c.spanLoss(scores, types, span.name(), "the span head \"" + span.name() + "\"", span.tril());
   }
 
   /** Rows [from, from + rows) of {@code whole} as a dense layer of its own (views, no new storage). */

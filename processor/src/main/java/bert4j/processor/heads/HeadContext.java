@@ -132,11 +132,12 @@ public final class HeadContext {
   /**
    * Records the multilabel categorical cross-entropy of span scores ({@code [batch, types, seq,
    * seq]}) against the target spans {@code Batch.spans} holds under {@code spanHead}, in training
-   * only, and returns the loss's index.
+   * only, and returns the loss's index; with {@code tril} the scores mask spans ending before they
+   * start, and the runtime refuses such targets.
    */
-  public int spanLoss(Value scores, int types, String spanHead, String head) {
+  public int spanLoss(Value scores, int types, String spanHead, String head, boolean tril) {
     int index = losses.size();
-    losses.add(new Loss(LossKind.SPANS, types, head, spanHead));
+    losses.add(new Loss(LossKind.SPANS, types, head, spanHead, tril));
     Value d = tape.buffer(scores.buffer().name() + "Grad", Extent.PAIRS, types);
     tape.record(new SpanLoss(scores, index, types, d));
     return index;

@@ -270,7 +270,8 @@ final class BatchInputs {
 
   /**
    * The spans of {@code loss}'s head as (b, t, i, j) quadruples into {@code targets[index]}, which is
-   * sized to them: a type in [0, classes) and start and end at non-padding positions of the sequence.
+   * sized to them: a type in [0, classes) and start and end at non-padding positions of the sequence
+   * (with {@code tril}, the end not before the start).
    * Returns the sequences (the loss is a mean over them).
    */
   private int spans(LossTarget loss, Map<String, int[][][]> given, int index) {
@@ -312,6 +313,10 @@ final class BatchInputs {
             throw new IllegalArgumentException(where + " has " + (e == 1 ? "start " : "end ") + p
                 + (p < 0 || p >= seq ? " outside [0, " + seq + ")" : ", a padding position"));
           }
+        }
+        if (loss.tril() && span[2] < span[1]) {
+          throw new IllegalArgumentException(where + " ends at " + span[2] + " before it starts at "
+              + span[1] + ": this head masks such spans (tril = true), so it could never score one");
         }
         into[n++] = b;
         into[n++] = span[0];

@@ -4,12 +4,14 @@ package bert4j.runtime.model;
  * One loss of a generated model, as its targets are staged from a {@link bert4j.runtime.Batch}: where
  * they come from ({@link Kind}), the range they lie in ([0, classes)), the head's name for error
  * messages, and for {@link Kind#SPANS} the span head's name, its key in {@code Batch.spans} (null for
- * the other kinds). Each loss's scale is 1 / the number of counted targets, so each is a mean.
+ * the other kinds), and whether the head masks spans that end before they start ({@code tril}: such
+ * a target could never score, so it is refused). Each loss's scale is 1 / the number of counted
+ * targets, so each is a mean.
  */
-public record LossTarget(Kind kind, int classes, String head, String spanHead) {
+public record LossTarget(Kind kind, int classes, String head, String spanHead, boolean tril) {
   /** A loss whose targets are not a span head's. */
   public LossTarget(Kind kind, int classes, String head) {
-    this(kind, classes, head, null);
+    this(kind, classes, head, null, false);
   }
 
   /** Where a loss's targets come from. */
