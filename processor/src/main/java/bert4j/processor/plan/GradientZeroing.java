@@ -59,7 +59,7 @@ public final class GradientZeroing {
       all.add(new long[] {p.offset(), p.offset() + p.size()});
     }
     all.sort(Comparator.comparingLong(r -> r[0]));
-    List<Long> pairs = new ArrayList<>();
+    List<long[]> gaps = new ArrayList<>();
     for (long[] range : merged(all)) {
       long from = range[0];
       for (long[] w : written) {
@@ -67,17 +67,20 @@ public final class GradientZeroing {
           continue;
         }
         if (w[0] > from) {
-          pairs.add(from);
-          pairs.add(w[0] - from);
+          gaps.add(new long[] {from, w[0]});
         }
         from = Math.max(from, w[1]);
       }
       if (from < range[1]) {
-        pairs.add(from);
-        pairs.add(range[1] - from);
+        gaps.add(new long[] {from, range[1]});
       }
     }
-    return joinedPairs(pairs);
+    long[] pairs = new long[2 * gaps.size()];
+    for (int i = 0; i < gaps.size(); i++) {
+      pairs[2 * i] = gaps.get(i)[0];
+      pairs[2 * i + 1] = gaps.get(i)[1] - gaps.get(i)[0];
+    }
+    return pairs;
   }
 
   /** Whether no call but {@code index} touches a gradient range {@code index} touches. */
@@ -129,20 +132,5 @@ public final class GradientZeroing {
       }
     }
     return out;
-  }
-
-  /** (start, length) pairs with adjacent ones joined. */
-  private static long[] joinedPairs(List<Long> pairs) {
-    List<long[]> ranges = new ArrayList<>();
-    for (int i = 0; i < pairs.size(); i += 2) {
-      ranges.add(new long[] {pairs.get(i), pairs.get(i) + pairs.get(i + 1)});
-    }
-    List<long[]> joined = merged(ranges);
-    long[] result = new long[2 * joined.size()];
-    for (int i = 0; i < joined.size(); i++) {
-      result[2 * i] = joined.get(i)[0];
-      result[2 * i + 1] = joined.get(i)[1] - joined.get(i)[0];
-    }
-    return result;
   }
 }
