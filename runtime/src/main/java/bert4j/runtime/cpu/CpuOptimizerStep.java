@@ -40,6 +40,9 @@ public final class CpuOptimizerStep {
     return requested;
   }
 
+  /** Floats in a 64-byte cache line. */
+  private static final int FLOATS_PER_LINE = 16;
+
   private final Method method;
   private final boolean nesterov;
   private final double clipNorm;
@@ -550,6 +553,7 @@ public final class CpuOptimizerStep {
     int t = cTensor[c];
     int start = cStart[c];
     int len = cEnd[c] - start;
+    touch(s, start, len);
     loadAll(s, t, start, len);
     float[] p = s.p;
     float[] slow = s.slow;
@@ -597,6 +601,28 @@ public final class CpuOptimizerStep {
     if (accBuf != null) {
       accBuf.put(start, s.zeros, 0, len);
     }
+  }
+
+  /**
+   * Reads one float of every cache line of the chunk in θ, the gradient and the moments, the
+   * buffers interleaved, before {@link #loadAll} copies them one after another: the four streams'
+   * misses then wait on memory together instead of one stream at a time. BERT-base's Adam update:
+   * median 82 against 88 ms, faster in 11 of 14 alternated steps (AMD EPYC Zen 5, 2 threads,
+   * 2026-12-01).
+   */
+  private void touch(Scratch s, int start, int len) {
+    float sum = 0f;
+    int end = start + len;
+    if (mBuf != null && method == Method.ADAM) {
+      for (int i = start; i < end; i += FLOATS_PER_LINE) {
+        sum += params.get(i) + grads.get(i) + mBuf.get(i) + vBuf.get(i);
+      }
+    } else {
+      for (int i = start; i < end; i += FLOATS_PER_LINE) {
+        sum += params.get(i) + grads.get(i);
+      }
+    }
+    s.touched = sum;
   }
 
   /** θ += Δ·scale. */
@@ -784,6 +810,8 @@ public final class CpuOptimizerStep {
 
   /** Per-thread scratch: one chunk of each stream. */
   private static final class Scratch {
+    /** What {@link #touch} read, kept so that its reads are not dropped. */
+    float touched;
     final float[] p;
     final float[] g;
     final float[] a;
