@@ -1,8 +1,10 @@
 // attention.cu: multi-head attention, forward and backward, fused per (query or key tile, head,
 // sequence), in the manner of FlashAttention but in float32 on the CUDA cores.
 //
-// Layout: q, k are [batch, seq, heads·dk], v and ctx [batch, seq, heads·dv]; probs is
-// [batch, heads, seq, seq]. Mask, per token (host-computed from the ids, see CudaKernels):
+// Layout: q, k are [batch, seq, heads·dk] with rows qk_stride floats apart, v is [batch, seq,
+// heads·dv] with rows v_stride apart (heads·dk and heads·dv for tensors of their own; the fused
+// q·k·v product's width when they are its column blocks, read in place), and dq, dk, dv are laid
+// out as q, k, v; ctx is [batch, seq, heads·dv]; probs is [batch, heads, seq, seq]. Mask, per token (host-computed from the ids, see CudaKernels):
 //   key_rank[j]   = INT_MAX for padding, else c[j] for UNILM, else 0
 //   query_rank[i] = −1 when query i may see no key at all, else c[i] for UNILM, else 0
 // with c = cumsum(segment ids). Key j is visible to query i iff key_rank[j] <= query_rank[i] (and
@@ -34,7 +36,8 @@
 #define ATT_KEYS 32
 
 template <int DMAX, int BQ>
-__device__ __forceinline__ void attention_forward(int seq, int heads, int dk, int dv, float scale,
+__device__ __forceinline__ void attention_forward(int seq, int heads, int dk, int dv,
+                                                  int qk_stride, int v_stride, float scale,
                                                   int causal, const int* key_rank,
                                                   const int* query_rank, const float* q,
                                                   const float* k, const float* v, float* probs,
@@ -56,11 +59,10 @@ __device__ __forceinline__ void attention_forward(int seq, int heads, int dk, in
   int i0 = blockIdx.x * BQ;
   int h = blockIdx.y;
   int b = blockIdx.z;
-  int qk_width = heads * dk;
   int v_width = heads * dv;
-  const float* qb = q + (long long) b * seq * qk_width + h * dk;
-  const float* kb = k + (long long) b * seq * qk_width + h * dk;
-  const float* vb = v + (long long) b * seq * v_width + h * dv;
+  const float* qb = q + (long long) b * seq * qk_stride + h * dk;
+  const float* kb = k + (long long) b * seq * qk_stride + h * dk;
+  const float* vb = v + (long long) b * seq * v_stride + h * dv;
   float* pb = probs + ((long long) b * heads + h) * seq * seq;
   unsigned long long first = ((unsigned long long) b * heads + h) * seq * seq;
   float keep_scale = 1.0f / (1.0f - dropout);
@@ -69,7 +71,7 @@ __device__ __forceinline__ void attention_forward(int seq, int heads, int dk, in
     int r = e / DMAX;
     int d = e % DMAX;
     int i = i0 + r;
-    Qs[r][d] = i < seq && d < dk ? qb[(long long) i * qk_width + d] : 0.0f;
+    Qs[r][d] = i < seq && d < dk ? qb[(long long) i * qk_stride + d] : 0.0f;
   }
 
   // Per warp, its query rows' running max and sum (the same in every lane) and mask ranks.
@@ -97,8 +99,8 @@ __device__ __forceinline__ void attention_forward(int seq, int heads, int dk, in
       int jj = e / DMAX;
       int d = e % DMAX;
       int j = j0 + jj;
-      Ks[jj][d] = j < seq && d < dk ? kb[(long long) j * qk_width + d] : 0.0f;
-      Vs[jj][d] = j < seq && d < dv ? vb[(long long) j * v_width + d] : 0.0f;
+      Ks[jj][d] = j < seq && d < dk ? kb[(long long) j * qk_stride + d] : 0.0f;
+      Vs[jj][d] = j < seq && d < dv ? vb[(long long) j * v_stride + d] : 0.0f;
     }
     __syncthreads();
 
@@ -170,7 +172,7 @@ __device__ __forceinline__ void attention_forward(int seq, int heads, int dk, in
 
 template <int DMAX, int BQ>
 __device__ __forceinline__ void attention_backward_dq(int seq, int heads, int dk, int dv,
-                                                      float scale, const int* query_rank,
+                                                      int qk_stride, int v_stride, float scale, const int* query_rank,
                                                       const float* k, const float* v,
                                                       const float* probs, const float* d_ctx,
                                                       float* dq, float* d_sums, float dropout,
@@ -189,10 +191,9 @@ __device__ __forceinline__ void attention_backward_dq(int seq, int heads, int dk
   int i0 = blockIdx.x * BQ;
   int h = blockIdx.y;
   int b = blockIdx.z;
-  int qk_width = heads * dk;
   int v_width = heads * dv;
-  const float* kb = k + (long long) b * seq * qk_width + h * dk;
-  const float* vb = v + (long long) b * seq * v_width + h * dv;
+  const float* kb = k + (long long) b * seq * qk_stride + h * dk;
+  const float* vb = v + (long long) b * seq * v_stride + h * dv;
   const float* pb = probs + ((long long) b * heads + h) * seq * seq;
   unsigned long long first = ((unsigned long long) b * heads + h) * seq * seq;
   float keep_scale = 1.0f / (1.0f - dropout);
@@ -226,8 +227,8 @@ __device__ __forceinline__ void attention_backward_dq(int seq, int heads, int dk
         int jj = e / DMAX;
         int d = e % DMAX;
         int j = j0 + jj;
-        Vs[jj][d] = j < seq && d < dv ? vb[(long long) j * v_width + d] : 0.0f;
-        if (sweep == 1) Ks[jj][d] = j < seq && d < dk ? kb[(long long) j * qk_width + d] : 0.0f;
+        Vs[jj][d] = j < seq && d < dv ? vb[(long long) j * v_stride + d] : 0.0f;
+        if (sweep == 1) Ks[jj][d] = j < seq && d < dk ? kb[(long long) j * qk_stride + d] : 0.0f;
       }
       __syncthreads();
       int j = j0 + lane;
@@ -266,7 +267,7 @@ __device__ __forceinline__ void attention_backward_dq(int seq, int heads, int dk
   }
   int i = i0 + ro;
   if (i < seq) {
-    float* out = dq + ((long long) b * seq + i) * qk_width + h * dk;
+    float* out = dq + ((long long) b * seq + i) * qk_stride + h * dk;
 #pragma unroll
     for (int x = 0; x < COLS; x++) {
       int c = cq + THREADS_PER_ROW * x;
@@ -277,7 +278,7 @@ __device__ __forceinline__ void attention_backward_dq(int seq, int heads, int dk
 
 template <int DMAX, int BQ>
 __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int dk, int dv,
-                                                        float scale, const int* query_rank,
+                                                        int qk_stride, int v_stride, float scale, const int* query_rank,
                                                         const float* q,
                                                         const float* v, const float* probs,
                                                         const float* d_ctx, const float* d_sums,
@@ -300,10 +301,9 @@ __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int 
   int j0 = blockIdx.x * ATT_KEYS;
   int h = blockIdx.y;
   int b = blockIdx.z;
-  int qk_width = heads * dk;
   int v_width = heads * dv;
-  const float* qb = q + (long long) b * seq * qk_width + h * dk;
-  const float* vb = v + (long long) b * seq * v_width + h * dv;
+  const float* qb = q + (long long) b * seq * qk_stride + h * dk;
+  const float* vb = v + (long long) b * seq * v_stride + h * dv;
   const float* ob = d_ctx + (long long) b * seq * v_width + h * dv;
   const float* pb = probs + ((long long) b * heads + h) * seq * seq;
   const float* db = d_sums + ((long long) b * heads + h) * seq;
@@ -314,7 +314,7 @@ __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int 
     int jj = e / DMAX;
     int d = e % DMAX;
     int j = j0 + jj;
-    Vs[jj][d] = j < seq && d < dv ? vb[(long long) j * v_width + d] : 0.0f;
+    Vs[jj][d] = j < seq && d < dv ? vb[(long long) j * v_stride + d] : 0.0f;
   }
 
   // Per thread, its share of one key's dk and dv rows.
@@ -335,7 +335,7 @@ __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int 
       int r = e / DMAX;
       int d = e % DMAX;
       int i = i0 + r;
-      Qs[r][d] = i < seq && d < dk ? qb[(long long) i * qk_width + d] : 0.0f;
+      Qs[r][d] = i < seq && d < dk ? qb[(long long) i * qk_stride + d] : 0.0f;
       dOs[r][d] = i < seq && d < dv ? ob[(long long) i * v_width + d] : 0.0f;
     }
     if (tid < BQ) {
@@ -374,8 +374,8 @@ __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int 
 
   int jk = j0 + ko;
   if (jk < seq) {
-    float* dk_row = dk_out + ((long long) b * seq + jk) * qk_width + h * dk;
-    float* dv_row = dv_out + ((long long) b * seq + jk) * v_width + h * dv;
+    float* dk_row = dk_out + ((long long) b * seq + jk) * qk_stride + h * dk;
+    float* dv_row = dv_out + ((long long) b * seq + jk) * v_stride + h * dv;
 #pragma unroll
     for (int x = 0; x < COLS; x++) {
       int c = ck + THREADS_PER_KEY * x;
@@ -388,25 +388,26 @@ __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int 
 // Head sizes up to 64 use 32-query tiles, up to 128 16-query tiles (shared memory stays < 48 KB).
 #define ATTENTION_KERNELS(DMAX, BQ) \
   extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention_forward_##DMAX( \
-      int seq, int heads, int dk, int dv, float scale, int causal, const int* key_rank, \
-      const int* query_rank, const float* q, const float* k, const float* v, float* probs, \
-      float* ctx, float dropout, unsigned long long seed) { \
-    attention_forward<DMAX, BQ>(seq, heads, dk, dv, scale, causal, key_rank, query_rank, q, k, v, \
-                                probs, ctx, dropout, seed); \
+      int seq, int heads, int dk, int dv, int qk_stride, int v_stride, float scale, int causal, \
+      const int* key_rank, const int* query_rank, const float* q, const float* k, const float* v, \
+      float* probs, float* ctx, float dropout, unsigned long long seed) { \
+    attention_forward<DMAX, BQ>(seq, heads, dk, dv, qk_stride, v_stride, scale, causal, key_rank, \
+                                query_rank, q, k, v, probs, ctx, dropout, seed); \
   } \
   extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention_backward_dq_##DMAX( \
-      int seq, int heads, int dk, int dv, float scale, const int* query_rank, const float* k, \
-      const float* v, const float* probs, const float* d_ctx, float* dq, float* d_sums, \
-      float dropout, unsigned long long seed) { \
-    attention_backward_dq<DMAX, BQ>(seq, heads, dk, dv, scale, query_rank, k, v, probs, d_ctx, dq, \
-                                    d_sums, dropout, seed); \
+      int seq, int heads, int dk, int dv, int qk_stride, int v_stride, float scale, \
+      const int* query_rank, const float* k, const float* v, const float* probs, \
+      const float* d_ctx, float* dq, float* d_sums, float dropout, unsigned long long seed) { \
+    attention_backward_dq<DMAX, BQ>(seq, heads, dk, dv, qk_stride, v_stride, scale, query_rank, k, \
+                                    v, probs, d_ctx, dq, d_sums, dropout, seed); \
   } \
   extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention_backward_dkdv_##DMAX( \
-      int seq, int heads, int dk, int dv, float scale, const int* query_rank, const float* q, \
-      const float* v, const float* probs, const float* d_ctx, const float* d_sums, float* dk_out, \
-      float* dv_out, float dropout, unsigned long long seed) { \
-    attention_backward_dkdv<DMAX, BQ>(seq, heads, dk, dv, scale, query_rank, q, v, probs, d_ctx, \
-                                      d_sums, dk_out, dv_out, dropout, seed); \
+      int seq, int heads, int dk, int dv, int qk_stride, int v_stride, float scale, \
+      const int* query_rank, const float* q, const float* v, const float* probs, \
+      const float* d_ctx, const float* d_sums, float* dk_out, float* dv_out, float dropout, \
+      unsigned long long seed) { \
+    attention_backward_dkdv<DMAX, BQ>(seq, heads, dk, dv, qk_stride, v_stride, scale, query_rank, \
+                                      q, v, probs, d_ctx, d_sums, dk_out, dv_out, dropout, seed); \
   }
 
 ATTENTION_KERNELS(64, 32)

@@ -8,25 +8,25 @@
 // forwardPass = embeddings (3 embedding lookups, layer norm), a loop over the layers, the classifier
 // on [CLS] (row stride seq × hidden) and the loss (loss 0, SEQUENCE_LABELS, scaled by lossScale(0));
 // Layer.forward = Q/K/V as one product (the stacked qkvWeight: query, key and value weights are
-// declared one after another, then their biases) split by copyColumns, attention, output dense,
-// residual LN, FFN (GELU), residual LN.
+// declared one after another, then their biases), attention reading q, k and v in place as that
+// product's column blocks (stackedAttention), output dense, residual LN, FFN (GELU), residual LN.
 // backwardPass = the classifier's backward into the zero-filled gradient of the sequence output, the
 // layers in reverse, the embeddings' LN backward and the three embedding backwards; Layer.backward is
 // Layer.forward in reverse, with one gradient shared by each residual sum (dH of a layer norm) that
 // the branch's backward then adds to (accumulate = true). Checked by eye against the plan: backward
 // buffer columns are reused only where lifetimes do not overlap (contextGrad takes attentionSum's
-// columns after the attention LN backward read it, queryGrad context's after the output dense's
-// backward, keyGrad/valueGrad attentionMean/Rstd's and intermediatePre's, qkvGrad the columns of
-// query, key and value once the attention backward has read them, context qkv's after the split,
+// columns after the attention LN backward read it, qkvGrad attentionMean/Rstd's, intermediatePre's
+// and the first of intermediate's once the FFN's and the attention LN's backward are done,
 // embeddingOutputGrad attentionNormed's, embeddingSumGrad embeddingOutput's once layer 0's backward is done).
 // createForInference passes inferenceOnly = true: every forward buffer then takes its column of the
-// inference arena (the forward alone placed by liveness, 56 floats per token against 150; qkv and
-// its three parts are live together at the split) and the gradients are null. Checked by eye the
-// same way: query reuses embeddingSum's columns after the embeddings' LN, qkv starts at column 16,
-// key and value take columns 40-55, attentionSum query's, intermediate the layer input's and
+// inference arena (the forward alone placed by liveness, 40 floats per token against 150; qkv, 24
+// wide, is the widest) and the gradients are null. Checked by eye the same way: qkv starts at
+// column 16 (over the embeddings' mean and rstd, dead after their LN), context takes embeddingSum's
+// columns, attentionSum qkv's first once the attention has read it, attentionNormed context's after
+// the output dense, the attention LN's mean and rstd qkv's, intermediate the layer input's and
 // attentionSum's once the attention LN has read them, intermediatePre intermediate's (the GELU layer
-// keeps no pre at inference: the kernel writes GELU(x·wᵀ + b) alone), outputSum attentionMean's and
-// rstd's, output and its mean and rstd intermediate's once the output dense has read it.
+// keeps no pre at inference: the kernel writes GELU(x·wᵀ + b) alone), outputSum columns 24-31 (the
+// rest of qkv's), output and its mean and rstd intermediate's once the output dense has read it.
 // zeroedGradients = what a training step zeroes before its pass: the embeddings (floats 0-175) and
 // the two layer norms' γ and β (464 and 760, 16 each); every dense layer (q·k·v, attention output,
 // FFN, classifier) is its parameters' one contribution, so its backward writes their gradients
@@ -61,8 +61,8 @@ import javax.annotation.processing.Generated;
  * <p>Parameters: 794. Forward FLOPs per token: 1024 + 32 × seq (1,280 at seq 8; a training step is
  * about three times that). Activation arena: 4 × (150 × tokens + 4 × batch + 2 × tokens × seq)
  * bytes, 42,624 bytes at batch 8 × seq 8.
- * Inference arena ({@code createForInference}): 4 × (56 × tokens + 2 × batch + 2 × tokens × seq) bytes,
- * 18,496 bytes at batch 8 × seq 8.
+ * Inference arena ({@code createForInference}): 4 × (40 × tokens + 2 × batch + 2 × tokens × seq) bytes,
+ * 14,400 bytes at batch 8 × seq 8.
  */
 @Generated("bert4j.processor.TransformerProcessor")
 public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGolden {
@@ -76,7 +76,7 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       8, 0, 0.02,
       parameterTable(),
       List.of(new LossTarget(LossTarget.Kind.SEQUENCE_LABELS, 2, "the classification head")),
-      new ArenaWidths(150, 4, 2), new ArenaWidths(56, 2, 2),
+      new ArenaWidths(150, 4, 2), new ArenaWidths(40, 2, 2),
       1024L, 32L,
       OptimizerProgram.adam(0.001, 0.9, 0.999, 1.0E-6, true));
 
@@ -151,7 +151,7 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     embeddingRstd = tokens(17);
     classLogits = sequences(0);
     classLogitsGrad = inferenceOnly() ? null : sequences(2);
-    embeddingOutputGrad = inferenceOnly() ? null : tokens(34);
+    embeddingOutputGrad = inferenceOnly() ? null : tokens(58);
     embeddingSumGrad = inferenceOnly() ? null : tokens(8);
     for (int l = 0; l < layers.length; l++) {
       layers[l] = new Layer(l);
@@ -364,12 +364,6 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
 
     private final Slice qkv;
 
-    private final Slice query;
-
-    private final Slice key;
-
-    private final Slice value;
-
     private final Slice probs;
 
     private final Slice context;
@@ -401,12 +395,6 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     private final Slice intermediateGrad;
 
     private final Slice contextGrad;
-
-    private final Slice queryGrad;
-
-    private final Slice keyGrad;
-
-    private final Slice valueGrad;
 
     private final Slice qkvGrad;
 
@@ -453,29 +441,23 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       qkvWeightGrad = grad(176L);
       qkvBiasGrad = grad(368L);
       qkv = tokens(inferenceOnly() ? 16 : 18);
-      query = tokens(inferenceOnly() ? 0 : 42);
-      key = tokens(inferenceOnly() ? 40 : 50);
-      value = tokens(inferenceOnly() ? 48 : 58);
       probs = pairs(0);
-      context = tokens(inferenceOnly() ? 16 : 18);
-      attentionSum = tokens(inferenceOnly() ? 0 : 26);
-      attentionNormed = tokens(inferenceOnly() ? 16 : 34);
+      context = tokens(inferenceOnly() ? 0 : 42);
+      attentionSum = tokens(inferenceOnly() ? 16 : 50);
+      attentionNormed = tokens(inferenceOnly() ? 0 : 58);
       attentionMean = tokens(inferenceOnly() ? 24 : 66);
       attentionRstd = tokens(inferenceOnly() ? 25 : 67);
-      intermediatePre = tokens(inferenceOnly() ? 0 : 68);
-      intermediate = tokens(inferenceOnly() ? 0 : 84);
+      intermediatePre = tokens(inferenceOnly() ? 8 : 68);
+      intermediate = tokens(inferenceOnly() ? 8 : 84);
       outputSum = tokens(inferenceOnly() ? 24 : 100);
-      output = tokens(inferenceOnly() ? 0 : 108);
-      outputMean = tokens(inferenceOnly() ? 8 : 116);
-      outputRstd = tokens(inferenceOnly() ? 9 : 117);
+      output = tokens(inferenceOnly() ? 8 : 108);
+      outputMean = tokens(inferenceOnly() ? 16 : 116);
+      outputRstd = tokens(inferenceOnly() ? 17 : 117);
       outputGrad = inferenceOnly() ? null : tokens(118);
       attentionNormedGrad = inferenceOnly() ? null : tokens(126);
       intermediateGrad = inferenceOnly() ? null : tokens(134);
-      contextGrad = inferenceOnly() ? null : tokens(26);
-      queryGrad = inferenceOnly() ? null : tokens(18);
-      keyGrad = inferenceOnly() ? null : tokens(66);
-      valueGrad = inferenceOnly() ? null : tokens(74);
-      qkvGrad = inferenceOnly() ? null : tokens(42);
+      contextGrad = inferenceOnly() ? null : tokens(50);
+      qkvGrad = inferenceOnly() ? null : tokens(66);
     }
 
     /**
@@ -493,11 +475,8 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       int rows = batch * seq;
       // self-attention
       kernels.linear(input, 8, qkvWeight, qkvBias, null, qkv, qkv, rows, 8, 24);
-      kernels.copyColumns(qkv, 24, 0, query, 8, 0, rows, 8);
-      kernels.copyColumns(qkv, 24, 8, key, 8, 0, rows, 8);
-      kernels.copyColumns(qkv, 24, 16, value, 8, 0, rows, 8);
-      kernels.attention(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE, tokenIds,
-          segmentIds, query, key, value, probs, context, 0.0f, 0L);
+      kernels.stackedAttention(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE, tokenIds,
+          segmentIds, qkv, probs, context, 0.0f, 0L);
       kernels.linear(context, 8, attentionOutputWeight, attentionOutputBias, null, attentionSum,
           attentionSum, rows, 8, 8);
       // residual + norm
@@ -535,12 +514,8 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
       // self-attention
       kernels.linearBackward(inputGrad, context, 8, attentionOutputWeight, contextGrad, 8, false,
           attentionOutputWeightGrad, attentionOutputBiasGrad, false, rows, 8, 8);
-      kernels.attentionBackward(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE, tokenIds,
-          segmentIds, query, key, value, probs, contextGrad, queryGrad, keyGrad, valueGrad, 0.0f,
-          0L);
-      kernels.copyColumns(valueGrad, 8, 0, qkvGrad, 24, 16, rows, 8);
-      kernels.copyColumns(keyGrad, 8, 0, qkvGrad, 24, 8, rows, 8);
-      kernels.copyColumns(queryGrad, 8, 0, qkvGrad, 24, 0, rows, 8);
+      kernels.stackedAttentionBackward(new AttentionShape(batch, seq, 2, 4, 4, 0.5f), Mask.NONE,
+          tokenIds, segmentIds, qkv, probs, contextGrad, qkvGrad, 0.0f, 0L);
       kernels.linearBackward(qkvGrad, input, 8, qkvWeight, inputGrad, 8, true, qkvWeightGrad,
           qkvBiasGrad, false, rows, 8, 24);
     }

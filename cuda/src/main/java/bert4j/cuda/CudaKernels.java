@@ -494,7 +494,8 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
 
   @Override
   protected void doAttention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
-      Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
+      Slice q, Slice k, Slice v, int qkStride, int vStride, Slice probs, Slice ctx, float dropout,
+      long seed) {
     int headSize = attentionHeadSize("attention", shape);
     int tokens = shape.batch() * shape.seq();
     Mask m = mask == null ? Mask.NONE : mask;
@@ -502,7 +503,8 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     launch(headSize == 64 ? "attention_forward_64" : "attention_forward_128",
         ceil(shape.seq(), queryTile(headSize)), shape.heads(), shape.batch(), ATTENTION_THREADS,
         args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
-            .i32(shape.headSize()).f32(shape.scale()).i32(m == Mask.LM ? 1 : 0).address(ranksAt)
+            .i32(shape.headSize()).i32(qkStride).i32(vStride).f32(shape.scale())
+            .i32(m == Mask.LM ? 1 : 0).address(ranksAt)
             .address(ranksAt + 4L * tokens).address(address(q)).address(address(k))
             .address(address(v)).address(address(probs)).address(address(ctx)).f32(dropout)
             .i64(seed));
@@ -510,8 +512,8 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
 
   @Override
   protected void doAttentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
-      int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk,
-      Slice dv, float dropout, long seed) {
+      int[] segmentIds, Slice q, Slice k, Slice v, int qkStride, int vStride, Slice probs,
+      Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout, long seed) {
     int headSize = attentionHeadSize("attentionBackward", shape);
     int tokens = shape.batch() * shape.seq();
     long vAt = address(v);
@@ -523,13 +525,15 @@ public final class CudaKernels extends CheckedKernels<CudaMemory> {
     launch(headSize == 64 ? "attention_backward_dq_64" : "attention_backward_dq_128",
         ceil(shape.seq(), queryTile(headSize)), shape.heads(), shape.batch(), ATTENTION_THREADS,
         args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
-            .i32(shape.headSize()).f32(shape.scale()).address(queryRanks).address(address(k))
+            .i32(shape.headSize()).i32(qkStride).i32(vStride).f32(shape.scale())
+            .address(queryRanks).address(address(k))
             .address(vAt).address(probsAt).address(dCtxAt).address(address(dq)).address(sums)
             .f32(dropout).i64(seed));
     launch(headSize == 64 ? "attention_backward_dkdv_64" : "attention_backward_dkdv_128",
         ceil(shape.seq(), ATTENTION_KEYS), shape.heads(), shape.batch(), ATTENTION_THREADS,
         args.clear().i32(shape.seq()).i32(shape.heads()).i32(shape.keySize())
-            .i32(shape.headSize()).f32(shape.scale()).address(queryRanks).address(address(q))
+            .i32(shape.headSize()).i32(qkStride).i32(vStride).f32(shape.scale())
+            .address(queryRanks).address(address(q))
             .address(vAt).address(probsAt).address(dCtxAt).address(sums).address(address(dk))
             .address(address(dv)).f32(dropout).i64(seed));
   }

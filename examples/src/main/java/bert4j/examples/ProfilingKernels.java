@@ -261,6 +261,23 @@ final class ProfilingKernels implements Kernels {
   }
 
   @Override
+  public void stackedAttention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
+      Slice qkv, Slice probs, Slice ctx, float dropout, long seed) {
+    long t = System.nanoTime();
+    delegate.stackedAttention(shape, mask, tokenIds, segmentIds, qkv, probs, ctx, dropout, seed);
+    record(Kernel.ATTENTION, t);
+  }
+
+  @Override
+  public void stackedAttentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds, Slice qkv, Slice probs, Slice dCtx, Slice dQkv, float dropout, long seed) {
+    long t = System.nanoTime();
+    delegate.stackedAttentionBackward(shape, mask, tokenIds, segmentIds, qkv, probs, dCtx, dQkv,
+        dropout, seed);
+    record(Kernel.ATTENTION_BACKWARD, t);
+  }
+
+  @Override
   public void attentionScores(AttentionShape shape, Slice q, Slice k, Slice scores) {
     long t = System.nanoTime();
     delegate.attentionScores(shape, q, k, scores);

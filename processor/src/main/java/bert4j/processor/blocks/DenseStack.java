@@ -19,11 +19,19 @@ record DenseStack(Dense stacked, List<Dense> parts) {
   }
 
   /**
+   * The stacked product for x into {@code name}: the parts' outputs side by side in each row, for a
+   * consumer that reads them in place.
+   */
+  Value product(Tape tape, Value x, String name) {
+    return stacked.apply(tape, x, name);
+  }
+
+  /**
    * Every part's output for x: the stacked product into {@code name}, then each part's columns copied
    * out into {@code names[i]}.
    */
   List<Value> apply(Tape tape, Value x, String name, String... names) {
-    Value all = stacked.apply(tape, x, name);
+    Value all = product(tape, x, name);
     List<Value> outs = new ArrayList<>();
     int column = 0;
     for (int i = 0; i < parts.size(); i++) {

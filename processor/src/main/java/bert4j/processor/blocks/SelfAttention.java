@@ -13,6 +13,7 @@ import bert4j.processor.ops.RelativeContext;
 import bert4j.processor.ops.RelativeScores;
 import bert4j.processor.ops.Rotary;
 import bert4j.processor.ops.RotaryAt;
+import bert4j.processor.ops.StackedAttention;
 import bert4j.processor.plan.Extent;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.tape.Tape;
@@ -21,7 +22,8 @@ import java.util.List;
 
 /**
  * Multi-head self-attention of one layer (inside {@link Tape#enterLayer}): Q, K, V projections (one
- * product, split by columns), the
+ * product; plain softmax attention reads q, k and v from it in place, the other paths have its
+ * columns copied out first), the
  * rotary position embedding on q and k where the spec has it, masked attention with dropout on the
  * probabilities, the output projection and hidden dropout. Returns the residual branch (before the
  * residual sum). Plain softmax attention is one fused kernel; the attention options (NEZHA's relative
@@ -34,7 +36,13 @@ final class SelfAttention {
   private SelfAttention() {}
 
   static Value apply(Tape tape, ModelSpec spec, LayerWeights w, Value x) {
-    int v = spec.heads() * spec.headSize();
+    float scale = spec.attentionScale() ? (float) (1 / Math.sqrt(spec.keySize())) : 1f;
+    AttentionShape shape = new AttentionShape(spec.heads(), spec.keySize(), spec.headSize(), scale);
+    if (!tape.decoding() && !spec.unfusedAttention() && spec.position() != Position.ROTARY) {
+      Value qkv = w.qkv().product(tape, x, "qkv");
+      int site = spec.attentionDropout() > 0 ? tape.seedSite() : -1;
+      return output(tape, spec, w, stacked(tape, spec, shape, qkv, site));
+    }
     List<Value> qkv = w.qkv().apply(tape, x, "qkv", "query", "key", "value");
     Value q = qkv.get(0);
     Value k = qkv.get(1);
@@ -53,14 +61,27 @@ final class SelfAttention {
       q = turnedQ;
       k = turnedK;
     }
-    float scale = spec.attentionScale() ? (float) (1 / Math.sqrt(spec.keySize())) : 1f;
-    AttentionShape shape = new AttentionShape(spec.heads(), spec.keySize(), spec.headSize(), scale);
     int site = spec.attentionDropout() > 0 ? tape.seedSite() : -1;
     Value context = tape.decoding() ? cached(tape, spec, shape, q, k, val)
         : spec.unfusedAttention() ? unfused(tape, spec, w, shape, q, k, val, site)
         : fused(tape, spec, shape, q, k, val, site);
+    return output(tape, spec, w, context);
+  }
+
+  /** The output projection of the context, then hidden dropout. */
+  private static Value output(Tape tape, ModelSpec spec, LayerWeights w, Value context) {
     Value sum = w.attentionOutput().apply(tape, context, "attentionSum");
     return HiddenDropout.apply(tape, sum, spec.hiddenDropout());
+  }
+
+  /** The fused kernel on q, k and v read in place from the stacked product. */
+  private static Value stacked(Tape tape, ModelSpec spec, AttentionShape shape, Value qkv,
+      int site) {
+    Value probs = tape.buffer("probs", Extent.PAIRS, spec.heads());
+    Value context = tape.buffer("context", Extent.TOKENS, spec.heads() * spec.headSize());
+    tape.record(new StackedAttention(shape, spec.mask(), qkv, probs, context,
+        (float) spec.attentionDropout(), site));
+    return context;
   }
 
   private static Value fused(Tape tape, ModelSpec spec, AttentionShape shape, Value q, Value k,

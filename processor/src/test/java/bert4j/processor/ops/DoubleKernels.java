@@ -563,6 +563,45 @@ public final class DoubleKernels implements Kernels {
   }
 
   @Override
+  public void stackedAttention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
+      Slice qkv, Slice probs, Slice ctx, float dropout, long seed) {
+    Slice[] parts = unstacked(shape, qkv);
+    attention(shape, mask, tokenIds, segmentIds, parts[0], parts[1], parts[2], probs, ctx, dropout,
+        seed);
+  }
+
+  @Override
+  public void stackedAttentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds, Slice qkv, Slice probs, Slice dCtx, Slice dQkv, float dropout, long seed) {
+    Slice[] parts = unstacked(shape, qkv);
+    Slice[] grads = unstacked(shape, null);
+    attentionBackward(shape, mask, tokenIds, segmentIds, parts[0], parts[1], parts[2], probs, dCtx,
+        grads[0], grads[1], grads[2], dropout, seed);
+    int rows = shape.batch() * shape.seq();
+    int width = shape.qkvWidth();
+    copyColumns(grads[0], shape.qkWidth(), 0, dQkv, width, 0, rows, shape.qkWidth());
+    copyColumns(grads[1], shape.qkWidth(), 0, dQkv, width, shape.qkWidth(), rows, shape.qkWidth());
+    copyColumns(grads[2], shape.vWidth(), 0, dQkv, width, 2 * shape.qkWidth(), rows,
+        shape.vWidth());
+  }
+
+  /** q, k and v copied out of {@code qkv}'s column blocks into memories of their own (zeros: null). */
+  private Slice[] unstacked(AttentionShape shape, Slice qkv) {
+    int rows = shape.batch() * shape.seq();
+    int[] widths = {shape.qkWidth(), shape.qkWidth(), shape.vWidth()};
+    Slice[] parts = new Slice[3];
+    int column = 0;
+    for (int i = 0; i < 3; i++) {
+      parts[i] = new Slice(allocate((long) rows * widths[i]), 0);
+      if (qkv != null) {
+        copyColumns(qkv, shape.qkvWidth(), column, parts[i], widths[i], 0, rows, widths[i]);
+      }
+      column += widths[i];
+    }
+    return parts;
+  }
+
+  @Override
   public void attentionScores(AttentionShape shape, Slice q, Slice k, Slice scores) {
     int n = shape.seq();
     int d = shape.keySize();

@@ -14,7 +14,10 @@ import java.util.Arrays;
  * <p>Forward per pair: logits = scale·q·kᵀ written into {@code probs}; the masked keys set to −∞
  * ({@link MaskedSoftmax#maskLogits}), the rows softmaxed in place by oneDNN's JIT kernel
  * ({@link OneDnnSoftmax}) and the rows with no allowed key set to 1/seq; for dropout, the dropped
- * probabilities go to a per-thread window; ctx = P·v, strided into ctx. Where oneDNN is loaded the
+ * probabilities go to a per-thread window; ctx = P·v, strided into ctx. q, k and v are read with
+ * their row strides, so they may be the column blocks of the fused q·k·v product, read in place
+ * ({@code Kernels.stackedAttention}; dq, dk and dv are then written into its gradient the same way).
+ * Where oneDNN is loaded the
  * two products are its matmul, one single-threaded {@link OneDnnSgemm} per pool thread (13–16%
  * faster than OpenBLAS's sgemm on these shapes); where it is not, they are OpenBLAS's and one fused
  * Java pass per row masks and softmaxes it ({@link MaskedSoftmax#softmax}).
@@ -54,6 +57,10 @@ final class AttentionKernels implements AutoCloseable {
   private int seq;
   private int keySize;
   private int headSize;
+  /** Floats from one row of q and k (and dq, dk) to the next. */
+  private int qkStride;
+  /** Floats from one row of v (and dv) to the next; the context's rows are heads·headSize wide. */
+  private int vStride;
   private float scale;
   private Mask mask;
   private int[] tokenIds;
@@ -100,8 +107,9 @@ final class AttentionKernels implements AutoCloseable {
 
   void forward(int batch, int seq, int heads, int keySize, int headSize, float scale, Mask mask,
       int[] tokenIds, int[] segmentIds, CpuWindow q, int qOff, CpuWindow k, int kOff, CpuWindow v,
-      int vOff, CpuWindow probs, int probsOff, CpuWindow ctx, int ctxOff, float dropout, long seed) {
-    shape(seq, heads, keySize, headSize, scale, dropout, seed);
+      int vOff, int qkStride, int vStride, CpuWindow probs, int probsOff, CpuWindow ctx, int ctxOff,
+      float dropout, long seed) {
+    shape(seq, heads, keySize, headSize, qkStride, vStride, scale, dropout, seed);
     this.mask = mask;
     this.tokenIds = tokenIds;
     this.segmentIds = segmentIds;
@@ -125,9 +133,10 @@ final class AttentionKernels implements AutoCloseable {
 
   void backward(int batch, int seq, int heads, int keySize, int headSize, float scale, Mask mask,
       int[] tokenIds, int[] segmentIds, CpuWindow q, int qOff, CpuWindow k, int kOff, CpuWindow v,
-      int vOff, CpuWindow probs, int probsOff, CpuWindow dCtx, int dCtxOff, CpuWindow dq, int dqOff,
-      CpuWindow dk, int dkOff, CpuWindow dv, int dvOff, float dropout, long seed) {
-    shape(seq, heads, keySize, headSize, scale, dropout, seed);
+      int vOff, int qkStride, int vStride, CpuWindow probs, int probsOff, CpuWindow dCtx,
+      int dCtxOff, CpuWindow dq, int dqOff, CpuWindow dk, int dkOff, CpuWindow dv, int dvOff,
+      float dropout, long seed) {
+    shape(seq, heads, keySize, headSize, qkStride, vStride, scale, dropout, seed);
     this.mask = mask;
     this.tokenIds = tokenIds;
     this.segmentIds = segmentIds;
@@ -150,12 +159,14 @@ final class AttentionKernels implements AutoCloseable {
     runPairs(batch, backwardPairs);
   }
 
-  private void shape(int seq, int heads, int keySize, int headSize, float scale, float dropout,
-      long seed) {
+  private void shape(int seq, int heads, int keySize, int headSize, int qkStride, int vStride,
+      float scale, float dropout, long seed) {
     this.seq = seq;
     this.heads = heads;
     this.keySize = keySize;
     this.headSize = headSize;
+    this.qkStride = qkStride;
+    this.vStride = vStride;
     this.scale = scale;
     this.dropout = dropout;
     this.seed = seed;
@@ -174,7 +185,6 @@ final class AttentionKernels implements AutoCloseable {
   private void forwardPairs(int thread, int from, int to) {
     Scratch s = scratch[thread];
     int n = seq;
-    int qkWidth = heads * keySize;
     int vWidth = heads * headSize;
     MaskedSoftmax rows = softmax[thread];
     float[] row = s.row(0, n);
@@ -187,10 +197,11 @@ final class AttentionKernels implements AutoCloseable {
         rows.batch(mask, tokenIds, segmentIds, b * n, n);
         lastBatch = b;
       }
-      int qo = qOff + b * n * qkWidth + h * keySize;
-      int ko = kOff + b * n * qkWidth + h * keySize;
+      int qo = qOff + b * n * qkStride + h * keySize;
+      int ko = kOff + b * n * qkStride + h * keySize;
       int po = probsOff + pair * n * n;
-      gemm(thread, false, true, n, n, keySize, scale, q, qo, qkWidth, k, ko, qkWidth, probs, po, n);
+      gemm(thread, false, true, n, n, keySize, scale, q, qo, qkStride, k, ko, qkStride, probs, po,
+          n);
       if (rowSoftmax != null) {
         for (int i = 0; i < n; i++) {
           rows.maskLogits(i, p, po + i * n);
@@ -221,9 +232,9 @@ final class AttentionKernels implements AutoCloseable {
         }
         pw.floats().put(0, kept, 0, size);
       }
-      int vo = vOff + b * n * vWidth + h * headSize;
+      int vo = vOff + b * n * vStride + h * headSize;
       int co = ctxOff + b * n * vWidth + h * headSize;
-      gemm(thread, false, false, n, headSize, n, 1f, pw, pwOff, n, v, vo, vWidth, ctx, co, vWidth);
+      gemm(thread, false, false, n, headSize, n, 1f, pw, pwOff, n, v, vo, vStride, ctx, co, vWidth);
     }
   }
 
@@ -254,7 +265,6 @@ final class AttentionKernels implements AutoCloseable {
   private void backwardPairs(int thread, int from, int to) {
     Scratch s = scratch[thread];
     int n = seq;
-    int qkWidth = heads * keySize;
     int vWidth = heads * headSize;
     FloatBuffer p = probs.floats();
     MaskedSoftmax rows = softmax[thread];
@@ -268,12 +278,12 @@ final class AttentionKernels implements AutoCloseable {
         rows.batch(mask, tokenIds, segmentIds, b * n, n);
         lastBatch = b;
       }
-      int qo = qOff + b * n * qkWidth + h * keySize;
-      int ko = kOff + b * n * qkWidth + h * keySize;
-      int vo = vOff + b * n * vWidth + h * headSize;
+      int qo = qOff + b * n * qkStride + h * keySize;
+      int ko = kOff + b * n * qkStride + h * keySize;
+      int vo = vOff + b * n * vStride + h * headSize;
       int co = dCtxOff + b * n * vWidth + h * headSize;
       int po = probsOff + pair * n * n;
-      gemm(thread, false, true, n, n, headSize, 1f, dCtx, co, vWidth, v, vo, vWidth, dS, 0, n);
+      gemm(thread, false, true, n, n, headSize, 1f, dCtx, co, vWidth, v, vo, vStride, dS, 0, n);
       CpuWindow dropped = dropout > 0f ? dropped(thread, n * n) : null;
       int size = n * n;
       float[] pAll = s.row(3, size);
@@ -304,11 +314,11 @@ final class AttentionKernels implements AutoCloseable {
       CpuWindow pd = dropped != null ? dropped : probs;
       int pdOff = dropped != null ? 0 : po;
       gemm(thread, true, false, n, headSize, n, 1f, pd, pdOff, n, dCtx, co, vWidth, dv,
-          dvOff + b * n * vWidth + h * headSize, vWidth);
-      gemm(thread, false, false, n, keySize, n, scale, dS, 0, n, k, ko, qkWidth, dq,
-          dqOff + (qo - qOff), qkWidth);
-      gemm(thread, true, false, n, keySize, n, scale, dS, 0, n, q, qo, qkWidth, dk,
-          dkOff + (ko - kOff), qkWidth);
+          dvOff + (vo - vOff), vStride);
+      gemm(thread, false, false, n, keySize, n, scale, dS, 0, n, k, ko, qkStride, dq,
+          dqOff + (qo - qOff), qkStride);
+      gemm(thread, true, false, n, keySize, n, scale, dS, 0, n, q, qo, qkStride, dk,
+          dkOff + (ko - kOff), qkStride);
     }
   }
 

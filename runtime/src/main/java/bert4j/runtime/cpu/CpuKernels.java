@@ -386,22 +386,23 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   @Override
   protected void doAttention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
-      Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout, long seed) {
+      Slice q, Slice k, Slice v, int qkStride, int vStride, Slice probs, Slice ctx, float dropout,
+      long seed) {
     attention.forward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(), shape.headSize(),
         shape.scale(), mask == null ? Mask.NONE : mask, tokenIds, segmentIds, cpu(q), offset(q),
-        cpu(k), offset(k), cpu(v), offset(v), cpu(probs), offset(probs), cpu(ctx), offset(ctx),
-        dropout, seed);
+        cpu(k), offset(k), cpu(v), offset(v), qkStride, vStride, cpu(probs), offset(probs),
+        cpu(ctx), offset(ctx), dropout, seed);
   }
 
   @Override
   protected void doAttentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
-      int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk,
-      Slice dv, float dropout, long seed) {
+      int[] segmentIds, Slice q, Slice k, Slice v, int qkStride, int vStride, Slice probs,
+      Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout, long seed) {
     attention.backward(shape.batch(), shape.seq(), shape.heads(), shape.keySize(),
         shape.headSize(), shape.scale(), mask == null ? Mask.NONE : mask, tokenIds, segmentIds,
-        cpu(q), offset(q), cpu(k), offset(k), cpu(v), offset(v), cpu(probs), offset(probs),
-        cpu(dCtx), offset(dCtx), cpu(dq), offset(dq), cpu(dk), offset(dk), cpu(dv), offset(dv),
-        dropout, seed);
+        cpu(q), offset(q), cpu(k), offset(k), cpu(v), offset(v), qkStride, vStride, cpu(probs),
+        offset(probs), cpu(dCtx), offset(dCtx), cpu(dq), offset(dq), cpu(dk), offset(dk), cpu(dv),
+        offset(dv), dropout, seed);
   }
 
   @Override

@@ -20,4 +20,9 @@ public record AttentionShape(int batch, int seq, int heads, int keySize, int hea
   public int vWidth() {
     return heads * headSize;
   }
+
+  /** Width of a row of q, k and v side by side (the fused q·k·v product): 2·qkWidth + vWidth. */
+  public int qkvWidth() {
+    return 2 * qkWidth() + vWidth();
+  }
 }

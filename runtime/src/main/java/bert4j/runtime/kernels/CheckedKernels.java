@@ -348,7 +348,8 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     String kn = "attention";
     checkAttention(kn, shape, mask, tokenIds, segmentIds, q, k, v, probs, dropout);
     checkSlice(kn, "ctx", ctx, vSize(shape));
-    doAttention(shape, mask, tokenIds, segmentIds, q, k, v, probs, ctx, dropout, seed);
+    doAttention(shape, mask, tokenIds, segmentIds, q, k, v, shape.qkWidth(), shape.vWidth(), probs,
+        ctx, dropout, seed);
   }
 
   @Override
@@ -362,8 +363,34 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     checkSlice(kn, "dq", dq, qkSize(shape));
     checkSlice(kn, "dk", dk, qkSize(shape));
     checkSlice(kn, "dv", dv, vSize(shape));
-    doAttentionBackward(shape, mask, tokenIds, segmentIds, q, k, v, probs, dCtx, dq, dk, dv,
-        dropout, seed);
+    doAttentionBackward(shape, mask, tokenIds, segmentIds, q, k, v, shape.qkWidth(),
+        shape.vWidth(), probs, dCtx, dq, dk, dv, dropout, seed);
+  }
+
+  @Override
+  public final void stackedAttention(AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds, Slice qkv, Slice probs, Slice ctx, float dropout, long seed) {
+    requireOpen();
+    String kn = "stackedAttention";
+    checkStackedAttention(kn, shape, mask, tokenIds, segmentIds, qkv, probs, dropout);
+    checkSlice(kn, "ctx", ctx, vSize(shape));
+    int stride = shape.qkvWidth();
+    doAttention(shape, mask, tokenIds, segmentIds, qkv, qkv.plus(shape.qkWidth()),
+        qkv.plus(2L * shape.qkWidth()), stride, stride, probs, ctx, dropout, seed);
+  }
+
+  @Override
+  public final void stackedAttentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
+      int[] segmentIds, Slice qkv, Slice probs, Slice dCtx, Slice dQkv, float dropout, long seed) {
+    requireOpen();
+    String kn = "stackedAttentionBackward";
+    checkStackedAttention(kn, shape, mask, tokenIds, segmentIds, qkv, probs, dropout);
+    checkSlice(kn, "dCtx", dCtx, vSize(shape));
+    checkSlice(kn, "dQkv", dQkv, qkvSize(shape));
+    int stride = shape.qkvWidth();
+    long k = shape.qkWidth();
+    doAttentionBackward(shape, mask, tokenIds, segmentIds, qkv, qkv.plus(k), qkv.plus(2 * k), stride,
+        stride, probs, dCtx, dQkv, dQkv.plus(k), dQkv.plus(2 * k), dropout, seed);
   }
 
   @Override
@@ -931,15 +958,22 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   protected abstract void doRotary(Slice x, int batch, int seq, int heads, int size,
       boolean inverse);
 
-  /** {@link #attention} on checked arguments. */
+  /**
+   * {@link #attention} and {@link #stackedAttention} on checked arguments: the rows of q and k are
+   * {@code qkStride} floats apart, those of v {@code vStride} (their own widths when they are
+   * tensors of their own, the fused product's width when they are its column blocks).
+   */
   protected abstract void doAttention(AttentionShape shape, Mask mask, int[] tokenIds,
-      int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice ctx, float dropout,
-      long seed);
+      int[] segmentIds, Slice q, Slice k, Slice v, int qkStride, int vStride, Slice probs,
+      Slice ctx, float dropout, long seed);
 
-  /** {@link #attentionBackward} on checked arguments. */
+  /**
+   * {@link #attentionBackward} and {@link #stackedAttentionBackward} on checked arguments: dq, dk
+   * and dv laid out as q, k and v (the same strides).
+   */
   protected abstract void doAttentionBackward(AttentionShape shape, Mask mask, int[] tokenIds,
-      int[] segmentIds, Slice q, Slice k, Slice v, Slice probs, Slice dCtx, Slice dq, Slice dk,
-      Slice dv, float dropout, long seed);
+      int[] segmentIds, Slice q, Slice k, Slice v, int qkStride, int vStride, Slice probs,
+      Slice dCtx, Slice dq, Slice dk, Slice dv, float dropout, long seed);
 
   /** {@link #rotaryAt} on checked arguments. */
   protected abstract void doRotaryAt(Slice x, int[] positions, int rows, int heads, int size);
@@ -1184,6 +1218,14 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
     checkSlice(kernel, "probs", probs, mapsSize(shape));
   }
 
+  private void checkStackedAttention(String kernel, AttentionShape shape, Mask mask,
+      int[] tokenIds, int[] segmentIds, Slice qkv, Slice probs, float dropout) {
+    KernelArguments.rate(kernel, dropout);
+    checkIds(kernel, shape, mask, tokenIds, segmentIds);
+    checkSlice(kernel, "qkv", qkv, qkvSize(shape));
+    checkSlice(kernel, "probs", probs, mapsSize(shape));
+  }
+
   /** The ids an attention mask comes from: the token ids, and the segment ids too for UNILM. */
   private static void checkIds(String kernel, AttentionShape shape, Mask mask, int[] tokenIds,
       int[] segmentIds) {
@@ -1217,6 +1259,11 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   /** The floats of q or k (and of their gradients): [batch, seq, heads·keySize]. */
   private static long qkSize(AttentionShape shape) {
     return (long) shape.batch() * shape.seq() * shape.qkWidth();
+  }
+
+  /** The floats of q, k and v side by side (and of their gradient): [batch, seq, qkvWidth]. */
+  private static long qkvSize(AttentionShape shape) {
+    return (long) shape.batch() * shape.seq() * shape.qkvWidth();
   }
 
   /** The floats of v and of the context (and of their gradients): [batch, seq, heads·headSize]. */

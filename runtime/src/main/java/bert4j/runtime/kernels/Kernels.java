@@ -178,6 +178,21 @@ public interface Kernels extends AutoCloseable {
       long seed);
 
   /**
+   * {@link #attention} with q, k and v read in place as the column blocks of one tensor,
+   * {@code qkv} ({@code [batch, seq, 2·heads·keySize + heads·headSize]}, each row q | k | v: the fused
+   * q·k·v product), instead of copied out into tensors of their own first.
+   */
+  void stackedAttention(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds, Slice qkv,
+      Slice probs, Slice ctx, float dropout, long seed);
+
+  /**
+   * Backward of {@link #stackedAttention}: dQkv (overwritten whole), laid out as qkv, from dCtx and
+   * the saved probs.
+   */
+  void stackedAttentionBackward(AttentionShape shape, Mask mask, int[] tokenIds, int[] segmentIds,
+      Slice qkv, Slice probs, Slice dCtx, Slice dQkv, float dropout, long seed);
+
+  /**
    * {@link #rotary} at given positions, forward only: the row r of x ({@code [rows, heads·size]})
    * turns by {@code positions[r]}·θᵢ. Incremental decoding's new rows sit after their sequence's
    * cached ones, so their positions are not their indices.

@@ -82,7 +82,7 @@ class AttentionKernelsTest {
     AttentionKernels[] kernels = {java, dnnl};
     for (int x = 0; x < 2; x++) {
       kernels[x].forward(batch, seq, HEADS, SIZE, SIZE, 0.35f, mask, tokens, segments, q, off, k,
-          off, v, off, probs[x], off, ctx[x], off, dropout, 17);
+          off, v, off, width, width, probs[x], off, ctx[x], off, dropout, 17);
     }
     String where = mask + ", seq " + seq + ", dropout " + dropout;
     for (int i = off; i < off + probsSize; i++) {
@@ -103,8 +103,8 @@ class AttentionKernelsTest {
         grads[x][g] = window(new float[off + rows * width]);
       }
       kernels[x].backward(batch, seq, HEADS, SIZE, SIZE, 0.35f, mask, tokens, segments, q, off, k,
-          off, v, off, probs[x], off, dCtx, off, grads[x][0], off, grads[x][1], off, grads[x][2],
-          off, dropout, 17);
+          off, v, off, width, width, probs[x], off, dCtx, off, grads[x][0], off, grads[x][1], off,
+          grads[x][2], off, dropout, 17);
     }
     String[] names = {"dq", "dk", "dv"};
     for (int g = 0; g < 3; g++) {

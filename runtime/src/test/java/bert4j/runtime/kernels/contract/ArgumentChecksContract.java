@@ -50,6 +50,12 @@ public abstract class ArgumentChecksContract extends KernelsContract {
         v, 0f, 0), "tokenIds of length 5");
     rejects(() -> kernels.attentionBackward(s, Mask.NONE, ids, null, qk, qk, v, zeros(kernels, 36), v, qk,
         zeros(kernels, 47), v, 0f, 0), "attentionBackward: dk needs 48 floats");
+    Slice qkv = zeros(kernels, 6 * 26);
+    Slice probs = zeros(kernels, 36);
+    rejects(() -> kernels.stackedAttention(s, Mask.NONE, ids, null, zeros(kernels, 6 * 26 - 1),
+        probs, v, 0f, 0), "stackedAttention: qkv needs 156 floats");
+    rejects(() -> kernels.stackedAttentionBackward(s, Mask.NONE, ids, null, qkv, probs, v,
+        zeros(kernels, 155), 0f, 0), "stackedAttentionBackward: dQkv needs 156 floats");
   }
 
   @Test

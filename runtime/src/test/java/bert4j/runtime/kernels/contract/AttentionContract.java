@@ -7,6 +7,7 @@ import static bert4j.runtime.kernels.contract.KernelTesting.get;
 import static bert4j.runtime.kernels.contract.KernelTesting.put;
 import static bert4j.runtime.kernels.contract.KernelTesting.uniform;
 import static bert4j.runtime.kernels.contract.KernelTesting.zeros;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +22,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * attention and attentionBackward against a naive double implementation: the three masks with
  * padding (left and right), rows with no allowed key, keySize ≠ headSize, dropout, and a larger case
- * that runs on several threads.
+ * that runs on several threads; stackedAttention and its backward against them.
  */
 public abstract class AttentionContract extends KernelsContract {
   /** Sequence 0: left and right padding; 1: none; 2: all padding (shared by the unfused parts). */
@@ -181,6 +182,75 @@ public abstract class AttentionContract extends KernelsContract {
       }
     }
     backward(s, Mask.UNILM, 0.1f, random, tokens, segments, 60);
+  }
+
+  /**
+   * stackedAttention on q | k | v side by side in one tensor gives the bits attention gives on q, k
+   * and v apart (checked against the naive attention and finite differences above), forward and
+   * backward; its backward overwrites the whole of dQkv.
+   */
+  @ParameterizedTest
+  @CsvSource({"NONE, 0", "UNILM, 0.3", "LM, 0.1"})
+  void stackedMatchesSeparate(Mask mask, float dropout) {
+    stacked(SMALL, mask, dropout, new Random(4), TOKENS, SEGMENTS);
+    AttentionShape wide = new AttentionShape(4, 33, 3, 8, 5, 0.3f);
+    Random random = new Random(5);
+    int[] tokens = new int[wide.batch() * wide.seq()];
+    for (int i = 0; i < tokens.length; i++) {
+      tokens[i] = i % wide.seq() < wide.seq() - 5 * (i / wide.seq()) ? 1 + random.nextInt(50) : 0;
+    }
+    stacked(wide, mask, dropout, random, tokens, new int[tokens.length]);
+  }
+
+  private void stacked(AttentionShape s, Mask mask, float dropout, Random random, int[] tokens,
+      int[] segments) {
+    int count = s.batch() * s.seq();
+    int qk = s.qkWidth();
+    int width = s.qkvWidth();
+    float[] qkv = uniform(random, count * width, -2, 2);
+    float[] q = new float[count * qk];
+    float[] k = new float[count * qk];
+    float[] v = new float[count * s.vWidth()];
+    for (int r = 0; r < count; r++) {
+      System.arraycopy(qkv, r * width, q, r * qk, qk);
+      System.arraycopy(qkv, r * width + qk, k, r * qk, qk);
+      System.arraycopy(qkv, r * width + 2 * qk, v, r * s.vWidth(), s.vWidth());
+    }
+    int probsSize = s.batch() * s.heads() * s.seq() * s.seq();
+    Slice qs = put(kernels, q);
+    Slice ks = put(kernels, k);
+    Slice vs = put(kernels, v);
+    Slice qkvs = put(kernels, qkv);
+    Slice probs = zeros(kernels, probsSize);
+    Slice ctx = zeros(kernels, count * s.vWidth());
+    Slice stackedProbs = zeros(kernels, probsSize);
+    Slice stackedCtx = zeros(kernels, count * s.vWidth());
+    kernels.attention(s, mask, tokens, segments, qs, ks, vs, probs, ctx, dropout, 7);
+    kernels.stackedAttention(s, mask, tokens, segments, qkvs, stackedProbs, stackedCtx, dropout, 7);
+    assertArrayEquals(get(kernels, probs, probsSize), get(kernels, stackedProbs, probsSize),
+        "stacked probs");
+    assertArrayEquals(get(kernels, ctx, count * s.vWidth()),
+        get(kernels, stackedCtx, count * s.vWidth()), "stacked ctx");
+
+    Slice dCtx = put(kernels, uniform(random, count * s.vWidth()));
+    Slice dq = zeros(kernels, q.length);
+    Slice dk = zeros(kernels, k.length);
+    Slice dv = zeros(kernels, v.length);
+    Slice dQkv = put(kernels, uniform(random, qkv.length, 50, 60));
+    kernels.attentionBackward(s, mask, tokens, segments, qs, ks, vs, probs, dCtx, dq, dk, dv,
+        dropout, 7);
+    kernels.stackedAttentionBackward(s, mask, tokens, segments, qkvs, stackedProbs, dCtx, dQkv,
+        dropout, 7);
+    float[] want = new float[qkv.length];
+    float[] gq = get(kernels, dq, q.length);
+    float[] gk = get(kernels, dk, k.length);
+    float[] gv = get(kernels, dv, v.length);
+    for (int r = 0; r < count; r++) {
+      System.arraycopy(gq, r * qk, want, r * width, qk);
+      System.arraycopy(gk, r * qk, want, r * width + qk, qk);
+      System.arraycopy(gv, r * s.vWidth(), want, r * width + 2 * qk, s.vWidth());
+    }
+    assertArrayEquals(want, get(kernels, dQkv, qkv.length), "stacked dQkv");
   }
 
   private void backward(AttentionShape s, Mask mask, float dropout, Random random, int[] tokens,
