@@ -225,7 +225,8 @@ final class AttentionKernels implements AutoCloseable {
         int size = n * n;
         float[] kept = s.row(3, size);
         float[] pairFactor = s.row(4, size);
-        DropoutKernels.factors(seed, po - probsOff, dropout, pairFactor, size, s.words(size));
+        DropoutKernels.factors(seed, po - probsOff, dropout, pairFactor, size,
+            s.words(DropoutKernels.BLOCK));
         p.get(po, kept, 0, size);
         for (int j = 0; j < size; j++) {
           kept[j] *= pairFactor[j];
@@ -292,7 +293,8 @@ final class AttentionKernels implements AutoCloseable {
       dSFloats.get(0, dAll, 0, size);
       if (dropped != null) {
         float[] kept = s.row(5, size);
-        DropoutKernels.factors(seed, po - probsOff, dropout, kept, size, s.words(size));
+        DropoutKernels.factors(seed, po - probsOff, dropout, kept, size,
+            s.words(DropoutKernels.BLOCK));
         for (int j = 0; j < size; j++) {
           dAll[j] *= kept[j];
           kept[j] *= pAll[j];
