@@ -31,6 +31,11 @@ public record Attention(AttentionShape shape, Mask mask, Value q, Value k, Value
 
   @Override
   public Flops flops() {
+    return flops(shape);
+  }
+
+  /** q·kᵀ and P·v: 2·heads·(keySize + headSize) FLOPs per token and key position. */
+  static Flops flops(AttentionShape shape) {
     return new Flops(0, 2L * shape.heads() * (shape.keySize() + shape.headSize()));
   }
 

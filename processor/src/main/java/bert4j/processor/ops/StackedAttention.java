@@ -31,7 +31,7 @@ public record StackedAttention(AttentionShape shape, Mask mask, Value qkv, Value
 
   @Override
   public Flops flops() {
-    return new Flops(0, 2L * shape.heads() * (shape.keySize() + shape.headSize()));
+    return Attention.flops(shape);
   }
 
   @Override
