@@ -4,7 +4,8 @@
 // Layout: q, k are [batch, seq, heads·dk] with rows qk_stride floats apart, v is [batch, seq,
 // heads·dv] with rows v_stride apart (heads·dk and heads·dv for tensors of their own; the fused
 // q·k·v product's width when they are its column blocks, read in place), and dq, dk, dv are laid
-// out as q, k, v; ctx is [batch, seq, heads·dv]; probs is [batch, heads, seq, seq]. Mask, per token (host-computed from the ids, see CudaKernels):
+// out as q, k, v; ctx is [batch, seq, heads·dv]; probs is [batch, heads, seq, seq]. Mask, per
+// token (host-computed from the ids, see CudaKernels):
 //   key_rank[j]   = INT_MAX for padding, else c[j] for UNILM, else 0
 //   query_rank[i] = −1 when query i may see no key at all, else c[i] for UNILM, else 0
 // with c = cumsum(segment ids). Key j is visible to query i iff key_rank[j] <= query_rank[i] (and
@@ -172,7 +173,8 @@ __device__ __forceinline__ void attention_forward(int seq, int heads, int dk, in
 
 template <int DMAX, int BQ>
 __device__ __forceinline__ void attention_backward_dq(int seq, int heads, int dk, int dv,
-                                                      int qk_stride, int v_stride, float scale, const int* query_rank,
+                                                      int qk_stride, int v_stride, float scale,
+                                                      const int* query_rank,
                                                       const float* k, const float* v,
                                                       const float* probs, const float* d_ctx,
                                                       float* dq, float* d_sums, float dropout,
@@ -278,7 +280,8 @@ __device__ __forceinline__ void attention_backward_dq(int seq, int heads, int dk
 
 template <int DMAX, int BQ>
 __device__ __forceinline__ void attention_backward_dkdv(int seq, int heads, int dk, int dv,
-                                                        int qk_stride, int v_stride, float scale, const int* query_rank,
+                                                        int qk_stride, int v_stride, float scale,
+                                                      const int* query_rank,
                                                         const float* q,
                                                         const float* v, const float* probs,
                                                         const float* d_ctx, const float* d_sums,
