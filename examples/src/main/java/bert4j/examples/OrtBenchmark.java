@@ -126,8 +126,9 @@ public final class OrtBenchmark {
               + "sequence_output):%n%n", BF16_BAR);
           System.out.println("| case | precision | bert4j median ms | bert4j float32 median ms | "
               + "ORT float32 median ms | bert4j / ORT float32 | bert4j / bert4j float32 | "
-              + "max abs diff sequence_output | max abs diff pooled_output |");
-          System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+              + "its linear layers (share of its time, rate) | max abs diff sequence_output | "
+              + "max abs diff pooled_output |");
+          System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
           reducedRows.forEach(System.out::println);
           System.out.printf("%nPadded batch 8 × 128 (rows of 64 to 128 tokens, then token id 0; ORT's "
               + "attention_mask = token id ≠ 0): max abs diff %.2e (sequence_output), %.2e "
@@ -154,12 +155,13 @@ public final class OrtBenchmark {
     int seq = 128;
     Batch input = tokens(batch, seq, seq, 1000L * batch + seq);
     try (CpuKernels kernels = new CpuKernels(precision);
+        ProfilingKernels profiled = new ProfilingKernels(kernels);
         BertBaseImpl reference = BertBaseImpl.createForInference(float32, batch, seq);
-        BertBaseImpl model = BertBaseImpl.createForInference(kernels, batch, seq);
+        BertBaseImpl model = BertBaseImpl.createForInference(profiled, batch, seq);
         Feeds feeds = new Feeds(env, input)) {
       if (kernels.precision() != precision) {
-        return String.format("| %d × %d | %s | unavailable on this CPU | | | | | | |", batch, seq,
-            precision);
+        return String.format("| %d × %d | %s | unavailable on this CPU | | | | | | | |", batch,
+            seq, precision);
       }
       reference.load(weights);
       model.load(weights);
@@ -177,6 +179,7 @@ public final class OrtBenchmark {
       double[] times = new double[repeats];
       double[] float32Times = new double[repeats];
       double[] theirs = new double[repeats];
+      profiled.reset();
       for (int r = 0; r < repeats; r++) {
         settle();
         long start = System.nanoTime();
@@ -192,9 +195,13 @@ public final class OrtBenchmark {
         theirs[r] = (System.nanoTime() - start) / 1e6;
       }
       double ms = median(times);
-      return String.format("| %d × %d | %s | %.1f | %.1f | %.1f | %.2f | %.2f | %.2e | %.2e |",
-          batch, seq, precision, ms, median(float32Times), median(theirs), ms / median(theirs),
-          ms / median(float32Times), sequenceDiff, pooledDiff);
+      double linearMs = profiled.millis().getOrDefault(ProfilingKernels.Kernel.LINEAR, 0.0);
+      double linearShare = linearMs / Arrays.stream(times).sum();
+      double linearRate = profiled.linearFlops() / (linearMs * 1e6);
+      return String.format("| %d × %d | %s | %.1f | %.1f | %.1f | %.2f | %.2f | %.0f %% at %.0f "
+          + "GFLOP/s | %.2e | %.2e |", batch, seq, precision, ms, median(float32Times),
+          median(theirs), ms / median(theirs), ms / median(float32Times), 100 * linearShare,
+          linearRate, sequenceDiff, pooledDiff);
     }
   }
 

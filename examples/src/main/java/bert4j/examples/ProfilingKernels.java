@@ -34,6 +34,8 @@ final class ProfilingKernels implements Kernels {
 
   private final Kernels delegate;
   private final long[] nanos = new long[Kernel.values().length];
+  /** Floating-point operations of the {@link Kernel#LINEAR} calls since the last reset (2·rows·in·out each). */
+  private long linearFlops;
 
   ProfilingKernels(Kernels delegate) {
     this.delegate = delegate;
@@ -50,8 +52,14 @@ final class ProfilingKernels implements Kernels {
     return millis;
   }
 
+  /** The {@link Kernel#LINEAR} calls' floating-point operations since the last {@link #reset}. */
+  long linearFlops() {
+    return linearFlops;
+  }
+
   void reset() {
     java.util.Arrays.fill(nanos, 0);
+    linearFlops = 0;
   }
 
   private void record(Kernel kernel, long start) {
@@ -125,6 +133,7 @@ final class ProfilingKernels implements Kernels {
     long t = System.nanoTime();
     delegate.linear(x, xStride, w, bias, activation, pre, out, rows, in, outWidth);
     record(Kernel.LINEAR, t);
+    linearFlops += 2L * rows * in * outWidth;
   }
 
   @Override
