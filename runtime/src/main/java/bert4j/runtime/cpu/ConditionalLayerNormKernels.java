@@ -29,8 +29,6 @@ final class ConditionalLayerNormKernels {
   private FloatBuffer out;
   private FloatBuffer mean;
   private FloatBuffer rstd;
-  private FloatBuffer dOut;
-  private FloatBuffer dH;
   private FloatBuffer dGammas;
   private FloatBuffer dBetas;
   private int hOff;
@@ -40,8 +38,6 @@ final class ConditionalLayerNormKernels {
   private int outOff;
   private int meanOff;
   private int rstdOff;
-  private int dOutOff;
-  private int dHOff;
   private int dGammasOff;
   private int dBetasOff;
   private int seq;
@@ -50,6 +46,8 @@ final class ConditionalLayerNormKernels {
   private float eps;
   /** Per block of rows, its dγ then its dβ sums ({@code 2 × width} floats a block). */
   private float[] blockSums = new float[0];
+  /** The current backward's dOut, h, statistics and dH. */
+  private LayerNormRows.BackwardOperands operands;
   private final ParallelRows.Task forwardRows = this::forwardRows;
   private final ParallelRows.Task backwardBlocks = this::backwardBlocks;
 
@@ -87,18 +85,10 @@ final class ConditionalLayerNormKernels {
       int meanOff, FloatBuffer rstd, int rstdOff, FloatBuffer gammas, int gammasOff,
       FloatBuffer dH, int dHOff, FloatBuffer dGammas, int dGammasOff, FloatBuffer dBetas,
       int dBetasOff, int batch, int seq, int width) {
-    this.dOut = dOut;
-    this.dOutOff = dOutOff;
-    this.h = h;
-    this.hOff = hOff;
-    this.mean = mean;
-    this.meanOff = meanOff;
-    this.rstd = rstd;
-    this.rstdOff = rstdOff;
+    this.operands = new LayerNormRows.BackwardOperands(dOut, dOutOff, h, hOff, mean, meanOff,
+        rstd, rstdOff, dH, dHOff);
     this.gammas = gammas;
     this.gammasOff = gammasOff;
-    this.dH = dH;
-    this.dHOff = dHOff;
     this.dGammas = dGammas;
     this.dGammasOff = dGammasOff;
     this.dBetas = dBetas;
@@ -116,7 +106,8 @@ final class ConditionalLayerNormKernels {
   }
 
   private void clear() {
-    h = residual = gammas = betas = out = mean = rstd = dOut = dH = dGammas = dBetas = null;
+    h = residual = gammas = betas = out = mean = rstd = dGammas = dBetas = null;
+    operands = null;
   }
 
   private void forwardRows(int thread, int from, int to) {
@@ -175,14 +166,7 @@ final class ConditionalLayerNormKernels {
       Arrays.fill(db, 0, w, 0f);
       int first = sequence * seq + (block % blocksPerSequence) * BLOCK_ROWS;
       int end = Math.min((sequence + 1) * seq, first + BLOCK_ROWS);
-      for (int row = first; row < end; row++) {
-        dOut.get(dOutOff + row * w, dy, 0, w);
-        h.get(hOff + row * w, hr, 0, w);
-        float m = mean.get(meanOff + row);
-        float d = LayerNormRows.remainder(hr, m, w, sums);
-        LayerNormRows.backward(dy, hr, g, m, d, rstd.get(rstdOff + row), w, sums, dg, db);
-        dH.put(dHOff + row * w, dy, 0, w);
-      }
+      operands.rows(first, end, w, g, dy, hr, sums, dg, db);
       System.arraycopy(dg, 0, blockSums, 2 * block * w, w);
       System.arraycopy(db, 0, blockSums, (2 * block + 1) * w, w);
     }

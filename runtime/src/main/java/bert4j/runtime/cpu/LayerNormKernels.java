@@ -1,6 +1,7 @@
 package bert4j.runtime.cpu;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * Residual add + layer norm, one row per task step: h = x + residual (written back to x), mean and
@@ -28,8 +29,6 @@ final class LayerNormKernels {
   private FloatBuffer out;
   private FloatBuffer mean;
   private FloatBuffer rstd;
-  private FloatBuffer dOut;
-  private FloatBuffer dH;
   private FloatBuffer dGamma;
   private FloatBuffer dBeta;
   private int hOff;
@@ -39,8 +38,6 @@ final class LayerNormKernels {
   private int outOff;
   private int meanOff;
   private int rstdOff;
-  private int dOutOff;
-  private int dHOff;
   private int dGammaOff;
   private int dBetaOff;
   private int rows;
@@ -48,6 +45,8 @@ final class LayerNormKernels {
   private float eps;
   /** Per block of rows, its dγ then its dβ sums ({@code 2 × width} floats a block). */
   private float[] blockSums = new float[0];
+  /** The current backward's dOut, h, statistics and dH. */
+  private LayerNormRows.BackwardOperands operands;
   private final ParallelRows.Task forwardRows = this::forwardRows;
   private final ParallelRows.Task backwardBlocks = this::backwardBlocks;
 
@@ -84,18 +83,10 @@ final class LayerNormKernels {
       int meanOff, FloatBuffer rstd, int rstdOff, FloatBuffer gamma, int gammaOff, FloatBuffer dH,
       int dHOff, FloatBuffer dGamma, int dGammaOff, FloatBuffer dBeta, int dBetaOff, int rows,
       int width) {
-    this.dOut = dOut;
-    this.dOutOff = dOutOff;
-    this.h = h;
-    this.hOff = hOff;
-    this.mean = mean;
-    this.meanOff = meanOff;
-    this.rstd = rstd;
-    this.rstdOff = rstdOff;
+    this.operands = new LayerNormRows.BackwardOperands(dOut, dOutOff, h, hOff, mean, meanOff,
+        rstd, rstdOff, dH, dHOff);
     this.gamma = gamma;
     this.gammaOff = gammaOff;
-    this.dH = dH;
-    this.dHOff = dHOff;
     this.dGamma = dGamma;
     this.dGammaOff = dGammaOff;
     this.dBeta = dBeta;
@@ -112,7 +103,8 @@ final class LayerNormKernels {
   }
 
   private void clear() {
-    h = residual = gamma = beta = out = mean = rstd = dOut = dH = dGamma = dBeta = null;
+    h = residual = gamma = beta = out = mean = rstd = dGamma = dBeta = null;
+    operands = null;
   }
 
   private void forwardRows(int thread, int from, int to) {
@@ -153,17 +145,10 @@ final class LayerNormKernels {
     float[] db = s.row(5, w);
     gamma.get(gammaOff, g, 0, w);
     for (int block = from; block < to; block++) {
-      java.util.Arrays.fill(dg, 0, w, 0f);
-      java.util.Arrays.fill(db, 0, w, 0f);
+      Arrays.fill(dg, 0, w, 0f);
+      Arrays.fill(db, 0, w, 0f);
       int end = Math.min(rows, (block + 1) * BLOCK_ROWS);
-      for (int row = block * BLOCK_ROWS; row < end; row++) {
-        dOut.get(dOutOff + row * w, dy, 0, w);
-        h.get(hOff + row * w, hr, 0, w);
-        float m = mean.get(meanOff + row);
-        float d = LayerNormRows.remainder(hr, m, w, sums);
-        LayerNormRows.backward(dy, hr, g, m, d, rstd.get(rstdOff + row), w, sums, dg, db);
-        dH.put(dHOff + row * w, dy, 0, w);
-      }
+      operands.rows(block * BLOCK_ROWS, end, w, g, dy, hr, sums, dg, db);
       System.arraycopy(dg, 0, blockSums, 2 * block * w, w);
       System.arraycopy(db, 0, blockSums, (2 * block + 1) * w, w);
     }

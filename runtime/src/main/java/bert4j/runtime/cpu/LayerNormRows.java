@@ -1,5 +1,7 @@
 package bert4j.runtime.cpu;
 
+import java.nio.FloatBuffer;
+
 /**
  * The per-row arithmetic of the layer norms, shared by {@link LayerNormKernels} (one γ, β for every
  * row) and {@link ConditionalLayerNormKernels} (γ, β per sequence): the mean (a float and its
@@ -87,5 +89,31 @@ final class LayerNormRows {
   static float remainder(float[] h, float m, int w, float[] moments) {
     FloatMath.shiftedMoments(h, m, w, moments);
     return moments[0] / w;
+  }
+
+  /**
+   * Where a layer norm backward reads and writes: dOut, h, the saved means and 1/std, and dH (which
+   * may be dOut), each a buffer and the offset of its first row.
+   */
+  record BackwardOperands(FloatBuffer dOut, int dOutOff, FloatBuffer h, int hOff,
+      FloatBuffer mean, int meanOff, FloatBuffer rstd, int rstdOff, FloatBuffer dH, int dHOff) {
+
+    /**
+     * Rows [first, end) of {@code width}, each read once: δ recovered ({@link #remainder}), the
+     * row's dγ and dβ added to {@code dGamma} and {@code dBeta} before its dH is written
+     * ({@link LayerNormRows#backward}), γ in {@code gamma}; {@code dy} and {@code hr} are rows of
+     * scratch, {@code sums} two floats.
+     */
+    void rows(int first, int end, int width, float[] gamma, float[] dy, float[] hr, float[] sums,
+        float[] dGamma, float[] dBeta) {
+      for (int row = first; row < end; row++) {
+        dOut.get(dOutOff + row * width, dy, 0, width);
+        h.get(hOff + row * width, hr, 0, width);
+        float m = mean.get(meanOff + row);
+        float d = remainder(hr, m, width, sums);
+        backward(dy, hr, gamma, m, d, rstd.get(rstdOff + row), width, sums, dGamma, dBeta);
+        dH.put(dHOff + row * width, dy, 0, width);
+      }
+    }
   }
 }
