@@ -1,10 +1,10 @@
 package bert4j.runtime.cpu;
 
+import static bert4j.runtime.cpu.NormTestData.buffer;
+import static bert4j.runtime.cpu.NormTestData.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -29,19 +29,7 @@ class ConditionalLayerNormKernelsTest {
     float[] stale = values(random, BATCH * WIDTH, 1);
     float[] mean = new float[ROWS];
     float[] rstd = new float[ROWS];
-    for (int r = 0; r < ROWS; r++) {
-      double m = 0;
-      for (int j = 0; j < WIDTH; j++) {
-        m += h[r * WIDTH + j];
-      }
-      m /= WIDTH;
-      double v = 0;
-      for (int j = 0; j < WIDTH; j++) {
-        v += (h[r * WIDTH + j] - m) * (h[r * WIDTH + j] - m);
-      }
-      mean[r] = (float) m;
-      rstd[r] = (float) (1 / Math.sqrt(v / WIDTH + 1e-12));
-    }
+    NormTestData.statistics(h, ROWS, WIDTH, mean, rstd);
     float[][] results = new float[2][];
     for (int threads = 1; threads <= 2; threads++) {
       try (ParallelRows pool = new ParallelRows(threads)) {
@@ -92,20 +80,5 @@ class ConditionalLayerNormKernelsTest {
         assertEquals(want, got[r * WIDTH + j], 1e-4, "dH[" + r + ", " + j + "]");
       }
     }
-  }
-
-  private static float[] values(SplittableRandom random, int n, double scale) {
-    float[] x = new float[n];
-    for (int i = 0; i < n; i++) {
-      x[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
-    }
-    return x;
-  }
-
-  private static FloatBuffer buffer(float[] values) {
-    FloatBuffer b = ByteBuffer.allocateDirect(4 * values.length).order(ByteOrder.nativeOrder())
-        .asFloatBuffer();
-    b.put(values).flip();
-    return b;
   }
 }
