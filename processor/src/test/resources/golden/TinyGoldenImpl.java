@@ -31,6 +31,9 @@
 // the two layer norms' γ and β (464 and 760, 16 each); every dense layer (q·k·v, attention output,
 // FFN, classifier) is its parameters' one contribution, so its backward writes their gradients
 // (accumulateParams = false) instead of adding to zeros.
+// linearWeights = the dense layers' weights nothing but their products reads (q·k·v as one
+// [24, 8] weight, attention output, FFN in and out, classifier), (offset, in, out) each: a model for
+// inference declares them to its kernels, which may keep them packed.
 // If the generator changes on purpose, check the new output the same way before replacing this file.
 package tiny;
 
@@ -259,6 +262,15 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
   @Override
   protected long[] zeroedGradients() {
     return new long[] {0L, 176L, 464L, 16L, 760L, 16L};
+  }
+
+  /**
+   * The dense layers' weights only linear layers read, as (offset, in, out): a model created for inference
+   * lets its kernels keep them in a layout of their own.
+   */
+  @Override
+  protected long[] linearWeights() {
+    return new long[] {176L, 8, 24, 392L, 8, 8, 480L, 8, 16, 624L, 16, 8, 776L, 8, 2};
   }
 
   @Override

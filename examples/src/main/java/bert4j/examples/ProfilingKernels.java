@@ -137,6 +137,11 @@ final class ProfilingKernels implements Kernels {
   }
 
   @Override
+  public void linearWeight(Slice w, int in, int outWidth) {
+    delegate.linearWeight(w, in, outWidth);
+  }
+
+  @Override
   public void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
       boolean accumulateDx, Slice dw, Slice dBias, boolean accumulateParams, int rows, int in,
       int outWidth) {

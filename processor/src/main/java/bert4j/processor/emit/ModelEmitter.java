@@ -9,6 +9,7 @@ import bert4j.processor.plan.Call;
 import bert4j.processor.plan.Column;
 import bert4j.processor.plan.Extent;
 import bert4j.processor.plan.GradientZeroing;
+import bert4j.processor.plan.LinearOnlyWeights;
 import bert4j.processor.plan.Parameter;
 import bert4j.processor.plan.Plan;
 import bert4j.processor.spec.ModelSpec;
@@ -185,6 +186,10 @@ public final class ModelEmitter {
     if (!Arrays.equals(zeroed, new long[] {0, plan.parameterCount()})) {
       type.addMethod(zeroedGradients(zeroed));
     }
+    List<LinearOnlyWeights.Weight> linearOnly = LinearOnlyWeights.of(plan);
+    if (!linearOnly.isEmpty()) {
+      type.addMethod(linearWeights(linearOnly, layer, spec.layers()));
+    }
     if (plan.decode() != null) {
       type.addMethod(decodePass(plan, type));
       type.addMethod(MethodSpec.methodBuilder("decodeLogits")
@@ -323,6 +328,39 @@ public final class ModelEmitter {
         .returns(long[].class)
         .addStatement("return new long[] {$L}", values.build())
         .build();
+  }
+
+  /**
+   * The dense layers' weights only linear layers read, as (offset, in, out) triples: the global ones
+   * and layer 0's, repeated for every layer by the base class where each layer has its own.
+   */
+  private static MethodSpec linearWeights(List<LinearOnlyWeights.Weight> weights,
+      LayerEmitter layer, int layers) {
+    boolean repeated = layers > 1 && weights.stream().anyMatch(w -> w.parameter().layer() == 0);
+    CodeBlock global = triples(weights.stream()
+        .filter(w -> w.parameter().layer() == Buffer.GLOBAL || !repeated && w.parameter().layer() == 0)
+        .toList());
+    MethodSpec.Builder method = MethodSpec.methodBuilder("linearWeights")
+        .addJavadoc("The dense layers' weights only linear layers read, as (offset, in, out): a model "
+            + "created for inference\nlets its kernels keep them in a layout of their own.\n")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .returns(long[].class);
+    if (!repeated) {
+      return method.addStatement("return new long[] {$L}", global).build();
+    }
+    CodeBlock layerZero = triples(weights.stream().filter(w -> w.parameter().layer() == 0).toList());
+    return method.addStatement("return repeatedPerLayer(new long[] {$L},$Wnew long[] {$L},$W$LL, $L)",
+        global, layerZero, layer.parameterStride(), layers).build();
+  }
+
+  private static CodeBlock triples(List<LinearOnlyWeights.Weight> weights) {
+    CodeBlock.Builder values = CodeBlock.builder();
+    for (int i = 0; i < weights.size(); i++) {
+      LinearOnlyWeights.Weight w = weights.get(i);
+      values.add(i == 0 ? "$LL, $L, $L" : ",$W$LL, $L, $L", w.parameter().offset(), w.in(), w.out());
+    }
+    return values.build();
   }
 
   private static String shape(Parameter p) {

@@ -127,6 +127,10 @@ public final class DoubleKernels implements Kernels {
     store(dTable, t);
   }
 
+  /** Weights stay in their layout here. */
+  @Override
+  public void linearWeight(Slice w, int in, int outWidth) {}
+
   @Override
   public void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation, Slice pre,
       Slice out, int rows, int in, int outWidth) {

@@ -17,6 +17,7 @@ import bert4j.dsl.Position;
 import bert4j.processor.heads.HeadOutput;
 import bert4j.processor.heads.Loss;
 import bert4j.processor.heads.LossKind;
+import bert4j.processor.ops.Linear;
 import bert4j.processor.ops.LinearBackward;
 import bert4j.processor.spec.ModelSpec;
 import bert4j.processor.spec.OptimizerSpec;
@@ -315,6 +316,39 @@ class PlanTest {
       long tokenClassifier = h * s.tokenClasses;
       long expected = 2 * (s.layers * block + mlm + tokenClassifier);
       assertEquals(expected, plan.flopsPerToken(seq), "seq " + seq);
+    }
+  }
+
+  @Test
+  void linearOnlyWeightsAreTheDenseLayersAndNotTheTiedEmbedding() {
+    // UniLM: the decoding pass, planned apart, reads the MLM transform and the layers too.
+    Plan plan = spec().mask(Mask.UNILM).plan();
+    List<LinearOnlyWeights.Weight> weights = LinearOnlyWeights.of(plan);
+    Map<String, String> widths = new LinkedHashMap<>();
+    for (LinearOnlyWeights.Weight w : weights) {
+      widths.put(w.parameter().name(), w.in() + "→" + w.out());
+    }
+    // Per layer q·k·v as one [48, 16] view, the attention output, the FFN's two; the pooler, the
+    // MLM transform and the classifier. The MLM decoder reads the word embeddings, which the
+    // embedding lookup reads too: they stay out.
+    assertEquals(2 * 4 + 3, weights.size(), widths.toString());
+    assertEquals(List.of("16→48", "16→16", "16→32", "32→16"), widths.entrySet().stream()
+        .filter(e -> e.getKey().contains("layer.1.")).map(Map.Entry::getValue).toList(),
+        widths.toString());
+    assertTrue(widths.keySet().stream().noneMatch(n -> n.contains("word_embeddings")),
+        widths.toString());
+    for (LinearOnlyWeights.Weight w : weights) {
+      long from = w.parameter().offset();
+      long to = from + w.parameter().size();
+      for (Call c : plan.forward()) {
+        for (Arg a : c.args()) {
+          if (a instanceof Arg.Param p && p.parameter().offset() < to
+              && from < p.parameter().offset() + p.parameter().size()) {
+            assertTrue(c.op() instanceof Linear l && l.weight().equals(w.parameter()),
+                w.parameter().name() + " is also read by " + c.kernel());
+          }
+        }
+      }
     }
   }
 

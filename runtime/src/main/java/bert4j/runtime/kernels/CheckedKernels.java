@@ -115,6 +115,16 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   }
 
   @Override
+  public final void linearWeight(Slice w, int in, int outWidth) {
+    requireOpen();
+    String k = "linearWeight";
+    KernelArguments.positive(k, "in", in);
+    KernelArguments.positive(k, "out", outWidth);
+    checkSlice(k, "w", w, (long) outWidth * in);
+    doLinearWeight(w, in, outWidth);
+  }
+
+  @Override
   public final void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation,
       Slice pre, Slice out, int rows, int in, int outWidth) {
     requireOpen();
@@ -898,6 +908,9 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   /** {@link #hierarchicalPositionsBackward} on checked arguments. */
   protected abstract void doHierarchicalPositionsBackward(int batch, int seq, Slice dOut, int rows,
       int width, float alpha, Slice dTable);
+
+  /** {@link #linearWeight} on checked arguments; by default the weight stays as it is. */
+  protected void doLinearWeight(Slice w, int in, int outWidth) {}
 
   /** {@link #linear} on checked arguments. */
   protected abstract void doLinear(Slice x, int xStride, Slice w, Slice bias,

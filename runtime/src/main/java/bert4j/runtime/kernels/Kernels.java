@@ -67,6 +67,16 @@ public interface Kernels extends AutoCloseable {
       int rows, int in, int outWidth);
 
   /**
+   * Declares that w {@code [outWidth, in]} is read by {@link #linear} alone, as the weight of
+   * products {@code in} wide and {@code outWidth} out: the backend may then keep it in a layout of
+   * its own between those calls, and gives it back in the Hugging Face layout to any other call that
+   * reads or writes that memory ({@link #read}, {@link #write}, {@link #copy}, {@link #fill}). A model
+   * created for inference declares its dense layers' weights that nothing else reads (the compiler
+   * finds them); a backend may ignore it.
+   */
+  void linearWeight(Slice w, int in, int outWidth);
+
+  /**
    * Backward of {@link #linear} given dPre (the gradient at the pre-activation; see
    * {@link #activationBackward}): dx = dPre·w (overwritten, or added when {@code accumulateDx}), dw =
    * dPreᵀ·x and dBias = Σ_rows dPre (added to what they hold when {@code accumulateParams}, else

@@ -153,6 +153,9 @@ public abstract class GeneratedTransformer implements TransformerModel {
     this.conditions = inputs.conditions;
     this.decoderIds = inputs.decoderIds;
     this.decoderKeyIds = inputs.decoderKeyIds;
+    if (inferenceOnly) {
+      declareLinearWeights(linearWeights());
+    }
     initialize(0);
   }
 
@@ -163,6 +166,51 @@ public abstract class GeneratedTransformer implements TransformerModel {
    */
   protected long[] zeroedGradients() {
     return new long[] {0, layout.parameterCount()};
+  }
+
+  /**
+   * The dense layers' weights that only linear layers read, as (offset, in, out) triples, which a
+   * model created for inference declares to its kernels ({@link Kernels#linearWeight}) so that they
+   * may keep them in a layout of their own: none here; a generated model lists its own.
+   */
+  protected long[] linearWeights() {
+    return new long[0];
+  }
+
+  /**
+   * {@code global}'s triples, then {@code layerZero}'s repeated for each of {@code layers} layers,
+   * each layer's parameters {@code stride} floats after the previous layer's.
+   */
+  protected static long[] repeatedPerLayer(long[] global, long[] layerZero, long stride,
+      int layers) {
+    long[] all = Arrays.copyOf(global, global.length + layers * layerZero.length);
+    for (int l = 0; l < layers; l++) {
+      for (int i = 0; i < layerZero.length; i += 3) {
+        int at = global.length + l * layerZero.length + i;
+        all[at] = layerZero[i] + l * stride;
+        all[at + 1] = layerZero[i + 1];
+        all[at + 2] = layerZero[i + 2];
+      }
+    }
+    return all;
+  }
+
+  private void declareLinearWeights(long[] triples) {
+    if (triples.length % 3 != 0) {
+      throw new IllegalStateException(layout.specName()
+          + ": linear weights must be (offset, in, out) triples");
+    }
+    for (int i = 0; i < triples.length; i += 3) {
+      long offset = triples[i];
+      long in = triples[i + 1];
+      long out = triples[i + 2];
+      if (offset < 0 || in < 1 || out < 1 || in > Integer.MAX_VALUE || out > Integer.MAX_VALUE
+          || offset + in * out > parameterCount) {
+        throw new IllegalStateException(layout.specName() + ": linear weight " + out + " × " + in
+            + " at " + offset + " is not inside the " + parameterCount + " parameters");
+      }
+      kernels.linearWeight(new Slice(params, offset), (int) in, (int) out);
+    }
   }
 
   /** {@code ranges}, checked to be (start, length) pairs ascending inside the parameters. */
