@@ -30,8 +30,11 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   private final OneDnnEltwise eltwise;
   private final LinearKernels linear;
   private final Precision precision;
-  /** The bf16 or int8 forward of linear layers; null in float32. */
-  private final ReducedPrecisionLinear reduced;
+  /**
+   * The linear layers' forward on packed weights: bf16 or int8 copies, or in float32 the weights a
+   * model declared ({@link #linearWeight}), packed in place; null where oneDNN did not load.
+   */
+  private final PackedLinear packed;
   /** Each pool thread's oneDNN products; null where oneDNN did not load. */
   private final OneDnnSgemm[] products;
   private final LayerNormKernels layerNorm;
@@ -120,8 +123,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.eltwise = OneDnn.get() == null ? null : new OneDnnEltwise(OneDnn.get(), threads);
     this.activations = new ActivationKernels(pool, scratch, eltwise);
     this.precision = ReducedPrecision.effective(requested, unavailable);
-    this.reduced = precision == Precision.FLOAT32 ? null
-        : new ReducedPrecisionLinear(precision, OneDnn.get(), pool);
+    this.packed = OneDnn.get() == null ? null : new PackedLinear(precision, OneDnn.get(), pool);
     this.products = OneDnn.get() == null ? null : OneDnnSgemm.perThread(OneDnn.get(), threads);
     this.linear = new LinearKernels(pool, scratch, activations, products);
     this.layerNorm = new LayerNormKernels(pool, scratch);
@@ -156,12 +158,18 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   public String name() {
     return "cpu (" + pool.threads() + " threads, "
         + (products == null ? "OpenBLAS" : "oneDNN and OpenBLAS")
-        + (reduced == null ? "" : ", " + precision + " linear layers by oneDNN") + ")";
+        + (precision == Precision.FLOAT32 ? "" : ", " + precision + " linear layers by oneDNN")
+        + ")";
   }
 
   /** Weight matrices held in the reduced-precision layout (0 in float32); for tests. */
   int preparedWeights() {
-    return reduced == null ? 0 : reduced.preparedCount();
+    return packed == null ? 0 : packed.preparedCount();
+  }
+
+  /** Float32 weights packed in place now ({@link #linearWeight}); for tests. */
+  int weightsPackedInPlace() {
+    return packed == null ? 0 : packed.packedInPlace();
   }
 
   /** The precision the linear layers run in: the one asked for, or float32 where it is unavailable. */
@@ -177,17 +185,20 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   @Override
   protected void doWrite(float[] source, int sourceOffset, Slice target, int count) {
+    touching(target, count);
     written(target);
     cpu(target).floats().put(offset(target), source, sourceOffset, count);
   }
 
   @Override
   protected void doRead(Slice source, float[] target, int targetOffset, int count) {
+    touching(source, count);
     cpu(source).floats().get(offset(source), target, targetOffset, count);
   }
 
   @Override
   protected void doFill(Slice target, long count, float value) {
+    touching(target, count);
     written(target);
     fill.fill(cpu(target).floats(), offset(target), count, value);
   }
@@ -223,7 +234,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   protected void doLinear(Slice x, int xStride, Slice w, Slice bias, Activation activation,
       Slice pre, Slice out, int rows, int in, int outWidth) {
     boolean fused = pre.equals(out);
-    if (reduced != null && rows > 1 && reduced.forward(cpu(x), offset(x), xStride, cpu(w),
+    if (packed != null && (rows > 1 || precision == Precision.FLOAT32)
+        && packed.forward(cpu(x), offset(x), xStride, cpu(w),
         offset(w), cpu(bias), offset(bias), fused ? activation : null, cpu(pre), offset(pre), rows,
         in, outWidth)) {
       activations.epilogue(cpu(pre), offset(pre), null, 0, fused ? null : activation, cpu(out),
@@ -235,13 +247,21 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   }
 
   @Override
+  protected void doLinearWeight(Slice w, int in, int outWidth) {
+    if (packed != null) {
+      packed.declare(cpu(w), offset(w), in, outWidth);
+    }
+  }
+
+  @Override
   protected void doLinearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx,
       int dxStride, boolean accumulateDx, Slice dw, Slice dBias, boolean accumulateParams,
       int rows, int in, int outWidth) {
-    if (reduced != null) {
+    if (precision != Precision.FLOAT32) {
       throw new IllegalStateException("linear backward on " + precision + " kernels: reduced "
           + "precision is for inference; train on float32 CpuKernels");
     }
+    touching(w, (long) outWidth * in);
     linear.backward(cpu(dPre), offset(dPre), cpu(x), offset(x), xStride, cpu(w), offset(w),
         cpu(dx), offset(dx), dxStride, accumulateDx, cpu(dw), offset(dw), cpu(dBias),
         offset(dBias), accumulateParams, rows, in, outWidth);
@@ -373,6 +393,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   @Override
   protected void doCopy(Slice source, Slice target, long count) {
+    touching(source, count);
+    touching(target, count);
     written(target);
     cpu(target).floats().put(offset(target), cpu(source).floats(), offset(source), (int) count);
   }
@@ -621,8 +643,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   @Override
   public void close() {
     if (!closed) {
-      if (reduced != null) {
-        reduced.close();
+      if (packed != null) {
+        packed.close();
       }
       if (products != null) {
         for (OneDnnSgemm p : products) {
@@ -660,10 +682,20 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     }
   }
 
-  /** Tells the reduced-precision linear layers that {@code target}'s window changed. */
+  /**
+   * Before anything but a product reads or writes {@code count} floats at {@code slice}: float32
+   * weights packed in place there get their layout back.
+   */
+  private void touching(Slice slice, long count) {
+    if (packed != null) {
+      packed.touching(cpu(slice), offset(slice), count);
+    }
+  }
+
+  /** Tells the packed linear layers that {@code target}'s window changed. */
   private void written(Slice target) {
-    if (reduced != null) {
-      reduced.written(cpu(target));
+    if (packed != null) {
+      packed.written(cpu(target));
     }
   }
 

@@ -13,7 +13,7 @@ import java.nio.file.StandardCopyOption;
 /**
  * oneDNN, Intel's library of deep-learning primitives (the CPU build that JavaCPP's {@code dnnl}
  * preset carries on Maven Central, OpenMP threads), loaded once per process for the linear layers'
- * products: float32 ({@link OneDnnSgemm}) and bf16/int8 ({@link ReducedPrecisionLinear}). Only the
+ * products: float32 ({@link OneDnnSgemm}) and bf16/int8 ({@link PackedLinear}). Only the
  * preset's native libraries are used: they are copied from the class path to a per-user directory
  * under {@code java.io.tmpdir} and bound by JNA ({@link OneDnnNative}), so the preset's JavaCPP
  * version need not match the one OpenBLAS's preset uses. Products run single-threaded on bert4j's
@@ -101,6 +101,34 @@ final class OneDnn {
     long[] m = new long[1];
     check(OneDnnNative.dnnl_memory_create(m, desc, engine, address), "dnnl_memory_create");
     return m[0];
+  }
+
+  /**
+   * Copies the memory {@code from} (described by {@code fromDesc}) into {@code to} ({@code toDesc}),
+   * converting type and layout, on an OpenMP team of {@code threads}.
+   */
+  static void reorder(long engine, long stream, int threads, long fromDesc, long from, long toDesc,
+      long to) {
+    long[] pd = new long[1];
+    check(OneDnnNative.dnnl_reorder_primitive_desc_create(pd, fromDesc, engine, toDesc, engine, 0),
+        "dnnl_reorder_primitive_desc_create");
+    long[] primitive = new long[1];
+    try {
+      check(OneDnnNative.dnnl_primitive_create(primitive, pd[0]), "dnnl_primitive_create (reorder)");
+      try (com.sun.jna.Memory args = arguments(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST)) {
+        args.setLong(8, from);
+        args.setLong(16 + 8, to);
+        OpenMpNative.omp_set_num_threads(threads);
+        check(OneDnnNative.dnnl_primitive_execute(primitive[0], stream, 2,
+            com.sun.jna.Pointer.nativeValue(args)), "dnnl_primitive_execute (reorder)");
+        check(OneDnnNative.dnnl_stream_wait(stream), "dnnl_stream_wait");
+      }
+    } finally {
+      if (primitive[0] != 0) {
+        OneDnnNative.dnnl_primitive_destroy(primitive[0]);
+      }
+      OneDnnNative.dnnl_primitive_desc_destroy(pd[0]);
+    }
   }
 
   /**

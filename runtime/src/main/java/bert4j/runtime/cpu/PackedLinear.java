@@ -18,33 +18,39 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * Linear layers act(x·wᵀ + bias) in bf16 or int8 through oneDNN's matmul primitive, for inference,
- * the bias and activation applied by oneDNN as it writes the product, on weights packed once
- * ({@link PackedWeights}). Everything runs on the backend's own pool, each thread with its own
- * single-threaded primitives ({@link ReducedPrecisionProducts}): first the activations are converted
- * by rows (to bf16, or to int8 with one scale for the matrix, max |x| / 127, found in Java; oneDNN
- * 3.8's int8 matmul refuses per-row source scales here, status 3), then the output columns are cut
- * into one block per thread ({@link LinearKernels#blockColumns}), each block's weights packed
- * apart. On oneDNN's OpenMP team instead, its thread slept between products while bert4j's workers
- * ran the rest of the layer, and woke slowly: the same products with 0.5 ms of other work between
- * them ran 5–15 % slower on the team than in blocks (AMD EPYC Zen 5, 2 cores, 2026-12-01). The
+ * Linear layers act(x·wᵀ + bias) through oneDNN's matmul primitive on packed weights, for
+ * inference, the bias and activation applied by oneDNN as it writes the product: in bf16 or int8 on
+ * copies converted and packed once ({@link PackedWeights}), in float32 on the weights a model
+ * declared, packed in place ({@link InPlaceWeights}). Everything runs on the backend's own pool,
+ * each thread with its own single-threaded primitives ({@link PackedProducts}): for bf16 and int8
+ * the activations are first converted by rows (to bf16, or to int8 with one scale for the matrix,
+ * max |x| / 127, found in Java; oneDNN 3.8's int8 matmul refuses per-row source scales here, status
+ * 3); then the output columns are cut into one block per thread
+ * ({@link LinearKernels#blockColumns}), each block's weights packed apart. On oneDNN's OpenMP team
+ * instead, its thread slept between products while bert4j's workers ran the rest of the layer, and
+ * woke slowly: the same products with 0.5 ms of other work between them ran 5–15 % slower on the
+ * team than in blocks (AMD EPYC Zen 5, 2 cores, 2026-12-01). The
  * packed layout is chosen per block shape at the first row count seen and kept for every other; a
- * shape oneDNN cannot run in that layout returns false, and the caller runs it in float32.
+ * shape oneDNN cannot run in that layout returns false, and the caller runs it on the float32
+ * weights as they lie (a float32 weight is given its layout back for good).
  */
-final class ReducedPrecisionLinear implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(ReducedPrecisionLinear.class.getName());
+final class PackedLinear implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(PackedLinear.class.getName());
 
   private final Precision precision;
   private final long engine;
   private final ParallelRows pool;
   private final int lowBytes;
+  /** The bf16 or int8 copies of the weights (null in float32). */
   private final PackedWeights weights;
-  private final ReducedPrecisionProducts[] products;
+  /** The weights packed in their own memory (null in bf16 and int8). */
+  private final InPlaceWeights inPlace;
+  private final PackedProducts[] products;
   private final Map<Product, Long> layouts = new HashMap<>();
   /** The matmul descriptors whose weights layouts {@link #layouts} holds (they own them). */
   private final List<Long> layoutOwners = new ArrayList<>();
   /** Block shapes oneDNN has no primitive for (each logged once). */
-  private final Set<ReducedPrecisionProducts.Block> unsupported = new HashSet<>();
+  private final Set<PackedProducts.Block> unsupported = new HashSet<>();
   private ByteBuffer lowSource = ByteBuffer.allocateDirect(0);
   private long lowSourceAddress;
   /** The int8 source's one scale, where oneDNN reads it, and the oneDNN memory over it. */
@@ -67,24 +73,28 @@ final class ReducedPrecisionLinear implements AutoCloseable {
   private int blockColumns;
   private long yAddress;
   private long biasAddress;
-  private final ReducedPrecisionProducts.Block[] blocks;
+  private final PackedProducts.Block[] blocks;
   private final long[] blockLayouts;
-  private final PackedWeights.Packed[] blockWeights;
+  /** The blocks' packed weights and, for int8, their scales (oneDNN memories). */
+  private final long[] blockWeights;
+  private final long[] blockScales;
+  /** The product's source: the converted activations, or in float32 the activations themselves. */
+  private long source;
   private final ParallelRows.Task convertRows = this::convertRows;
   private final ParallelRows.Task productBlocks = this::productBlocks;
 
-  ReducedPrecisionLinear(Precision precision, OneDnn dnnl, ParallelRows pool) {
-    if (precision == Precision.FLOAT32) {
-      throw new IllegalArgumentException("ReducedPrecisionLinear is for BF16 or INT8, not FLOAT32");
-    }
+  PackedLinear(Precision precision, OneDnn dnnl, ParallelRows pool) {
     this.precision = precision;
     this.engine = dnnl.engine();
     this.pool = pool;
     this.lowBytes = precision == Precision.BF16 ? 2 : 1;
+    this.inPlace = precision == Precision.FLOAT32 ? new InPlaceWeights(engine, pool.threads())
+        : null;
     int threads = pool.threads();
     this.rowFloats = new float[threads][0];
     this.threadMax = new float[threads];
-    this.weights = new PackedWeights(precision, engine, threads);
+    this.weights = precision == Precision.FLOAT32 ? null
+        : new PackedWeights(precision, engine, threads);
     if (precision == Precision.INT8) {
       long scaleDesc = OneDnn.descriptor(new long[] {1}, OneDnnNative.F32, new long[] {1});
       this.sourceScaleMemory = OneDnn.memory(engine, scaleDesc,
@@ -93,23 +103,51 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     } else {
       this.sourceScaleMemory = 0;
     }
-    this.products = new ReducedPrecisionProducts[threads];
+    this.products = new PackedProducts[threads];
     for (int t = 0; t < threads; t++) {
-      products[t] = new ReducedPrecisionProducts(precision, engine, sourceScaleMemory);
+      products[t] = new PackedProducts(precision, engine, sourceScaleMemory);
     }
-    this.blocks = new ReducedPrecisionProducts.Block[threads];
+    this.blocks = new PackedProducts.Block[threads];
     this.blockLayouts = new long[threads];
-    this.blockWeights = new PackedWeights.Packed[threads];
+    this.blockWeights = new long[threads];
+    this.blockScales = new long[threads];
   }
 
-  /** Records that {@code window} was written: weights prepared from it are stale. */
+  /**
+   * Before {@code count} floats at {@code offset} of {@code window} are read or written other than
+   * by a product: float32 weights there get their layout back.
+   */
+  void touching(CpuWindow window, int offset, long count) {
+    if (inPlace != null) {
+      inPlace.restore(window, offset, count);
+    }
+  }
+
+  /** Records that {@code window} was written: bf16 and int8 copies of weights in it are stale. */
   void written(CpuWindow window) {
-    weights.written(window);
+    if (weights != null) {
+      weights.written(window);
+    }
   }
 
-  /** How many weight matrices (column blocks) are held prepared. */
+  /**
+   * Declares a float32 weight that only products read, to be packed in place at its first product;
+   * nothing in bf16 and int8, whose products read copies.
+   */
+  void declare(CpuWindow window, int offset, int in, int outWidth) {
+    if (inPlace != null) {
+      inPlace.declare(window, offset, in, outWidth);
+    }
+  }
+
+  /** How many float32 weights are packed in place now. */
+  int packedInPlace() {
+    return inPlace == null ? 0 : inPlace.packedCount();
+  }
+
+  /** How many weight matrices (column blocks) are held prepared in bf16 or int8. */
   int preparedCount() {
-    return weights.count();
+    return weights == null ? 0 : weights.count();
   }
 
   /**
@@ -120,29 +158,51 @@ final class ReducedPrecisionLinear implements AutoCloseable {
    */
   boolean forward(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow bias,
       int biasOff, Activation activation, CpuWindow y, int yOff, int rows, int in, int outWidth) {
+    if (inPlace != null && !inPlace.packable(w, wOff)) {
+      return false;
+    }
     int columns = LinearKernels.blockColumns(outWidth, pool.threads());
     int count = (outWidth + columns - 1) / columns;
+    int sourceStride = inPlace != null ? xStride : in;
     for (int b = 0; b < count; b++) {
       int c0 = b * columns;
-      ReducedPrecisionProducts.Block block = new ReducedPrecisionProducts.Block(rows, in,
+      PackedProducts.Block block = new PackedProducts.Block(rows, in, sourceStride,
           Math.min(columns, outWidth - c0), outWidth, bias != null, activation);
       long layout = layout(block);
       if (layout == 0 || !products[0].supports(block, layout)) {
         if (unsupported.add(block)) {
           LOG.info(() -> "bert4j: oneDNN has no " + precision + " matmul for " + block.rows()
               + " × " + block.in() + " × " + block.columns() + " in the packed layout; that shape"
-              + " runs in float32");
+              + " runs in float32 on the weights as they lie");
+        }
+        if (inPlace != null) {
+          inPlace.keepPlain(w, wOff);
         }
         return false;
       }
       blocks[b] = block;
       blockLayouts[b] = layout;
-      blockWeights[b] = weights.get(w, wOff + c0 * in, in, block.columns(), layout);
     }
-    ensureLowSource((long) rows * in * lowBytes);
-    if (precision == Precision.INT8) {
-      float max = absoluteMax(x.floats(), xOff, xStride, rows, in);
-      sourceScale.put(0, max > 0f ? max / 127f : 1f);
+    if (inPlace != null) {
+      long[] memories = inPlace.packed(w, wOff, columns, Arrays.copyOf(blockLayouts, count));
+      if (memories == null) {
+        return false;
+      }
+      System.arraycopy(memories, 0, blockWeights, 0, count);
+      source = x.address() + 4L * xOff;
+    } else {
+      for (int b = 0; b < count; b++) {
+        PackedWeights.Packed packed = weights.get(w, wOff + b * columns * in, in,
+            blocks[b].columns(), blockLayouts[b]);
+        blockWeights[b] = packed.memory();
+        blockScales[b] = packed.scales();
+      }
+      ensureLowSource((long) rows * in * lowBytes);
+      source = lowSourceAddress;
+      if (precision == Precision.INT8) {
+        float max = absoluteMax(x.floats(), xOff, xStride, rows, in);
+        sourceScale.put(0, max > 0f ? max / 127f : 1f);
+      }
     }
     this.xAddress = x.address() + 4L * xOff;
     this.xStride = xStride;
@@ -150,12 +210,10 @@ final class ReducedPrecisionLinear implements AutoCloseable {
     this.blockColumns = columns;
     this.yAddress = y.address() + 4L * yOff;
     this.biasAddress = bias == null ? 0 : bias.address() + 4L * biasOff;
-    try {
+    if (inPlace == null) {
       pool.run(rows, 2L * in, convertRows);
-      pool.run(count, 2L * rows * in * columns, productBlocks);
-    } finally {
-      Arrays.fill(blockWeights, null);
     }
+    pool.run(count, 2L * rows * in * columns, productBlocks);
     return true;
   }
 
@@ -167,9 +225,8 @@ final class ReducedPrecisionLinear implements AutoCloseable {
   private void productBlocks(int thread, int from, int to) {
     for (int b = from; b < to; b++) {
       long c0 = (long) b * blockColumns;
-      PackedWeights.Packed packed = blockWeights[b];
-      products[thread].multiply(blocks[b], blockLayouts[b], lowSourceAddress, packed.memory(),
-          packed.scales(), biasAddress == 0 ? 0 : biasAddress + 4 * c0, yAddress + 4 * c0);
+      products[thread].multiply(blocks[b], blockLayouts[b], source, blockWeights[b],
+          blockScales[b], biasAddress == 0 ? 0 : biasAddress + 4 * c0, yAddress + 4 * c0);
     }
   }
 
@@ -177,17 +234,17 @@ final class ReducedPrecisionLinear implements AutoCloseable {
    * The packed weights layout of {@code block}'s weight shape: the one oneDNN chose for the first
    * block of that shape seen (0 where it had no matmul for it).
    */
-  private long layout(ReducedPrecisionProducts.Block block) {
+  private long layout(PackedProducts.Block block) {
     Product product = new Product(block.in(), block.columns());
     Long held = layouts.get(product);
     if (held != null) {
       return held;
     }
-    long[] descs = ReducedPrecisionProducts.descriptors(precision, block);
-    long attr = ReducedPrecisionProducts.attributes(precision, block.activation());
+    long[] descs = PackedProducts.descriptors(precision, block);
+    long attr = PackedProducts.attributes(precision, block.activation());
     long[] d = new long[1];
     check(OneDnnNative.dnnl_memory_desc_create_with_tag(d, 2, new long[] {block.in(),
-        block.columns()}, ReducedPrecisionProducts.lowType(precision), OneDnnNative.TAG_ANY),
+        block.columns()}, PackedProducts.lowType(precision), OneDnnNative.TAG_ANY),
         "dnnl_memory_desc_create_with_tag");
     long[] pd = new long[1];
     OpenMpNative.omp_set_num_threads(1);
@@ -195,7 +252,7 @@ final class ReducedPrecisionLinear implements AutoCloseable {
         descs[2], descs[1], attr);
     OneDnnNative.dnnl_memory_desc_destroy(d[0]);
     OneDnnNative.dnnl_primitive_attr_destroy(attr);
-    ReducedPrecisionProducts.destroy(descs);
+    PackedProducts.destroy(descs);
     long layout = 0;
     if (status == OneDnnNative.SUCCESS) {
       layout = OneDnnNative.dnnl_primitive_desc_query_md(pd[0], OneDnnNative.QUERY_WEIGHTS_MD, 0);
@@ -260,8 +317,13 @@ final class ReducedPrecisionLinear implements AutoCloseable {
 
   @Override
   public void close() {
-    weights.close();
-    for (ReducedPrecisionProducts p : products) {
+    if (weights != null) {
+      weights.close();
+    }
+    if (inPlace != null) {
+      inPlace.close();
+    }
+    for (PackedProducts p : products) {
       p.close();
     }
     for (long pd : layoutOwners) {

@@ -9,14 +9,14 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One pool thread's bf16 or int8 oneDNN primitives for {@link ReducedPrecisionLinear}, each run
- * single-threaded on that thread (OpenMP team of one): the reorder that converts a chunk of the
- * float32 activations' rows into the shared low-precision source, and the matmul of the whole source
- * by one column block of the packed weights. Primitives are cached per shape; each call sets the
- * data handles of this thread's own memory objects, so threads share only what they read (the
- * packed weights, their scales, the int8 source's scale).
+ * One pool thread's oneDNN primitives for {@link PackedLinear}, each run single-threaded on that
+ * thread (OpenMP team of one): for bf16 and int8 the reorder that converts a chunk of the float32
+ * activations' rows into the shared low-precision source, and the matmul of the whole source (for
+ * float32 the activations as they lie) by one column block of the packed weights. Primitives are
+ * cached per shape; each call sets the data handles of this thread's own memory objects, so threads
+ * share only what they read (the packed weights, their scales, the int8 source's scale).
  */
-final class ReducedPrecisionProducts implements AutoCloseable {
+final class PackedProducts implements AutoCloseable {
   /** Bytes of one {@code dnnl_exec_arg_t} (int argument, pointer to memory). */
   private static final int ARG_BYTES = 16;
 
@@ -28,7 +28,7 @@ final class ReducedPrecisionProducts implements AutoCloseable {
   private final Map<Conversion, Primitive> reorders = new HashMap<>();
   private final Map<Block, Primitive> matmuls = new HashMap<>();
 
-  ReducedPrecisionProducts(Precision precision, long engine, long sourceScale) {
+  PackedProducts(Precision precision, long engine, long sourceScale) {
     this.precision = precision;
     this.engine = engine;
     this.sourceScale = sourceScale;
@@ -38,9 +38,13 @@ final class ReducedPrecisionProducts implements AutoCloseable {
     this.stream = s[0];
   }
 
-  /** The oneDNN type of the low-precision operands. */
+  /** The oneDNN type of the products' source and weights. */
   static int lowType(Precision precision) {
-    return precision == Precision.BF16 ? OneDnnNative.BF16 : OneDnnNative.S8;
+    return switch (precision) {
+      case FLOAT32 -> OneDnnNative.F32;
+      case BF16 -> OneDnnNative.BF16;
+      case INT8 -> OneDnnNative.S8;
+    };
   }
 
   /**
@@ -75,7 +79,7 @@ final class ReducedPrecisionProducts implements AutoCloseable {
   /** The descriptors of a block's source, destination and bias (0 without one), in that order. */
   static long[] descriptors(Precision precision, Block block) {
     long src = OneDnn.descriptor(new long[] {block.rows(), block.in()}, lowType(precision),
-        new long[] {block.in(), 1});
+        new long[] {block.sourceStride(), 1});
     long dst = OneDnn.descriptor(new long[] {block.rows(), block.columns()}, OneDnnNative.F32,
         new long[] {block.dstStride(), 1});
     long bias = block.bias() ? OneDnn.descriptor(new long[] {1, block.columns()},
@@ -270,10 +274,11 @@ final class ReducedPrecisionProducts implements AutoCloseable {
   }
 
   /**
-   * One column block's product: rows × in by in × columns, the destination's row stride, a bias or
-   * not, the activation (null for none).
+   * One column block's product: rows × in (the source's rows {@code sourceStride} apart) by in ×
+   * columns, the destination's row stride, a bias or not, the activation (null for none).
    */
-  record Block(int rows, int in, int columns, int dstStride, boolean bias, Activation activation) {}
+  record Block(int rows, int in, int sourceStride, int columns, int dstStride, boolean bias,
+      Activation activation) {}
 
   /** One chunk's conversion: rows × in, the float32 rows' stride. */
   private record Conversion(int rows, int in, int xStride) {}

@@ -2,7 +2,6 @@ package bert4j.runtime.cpu;
 
 import static bert4j.runtime.cpu.OneDnn.check;
 
-import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
@@ -13,7 +12,7 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * The dense layers' weight matrices in oneDNN's packed layout, for {@link ReducedPrecisionLinear}:
+ * The dense layers' weight matrices in oneDNN's packed layout, for {@link PackedLinear}:
  * each converted to bf16, or quantised per output channel to int8 (symmetric, scale = max |w| / 127),
  * and reordered into the layout oneDNN chose, once, on first use. A matrix is prepared again after
  * anything writes to the memory holding it (loading weights writes through {@link CpuKernels}, which
@@ -101,7 +100,7 @@ final class PackedWeights implements AutoCloseable {
     }
     long source = OneDnn.memory(engine, sourceDesc, sourceAddress);
     long packed = OneDnn.memory(engine, layout, OneDnnNative.ALLOCATE);
-    reorder(sourceDesc, source, layout, packed);
+    OneDnn.reorder(engine, stream, threads, sourceDesc, source, layout, packed);
     OneDnnNative.dnnl_memory_destroy(source);
     OneDnnNative.dnnl_memory_desc_destroy(sourceDesc);
     long scaleMemory = 0;
@@ -131,25 +130,6 @@ final class PackedWeights implements AutoCloseable {
       }
       quantized.put(o * in, q, 0, in);
       scales.putFloat(4 * o, max / 127f);
-    }
-  }
-
-  private void reorder(long fromDesc, long from, long toDesc, long to) {
-    long[] pd = new long[1];
-    check(OneDnnNative.dnnl_reorder_primitive_desc_create(pd, fromDesc, engine, toDesc, engine, 0),
-        "dnnl_reorder_primitive_desc_create");
-    long[] primitive = new long[1];
-    check(OneDnnNative.dnnl_primitive_create(primitive, pd[0]), "dnnl_primitive_create (reorder)");
-    try (Memory args = OneDnn.arguments(OneDnnNative.ARG_SRC, OneDnnNative.ARG_DST)) {
-      args.setLong(8, from);
-      args.setLong(16 + 8, to);
-      OpenMpNative.omp_set_num_threads(threads);
-      check(OneDnnNative.dnnl_primitive_execute(primitive[0], stream, 2, Pointer.nativeValue(args)),
-          "dnnl_primitive_execute (weights reorder)");
-      check(OneDnnNative.dnnl_stream_wait(stream), "dnnl_stream_wait");
-    } finally {
-      OneDnnNative.dnnl_primitive_destroy(primitive[0]);
-      OneDnnNative.dnnl_primitive_desc_destroy(pd[0]);
     }
   }
 

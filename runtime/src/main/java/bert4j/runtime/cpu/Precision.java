@@ -6,7 +6,10 @@ package bert4j.runtime.cpu;
  * linear backward pass, so a training model runs float32 kernels.
  */
 public enum Precision {
-  /** OpenBLAS sgemm, as in training. */
+  /**
+   * oneDNN matmul in float32 on the weights as they lie, as in training; a model created for
+   * inference has its dense layers' weights packed in place ({@link InPlaceWeights}).
+   */
   FLOAT32,
   /**
    * oneDNN matmul on bf16 activations and weights, accumulated and written in float32 (AVX-512 BF16
@@ -14,9 +17,9 @@ public enum Precision {
    */
   BF16,
   /**
-   * oneDNN matmul on int8: weights quantised once per output channel, activations per row at each
-   * call (symmetric, scale = max |x| / 127), accumulated in int32 and written in float32 (VNNI or
-   * AMX).
+   * oneDNN matmul on int8: weights quantised once per output channel, activations at each call
+   * with one scale for the matrix (symmetric, scale = max |x| / 127), accumulated in int32 and
+   * written in float32 (VNNI or AMX).
    */
   INT8
 }

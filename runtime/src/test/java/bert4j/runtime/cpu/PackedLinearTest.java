@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * fallback where a precision is unavailable. The reduced-precision cases run where this machine
  * can (oneDNN loads, the CPU has AVX-512 BF16 / VNNI); elsewhere they are skipped.
  */
-class ReducedPrecisionLinearTest {
+class PackedLinearTest {
   /**
    * rows, in, out, input row stride: several row counts share each weight shape's layout; the last
    * is converted in row chunks on both threads and multiplied in two column blocks (160 and 140).
