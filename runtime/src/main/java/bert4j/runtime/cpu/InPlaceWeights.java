@@ -5,6 +5,7 @@ import static bert4j.runtime.cpu.OneDnn.check;
 import com.sun.jna.Memory;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -86,23 +87,41 @@ final class InPlaceWeights implements AutoCloseable {
         return null;
       }
     }
-    long[] memories = new long[count];
-    for (int b = 0; b < count; b++) {
-      int c0 = b * columns;
-      int width = Math.min(columns, w.out - c0);
-      int at = w.offset + c0 * w.in;
-      long plain = plainBlock(w.in, width);
-      try {
-        move(window, at, w.in * width, plain, layouts[b]);
-      } finally {
-        OneDnnNative.dnnl_memory_desc_destroy(plain);
-      }
-      memories[b] = OneDnn.memory(engine, layouts[b], window.address() + 4L * at);
-    }
-    w.memories = memories;
+    w.memories = new long[0];
     w.layouts = layouts.clone();
     w.columns = columns;
-    return memories;
+    for (int b = 0; b < count; b++) {
+      try {
+        packBlock(window, w, b);
+      } catch (RuntimeException | Error e) {
+        keepPlain(window, w);
+        throw e;
+      }
+    }
+    return w.memories;
+  }
+
+  /**
+   * Packs block {@code b} of {@code w}, whose blocks before it are packed: the weight stays
+   * consistent (its {@code memories} list the packed blocks) if this one fails.
+   */
+  private void packBlock(CpuWindow window, Weight w, int b) {
+    int c0 = b * w.columns;
+    int width = Math.min(w.columns, w.out - c0);
+    int at = w.offset + c0 * w.in;
+    long memory = OneDnn.memory(engine, w.layouts[b], window.address() + 4L * at);
+    long plain = plainBlock(w.in, width);
+    try {
+      move(window, at, w.in * width, plain, w.layouts[b]);
+    } catch (RuntimeException | Error e) {
+      OneDnnNative.dnnl_memory_destroy(memory);
+      throw e;
+    } finally {
+      OneDnnNative.dnnl_memory_desc_destroy(plain);
+    }
+    long[] memories = Arrays.copyOf(w.memories, b + 1);
+    memories[b] = memory;
+    w.memories = memories;
   }
 
   /** How many declared weights are packed now. */
