@@ -1,7 +1,5 @@
 package bert4j.runtime.cpu;
 
-import static bert4j.runtime.cpu.OneDnn.check;
-
 import com.sun.jna.Memory;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -31,10 +29,7 @@ final class InPlaceWeights implements AutoCloseable {
   InPlaceWeights(long engine, int threads) {
     this.engine = engine;
     this.threads = threads;
-    long[] s = new long[1];
-    check(OneDnnNative.dnnl_stream_create(s, engine, OneDnnNative.STREAM_IN_ORDER),
-        "dnnl_stream_create");
-    this.stream = s[0];
+    this.stream = OneDnn.stream(engine);
   }
 
   /** Declares w {@code [out, in]} at {@code offset} of {@code window}: its products may pack it. */

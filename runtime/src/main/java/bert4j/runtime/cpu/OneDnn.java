@@ -103,6 +103,14 @@ final class OneDnn {
     return m[0];
   }
 
+  /** A new in-order stream on {@code engine}; the caller destroys it. */
+  static long stream(long engine) {
+    long[] s = new long[1];
+    check(OneDnnNative.dnnl_stream_create(s, engine, OneDnnNative.STREAM_IN_ORDER),
+        "dnnl_stream_create");
+    return s[0];
+  }
+
   /**
    * Copies the memory {@code from} (described by {@code fromDesc}) into {@code to} ({@code toDesc}),
    * converting type and layout, on an OpenMP team of {@code threads}.

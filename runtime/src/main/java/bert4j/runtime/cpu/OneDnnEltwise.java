@@ -41,11 +41,8 @@ final class OneDnnEltwise implements AutoCloseable {
     this.engine = dnnl.engine();
     this.threads = threads;
     this.streams = new long[threads];
-    long[] s = new long[1];
     for (int t = 0; t < threads; t++) {
-      check(OneDnnNative.dnnl_stream_create(s, engine, OneDnnNative.STREAM_IN_ORDER),
-          "dnnl_stream_create");
-      streams[t] = s[0];
+      streams[t] = OneDnn.stream(engine);
     }
   }
 

@@ -67,10 +67,7 @@ final class OneDnnSgemm implements AutoCloseable {
 
   OneDnnSgemm(OneDnn dnnl) {
     this.engine = dnnl.engine();
-    long[] s = new long[1];
-    check(OneDnnNative.dnnl_stream_create(s, engine, OneDnnNative.STREAM_IN_ORDER),
-        "dnnl_stream_create");
-    this.stream = s[0];
+    this.stream = OneDnn.stream(engine);
   }
 
   /**

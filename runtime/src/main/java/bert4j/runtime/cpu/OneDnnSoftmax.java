@@ -38,11 +38,8 @@ final class OneDnnSoftmax implements AutoCloseable {
     this.streams = new long[threads];
     this.memories = new long[threads];
     this.args = new Memory[threads];
-    long[] s = new long[1];
     for (int t = 0; t < threads; t++) {
-      check(OneDnnNative.dnnl_stream_create(s, engine, OneDnnNative.STREAM_IN_ORDER),
-          "dnnl_stream_create");
-      streams[t] = s[0];
+      streams[t] = OneDnn.stream(engine);
       args[t] = new Memory(2L * ARG_BYTES);
     }
   }

@@ -32,10 +32,7 @@ final class PackedProducts implements AutoCloseable {
     this.precision = precision;
     this.engine = engine;
     this.sourceScale = sourceScale;
-    long[] s = new long[1];
-    check(OneDnnNative.dnnl_stream_create(s, engine, OneDnnNative.STREAM_IN_ORDER),
-        "dnnl_stream_create");
-    this.stream = s[0];
+    this.stream = OneDnn.stream(engine);
   }
 
   /** The oneDNN type of the products' source and weights. */

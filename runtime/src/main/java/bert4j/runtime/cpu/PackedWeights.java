@@ -1,7 +1,5 @@
 package bert4j.runtime.cpu;
 
-import static bert4j.runtime.cpu.OneDnn.check;
-
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
@@ -30,10 +28,7 @@ final class PackedWeights implements AutoCloseable {
     this.precision = precision;
     this.engine = engine;
     this.threads = threads;
-    long[] s = new long[1];
-    check(OneDnnNative.dnnl_stream_create(s, engine, OneDnnNative.STREAM_IN_ORDER),
-        "dnnl_stream_create");
-    this.stream = s[0];
+    this.stream = OneDnn.stream(engine);
   }
 
   /** Records that {@code window} was written: weights prepared from it are stale. */
