@@ -62,9 +62,9 @@ final class InPlaceWeights implements AutoCloseable {
 
   /**
    * The oneDNN memories of the declared weight's column blocks ({@code columns} wide, the last one
-   * narrower), each in its block's {@code layouts}, packing the weight now where it is in its own
-   * layout; null where a block's packed layout takes other than its bytes (the weight then stays
-   * in its layout for good).
+   * narrower), each in its block's entry of {@code layouts} (read, copied only when packing),
+   * packing the weight now where it is in its own layout; null where a block's packed layout takes
+   * other than its bytes (the weight then stays in its layout for good).
    */
   long[] packed(CpuWindow window, int offset, int columns, long[] layouts) {
     Weight w = declared.get(window).get(offset);
@@ -83,7 +83,7 @@ final class InPlaceWeights implements AutoCloseable {
       }
     }
     w.memories = new long[0];
-    w.layouts = layouts.clone();
+    w.layouts = Arrays.copyOf(layouts, count);
     w.columns = columns;
     for (int b = 0; b < count; b++) {
       try {

@@ -184,7 +184,7 @@ final class PackedLinear implements AutoCloseable {
       blockLayouts[b] = layout;
     }
     if (inPlace != null) {
-      long[] memories = inPlace.packed(w, wOff, columns, Arrays.copyOf(blockLayouts, count));
+      long[] memories = inPlace.packed(w, wOff, columns, blockLayouts);
       if (memories == null) {
         return false;
       }
