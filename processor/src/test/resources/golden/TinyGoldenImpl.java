@@ -273,6 +273,15 @@ public final class TinyGoldenImpl extends GeneratedTransformer implements TinyGo
     return new long[] {176L, 8, 24, 392L, 8, 8, 480L, 8, 16, 624L, 16, 8, 776L, 8, 2};
   }
 
+  /**
+   * The activations only the next dense layer reads, as (per-token column, width) of the inference
+   * arena: a model created for inference lets its kernels hold them in a form of their own.
+   */
+  @Override
+  protected int[] linearIntermediates() {
+    return new int[] {8, 16};
+  }
+
   @Override
   protected Outputs readOutputs() {
     Map<String, FloatTensor> outputs = new LinkedHashMap<>();

@@ -142,6 +142,11 @@ final class ProfilingKernels implements Kernels {
   }
 
   @Override
+  public void linearIntermediate(Slice hidden, int width) {
+    delegate.linearIntermediate(hidden, width);
+  }
+
+  @Override
   public void linearBackward(Slice dPre, Slice x, int xStride, Slice w, Slice dx, int dxStride,
       boolean accumulateDx, Slice dw, Slice dBias, boolean accumulateParams, int rows, int in,
       int outWidth) {

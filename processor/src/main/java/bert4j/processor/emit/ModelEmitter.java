@@ -9,6 +9,7 @@ import bert4j.processor.plan.Call;
 import bert4j.processor.plan.Column;
 import bert4j.processor.plan.Extent;
 import bert4j.processor.plan.GradientZeroing;
+import bert4j.processor.plan.LinearIntermediates;
 import bert4j.processor.plan.LinearOnlyWeights;
 import bert4j.processor.plan.Parameter;
 import bert4j.processor.plan.Plan;
@@ -190,6 +191,10 @@ public final class ModelEmitter {
     if (!linearOnly.isEmpty()) {
       type.addMethod(linearWeights(linearOnly, layer, spec.layers()));
     }
+    List<LinearIntermediates.Intermediate> intermediates = LinearIntermediates.of(plan);
+    if (!intermediates.isEmpty()) {
+      type.addMethod(linearIntermediates(intermediates));
+    }
     if (plan.decode() != null) {
       type.addMethod(decodePass(plan, type));
       type.addMethod(MethodSpec.methodBuilder("decodeLogits")
@@ -352,6 +357,27 @@ public final class ModelEmitter {
     CodeBlock layerZero = triples(weights.stream().filter(w -> w.parameter().layer() == 0).toList());
     return method.addStatement("return repeatedPerLayer(new long[] {$L},$Wnew long[] {$L},$W$LL, $L)",
         global, layerZero, layer.parameterStride(), layers).build();
+  }
+
+  /**
+   * The activations only the next product reads, as (per-token column, width) pairs of the
+   * inference arena.
+   */
+  private static MethodSpec linearIntermediates(List<LinearIntermediates.Intermediate> intermediates) {
+    CodeBlock.Builder pairs = CodeBlock.builder();
+    for (int i = 0; i < intermediates.size(); i++) {
+      LinearIntermediates.Intermediate h = intermediates.get(i);
+      pairs.add(i == 0 ? "$L, $L" : ",$W$L, $L", h.column(), h.width());
+    }
+    return MethodSpec.methodBuilder("linearIntermediates")
+        .addJavadoc("The activations only the next dense layer reads, as (per-token column, width) "
+            + "of the inference\narena: a model created for inference lets its kernels hold them in a "
+            + "form of their own.\n")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .returns(int[].class)
+        .addStatement("return new int[] {$L}", pairs.build())
+        .build();
   }
 
   private static CodeBlock triples(List<LinearOnlyWeights.Weight> weights) {

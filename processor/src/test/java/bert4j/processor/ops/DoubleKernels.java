@@ -131,6 +131,10 @@ public final class DoubleKernels implements Kernels {
   @Override
   public void linearWeight(Slice w, int in, int outWidth) {}
 
+  /** Activations stay in float64 here. */
+  @Override
+  public void linearIntermediate(Slice hidden, int width) {}
+
   @Override
   public void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation, Slice pre,
       Slice out, int rows, int in, int outWidth) {

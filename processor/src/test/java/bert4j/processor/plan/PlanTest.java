@@ -352,6 +352,64 @@ class PlanTest {
     }
   }
 
+  /**
+   * Replays the passes a model created for inference runs on the per-token arena's columns, as a
+   * bf16 backend would: a product writing a declared intermediate whole (pre = out) leaves bf16
+   * there, and nothing may touch those columns before the very next call, a product reading them
+   * whole. The feed-forward's hidden layer is declared, in every spec.
+   */
+  @ParameterizedTest
+  @MethodSource("specs")
+  void linearIntermediatesAreReadByTheNextProductAlone(Spec s) {
+    Plan plan = s.plan();
+    List<LinearIntermediates.Intermediate> declared = LinearIntermediates.of(plan);
+    assertFalse(declared.isEmpty(), s.toString());
+    assertTrue(declared.stream().allMatch(h -> h.width() == s.intermediate), declared.toString());
+    replay(InferenceArena.calls(plan.forward()), plan.inference().columns(), declared, s);
+    if (plan.decode() != null) {
+      replay(plan.decode().calls(), plan.decode().columns(), declared, s);
+    }
+  }
+
+  private static void replay(List<Call> calls, Map<Buffer, Column> columns,
+      List<LinearIntermediates.Intermediate> declared, Spec s) {
+    LinearIntermediates.Intermediate held = null;
+    int heldAt = -1;
+    for (int i = 0; i < calls.size(); i++) {
+      Call c = calls.get(i);
+      if (held != null) {
+        boolean reads = i == heldAt + 1 && c.op() instanceof Linear l && !l.clsRows()
+            && tokenColumn(columns, l.x().buffer()) == held.column() && l.in() == held.width()
+            && l.x().buffer().width() == held.width();
+        for (Buffer b : c.buffers()) {
+          int from = tokenColumn(columns, b);
+          boolean overlaps = from >= 0 && from < held.column() + held.width()
+              && held.column() < from + b.width();
+          assertTrue(!overlaps || reads && b.equals(((Linear) c.op()).x().buffer()), s + ": "
+              + c.kernel() + " touches " + b.id() + " while it holds bf16 (" + held + ")");
+        }
+        assertTrue(reads, s + ": " + c.kernel() + " follows the product that wrote " + held);
+        held = null;
+      }
+      if (c.op() instanceof Linear l && !l.clsRows() && l.out().buffer().extent() == Extent.TOKENS
+          && (l.activation() == null || tokenColumn(columns, l.pre().buffer())
+              == tokenColumn(columns, l.out().buffer()))) {
+        LinearIntermediates.Intermediate at = new LinearIntermediates.Intermediate(
+            tokenColumn(columns, l.out().buffer()), l.outWidth());
+        if (declared.contains(at)) {
+          held = at;
+          heldAt = i;
+        }
+      }
+    }
+    assertEquals(null, held, s + ": the pass ends holding bf16");
+  }
+
+  /** The per-token column of {@code b} at its layer; −1 for a buffer of another extent. */
+  private static int tokenColumn(Map<Buffer, Column> columns, Buffer b) {
+    return b.extent() == Extent.TOKENS ? columns.get(b).of(b.layer()) : -1;
+  }
+
   @Test
   void bertBaseForwardFlopsAtLength128() {
     Plan plan = bertBase().heads(true, false, 0).plan();

@@ -5,6 +5,7 @@ import bert4j.dsl.Mask;
 import bert4j.dsl.Normalization;
 import bert4j.runtime.kernels.AttentionShape;
 import bert4j.runtime.kernels.CheckedKernels;
+import bert4j.runtime.kernels.KernelArguments;
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
 import bert4j.runtime.kernels.SpanRows;
@@ -172,6 +173,11 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     return packed == null ? 0 : packed.packedInPlace();
   }
 
+  /** Products so far that read their x as a bf16 intermediate ({@link #linearIntermediate}); for tests. */
+  long intermediatesReadInBf16() {
+    return packed == null ? 0 : packed.intermediatesRead();
+  }
+
   /** The precision the linear layers run in: the one asked for, or float32 where it is unavailable. */
   public Precision precision() {
     return precision;
@@ -236,12 +242,13 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     boolean fused = pre.equals(out);
     if (packed != null && (rows > 1 || precision == Precision.FLOAT32)
         && packed.forward(cpu(x), offset(x), xStride, cpu(w),
-        offset(w), cpu(bias), offset(bias), fused ? activation : null, cpu(pre), offset(pre), rows,
-        in, outWidth)) {
+        offset(w), cpu(bias), offset(bias), fused ? activation : null, cpu(pre), offset(pre),
+        fused, rows, in, outWidth)) {
       activations.epilogue(cpu(pre), offset(pre), null, 0, fused ? null : activation, cpu(out),
           offset(out), rows, outWidth);
       return;
     }
+    touching(x, KernelArguments.extent(rows, xStride, in));
     linear.forward(cpu(x), offset(x), xStride, cpu(w), offset(w), cpu(bias), offset(bias),
         activation, cpu(pre), offset(pre), cpu(out), offset(out), rows, in, outWidth);
   }
@@ -250,6 +257,13 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   protected void doLinearWeight(Slice w, int in, int outWidth) {
     if (packed != null) {
       packed.declare(cpu(w), offset(w), in, outWidth);
+    }
+  }
+
+  @Override
+  protected void doLinearIntermediate(Slice hidden, int width) {
+    if (packed != null) {
+      packed.declareIntermediate(cpu(hidden), offset(hidden), width);
     }
   }
 
@@ -684,7 +698,8 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   /**
    * Before anything but a product reads or writes {@code count} floats at {@code slice}: float32
-   * weights packed in place there get their layout back.
+   * weights packed in place there get their layout back, and an intermediate held in bf16
+   * ({@link #linearIntermediate}) its float32 values.
    */
   private void touching(Slice slice, long count) {
     if (packed != null) {

@@ -45,6 +45,8 @@ final class PackedLinear implements AutoCloseable {
   private final PackedWeights weights;
   /** The weights packed in their own memory (null in bf16 and int8). */
   private final InPlaceWeights inPlace;
+  /** The feed-forward activations written in bf16 for the next product (bf16 only). */
+  private final HeldIntermediates intermediates = new HeldIntermediates();
   private final PackedProducts[] products;
   private final Map<Product, Long> layouts = new HashMap<>();
   /** The matmul descriptors whose weights layouts {@link #layouts} holds (they own them). */
@@ -72,6 +74,8 @@ final class PackedLinear implements AutoCloseable {
   private int in;
   private int blockColumns;
   private long yAddress;
+  /** Bytes of one output value: 4, or 2 where the product writes bf16. */
+  private int yBytes;
   private long biasAddress;
   private final PackedProducts.Block[] blocks;
   private final long[] blockLayouts;
@@ -115,12 +119,13 @@ final class PackedLinear implements AutoCloseable {
 
   /**
    * Before {@code count} floats at {@code offset} of {@code window} are read or written other than
-   * by a product: float32 weights there get their layout back.
+   * by a product: float32 weights there get their layout back, a bf16 intermediate its float32.
    */
   void touching(CpuWindow window, int offset, long count) {
     if (inPlace != null) {
       inPlace.restore(window, offset, count);
     }
+    intermediates.touching(window, offset, count);
   }
 
   /** Records that {@code window} was written: bf16 and int8 copies of weights in it are stale. */
@@ -140,6 +145,22 @@ final class PackedLinear implements AutoCloseable {
     }
   }
 
+  /**
+   * Declares activations {@code width} wide at {@code offset} of {@code window} that only the next
+   * product reads: in bf16 the product that writes them writes bf16; ignored in float32 and int8
+   * (an int8 source needs its scale before it is written).
+   */
+  void declareIntermediate(CpuWindow window, int offset, int width) {
+    if (precision == Precision.BF16) {
+      intermediates.declare(window, offset, width);
+    }
+  }
+
+  /** How many products so far read their x as a bf16 intermediate. */
+  long intermediatesRead() {
+    return intermediates.read();
+  }
+
   /** How many float32 weights are packed in place now. */
   int packedInPlace() {
     return inPlace == null ? 0 : inPlace.packedCount();
@@ -153,11 +174,36 @@ final class PackedLinear implements AutoCloseable {
   /**
    * y[rows, outWidth] = activation(x·wᵀ + bias), x {@code [rows, in]} with row stride
    * {@code xStride}, w {@code [outWidth, in]}, bias {@code [outWidth]} or null, activation null for
-   * none (oneDNN's eltwise post-op, as {@link OneDnnSgemm#linear}); false (nothing written) where
-   * oneDNN cannot run this shape.
+   * none (oneDNN's eltwise post-op, as {@link OneDnnSgemm#linear}); false (nothing written, x in
+   * float32) where oneDNN cannot run this shape. With {@code finalOutput}, y is the layer's output
+   * (no epilogue follows), and a declared intermediate there is written in bf16
+   * ({@link #declareIntermediate}); x is read as bf16 where it is the one so written.
    */
   boolean forward(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow bias,
-      int biasOff, Activation activation, CpuWindow y, int yOff, int rows, int in, int outWidth) {
+      int biasOff, Activation activation, CpuWindow y, int yOff, boolean finalOutput, int rows,
+      int in, int outWidth) {
+    boolean lowInput = intermediates.holds(x, xOff, xStride, rows, in);
+    if (!lowInput) {
+      intermediates.release();
+    }
+    boolean lowOutput = finalOutput && rows > 0 && intermediates.declared(y, yOff, outWidth);
+    if (run(x, xOff, xStride, w, wOff, bias, biasOff, activation, y, yOff, lowInput, lowOutput,
+        rows, in, outWidth)) {
+      if (lowInput) {
+        intermediates.taken();
+      }
+      if (lowOutput) {
+        intermediates.hold(y, yOff, rows, outWidth);
+      }
+      return true;
+    }
+    intermediates.release();
+    return false;
+  }
+
+  private boolean run(CpuWindow x, int xOff, int xStride, CpuWindow w, int wOff, CpuWindow bias,
+      int biasOff, Activation activation, CpuWindow y, int yOff, boolean lowInput,
+      boolean lowOutput, int rows, int in, int outWidth) {
     if (inPlace != null && !inPlace.packable(w, wOff)) {
       return false;
     }
@@ -167,7 +213,7 @@ final class PackedLinear implements AutoCloseable {
     for (int b = 0; b < count; b++) {
       int c0 = b * columns;
       PackedProducts.Block block = new PackedProducts.Block(rows, in, sourceStride,
-          Math.min(columns, outWidth - c0), outWidth, bias != null, activation);
+          Math.min(columns, outWidth - c0), outWidth, bias != null, activation, lowOutput);
       long layout = layout(block);
       if (layout == 0 || !products[0].supports(block, layout)) {
         if (unsupported.add(block)) {
@@ -197,8 +243,12 @@ final class PackedLinear implements AutoCloseable {
         blockWeights[b] = packed.memory();
         blockScales[b] = packed.scales();
       }
-      ensureLowSource((long) rows * in * lowBytes);
-      source = lowSourceAddress;
+      if (lowInput) {
+        source = x.address() + 4L * xOff;
+      } else {
+        ensureLowSource((long) rows * in * lowBytes);
+        source = lowSourceAddress;
+      }
       if (precision == Precision.INT8) {
         float max = absoluteMax(x.floats(), xOff, xStride, rows, in);
         sourceScale.put(0, max > 0f ? max / 127f : 1f);
@@ -209,8 +259,9 @@ final class PackedLinear implements AutoCloseable {
     this.in = in;
     this.blockColumns = columns;
     this.yAddress = y.address() + 4L * yOff;
+    this.yBytes = lowOutput ? 2 : 4;
     this.biasAddress = bias == null ? 0 : bias.address() + 4L * biasOff;
-    if (inPlace == null) {
+    if (inPlace == null && !lowInput) {
       pool.run(rows, 2L * in, convertRows);
     }
     pool.run(count, 2L * rows * in * columns, productBlocks);
@@ -226,7 +277,7 @@ final class PackedLinear implements AutoCloseable {
     for (int b = from; b < to; b++) {
       long c0 = (long) b * blockColumns;
       products[thread].multiply(blocks[b], blockLayouts[b], source, blockWeights[b],
-          blockScales[b], biasAddress == 0 ? 0 : biasAddress + 4 * c0, yAddress + 4 * c0);
+          blockScales[b], biasAddress == 0 ? 0 : biasAddress + 4 * c0, yAddress + yBytes * c0);
     }
   }
 

@@ -77,7 +77,8 @@ final class PackedProducts implements AutoCloseable {
   static long[] descriptors(Precision precision, Block block) {
     long src = OneDnn.descriptor(new long[] {block.rows(), block.in()}, lowType(precision),
         new long[] {block.sourceStride(), 1});
-    long dst = OneDnn.descriptor(new long[] {block.rows(), block.columns()}, OneDnnNative.F32,
+    long dst = OneDnn.descriptor(new long[] {block.rows(), block.columns()},
+        block.lowDestination() ? lowType(precision) : OneDnnNative.F32,
         new long[] {block.dstStride(), 1});
     long bias = block.bias() ? OneDnn.descriptor(new long[] {1, block.columns()},
         OneDnnNative.F32, new long[] {block.columns(), 1}) : 0;
@@ -272,10 +273,11 @@ final class PackedProducts implements AutoCloseable {
 
   /**
    * One column block's product: rows × in (the source's rows {@code sourceStride} apart) by in ×
-   * columns, the destination's row stride, a bias or not, the activation (null for none).
+   * columns, the destination's row stride, a bias or not, the activation (null for none), and
+   * whether the destination is in the products' precision (bf16) instead of float32.
    */
   record Block(int rows, int in, int sourceStride, int columns, int dstStride, boolean bias,
-      Activation activation) {}
+      Activation activation, boolean lowDestination) {}
 
   /** One chunk's conversion: rows × in, the float32 rows' stride. */
   private record Conversion(int rows, int in, int xStride) {}

@@ -125,6 +125,15 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
   }
 
   @Override
+  public final void linearIntermediate(Slice hidden, int width) {
+    requireOpen();
+    String k = "linearIntermediate";
+    KernelArguments.positive(k, "width", width);
+    checkSlice(k, "hidden", hidden, width);
+    doLinearIntermediate(hidden, width);
+  }
+
+  @Override
   public final void linear(Slice x, int xStride, Slice w, Slice bias, Activation activation,
       Slice pre, Slice out, int rows, int in, int outWidth) {
     requireOpen();
@@ -911,6 +920,9 @@ public abstract class CheckedKernels<M extends Memory> implements Kernels {
 
   /** {@link #linearWeight} on checked arguments; by default the weight stays as it is. */
   protected void doLinearWeight(Slice w, int in, int outWidth) {}
+
+  /** {@link #linearIntermediate} on checked arguments; by default the activations stay float32. */
+  protected void doLinearIntermediate(Slice hidden, int width) {}
 
   /** {@link #linear} on checked arguments. */
   protected abstract void doLinear(Slice x, int xStride, Slice w, Slice bias,

@@ -77,6 +77,17 @@ public interface Kernels extends AutoCloseable {
   void linearWeight(Slice w, int in, int outWidth);
 
   /**
+   * Declares that the activations at {@code hidden}, rows {@code width} wide and contiguous, are
+   * written only by a {@link #linear} (activation applied in place, pre = out) whose very next call
+   * is a {@link #linear} reading them as its x, and read by nothing else: between those two calls
+   * the backend may hold them in a form of its own (bf16 kernels write them in bf16, and the second
+   * product reads them with no conversion pass). A {@link #read}, {@link #write}, {@link #copy} or
+   * {@link #fill} of that memory meanwhile gets float32 values back. A model created for inference
+   * declares its feed-forward activations (the compiler finds them); a backend may ignore it.
+   */
+  void linearIntermediate(Slice hidden, int width);
+
+  /**
    * Backward of {@link #linear} given dPre (the gradient at the pre-activation; see
    * {@link #activationBackward}): dx = dPre·w (overwritten, or added when {@code accumulateDx}), dw =
    * dPreᵀ·x and dBias = Σ_rows dPre (added to what they hold when {@code accumulateParams}, else

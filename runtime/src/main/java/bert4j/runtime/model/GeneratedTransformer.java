@@ -155,6 +155,7 @@ public abstract class GeneratedTransformer implements TransformerModel {
     this.decoderKeyIds = inputs.decoderKeyIds;
     if (inferenceOnly) {
       declareLinearWeights(linearWeights());
+      declareLinearIntermediates(linearIntermediates());
     }
     initialize(0);
   }
@@ -178,6 +179,16 @@ public abstract class GeneratedTransformer implements TransformerModel {
   }
 
   /**
+   * The activations that only the next dense layer reads, as (per-token column, width) pairs of the
+   * inference arena, which a model created for inference declares to its kernels
+   * ({@link Kernels#linearIntermediate}) so that they may hold them in a form of their own: none
+   * here; a generated model lists its own.
+   */
+  protected int[] linearIntermediates() {
+    return new int[0];
+  }
+
+  /**
    * {@code global}'s triples, then {@code layerZero}'s repeated for each of {@code layers} layers,
    * each layer's parameters {@code stride} floats after the previous layer's.
    */
@@ -193,6 +204,23 @@ public abstract class GeneratedTransformer implements TransformerModel {
       }
     }
     return all;
+  }
+
+  private void declareLinearIntermediates(int[] pairs) {
+    if (pairs.length % 2 != 0) {
+      throw new IllegalStateException(layout.specName()
+          + ": linear intermediates must be (column, width) pairs");
+    }
+    for (int i = 0; i < pairs.length; i += 2) {
+      int column = pairs[i];
+      int width = pairs[i + 1];
+      if (column < 0 || width < 1 || (long) column + width > arenaWidths.tokens()) {
+        throw new IllegalStateException(layout.specName() + ": linear intermediate " + width
+            + " wide at column " + column + " is not inside the " + arenaWidths.tokens()
+            + " per-token columns");
+      }
+      kernels.linearIntermediate(tokens(column), width);
+    }
   }
 
   private void declareLinearWeights(long[] triples) {
