@@ -2,6 +2,7 @@ package bert4j.runtime.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import bert4j.examples.model.specs.RefWideUnilmImpl;
@@ -62,6 +63,7 @@ class HeldIntermediatesModelTest {
       assertArrayEquals(new AutoRegressiveDecoder(a, limits).beamSearch(prompts, segments,
           BeamSearch.of(3)), new AutoRegressiveDecoder(b, limits).beamSearch(prompts, segments,
           BeamSearch.of(3)), "beam search");
+      assertTrue(kernels.intermediatesReadInBf16() > before + LAYERS, "the prompts' pass too");
     }
   }
 

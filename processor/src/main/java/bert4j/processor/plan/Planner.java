@@ -107,7 +107,8 @@ public final class Planner {
 
   /**
    * The incremental decoding pass: the same blocks recorded on a decoding tape (attention against
-   * the key/value cache, no dropout) and the LM head on each sequence's last row, placed forward only.
+   * the key/value cache, no dropout) and the LM head on each sequence's last row, placed forward
+   * only, each activation written in place of its pre-activation (no backward reads it).
    */
   private static DecodePlan decode(ModelSpec spec) {
     Tape tape = Tape.forDecoding();
@@ -122,8 +123,9 @@ public final class Planner {
       ports.add(new Plan.LayerPorts(input.getKey(), input.getValue().buffer(), null));
     }
     ports.sort((a, b) -> Integer.compare(a.index(), b.index()));
-    ArenaPlanner.Placement placement =
-        ArenaPlanner.place(calls, Set.of(logits.buffer()), spec.layers());
+    Set<Buffer> outputs = Set.of(logits.buffer());
+    ArenaPlanner.Placement placement = ArenaPlanner.place(calls, outputs, spec.layers(),
+        InferenceArena.aliases(calls, outputs));
     if (placement.widths().get(Extent.PAIRS) != 0) {
       throw new IllegalStateException("the decoding pass of " + spec.interfaceName()
           + " uses token-pair buffers");
@@ -136,7 +138,8 @@ public final class Planner {
   /**
    * T5's decoding: the forward pass starts it (its decoder's keys and values kept to the end of the
    * pass, the LM head's first row read); each step runs the decoder alone on the new rows against
-   * the cached self and cross keys and values, placed forward only.
+   * the cached self and cross keys and values, placed forward only (activations in place of their
+   * pre-activations).
    */
   private static DecodePlan decodeSeq2Seq(ModelSpec spec, List<Value> encodedCaches,
       List<HeadOutput> outputs) {
@@ -146,8 +149,9 @@ public final class Planner {
     for (Tape.Entry e : tape.entries()) {
       calls.add(new Call(e.op(), e.comment(), e.layer(), false, -1));
     }
-    ArenaPlanner.Placement placement =
-        ArenaPlanner.place(calls, Set.of(logits.buffer()), spec.layers());
+    Set<Buffer> kept = Set.of(logits.buffer());
+    ArenaPlanner.Placement placement = ArenaPlanner.place(calls, kept, spec.layers(),
+        InferenceArena.aliases(calls, kept));
     Buffer startLogits = outputs.stream().filter(o -> o.name().equals("mlm_logits")).findFirst()
         .orElseThrow().buffer();
     return new DecodePlan(calls, placement.columns(), List.of(), logits.buffer(),
