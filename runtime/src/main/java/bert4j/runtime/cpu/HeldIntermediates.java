@@ -19,9 +19,18 @@ final class HeldIntermediates {
   /** How many products have read a bf16 output. */
   private long read;
 
-  /** Declares rows {@code width} wide at {@code offset} of {@code window}. */
+  /**
+   * Declares rows {@code width} wide at {@code offset} of {@code window}, forgetting those of
+   * memory that was closed (its model is gone).
+   */
   void declare(CpuWindow window, int offset, int width) {
+    declared.removeIf(d -> d.window.closed());
     declared.add(new Declared(window, offset, width));
+  }
+
+  /** How many activations are declared; for tests. */
+  int declaredCount() {
+    return declared.size();
   }
 
   /** Whether a product writing rows {@code width} wide at {@code offset} may write them in bf16. */
@@ -54,12 +63,12 @@ final class HeldIntermediates {
     return read;
   }
 
-  /** Gives the held output float32 values back, if there is one. */
+  /** Gives the held output float32 values back, if there is one and its memory is still open. */
   void release() {
-    if (held != null) {
+    if (held != null && !held.window.closed()) {
       widen(held);
-      held = null;
     }
+    held = null;
   }
 
   /** Before {@code count} floats at {@code offset} of {@code window} are read or written. */

@@ -74,6 +74,22 @@ class HeldIntermediatesTest {
   }
 
   @Test
+  void forgetsTheDeclarationsOfClosedMemory() {
+    HeldIntermediates held = new HeldIntermediates();
+    try (CpuMemory first = new CpuMemory(64, 1, CpuMemory.DEFAULT_STRIDE);
+        CpuMemory second = new CpuMemory(64, 1, CpuMemory.DEFAULT_STRIDE)) {
+      held.declare(first.window(0), 0, 16);
+      held.declare(first.window(0), 32, 16);
+      assertTrue(held.declared(first.window(0), 32, 16));
+      assertEquals(false, held.declared(first.window(0), 32, 8), "the width is part of it");
+      first.close();
+      held.declare(second.window(0), 0, 16);
+      assertEquals(1, held.declaredCount(), "the closed memory's two are forgotten");
+      assertTrue(held.declared(second.window(0), 0, 16));
+    }
+  }
+
+  @Test
   void refusesAWidthOrSliceThatMakesNoSense() {
     try (CpuKernels k = kernels(Precision.FLOAT32)) {
       Memory m = k.allocate(16);
