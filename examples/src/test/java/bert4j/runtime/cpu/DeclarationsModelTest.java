@@ -2,6 +2,7 @@ package bert4j.runtime.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import bert4j.examples.model.specs.RefWideUnilmImpl;
@@ -13,7 +14,10 @@ import bert4j.runtime.generate.AutoRegressiveDecoder;
 import bert4j.runtime.generate.BeamSearch;
 import bert4j.runtime.generate.DecodeLimits;
 import bert4j.runtime.generate.IncrementalLm;
+import bert4j.runtime.kernels.Kernels;
 import bert4j.runtime.model.GeneratedTransformer;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -21,12 +25,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A model created for inference declares its dense layers' weights, and the CPU backend packs them
- * in place at their first product: the forward, decoding and beam search match the training model
- * (which packs nothing) with the same weights; reading, saving and loading see the weights as they
- * were written, and the next forward packs them again and gives the same outputs.
+ * What a model created for inference declares to its CPU kernels. Its dense layers' weights, which
+ * the backend packs in place at their first product: the forward, decoding and beam search match
+ * the training model (which packs nothing) with the same weights; reading, saving and loading see
+ * the weights as they were written, and the next forward packs them again and gives the same
+ * outputs. Its feed-forward activations, which bf16 kernels hand from the first product to the
+ * second in bf16: the forward, the decoding steps and beam search give the same bits as the same
+ * model on kernels that never hear the declaration (which round the float32 activations to bf16
+ * before the second product), and the second products did read bf16.
  */
-class InPlaceWeightsModelTest {
+class DeclarationsModelTest {
   private static final int MAX_BATCH = 4;
   private static final int MAX_LENGTH = 16;
   /**
@@ -34,6 +42,7 @@ class InPlaceWeightsModelTest {
    * classifier's [3, 128] would pack into more than its bytes and stays as it is.
    */
   private static final int DENSE_WEIGHTS = 2 * 4 + 2;
+  private static final int LAYERS = 2;
 
   @Test
   void packedWeightsGiveTheTrainingModelsOutputsAndReadBackAsWritten(@TempDir Path dir)
@@ -80,6 +89,57 @@ class InPlaceWeightsModelTest {
           BeamSearch.of(3)), "beam search");
       assertEquals(DENSE_WEIGHTS, kernels.weightsPackedInPlace(), "decoding ran on packed weights");
     }
+  }
+
+  @Test
+  void bf16IntermediatesGiveTheSameBitsAsConvertingThem() throws Exception {
+    String reason = ReducedPrecision.unavailableReason(Precision.BF16);
+    assumeTrue(reason == null, () -> "bf16 unavailable here: " + reason);
+    try (CpuKernels kernels = new CpuKernels(2, CpuMemory.DEFAULT_STRIDE, Precision.BF16, null);
+        GeneratedTransformer held = RefWideUnilmImpl.createForInference(kernels, MAX_BATCH,
+            MAX_LENGTH);
+        GeneratedTransformer converted = RefWideUnilmImpl.createForInference(
+            withoutIntermediates(kernels), MAX_BATCH, MAX_LENGTH)) {
+      held.initialize(11);
+      converted.initialize(11);
+      Batch batch = batch(held.layout().vocab());
+      long before = kernels.intermediatesReadInBf16();
+      Map<String, FloatTensor> got = held.forward(batch).asMap();
+      assertEquals(before + LAYERS, kernels.intermediatesReadInBf16(), "one per layer");
+      Map<String, FloatTensor> want = converted.forward(batch).asMap();
+      assertEquals(before + LAYERS, kernels.intermediatesReadInBf16(), "none undeclared");
+      for (Map.Entry<String, FloatTensor> e : want.entrySet()) {
+        assertArrayEquals(e.getValue().data(), got.get(e.getKey()).data(), e.getKey());
+      }
+
+      int[][] prompts = {{2, 5, 9, 11, 3}, {2, 7, 3}};
+      int[][] segments = {{0, 0, 0, 1, 1}, {0, 0, 0}};
+      IncrementalLm a = (IncrementalLm) converted;
+      IncrementalLm b = (IncrementalLm) held;
+      assertArrayEquals(a.start(prompts, segments).data(), b.start(prompts, segments).data(),
+          "start");
+      assertArrayEquals(a.step(new int[] {4, 6}).data(), b.step(new int[] {4, 6}).data(), "step");
+      DecodeLimits limits = DecodeLimits.of(3, 8);
+      assertArrayEquals(new AutoRegressiveDecoder(a, limits).beamSearch(prompts, segments,
+          BeamSearch.of(3)), new AutoRegressiveDecoder(b, limits).beamSearch(prompts, segments,
+          BeamSearch.of(3)), "beam search");
+      assertTrue(kernels.intermediatesReadInBf16() > before + LAYERS, "the prompts' pass too");
+    }
+  }
+
+  /** {@code kernels} behind a proxy that drops {@code linearIntermediate}. */
+  private static Kernels withoutIntermediates(Kernels kernels) {
+    return (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(),
+        new Class<?>[] {Kernels.class}, (proxy, method, arguments) -> {
+          if (method.getName().equals("linearIntermediate")) {
+            return null;
+          }
+          try {
+            return method.invoke(kernels, arguments);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   private static void assertClose(Outputs expected, Outputs actual) {
