@@ -4,6 +4,8 @@ import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas;
@@ -64,6 +66,30 @@ final class Blas {
       return;
     }
     openblas.cblas_sgemv(CblasRowMajor, CblasNoTrans, m, n, 1f, a, lda, x, 1, 0f, y, 1);
+  }
+
+  /**
+   * y[j] += Σ_r a[r, j] for j in [0, n), r in [0, m): y += aᵀ·ones by one sgemv, which streams a's
+   * rows in order; a row-major with row stride {@code lda}, {@code ones} at least m ones (see
+   * {@link #ones}); each buffer at its position.
+   */
+  static void addColumnSums(int m, int n, FloatBuffer a, int lda, FloatBuffer ones, FloatBuffer y) {
+    openblas.cblas_sgemv(CblasRowMajor, CblasTrans, m, n, 1f, a, lda, ones, 1, 1f, y, 1);
+  }
+
+  /** Σ |x[i]| over {@code n} floats from x's position, by sasum. */
+  static float sumOfMagnitudes(int n, FloatBuffer x) {
+    return openblas.cblas_sasum(n, x, 1);
+  }
+
+  /** A direct buffer of {@code n} ones, for {@link #addColumnSums}. */
+  static FloatBuffer ones(int n) {
+    FloatBuffer ones = ByteBuffer.allocateDirect(Float.BYTES * n).order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
+    for (int i = 0; i < n; i++) {
+      ones.put(i, 1f);
+    }
+    return ones;
   }
 
   /**

@@ -126,7 +126,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
     this.precision = ReducedPrecision.effective(requested, unavailable);
     this.packed = OneDnn.get() == null ? null : new PackedLinear(precision, OneDnn.get(), pool);
     this.products = OneDnn.get() == null ? null : OneDnnSgemm.perThread(OneDnn.get(), threads);
-    this.linear = new LinearKernels(pool, scratch, activations, products);
+    this.linear = new LinearKernels(pool, activations, products);
     this.layerNorm = new LayerNormKernels(pool, scratch);
     this.conditionalLayerNorm = new ConditionalLayerNormKernels(pool, scratch);
     this.rmsNorm = new RmsNormKernels(pool, scratch);
@@ -596,7 +596,7 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
 
   @Override
   protected long doFirstNonFinite(Slice x, long count) {
-    return nonFinite.first(cpu(x).floats(), offset(x), count);
+    return nonFinite.first(cpu(x), offset(x), count);
   }
 
   /** {@link CpuOptimizerStep} on the backend's threads. */

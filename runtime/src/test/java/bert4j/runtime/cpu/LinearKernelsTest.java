@@ -12,13 +12,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dense backward's own parts against double-precision references: dBias's column sums over
- * several blocks of rows and a ragged last one, at offsets (added to what the sums held; the same
- * bits from one thread as from two), and dx = dPre·w by oneDNN in column blocks with w packed (from
+ * several blocks of columns and a ragged last one, at offsets (added to what the sums held, or
+ * written over them; the same bits from one thread as from two), and dx = dPre·w by oneDNN in column blocks with w packed (from
  * {@link LinearKernels#PACK_MIN_ROWS} rows), written or added, into a strided dx.
  */
 class LinearKernelsTest {
   private static final int ROWS = 53;
-  private static final int WIDTH = 70;
+  private static final int WIDTH = 2 * LinearKernels.SUM_BLOCK_COLUMNS + 44;
   private static final int OFFSET = 3;
 
   @Test
@@ -32,25 +32,28 @@ class LinearKernelsTest {
     for (int j = 0; j < before.length; j++) {
       before[j] = j;
     }
-    float[][] results = new float[2][before.length];
-    for (int threads = 1; threads <= 2; threads++) {
-      try (ParallelRows pool = new ParallelRows(threads)) {
-        LinearKernels kernels = new LinearKernels(pool, Scratch.perThread(pool), null, null);
-        FloatBuffer sums = buffer(before);
-        kernels.columnSums(buffer(matrix), OFFSET, ROWS, WIDTH, sums, OFFSET, true);
-        sums.get(0, results[threads - 1]);
+    for (boolean accumulate : new boolean[] {true, false}) {
+      float[][] results = new float[2][before.length];
+      for (int threads = 1; threads <= 2; threads++) {
+        try (ParallelRows pool = new ParallelRows(threads)) {
+          LinearKernels kernels = new LinearKernels(pool, null, null);
+          CpuWindow sums = window(before, pool);
+          kernels.columnSums(window(matrix, pool), OFFSET, ROWS, WIDTH, sums, OFFSET, accumulate);
+          sums.floats().get(0, results[threads - 1]);
+        }
       }
-    }
-    assertArrayEquals(results[0], results[1], "one thread and two give the same bits");
-    for (int j = 0; j < OFFSET; j++) {
-      assertEquals(before[j], results[1][j], "nothing written before the offset");
-    }
-    for (int j = 0; j < WIDTH; j++) {
-      double want = before[OFFSET + j];
-      for (int r = 0; r < ROWS; r++) {
-        want += matrix[OFFSET + r * WIDTH + j];
+      assertArrayEquals(results[0], results[1], "one thread and two give the same bits");
+      for (int j = 0; j < OFFSET; j++) {
+        assertEquals(before[j], results[1][j], "nothing written before the offset");
       }
-      assertEquals(want, results[1][OFFSET + j], 1e-4, "column " + j);
+      for (int j = 0; j < WIDTH; j++) {
+        double want = accumulate ? before[OFFSET + j] : 0;
+        for (int r = 0; r < ROWS; r++) {
+          want += matrix[OFFSET + r * WIDTH + j];
+        }
+        assertEquals(want, results[1][OFFSET + j], 1e-4,
+            (accumulate ? "added to " : "written over ") + "column " + j);
+      }
     }
   }
 
@@ -78,7 +81,7 @@ class LinearKernelsTest {
     try (ParallelRows pool = new ParallelRows(2)) {
       OneDnnSgemm[] products = OneDnnSgemm.perThread(dnnl, pool.threads());
       try {
-        LinearKernels kernels = new LinearKernels(pool, Scratch.perThread(pool), null, products);
+        LinearKernels kernels = new LinearKernels(pool, null, products);
         for (boolean accumulate : new boolean[] {false, true}) {
           CpuWindow dx = window(dxBefore, pool);
           kernels.backward(window(dPre, pool), 0, window(x, pool), 0, in, window(w, pool), 0, dx,

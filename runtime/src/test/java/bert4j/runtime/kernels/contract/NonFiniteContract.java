@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * firstNonFinite: the lowest index (from the slice) of a NaN or ±∞, −1 when every float is finite,
- * wherever the hits lie relative to the backend's chunks and blocks; the largest floats, subnormals
- * and −0 are finite; floats past {@code count} are not looked at.
+ * wherever the hits lie relative to the backend's chunks and blocks (also millions of floats in);
+ * the largest floats (whose sums overflow), subnormals and −0 are finite; floats past
+ * {@code count} are not looked at.
  */
 public abstract class NonFiniteContract extends KernelsContract {
   private static final int N = 1_000_003;
@@ -51,6 +52,25 @@ public abstract class NonFiniteContract extends KernelsContract {
       assertEquals(at[i], first(x, N), Float.floatToRawIntBits(bad) + " at " + at[i]);
       x[at[i]] = 0.5f;
     }
+  }
+
+  @Test
+  void findsNonFiniteAfterMillionsOfFiniteFloats() {
+    int n = 3 * N;
+    float[] x = uniform(new Random(5), n, -1e3, 1e3);
+    assertEquals(-1, first(x, n));
+    int[] at = {(1 << 20) - 1, 1 << 20, (1 << 21) + 1, n - 1};
+    for (int i = 0; i < at.length; i++) {
+      float bad = NON_FINITE[i % NON_FINITE.length];
+      x[at[i]] = bad;
+      assertEquals(at[i], first(x, n), Float.floatToRawIntBits(bad) + " at " + at[i]);
+      x[at[i]] = 0.5f;
+    }
+    x[1] = Float.MAX_VALUE;
+    x[2] = Float.MAX_VALUE;
+    assertEquals(-1, first(x, n), "finite values whose sum overflows");
+    x[n - 2] = Float.NaN;
+    assertEquals(n - 2, first(x, n), "finite values whose sum overflows, then a NaN");
   }
 
   @Test
