@@ -42,6 +42,8 @@ final class DropoutKernels {
    * factor[j] = the mask times 1/(1 − p) for elements first .. first + n − 1: 1/(1 − p) where kept,
    * 0 where dropped. The test u ≥ p is made on the integer u·2²⁴ = mix64(…) >>> 40 against
    * ⌈p·2²⁴⌉ (exact: u is a 24-bit integer times 2⁻²⁴, and p·2²⁴ is exact in double), branch-free.
+   * The finaliser's last step, z ^= z >>> 31, is left out: it changes only bits 0–32, and the test
+   * reads bits 40–63.
    * In blocks of {@link #BLOCK} elements, three passes over {@code words} (at least
    * min(n, BLOCK) longs of scratch): the words seed ^ i·golden (i·golden as (block's first)·golden
    * plus the table {@link #GOLDEN_STEPS}), their mix and test, then the factors; each an in-place
@@ -65,7 +67,6 @@ final class DropoutKernels {
         long z = words[j];
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z ^= z >>> 31;
         words[j] = ~(((z >>> 40) - threshold) >> 63) & 1L;
       }
       for (int j = 0; j < len; j++) {
