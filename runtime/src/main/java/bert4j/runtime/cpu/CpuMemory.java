@@ -12,11 +12,15 @@ import org.bytedeco.javacpp.Pointer;
 /**
  * Host memory of the CPU backend, zero-filled, of any size. Java buffers take int indices, so the
  * kernels address it through {@link CpuWindow}s: memory of up to {@link #WINDOW_FLOATS} floats is
- * one direct buffer and one window; larger memory is one native allocation seen through
- * overlapping windows of {@code 2 × stride − 1} floats that start every {@code stride} floats
- * ({@link #DEFAULT_STRIDE}: windows of 2 GiB every GiB). The window of an offset is the one starting
- * at or just below it, so every tensor of up to {@code stride} floats lies inside the window of its
- * first float, wherever it starts ({@link #fits}; the backend checks every kernel argument).
+ * one window; larger memory is seen through overlapping windows of {@code 2 × stride − 1} floats
+ * that start every {@code stride} floats ({@link #DEFAULT_STRIDE}: windows of 2 GiB every GiB). The
+ * window of an offset is the one starting at or just below it, so every tensor of up to
+ * {@code stride} floats lies inside the window of its first float, wherever it starts
+ * ({@link #fits}; the backend checks every kernel argument).
+ *
+ * <p>Memory under {@link #HUGE_PAGE_FLOATS} floats is a direct buffer; larger memory is one native
+ * allocation (calloc, whose fresh pages are zero without being touched), advised onto 2 MiB pages
+ * before its first touch ({@link HugePages}).
  */
 public final class CpuMemory implements Memory {
   /** The most floats one direct buffer can hold (its capacity in bytes is an {@code int}). */
@@ -24,6 +28,13 @@ public final class CpuMemory implements Memory {
 
   /** How far apart the windows of memory larger than one window start: 2^28 floats (1 GiB). */
   static final long DEFAULT_STRIDE = 1L << 28;
+
+  /**
+   * From this many floats (32 MiB) on, memory is a native allocation on huge pages: a model's
+   * parameters, gradients, optimizer state and activation arena, not the small tensors of tests and
+   * staging.
+   */
+  static final long HUGE_PAGE_FLOATS = 1L << 23;
 
   private final long size;
   private final long stride;
@@ -44,7 +55,7 @@ public final class CpuMemory implements Memory {
     }
     this.size = floats;
     this.stride = stride;
-    if (floats <= windowFloats()) {
+    if (floats < HUGE_PAGE_FLOATS && floats <= windowFloats()) {
       direct = ByteBuffer.allocateDirect((int) floats * Float.BYTES).order(ByteOrder.nativeOrder());
       windows = new CpuWindow[] {new CpuWindow(direct.asFloatBuffer(), floats, threads)};
       return;
@@ -55,7 +66,8 @@ public final class CpuMemory implements Memory {
       throw new OutOfMemoryError("cannot allocate " + floats + " floats (" + (floats >> 28)
           + " GiB) of native CPU memory");
     }
-    windows = new CpuWindow[(int) ((floats + stride - 1) / stride)];
+    HugePages.advise(allocation.address(), floats * Float.BYTES);
+    windows = new CpuWindow[floats <= windowFloats() ? 1 : (int) ((floats + stride - 1) / stride)];
     for (int i = 0; i < windows.length; i++) {
       long start = i * stride;
       long end = Math.min(floats, start + windowFloats());
@@ -104,7 +116,8 @@ public final class CpuMemory implements Memory {
 
   /**
    * Releases the memory now (a direct buffer: when the JDK lets us, else the garbage collector
-   * does). Idempotent.
+   * does; a native allocation only here: memory of {@link #HUGE_PAGE_FLOATS} floats or more that
+   * is never closed stays allocated). Idempotent.
    */
   @Override
   public void close() {

@@ -2,14 +2,21 @@ package bert4j.runtime.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import bert4j.runtime.kernels.Memory;
 import bert4j.runtime.kernels.Slice;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** CpuMemory's sizes and its windows (the rest: MemoryContract). */
+/** CpuMemory's sizes, its windows and its huge pages (the rest: MemoryContract). */
 class CpuMemoryTest {
   @Test
   void negativeSizeIsRejectedClearly() {
@@ -37,6 +44,33 @@ class CpuMemoryTest {
       kernels.read(first, head, 0, 2);
       assertArrayEquals(new float[] {9f, 0f}, head, "zero-filled, and apart from the tail");
     }
+  }
+
+  @Test
+  void memoryOnHugePagesIsZerosInOneWindow() {
+    long floats = CpuMemory.HUGE_PAGE_FLOATS + 5;
+    try (CpuKernels kernels = new CpuKernels(2); Memory memory = kernels.allocate(floats)) {
+      CpuMemory cpu = (CpuMemory) memory;
+      assertEquals(floats, cpu.largestTensor(), "one window: every tensor fits");
+      assertTrue(cpu.window(floats - 1) == cpu.window(0));
+      float[] tail = {4f, 5f};
+      kernels.write(tail, 0, new Slice(memory, floats - 2), 2);
+      float[] back = new float[7];
+      kernels.read(new Slice(memory, floats - 7), back, 0, 7);
+      assertArrayEquals(new float[] {0f, 0f, 0f, 0f, 0f, 4f, 5f}, back);
+      assertEquals(-1, kernels.firstNonFinite(new Slice(memory, 0), floats),
+          "zero-filled: nothing but zeros and the two values written");
+    }
+  }
+
+  @Test
+  void hugePageAdviceCoversWholeExtentsOnly() {
+    assumeTrue(Files.exists(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")),
+        "no transparent huge pages on this system");
+    ByteBuffer buffer = ByteBuffer.allocateDirect((int) (3 * HugePages.SIZE));
+    long address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
+    assertTrue(HugePages.advise(address, buffer.capacity()), "a 6 MiB buffer holds a 2 MiB extent");
+    assertFalse(HugePages.advise(address + 1, HugePages.SIZE), "less than one whole extent");
   }
 
   @Test
