@@ -77,6 +77,11 @@ final class ProfilingKernels implements Kernels {
   }
 
   @Override
+  public Memory allocateForTraining(long floats) {
+    return delegate.allocateForTraining(floats);
+  }
+
+  @Override
   public void write(float[] source, int sourceOffset, Slice target, int count) {
     long t = System.nanoTime();
     delegate.write(source, sourceOffset, target, count);

@@ -186,7 +186,17 @@ public final class CpuKernels extends CheckedKernels<CpuMemory> {
   @Override
   public Memory allocate(long floats) {
     requireOpen();
-    return new CpuMemory(floats, pool.threads(), windowStride);
+    return new CpuMemory(floats, pool.threads(), windowStride, false);
+  }
+
+  /**
+   * {@link #allocate}, memory of {@link CpuMemory#HUGE_PAGE_FLOATS} floats or more on 2 MiB pages
+   * ({@link HugePages}).
+   */
+  @Override
+  public Memory allocateForTraining(long floats) {
+    requireOpen();
+    return new CpuMemory(floats, pool.threads(), windowStride, true);
   }
 
   @Override

@@ -18,9 +18,11 @@ import org.bytedeco.javacpp.Pointer;
  * {@code stride} floats lies inside the window of its first float, wherever it starts
  * ({@link #fits}; the backend checks every kernel argument).
  *
- * <p>Memory under {@link #HUGE_PAGE_FLOATS} floats is a direct buffer; larger memory is one native
- * allocation (calloc, whose fresh pages are zero without being touched), advised onto 2 MiB pages
- * before its first touch ({@link HugePages}).
+ * <p>Memory that fits one window is a direct buffer, except memory for training
+ * ({@code Kernels.allocateForTraining}) of {@link #HUGE_PAGE_FLOATS} floats or more: that, like
+ * memory larger than a window, is one native allocation (calloc, whose fresh pages are zero
+ * without being touched), and is advised onto 2 MiB pages before its first touch
+ * ({@link HugePages}).
  */
 public final class CpuMemory implements Memory {
   /** The most floats one direct buffer can hold (its capacity in bytes is an {@code int}). */
@@ -30,9 +32,8 @@ public final class CpuMemory implements Memory {
   static final long DEFAULT_STRIDE = 1L << 28;
 
   /**
-   * From this many floats (32 MiB) on, memory is a native allocation on huge pages: a model's
-   * parameters, gradients, optimizer state and activation arena, not the small tensors of tests and
-   * staging.
+   * From this many floats (32 MiB) on, memory for training is a native allocation on huge pages: a
+   * training model's parameters, gradients, optimizer state and activation arena.
    */
   static final long HUGE_PAGE_FLOATS = 1L << 23;
 
@@ -46,16 +47,17 @@ public final class CpuMemory implements Memory {
 
   /**
    * {@code floats} zeros for a backend of {@code threads} threads, in windows {@code stride} floats
-   * apart when more than {@code 2 × stride − 1}.
+   * apart when more than {@code 2 × stride − 1}; with {@code hugePages}, from
+   * {@link #HUGE_PAGE_FLOATS} floats on advised onto 2 MiB pages.
    */
-  CpuMemory(long floats, int threads, long stride) {
+  CpuMemory(long floats, int threads, long stride, boolean hugePages) {
     if (floats < 0) {
       throw new IllegalArgumentException("cannot allocate " + floats + " floats of CPU memory: the "
           + "size must be >= 0");
     }
     this.size = floats;
     this.stride = stride;
-    if (floats < HUGE_PAGE_FLOATS && floats <= windowFloats()) {
+    if ((!hugePages || floats < HUGE_PAGE_FLOATS) && floats <= windowFloats()) {
       direct = ByteBuffer.allocateDirect((int) floats * Float.BYTES).order(ByteOrder.nativeOrder());
       windows = new CpuWindow[] {new CpuWindow(direct.asFloatBuffer(), floats, threads)};
       return;
@@ -66,7 +68,9 @@ public final class CpuMemory implements Memory {
       throw new OutOfMemoryError("cannot allocate " + floats + " floats (" + (floats >> 28)
           + " GiB) of native CPU memory");
     }
-    HugePages.advise(allocation.address(), floats * Float.BYTES);
+    if (hugePages) {
+      HugePages.advise(allocation.address(), floats * Float.BYTES);
+    }
     windows = new CpuWindow[floats <= windowFloats() ? 1 : (int) ((floats + stride - 1) / stride)];
     for (int i = 0; i < windows.length; i++) {
       long start = i * stride;

@@ -24,6 +24,15 @@ public interface Kernels extends AutoCloseable {
   /** Allocates {@code floats} zero-filled floats. */
   Memory allocate(long floats);
 
+  /**
+   * {@link #allocate}, for memory a training model streams through at every step (its parameters,
+   * gradients, optimizer state and activation arena), which a backend may place for that (the CPU
+   * backend on 2 MiB pages). By default the same as {@link #allocate}.
+   */
+  default Memory allocateForTraining(long floats) {
+    return allocate(floats);
+  }
+
   /** Copies {@code count} floats from the host into memory. */
   void write(float[] source, int sourceOffset, Slice target, int count);
 

@@ -126,13 +126,13 @@ public abstract class GeneratedTransformer implements TransformerModel {
     this.state = new Memory[StateRegion.values().length];
     this.stateSlices = new Slice[state.length];
     try {
-      this.params = kernels.allocate(count);
+      this.params = allocate(count);
       this.ema = new EmaSwap(kernels, params, parameterCount, parameterIndex);
-      this.grads = inferenceOnly ? null : kernels.allocate(count);
+      this.grads = inferenceOnly ? null : allocate(count);
       for (StateRegion region : StateRegion.values()) {
         long floats = optimizer.regionFloats(region);
         if (floats > 0 && !inferenceOnly) {
-          state[region.ordinal()] = kernels.allocate(floats);
+          state[region.ordinal()] = allocate(floats);
           stateSlices[region.ordinal()] = new Slice(state[region.ordinal()], 0);
         }
       }
@@ -258,12 +258,20 @@ public abstract class GeneratedTransformer implements TransformerModel {
   }
 
   /**
+   * The model's own memory: a training model's through {@link Kernels#allocateForTraining} (its
+   * step streams through all of it), an inference model's through {@link Kernels#allocate}.
+   */
+  private Memory allocate(long floats) {
+    return inferenceOnly ? kernels.allocate(floats) : kernels.allocateForTraining(floats);
+  }
+
+  /**
    * The activation arena: memory the backend cannot give ({@link OutOfMemoryError} or its own
    * failure) is an {@link IllegalArgumentException} naming maxBatch, maxLength and the bytes.
    */
   private Memory allocateArena(long floats) {
     try {
-      return kernels.allocate(floats);
+      return allocate(floats);
     } catch (RuntimeException | OutOfMemoryError e) {
       throw new IllegalArgumentException("maxBatch=" + maxBatch + " × maxLength=" + maxLength
           + " needs an activation arena of " + 4 * floats + " bytes (" + (4 * floats >> 20)

@@ -47,9 +47,10 @@ class CpuMemoryTest {
   }
 
   @Test
-  void memoryOnHugePagesIsZerosInOneWindow() {
+  void memoryForTrainingOnHugePagesIsZerosInOneWindow() {
     long floats = CpuMemory.HUGE_PAGE_FLOATS + 5;
-    try (CpuKernels kernels = new CpuKernels(2); Memory memory = kernels.allocate(floats)) {
+    try (CpuKernels kernels = new CpuKernels(2);
+        Memory memory = kernels.allocateForTraining(floats)) {
       CpuMemory cpu = (CpuMemory) memory;
       assertEquals(floats, cpu.largestTensor(), "one window: every tensor fits");
       assertTrue(cpu.window(floats - 1) == cpu.window(0));

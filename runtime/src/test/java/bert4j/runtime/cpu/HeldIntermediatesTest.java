@@ -76,8 +76,8 @@ class HeldIntermediatesTest {
   @Test
   void forgetsTheDeclarationsOfClosedMemory() {
     HeldIntermediates held = new HeldIntermediates();
-    try (CpuMemory first = new CpuMemory(64, 1, CpuMemory.DEFAULT_STRIDE);
-        CpuMemory second = new CpuMemory(64, 1, CpuMemory.DEFAULT_STRIDE)) {
+    try (CpuMemory first = new CpuMemory(64, 1, CpuMemory.DEFAULT_STRIDE, false);
+        CpuMemory second = new CpuMemory(64, 1, CpuMemory.DEFAULT_STRIDE, false)) {
       held.declare(first.window(0), 0, 16);
       held.declare(first.window(0), 32, 16);
       assertTrue(held.declared(first.window(0), 32, 16));
