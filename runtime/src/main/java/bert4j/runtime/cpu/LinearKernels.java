@@ -50,6 +50,8 @@ final class LinearKernels {
   private int sumWidth;
   private CpuWindow sums;
   private int sumsOff;
+  /** Zeros for {@link #zero}, grown to the longest run written yet (at most 2^14). */
+  private float[] zeros = new float[0];
   /** {@link #columnSums}' vector of ones, at least as long as the most rows summed yet. */
   private FloatBuffer ones = Blas.ones(0);
   private int rows;
@@ -177,9 +179,14 @@ final class LinearKernels {
     }
   }
 
-  /** {@code count} zeros from {@code off}: a gradient overwritten by a sum over zero rows. */
-  private static void zero(FloatBuffer floats, int off, long count) {
-    float[] zeros = new float[(int) Math.min(count, 1 << 14)];
+  /**
+   * {@code count} zeros from {@code off}: a gradient overwritten by a sum (over zero rows, or
+   * before the column sums add to it).
+   */
+  private void zero(FloatBuffer floats, int off, long count) {
+    if (zeros.length < Math.min(count, 1 << 14)) {
+      zeros = new float[(int) Math.min(count, 1 << 14)];
+    }
     for (long done = 0; done < count; done += zeros.length) {
       floats.put(off + (int) done, zeros, 0, (int) Math.min(zeros.length, count - done));
     }
